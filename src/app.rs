@@ -1,0 +1,184 @@
+//! Building and running the application: open the store, seed the demo
+//! catalog, start the background tasks, bind a port (0 in tests), serve
+//! until a shutdown signal, then stop the tasks and close the store.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+
+use crate::config::Settings;
+use crate::domain::accounts::TokenKeys;
+use crate::domain::chat::hub::ChatHub;
+use crate::domain::mail::sender::{MailSender, Transport};
+use crate::domain::{demo, from_millis, now, to_millis};
+use crate::http::pages::Pages;
+use crate::state::AppState;
+use crate::store;
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    tasks: Vec<JoinHandle<()>>,
+    stop: watch::Sender<bool>,
+}
+
+impl Application {
+    /// Opens everything `settings` names and binds the listen address.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let settings = Arc::new(settings);
+        let transport = Transport::from_settings(&settings.mail)
+            .map_err(|(key, message)| anyhow::anyhow!("config key `{key}`: {message}"))?;
+        let store = store::open(settings.store.url.expose(), settings.store.pool_size).await?;
+        if settings.store.demo_catalog
+            && store
+                .seed_products(&demo::catalog(&settings.shop.currency, now()))
+                .await?
+        {
+            tracing::info!("seeded the demo catalog");
+        }
+        let registry = Arc::new(crate::templates::registry()?);
+        let feed = store.watch_messages().await?;
+        let state = AppState {
+            pages: Arc::new(Pages::new(&settings, registry.clone())),
+            tokens: Arc::new(TokenKeys::new(settings.auth.jwt_secret.expose())),
+            chat: ChatHub::new(settings.chat.max_sockets_per_user),
+            chat_fed_by_store: feed.is_some(),
+            mail_wake: Arc::new(Notify::new()),
+            store: store.clone(),
+            settings: settings.clone(),
+        };
+        let (stop, stopped) = watch::channel(false);
+        let mut tasks = Vec::new();
+        let sender = MailSender::new(store.clone(), transport, registry, settings.clone())?;
+        tasks.push(tokio::spawn(
+            sender.run(state.mail_wake.clone(), stopped.clone()),
+        ));
+        tasks.push(tokio::spawn(purge_loop(state.clone(), stopped.clone())));
+        if let Some(mut feed) = feed {
+            let hub = state.chat.clone();
+            let mut stopped = stopped.clone();
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        item = feed.next() => match item {
+                            Some(Ok(message)) => hub.publish(message),
+                            Some(Err(e)) => tracing::warn!("chat feed error: {e:#}"),
+                            None => {
+                                tracing::error!("chat feed ended");
+                                return;
+                            }
+                        },
+                        _ = stopped.changed() => return,
+                    }
+                }
+            }));
+        }
+        let address = format!("{}:{}", settings.server.host, settings.server.port);
+        let listener = TcpListener::bind(&address).await.map_err(|e| {
+            anyhow::anyhow!("cannot listen on {address} (server.host, server.port): {e}")
+        })?;
+        Ok(Self {
+            listener,
+            state,
+            tasks,
+            stop,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until SIGINT or SIGTERM.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `signal` completes; in-flight requests finish, background
+    /// tasks stop, the store closes.
+    pub async fn run_until(
+        self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Self {
+            listener,
+            state,
+            tasks,
+            stop,
+        } = self;
+        tracing::info!(
+            address = %listener.local_addr()?,
+            profile = %state.settings.profile,
+            store = state.store.backend(),
+            "tienda is serving"
+        );
+        let app = crate::http::router(state.clone());
+        let stop_for_sockets = stop.subscribe();
+        let _ = stop_for_sockets;
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal)
+        .await?;
+        let _ = stop.send(true);
+        for task in tasks {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), task).await;
+        }
+        state.store.close().await;
+        tracing::info!("tienda stopped");
+        Ok(())
+    }
+}
+
+async fn purge_loop(state: AppState, mut stopped: watch::Receiver<bool>) {
+    let every = state.settings.session.purge_interval.as_duration();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stopped.changed() => return,
+        }
+        let at = now();
+        // Keep a day of expired sessions for audit before purging.
+        let before = from_millis(to_millis(at) - 86_400_000);
+        match state.store.purge_sessions(before).await {
+            Ok(n) if n > 0 => tracing::info!(purged = n, "expired sessions purged"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("session purge failed: {e:#}"),
+        }
+        if let Err(e) = state.store.purge_limits(at).await {
+            tracing::warn!("rate-limit purge failed: {e:#}");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown signal received");
+}

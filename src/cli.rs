@@ -1,0 +1,94 @@
+//! Command line: `tienda [serve]` runs the shop; `tienda admin grant EMAIL`
+//! makes an account an admin on the configured store.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::app::Application;
+use crate::config::{LogFormat, Settings};
+use crate::domain::accounts::Role;
+
+#[derive(Parser)]
+#[command(name = "tienda", version, about = "A self-hosted shop in one binary")]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Args, Clone)]
+pub struct Common {
+    /// Configuration file.
+    #[arg(
+        long,
+        global = true,
+        env = "TIENDA_CONFIG",
+        default_value = "config/tienda.toml"
+    )]
+    pub config: PathBuf,
+    /// Profile in the file (development, production…); default TIENDA_PROFILE or development.
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the shop (the default).
+    Serve,
+    /// Account administration on the configured store.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AdminAction {
+    /// Make the account with this email an admin.
+    Grant { email: String },
+    /// Make an admin a customer again.
+    Revoke { email: String },
+}
+
+fn init_logging(settings: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(&settings.log.level))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match settings.log.format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Pretty => builder.try_init(),
+    };
+}
+
+/// Runs the command line; the process exit code follows the result.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load(&cli.common.config, cli.common.profile.as_deref())?;
+    init_logging(&settings);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            Application::build(settings)
+                .await?
+                .run_until_stopped()
+                .await
+        }
+        Command::Admin { action } => {
+            let store =
+                crate::store::open(settings.store.url.expose(), settings.store.pool_size).await?;
+            let (email, role) = match &action {
+                AdminAction::Grant { email } => (email, Role::Admin),
+                AdminAction::Revoke { email } => (email, Role::Customer),
+            };
+            let email = email.trim().to_ascii_lowercase();
+            let found = store.set_role(&email, role).await?;
+            store.close().await;
+            if !found {
+                anyhow::bail!("no account has the email {email}");
+            }
+            println!("{email} is now {}", role.as_str());
+            Ok(())
+        }
+    }
+}

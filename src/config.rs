@@ -1,0 +1,488 @@
+//! Settings loaded from one TOML file with profiles, overridden by `TIENDA_*`
+//! environment variables. Key names are an operator contract: see design.md.
+
+mod duration;
+mod secret;
+
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::{Figment, Profile};
+use serde::{Deserialize, Serialize};
+
+pub use duration::Seconds;
+pub use secret::Secret;
+
+/// The JWT secret shipped for development; production refuses it.
+pub const DEVELOPMENT_JWT_SECRET: &str = "development-only-secret-do-not-use-in-production";
+/// Shortest JWT secret production accepts (bytes).
+pub const MIN_JWT_SECRET_LEN: usize = 32;
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub store: StoreSettings,
+    pub session: SessionSettings,
+    pub auth: AuthSettings,
+    pub admin: AdminSettings,
+    pub mail: MailSettings,
+    pub shop: ShopSettings,
+    pub rate_limit: RateLimitSettings,
+    pub chat: ChatSettings,
+    pub log: LogSettings,
+    /// Filled in by the loader: the profile in force. Not read from the file.
+    #[serde(skip)]
+    pub profile: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Listen address.
+    pub host: String,
+    /// Listen port; 0 picks a free one (tests).
+    pub port: u16,
+    /// Largest accepted request body in bytes; larger bodies get 413.
+    pub body_limit: usize,
+    /// Longest a request may take before it is answered 408.
+    pub request_timeout: Seconds,
+    /// Public base URL used in links inside emails.
+    pub public_url: String,
+    /// Mark cookies `Secure` (on by default in production).
+    pub secure_cookies: bool,
+    /// Origins allowed to call the API cross-site; empty means CORS stays off.
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            body_limit: 1024 * 1024,
+            request_timeout: Seconds(30),
+            public_url: "http://127.0.0.1:8080".into(),
+            secure_cookies: false,
+            cors_origins: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSettings {
+    /// `sqlite://PATH` or `mongodb://…` / `mongodb+srv://…`.
+    pub url: Secret,
+    /// Connections kept open to the store.
+    pub pool_size: u32,
+    /// Seed the demo catalog into an empty store at start.
+    pub demo_catalog: bool,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self {
+            url: Secret::new("sqlite://data/tienda.db"),
+            pool_size: 8,
+            demo_catalog: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionSettings {
+    /// How long a login stays valid.
+    pub ttl: Seconds,
+    /// How often expired sessions are purged from the store.
+    pub purge_interval: Seconds,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self {
+            ttl: Seconds(3600),
+            purge_interval: Seconds(300),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSettings {
+    /// HMAC key that signs session tokens (HS256).
+    pub jwt_secret: Secret,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            jwt_secret: Secret::new(DEVELOPMENT_JWT_SECRET),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminSettings {
+    /// Accounts with these emails are admins.
+    pub emails: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransportKind {
+    /// One `.eml` file per message in `mail.outbox_dir`.
+    File,
+    /// Real delivery over SMTP.
+    Smtp,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailSettings {
+    pub transport: MailTransportKind,
+    /// Folder for the file transport.
+    pub outbox_dir: PathBuf,
+    /// Sender mailbox, e.g. `"tienda <shop@example.com>"`.
+    pub from: String,
+    /// Gets a copy of every registration and order; empty turns copies off.
+    pub notify: String,
+    pub smtp: SmtpSettings,
+    /// How often the sender looks for due mail.
+    pub poll_interval: Seconds,
+    /// Attempts before a message is kept as failed.
+    pub max_attempts: u32,
+    /// First retry delay; doubles on each failure up to `retry_max_delay`.
+    pub retry_base_delay: Seconds,
+    pub retry_max_delay: Seconds,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            transport: MailTransportKind::File,
+            outbox_dir: PathBuf::from("data/outbox"),
+            from: "tienda <shop@tienda.local>".into(),
+            notify: "owner@tienda.local".into(),
+            smtp: SmtpSettings::default(),
+            poll_interval: Seconds(1),
+            max_attempts: 8,
+            retry_base_delay: Seconds(2),
+            retry_max_delay: Seconds(600),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: String,
+    pub password: Secret,
+    /// Connect and command timeout.
+    pub timeout: Seconds,
+}
+
+impl Default for SmtpSettings {
+    fn default() -> Self {
+        Self {
+            host: "localhost".into(),
+            port: 25,
+            tls: SmtpTls::None,
+            username: String::new(),
+            password: Secret::new(""),
+            timeout: Seconds(10),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShopSettings {
+    pub name: String,
+    /// ISO 4217 code of every price.
+    pub currency: String,
+}
+
+impl Default for ShopSettings {
+    fn default() -> Self {
+        Self {
+            name: "tienda".into(),
+            currency: "EUR".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimitSettings {
+    /// `false` turns every rate limit off.
+    pub enabled: bool,
+    /// Length of one counting window.
+    pub window: Seconds,
+    /// Login attempts per client address per window.
+    pub login_per_address: u32,
+    /// Login attempts per account per window.
+    pub login_per_account: u32,
+    /// Registrations per client address per window.
+    pub register_per_address: u32,
+    /// Chat messages per user per window.
+    pub chat_per_user: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            window: Seconds(60),
+            login_per_address: 30,
+            login_per_account: 10,
+            register_per_address: 20,
+            chat_per_user: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChatSettings {
+    /// Longest message body in characters.
+    pub max_body: usize,
+    /// Messages per history page.
+    pub history_page: u32,
+    /// Open sockets one user may hold.
+    pub max_sockets_per_user: usize,
+    /// How often an open socket re-checks that its session is still live.
+    pub session_check_interval: Seconds,
+}
+
+impl Default for ChatSettings {
+    fn default() -> Self {
+        Self {
+            max_body: 2000,
+            history_page: 50,
+            max_sockets_per_user: 8,
+            session_check_interval: Seconds(5),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// `tracing` filter, e.g. `"info,tienda=debug"`.
+    pub level: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Pretty,
+            level: "info".into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("config file {file}: unknown profile `{profile}` (the file defines: {known})")]
+    UnknownProfile {
+        file: PathBuf,
+        profile: String,
+        known: String,
+    },
+    #[error("config file {file}: {source}")]
+    Invalid {
+        file: PathBuf,
+        source: Box<figment::Error>,
+    },
+    #[error("config file {file}: key `{key}`: {message}")]
+    Rejected {
+        file: PathBuf,
+        key: &'static str,
+        message: String,
+    },
+}
+
+impl Settings {
+    pub fn is_production(&self) -> bool {
+        self.profile == "production"
+    }
+
+    /// Loads `file` with `profile` (falling back to `TIENDA_PROFILE`, then
+    /// `development`), applies `TIENDA_<SECTION>__<KEY>` overrides, validates.
+    pub fn load(file: &Path, profile: Option<&str>) -> Result<Self, ConfigError> {
+        Self::load_with_env(file, profile, Env::prefixed("TIENDA_"))
+    }
+
+    fn load_with_env(file: &Path, profile: Option<&str>, env: Env) -> Result<Self, ConfigError> {
+        if !file.is_file() {
+            return Err(ConfigError::MissingFile(file.to_path_buf()));
+        }
+        let profile = profile
+            .map(str::to_owned)
+            .or_else(|| std::env::var("TIENDA_PROFILE").ok())
+            .unwrap_or_else(|| "development".into());
+        let figment = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(file).nested())
+            .merge(env.ignore(&["PROFILE", "CONFIG"]).split("__").global())
+            .select(Profile::new(&profile));
+        let known: Vec<String> = figment.profiles().map(|p| p.as_str().to_string()).collect();
+        let in_file = known.iter().any(|p| p == &profile) && profile != "global";
+        if !in_file {
+            return Err(ConfigError::UnknownProfile {
+                file: file.to_path_buf(),
+                profile,
+                known: known
+                    .into_iter()
+                    .filter(|p| p != "default" && p != "global")
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        let mut settings: Settings = figment.extract().map_err(|e| ConfigError::Invalid {
+            file: file.to_path_buf(),
+            source: Box::new(e),
+        })?;
+        settings.profile = profile;
+        settings
+            .validate()
+            .map_err(|(key, message)| ConfigError::Rejected {
+                file: file.to_path_buf(),
+                key,
+                message,
+            })?;
+        Ok(settings)
+    }
+
+    /// Checks what types cannot: ranges, formats, and production safety.
+    fn validate(&self) -> Result<(), (&'static str, String)> {
+        let url = self.store.url.expose();
+        if !(url.starts_with("sqlite://")
+            || url.starts_with("mongodb://")
+            || url.starts_with("mongodb+srv://"))
+        {
+            return Err((
+                "store.url",
+                "must start with sqlite://, mongodb:// or mongodb+srv://".into(),
+            ));
+        }
+        if self.session.ttl.0 == 0 {
+            return Err(("session.ttl", "must be at least one second".into()));
+        }
+        if self.server.body_limit < 1024 {
+            return Err(("server.body_limit", "must be at least 1024 bytes".into()));
+        }
+        let currency = &self.shop.currency;
+        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err((
+                "shop.currency",
+                format!("`{currency}` is not an ISO 4217 code such as EUR"),
+            ));
+        }
+        if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err((
+                "mail.from",
+                format!("`{}` is not a mailbox", self.mail.from),
+            ));
+        }
+        if !self.mail.notify.is_empty()
+            && self
+                .mail
+                .notify
+                .parse::<lettre::message::Mailbox>()
+                .is_err()
+        {
+            return Err((
+                "mail.notify",
+                format!("`{}` is not an email address", self.mail.notify),
+            ));
+        }
+        if self.mail.transport == MailTransportKind::Smtp && self.mail.smtp.host.trim().is_empty() {
+            return Err((
+                "mail.smtp.host",
+                "is empty but mail.transport is smtp".into(),
+            ));
+        }
+        if self.mail.transport == MailTransportKind::Smtp && self.mail.smtp.port == 0 {
+            return Err(("mail.smtp.port", "must not be 0".into()));
+        }
+        if self.mail.max_attempts == 0 {
+            return Err(("mail.max_attempts", "must be at least 1".into()));
+        }
+        for email in &self.admin.emails {
+            if !email.contains('@') {
+                return Err(("admin.emails", format!("`{email}` is not an email address")));
+            }
+        }
+        if self.is_production() {
+            let secret = self.auth.jwt_secret.expose();
+            if secret == DEVELOPMENT_JWT_SECRET {
+                return Err((
+                    "auth.jwt_secret",
+                    "production refuses the development secret: set TIENDA_AUTH__JWT_SECRET".into(),
+                ));
+            }
+            if secret.len() < MIN_JWT_SECRET_LEN {
+                return Err((
+                    "auth.jwt_secret",
+                    format!("production needs at least {MIN_JWT_SECRET_LEN} bytes"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The effective configuration with every secret masked, for the config page.
+    pub fn masked(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        value["auth"]["jwt_secret"] = "***".into();
+        value["mail"]["smtp"]["password"] = if self.mail.smtp.password.expose().is_empty() {
+            "".into()
+        } else {
+            "***".into()
+        };
+        value["store"]["url"] = mask_url_credentials(self.store.url.expose()).into();
+        value
+    }
+}
+
+/// Replaces the password inside `scheme://user:password@host` with `***`.
+pub fn mask_url_credentials(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return url.to_owned();
+    };
+    let userinfo = &rest[..at];
+    let user = userinfo.split(':').next().unwrap_or_default();
+    format!("{}://{}:***@{}", &url[..scheme_end], user, &rest[at + 1..])
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,217 @@
+//! Customers, admins, their sessions and credentials.
+
+mod password;
+mod token;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::validation::{email_field, text_field, FieldErrors};
+use super::Timestamp;
+
+pub use password::{hash_password, verify_password, ARGON2_M_KIB, ARGON2_P, ARGON2_T};
+pub use token::{Claims, TokenKeys};
+
+/// Password length bounds: long enough to resist guessing, short enough that
+/// hashing cannot be abused.
+pub const MIN_PASSWORD: usize = 8;
+pub const MAX_PASSWORD: usize = 128;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Customer,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Customer => "customer",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "customer" => Some(Role::Customer),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// A registered account. The password hash never leaves the server: it is
+/// skipped when serialized.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    pub phone: String,
+    /// Lowercased; unique.
+    pub email: String,
+    pub role: Role,
+    #[serde(skip)]
+    pub password_hash: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+}
+
+impl User {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+/// One login. A token is only accepted while its session is live.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Session {
+    pub id: String,
+    pub user_id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: Timestamp,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl Session {
+    pub fn is_live(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && self.expires_at > now
+    }
+}
+
+/// A pending password reset; only the SHA-256 of the emailed token is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordReset {
+    pub token_hash: String,
+    pub user_id: String,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterInput {
+    /// Full name.
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+    #[schema(format = Password)]
+    pub password: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+    pub password: String,
+}
+
+impl RegisterInput {
+    pub fn validate(self) -> Result<Registration, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let name = text_field(&mut errors, "name", &self.name, 1, 100, false);
+        let phone = normalise_phone(&mut errors, &self.phone);
+        let email = email_field(&mut errors, "email", &self.email);
+        check_password(&mut errors, "password", &self.password);
+        errors.into_result(Registration {
+            name,
+            phone,
+            email,
+            password: self.password,
+        })
+    }
+}
+
+/// Checks password length in characters.
+pub fn check_password(errors: &mut FieldErrors, field: &str, password: &str) {
+    let len = password.chars().count();
+    if len < MIN_PASSWORD {
+        errors.add(field, format!("must be at least {MIN_PASSWORD} characters"));
+    } else if len > MAX_PASSWORD {
+        errors.add(field, format!("must be at most {MAX_PASSWORD} characters"));
+    }
+    if password.contains('\0') {
+        errors.add(field, "must not contain NUL characters");
+    }
+}
+
+/// Digits with an optional leading `+`; spaces, dashes, dots and brackets are
+/// accepted as separators and dropped.
+fn normalise_phone(errors: &mut FieldErrors, text: &str) -> String {
+    let text = text.trim();
+    let (plus, rest) = match text.strip_prefix('+') {
+        Some(rest) => ("+", rest),
+        None => ("", text),
+    };
+    let mut digits = String::new();
+    let mut bad = false;
+    for c in rest.chars() {
+        match c {
+            '0'..='9' => digits.push(c),
+            ' ' | '-' | '.' | '(' | ')' => {}
+            _ => bad = true,
+        }
+    }
+    if bad || !(6..=15).contains(&digits.len()) {
+        errors.add(
+            "phone",
+            "must be 6 to 15 digits with an optional leading +, e.g. +34 600 123 456",
+        );
+    }
+    format!("{plus}{digits}")
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginInput {
+    pub email: String,
+    #[schema(format = Password)]
+    pub password: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> RegisterInput {
+        RegisterInput {
+            name: "Ana Pérez".into(),
+            phone: "+34 600-123-456".into(),
+            email: " Ana@Example.COM ".into(),
+            password: "correct horse".into(),
+        }
+    }
+
+    #[test]
+    fn registration_is_normalised() {
+        let r = input().validate().expect("valid");
+        assert_eq!(r.email, "ana@example.com");
+        assert_eq!(r.phone, "+34600123456");
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let bad = RegisterInput {
+            name: "".into(),
+            phone: "call me".into(),
+            email: "nope".into(),
+            password: "short".into(),
+        };
+        let errors = bad.validate().expect_err("invalid");
+        for field in ["name", "phone", "email", "password"] {
+            assert!(errors.0.contains_key(field), "{field}");
+        }
+        let long = RegisterInput {
+            password: "x".repeat(MAX_PASSWORD + 1),
+            ..input()
+        };
+        assert!(long.validate().is_err());
+    }
+}

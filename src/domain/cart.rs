@@ -1,0 +1,169 @@
+//! A customer's cart: what they mean to buy, priced at today's prices.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::catalog::Product;
+use super::validation::{text_field, FieldErrors};
+use super::Timestamp;
+
+/// Most units of one product a single cart line may hold.
+pub const MAX_LINE_QUANTITY: i64 = 1000;
+/// Most distinct lines in one cart.
+pub const MAX_LINES: usize = 100;
+
+/// The stored cart (the seed's `cart` collection).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cart {
+    pub email: String,
+    pub items: Vec<CartLine>,
+    pub delivery_address: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CartLine {
+    pub product_id: String,
+    pub quantity: i64,
+    pub added_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddToCart {
+    pub product_id: String,
+    pub quantity: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetQuantity {
+    /// 0 removes the line.
+    pub quantity: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetAddress {
+    pub delivery_address: String,
+}
+
+pub fn check_quantity(quantity: i64, allow_zero: bool) -> Result<i64, FieldErrors> {
+    let min = if allow_zero { 0 } else { 1 };
+    if quantity < min || quantity > MAX_LINE_QUANTITY {
+        return Err(FieldErrors::single(
+            "quantity",
+            format!("must be a whole number from {min} to {MAX_LINE_QUANTITY}"),
+        ));
+    }
+    Ok(quantity)
+}
+
+pub fn check_address(text: &str) -> Result<String, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let address = text_field(&mut errors, "delivery_address", text, 5, 500, true);
+    errors.into_result(address)
+}
+
+/// The cart as shown to its owner, priced from the current catalog.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CartView {
+    pub email: String,
+    pub items: Vec<CartLineView>,
+    /// Sum of the available lines, minor units.
+    pub total: i64,
+    pub currency: String,
+    pub delivery_address: Option<String>,
+    /// True when every line can be bought as it is.
+    pub ready: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub created_at: Option<Timestamp>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub updated_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CartLineView {
+    pub product_id: String,
+    /// Empty when the product no longer exists.
+    pub name: String,
+    pub unit_price: i64,
+    pub quantity: i64,
+    pub line_total: i64,
+    pub photo_url: String,
+    /// Units in stock now.
+    pub stock: i64,
+    /// `false` when the product was deleted or has fewer units than the line.
+    pub available: bool,
+}
+
+impl CartView {
+    /// Prices `cart` with `products` (looked up by id; missing ones were deleted).
+    pub fn build(email: &str, cart: Option<&Cart>, products: &[Product], currency: &str) -> Self {
+        let mut items = Vec::new();
+        let mut total: i64 = 0;
+        if let Some(cart) = cart {
+            for line in &cart.items {
+                let product = products.iter().find(|p| p.id == line.product_id);
+                let view = match product {
+                    Some(p) => {
+                        let line_total = p.price.saturating_mul(line.quantity);
+                        let available = p.stock >= line.quantity;
+                        if available {
+                            total = total.saturating_add(line_total);
+                        }
+                        CartLineView {
+                            product_id: p.id.clone(),
+                            name: p.name.clone(),
+                            unit_price: p.price,
+                            quantity: line.quantity,
+                            line_total,
+                            photo_url: p.photo_url.clone(),
+                            stock: p.stock,
+                            available,
+                        }
+                    }
+                    None => CartLineView {
+                        product_id: line.product_id.clone(),
+                        name: String::new(),
+                        unit_price: 0,
+                        quantity: line.quantity,
+                        line_total: 0,
+                        photo_url: String::new(),
+                        stock: 0,
+                        available: false,
+                    },
+                };
+                items.push(view);
+            }
+        }
+        let ready = !items.is_empty() && items.iter().all(|l| l.available);
+        Self {
+            email: email.to_owned(),
+            items,
+            total,
+            currency: currency.to_owned(),
+            delivery_address: cart.and_then(|c| c.delivery_address.clone()),
+            ready,
+            created_at: cart.map(|c| c.created_at),
+            updated_at: cart.map(|c| c.updated_at),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantities_are_bounded() {
+        assert!(check_quantity(0, false).is_err());
+        assert!(check_quantity(0, true).is_ok());
+        assert!(check_quantity(-1, true).is_err());
+        assert!(check_quantity(MAX_LINE_QUANTITY + 1, false).is_err());
+        assert_eq!(check_quantity(3, false), Ok(3));
+    }
+}

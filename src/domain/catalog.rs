@@ -1,0 +1,209 @@
+//! Products and the rules a product must satisfy.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::validation::{text_field, FieldErrors};
+use super::Timestamp;
+
+/// Highest accepted price in minor units (100 million in major units).
+pub const MAX_PRICE: i64 = 10_000_000_000;
+/// Highest accepted stock for one product.
+pub const MAX_STOCK: i64 = 1_000_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Product {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    /// Lowercase slug, e.g. `electronics`.
+    pub category: String,
+    /// Unit price in minor units (cents).
+    pub price: i64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Absolute http(s) URL or a path under `/static/`.
+    pub photo_url: String,
+    pub stock: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+}
+
+/// What a client sends to create or replace a product.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductInput {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub category: String,
+    /// Minor units.
+    pub price: i64,
+    /// Defaults to `shop.currency`.
+    #[serde(default)]
+    pub currency: Option<String>,
+    #[serde(default)]
+    pub photo_url: String,
+    pub stock: i64,
+}
+
+/// A product's fields after validation (no id or timestamps yet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductFields {
+    pub name: String,
+    pub description: String,
+    pub category: String,
+    pub price: i64,
+    pub currency: String,
+    pub photo_url: String,
+    pub stock: i64,
+}
+
+impl ProductInput {
+    pub fn validate(self, shop_currency: &str) -> Result<ProductFields, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let name = text_field(&mut errors, "name", &self.name, 1, 200, false);
+        let description = text_field(&mut errors, "description", &self.description, 0, 5000, true);
+        let category = self.category.trim().to_ascii_lowercase();
+        if !is_category(&category) {
+            errors.add(
+                "category",
+                "must be 1-40 characters of a-z, 0-9 and '-', e.g. home-garden",
+            );
+        }
+        if !(0..=MAX_PRICE).contains(&self.price) {
+            errors.add(
+                "price",
+                format!("must be between 0 and {MAX_PRICE} minor units"),
+            );
+        }
+        if !(0..=MAX_STOCK).contains(&self.stock) {
+            errors.add("stock", format!("must be between 0 and {MAX_STOCK}"));
+        }
+        let currency = self
+            .currency
+            .map(|c| c.trim().to_owned())
+            .unwrap_or_else(|| shop_currency.to_owned());
+        if currency != shop_currency {
+            errors.add(
+                "currency",
+                format!("this shop sells in {shop_currency} only"),
+            );
+        }
+        let photo_url = self.photo_url.trim().to_owned();
+        if !photo_url.is_empty() && !is_photo_url(&photo_url) {
+            errors.add(
+                "photo_url",
+                "must be an absolute http(s) URL or a path under /static/",
+            );
+        }
+        errors.into_result(ProductFields {
+            name,
+            description,
+            category,
+            price: self.price,
+            currency,
+            photo_url,
+            stock: self.stock,
+        })
+    }
+}
+
+/// Category slugs: what `GET /products/:category` accepts.
+pub fn is_category(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 40
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn is_photo_url(text: &str) -> bool {
+    if let Some(path) = text.strip_prefix("/static/") {
+        return !path.is_empty()
+            && !path.split('/').any(|seg| seg.is_empty() || seg == "..")
+            && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    }
+    match url::Url::parse(text) {
+        Ok(url) => (url.scheme() == "http" || url.scheme() == "https") && url.host().is_some(),
+        Err(_) => false,
+    }
+}
+
+impl Product {
+    pub fn from_fields(id: String, fields: ProductFields, at: Timestamp) -> Self {
+        Self {
+            id,
+            name: fields.name,
+            description: fields.description,
+            category: fields.category,
+            price: fields.price,
+            currency: fields.currency,
+            photo_url: fields.photo_url,
+            stock: fields.stock,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> ProductInput {
+        ProductInput {
+            name: "Lamp".into(),
+            description: "A lamp".into(),
+            category: "Home".into(),
+            price: 1999,
+            currency: None,
+            photo_url: "/static/photos/lamp.svg".into(),
+            stock: 3,
+        }
+    }
+
+    #[test]
+    fn valid_input_is_normalised() {
+        let fields = input().validate("EUR").expect("valid");
+        assert_eq!(fields.category, "home");
+        assert_eq!(fields.currency, "EUR");
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let bad = ProductInput {
+            name: " ".into(),
+            category: "no spaces".into(),
+            price: -1,
+            stock: MAX_STOCK + 1,
+            currency: Some("USD".into()),
+            photo_url: "javascript:alert(1)".into(),
+            ..input()
+        };
+        let errors = bad.validate("EUR").expect_err("invalid");
+        for field in [
+            "name",
+            "category",
+            "price",
+            "stock",
+            "currency",
+            "photo_url",
+        ] {
+            assert!(errors.0.contains_key(field), "{field} not reported");
+        }
+    }
+
+    #[test]
+    fn photo_paths_cannot_escape_static() {
+        assert!(is_photo_url("/static/photos/a.svg"));
+        assert!(!is_photo_url("/static/../config/tienda.toml"));
+        assert!(!is_photo_url("/etc/passwd"));
+        assert!(is_photo_url("https://cdn.example.com/a.jpg"));
+        assert!(!is_photo_url("ftp://cdn.example.com/a.jpg"));
+    }
+}

@@ -1,0 +1,129 @@
+//! The outbox: emails written with the change that causes them, sent later.
+
+pub mod compose;
+pub mod render;
+pub mod sender;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::Timestamp;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MailKind {
+    /// To a new customer.
+    Welcome,
+    /// To `mail.notify`, for each registration.
+    RegistrationNotice,
+    /// To the customer, with the order's details.
+    OrderConfirmation,
+    /// To `mail.notify`, for each order.
+    OrderNotice,
+    /// A single-use password reset link.
+    PasswordReset,
+}
+
+impl MailKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailKind::Welcome => "welcome",
+            MailKind::RegistrationNotice => "registration_notice",
+            MailKind::OrderConfirmation => "order_confirmation",
+            MailKind::OrderNotice => "order_notice",
+            MailKind::PasswordReset => "password_reset",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            MailKind::Welcome,
+            MailKind::RegistrationNotice,
+            MailKind::OrderConfirmation,
+            MailKind::OrderNotice,
+            MailKind::PasswordReset,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MailStatus {
+    /// Waiting for its first or next attempt.
+    Pending,
+    Sent,
+    /// Gave up after `mail.max_attempts`; an admin may retry it.
+    Failed,
+}
+
+impl MailStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailStatus::Pending => "pending",
+            MailStatus::Sent => "sent",
+            MailStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "pending" => Some(MailStatus::Pending),
+            "sent" => Some(MailStatus::Sent),
+            "failed" => Some(MailStatus::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// One row of the outbox. `id` doubles as the stable Message-ID, so a resend
+/// after a crash is recognisably the same email.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct OutboxMail {
+    pub id: String,
+    pub kind: MailKind,
+    /// Recipient address.
+    pub to: String,
+    /// Recipient display name, if known.
+    pub to_name: Option<String>,
+    /// Everything the template needs.
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+    pub status: MailStatus,
+    pub attempts: u32,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub next_attempt_at: Timestamp,
+    pub last_error: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub sent_at: Option<Timestamp>,
+}
+
+impl OutboxMail {
+    pub fn new(
+        kind: MailKind,
+        to: &str,
+        to_name: Option<&str>,
+        payload: serde_json::Value,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            id: super::new_id(),
+            kind,
+            to: to.to_owned(),
+            to_name: to_name.map(str::to_owned),
+            payload,
+            status: MailStatus::Pending,
+            attempts: 0,
+            next_attempt_at: now,
+            last_error: None,
+            created_at: now,
+            sent_at: None,
+        }
+    }
+}

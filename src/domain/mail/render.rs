@@ -1,0 +1,55 @@
+//! Turns an outbox row into an email: subject, plain text and HTML from the
+//! Handlebars templates under `templates/mail/`, with stable headers.
+
+use std::time::SystemTime;
+
+use handlebars::Handlebars;
+use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::Message;
+use serde_json::json;
+
+use super::OutboxMail;
+
+/// Builds the email for `mail`. The Message-ID derives from the outbox id and
+/// the Date from its creation, so a resend is byte-for-byte the same email.
+pub fn render(
+    registry: &Handlebars<'static>,
+    mail: &OutboxMail,
+    from: &Mailbox,
+    shop_name: &str,
+    public_url: &str,
+) -> anyhow::Result<Message> {
+    let kind = mail.kind.as_str();
+    let context = json!({
+        "shop": shop_name,
+        "public_url": public_url.trim_end_matches('/'),
+        "to": mail.to,
+        "to_name": mail.to_name,
+        "data": mail.payload,
+    });
+    let subject = registry.render(&format!("mail/{kind}.subject"), &context)?;
+    let text = registry.render(&format!("mail/{kind}.txt"), &context)?;
+    let html = registry.render(&format!("mail/{kind}.html"), &context)?;
+    let to = Mailbox::new(mail.to_name.clone(), mail.to.parse()?);
+    let domain = from.email.domain().to_owned();
+    let date: SystemTime = mail.created_at.into();
+    Ok(Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(subject.trim())
+        .date(date)
+        .message_id(Some(format!("<{}@{}>", mail.id, domain)))
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(text),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(html),
+                ),
+        )?)
+}

@@ -1,0 +1,212 @@
+//! The background sender: claims due outbox rows, delivers them, and records
+//! the outcome. Failures back off exponentially (base × 2^attempts, capped)
+//! until `mail.max_attempts`, then the row is kept as failed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use handlebars::Handlebars;
+use lettre::message::Mailbox;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use tokio::sync::{watch, Notify};
+
+use super::render::render;
+use super::OutboxMail;
+use crate::config::{MailSettings, MailTransportKind, Settings, SmtpTls};
+use crate::domain::{from_millis, now, to_millis};
+use crate::store::Store;
+
+/// How long a claimed row stays invisible to other senders.
+const LEASE: Duration = Duration::from_secs(120);
+/// Rows taken per round.
+const BATCH: u64 = 20;
+
+pub enum Transport {
+    File(AsyncFileTransport<Tokio1Executor>),
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+impl Transport {
+    /// Builds the configured transport; a bad setting names its key here, at
+    /// start-up, rather than at the first email.
+    pub fn from_settings(mail: &MailSettings) -> Result<Self, (&'static str, String)> {
+        match mail.transport {
+            MailTransportKind::File => {
+                std::fs::create_dir_all(&mail.outbox_dir).map_err(|e| {
+                    (
+                        "mail.outbox_dir",
+                        format!("cannot create {}: {e}", mail.outbox_dir.display()),
+                    )
+                })?;
+                Ok(Transport::File(AsyncFileTransport::new(&mail.outbox_dir)))
+            }
+            MailTransportKind::Smtp => {
+                let smtp = &mail.smtp;
+                let builder = match smtp.tls {
+                    SmtpTls::None => {
+                        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
+                    }
+                    SmtpTls::Starttls => {
+                        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
+                            .map_err(|e| ("mail.smtp.host", e.to_string()))?
+                    }
+                    SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host)
+                        .map_err(|e| ("mail.smtp.host", e.to_string()))?,
+                };
+                let mut builder = builder
+                    .port(smtp.port)
+                    .timeout(Some(smtp.timeout.as_duration()));
+                if !smtp.username.is_empty() {
+                    builder = builder.credentials(Credentials::new(
+                        smtp.username.clone(),
+                        smtp.password.expose().to_owned(),
+                    ));
+                }
+                Ok(Transport::Smtp(builder.build()))
+            }
+        }
+    }
+
+    async fn send(&self, message: lettre::Message) -> anyhow::Result<()> {
+        match self {
+            Transport::File(t) => {
+                t.send(message).await?;
+            }
+            Transport::Smtp(t) => {
+                t.send(message).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+pub struct MailSender {
+    store: Arc<dyn Store>,
+    transport: Transport,
+    registry: Arc<Handlebars<'static>>,
+    from: Mailbox,
+    settings: Arc<Settings>,
+}
+
+impl MailSender {
+    pub fn new(
+        store: Arc<dyn Store>,
+        transport: Transport,
+        registry: Arc<Handlebars<'static>>,
+        settings: Arc<Settings>,
+    ) -> anyhow::Result<Self> {
+        let from = settings.mail.from.parse()?;
+        Ok(Self {
+            store,
+            transport,
+            registry,
+            from,
+            settings,
+        })
+    }
+
+    /// Delay before retry number `attempts` (1-based count of failures so far).
+    pub fn backoff(mail: &MailSettings, attempts: u32) -> Duration {
+        let base = mail.retry_base_delay.0.max(1);
+        let factor = 1u64
+            .checked_shl(attempts.saturating_sub(1))
+            .unwrap_or(u64::MAX);
+        Duration::from_secs(
+            base.saturating_mul(factor)
+                .min(mail.retry_max_delay.0.max(1)),
+        )
+    }
+
+    /// Runs until `stop` turns true, waking on `wake` or every poll interval.
+    pub async fn run(self, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
+        let poll = self.settings.mail.poll_interval.as_duration();
+        loop {
+            let sent = match self.round().await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!("mail round failed: {e:#}");
+                    0
+                }
+            };
+            if sent == BATCH as usize {
+                continue;
+            }
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(poll) => {}
+                _ = stop.changed() => {}
+            }
+            if *stop.borrow() {
+                return;
+            }
+        }
+    }
+
+    /// One pass: claim due rows and try each once. Returns how many were claimed.
+    pub async fn round(&self) -> anyhow::Result<usize> {
+        let at = now();
+        let lease_until = from_millis(to_millis(at) + LEASE.as_millis() as i64);
+        let mails = self.store.claim_mail(at, lease_until, BATCH).await?;
+        let n = mails.len();
+        for mail in mails {
+            self.deliver(mail).await;
+        }
+        Ok(n)
+    }
+
+    async fn deliver(&self, mail: OutboxMail) {
+        let result = async {
+            let message = render(
+                &self.registry,
+                &mail,
+                &self.from,
+                &self.settings.shop.name,
+                &self.settings.server.public_url,
+            )?;
+            self.transport.send(message).await
+        }
+        .await;
+        let outcome = match result {
+            Ok(()) => {
+                tracing::info!(mail_id = %mail.id, kind = mail.kind.as_str(), "mail sent");
+                self.store.mark_mail_sent(&mail.id, now()).await
+            }
+            Err(e) => {
+                let attempts = mail.attempts + 1;
+                let error = format!("{e:#}");
+                let retry_at = (attempts < self.settings.mail.max_attempts).then(|| {
+                    let delay = Self::backoff(&self.settings.mail, attempts);
+                    from_millis(to_millis(now()) + delay.as_millis() as i64)
+                });
+                tracing::warn!(mail_id = %mail.id, attempts, gave_up = retry_at.is_none(), "mail not sent: {error}");
+                self.store
+                    .mark_mail_failed(&mail.id, &error, retry_at)
+                    .await
+            }
+        };
+        if let Err(e) = outcome {
+            tracing::error!(mail_id = %mail.id, "could not record mail outcome: {e:#}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Seconds;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let mail = MailSettings {
+            retry_base_delay: Seconds(2),
+            retry_max_delay: Seconds(60),
+            ..MailSettings::default()
+        };
+        let delays: Vec<u64> = (1..=7)
+            .map(|a| MailSender::backoff(&mail, a).as_secs())
+            .collect();
+        assert_eq!(delays, vec![2, 4, 8, 16, 32, 60, 60]);
+        assert_eq!(MailSender::backoff(&mail, 200).as_secs(), 60);
+    }
+}

@@ -1,0 +1,78 @@
+//! Shop concepts and rules, independent of HTTP and of the store backend.
+
+pub mod accounts;
+pub mod cart;
+pub mod catalog;
+pub mod chat;
+pub mod demo;
+pub mod mail;
+pub mod orders;
+pub mod validation;
+
+use time::OffsetDateTime;
+
+/// Every timestamp in tienda: UTC, millisecond precision, so both stores
+/// round-trip it exactly.
+pub type Timestamp = OffsetDateTime;
+
+pub fn now() -> Timestamp {
+    let t = OffsetDateTime::now_utc();
+    from_millis(to_millis(t))
+}
+
+pub fn to_millis(t: Timestamp) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+pub fn from_millis(ms: i64) -> Timestamp {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// New ids are UUIDv7 strings: time-ordered, the same format in every store.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// True when `text` is a well-formed id (any UUID in canonical form).
+pub fn is_id(text: &str) -> bool {
+    text.len() == 36 && uuid::Uuid::try_parse(text).is_ok()
+}
+
+/// Offset/limit paging for lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub offset: u64,
+    pub limit: u64,
+}
+
+impl Page {
+    pub const MAX_LIMIT: u64 = 200;
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Self {
+            offset: 0,
+            limit: 50,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_round_trip_through_millis() {
+        let t = now();
+        assert_eq!(from_millis(to_millis(t)), t);
+    }
+
+    #[test]
+    fn ids_are_recognised() {
+        assert!(is_id(&new_id()));
+        assert!(!is_id("electronics"));
+        assert!(!is_id("0191c7d3-0000-7000-8000-00000000000"));
+    }
+}

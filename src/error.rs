@@ -1,0 +1,375 @@
+//! The one application error. Every error answer carries a fresh id, the
+//! status, a stable code, a message and details; the same id is logged with
+//! the full cause chain by `http::middleware::error_envelope`.
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use crate::domain::validation::FieldErrors;
+use crate::store::StoreError;
+
+/// Stable machine codes; the table in [`ErrorCode::status`] maps each to its
+/// HTTP status. Clients script against these strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 400: the body is not well-formed JSON.
+    MalformedJson,
+    /// 400: a path or query parameter is not acceptable.
+    InvalidParameter,
+    /// 400: anything else malformed about the request.
+    BadRequest,
+    /// 401: no valid session (missing, bad, expired or revoked token).
+    Unauthorized,
+    /// 401: wrong email or password.
+    InvalidCredentials,
+    /// 403: logged in, but not allowed.
+    Forbidden,
+    /// 403: a cross-site form post was refused.
+    CsrfRejected,
+    /// 404: no route here.
+    RouteNotFound,
+    /// 404: the named product does not exist.
+    ProductNotFound,
+    /// 404: the named order does not exist (or is not yours).
+    OrderNotFound,
+    /// 404: any other missing resource.
+    NotFound,
+    /// 405: the route exists, the verb does not.
+    MethodNotAllowed,
+    /// 408: the request took too long.
+    RequestTimeout,
+    /// 409: a unique value (email) is taken.
+    AlreadyExists,
+    /// 409: not enough stock for the quantity asked.
+    InsufficientStock,
+    /// 409: the order cannot move to that status.
+    InvalidTransition,
+    /// 413: the body exceeds `server.body_limit`.
+    PayloadTooLarge,
+    /// 415: the body is not `application/json` (or a form, where accepted).
+    UnsupportedMediaType,
+    /// 422: the body parsed but a field is wrong; see `errors`.
+    ValidationFailed,
+    /// 422: checkout of an empty cart.
+    CartEmpty,
+    /// 429: too many attempts; see `Retry-After`.
+    RateLimited,
+    /// 500: our fault; details are in the log under the error id.
+    Internal,
+    /// 503: the store cannot be reached.
+    Unavailable,
+}
+
+impl ErrorCode {
+    pub fn status(self) -> StatusCode {
+        use ErrorCode::*;
+        match self {
+            MalformedJson | InvalidParameter | BadRequest => StatusCode::BAD_REQUEST,
+            Unauthorized | InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Forbidden | CsrfRejected => StatusCode::FORBIDDEN,
+            RouteNotFound | ProductNotFound | OrderNotFound | NotFound => StatusCode::NOT_FOUND,
+            MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            AlreadyExists | InsufficientStock | InvalidTransition => StatusCode::CONFLICT,
+            PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ValidationFailed | CartEmpty => StatusCode::UNPROCESSABLE_ENTITY,
+            RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            MalformedJson => "malformed_json",
+            InvalidParameter => "invalid_parameter",
+            BadRequest => "bad_request",
+            Unauthorized => "unauthorized",
+            InvalidCredentials => "invalid_credentials",
+            Forbidden => "forbidden",
+            CsrfRejected => "csrf_rejected",
+            RouteNotFound => "route_not_found",
+            ProductNotFound => "product_not_found",
+            OrderNotFound => "order_not_found",
+            NotFound => "not_found",
+            MethodNotAllowed => "method_not_allowed",
+            RequestTimeout => "request_timeout",
+            AlreadyExists => "already_exists",
+            InsufficientStock => "insufficient_stock",
+            InvalidTransition => "invalid_transition",
+            PayloadTooLarge => "payload_too_large",
+            UnsupportedMediaType => "unsupported_media_type",
+            ValidationFailed => "validation_failed",
+            CartEmpty => "cart_empty",
+            RateLimited => "rate_limited",
+            Internal => "internal_error",
+            Unavailable => "unavailable",
+        }
+    }
+
+    /// The code a bare status gets when something below our handlers (the
+    /// router, a tower layer) answered it.
+    pub fn for_status(status: StatusCode) -> Self {
+        match status.as_u16() {
+            401 => ErrorCode::Unauthorized,
+            403 => ErrorCode::Forbidden,
+            404 => ErrorCode::RouteNotFound,
+            405 => ErrorCode::MethodNotAllowed,
+            408 => ErrorCode::RequestTimeout,
+            413 => ErrorCode::PayloadTooLarge,
+            415 => ErrorCode::UnsupportedMediaType,
+            422 => ErrorCode::ValidationFailed,
+            429 => ErrorCode::RateLimited,
+            503 => ErrorCode::Unavailable,
+            s if (400..500).contains(&s) => ErrorCode::BadRequest,
+            _ => ErrorCode::Internal,
+        }
+    }
+}
+
+/// An error on its way to becoming an answer. Boxed so `Result`s stay small;
+/// fields are reached through `Deref`.
+#[derive(Debug)]
+pub struct AppError(Box<ErrorDetails>);
+
+#[derive(Debug)]
+pub struct ErrorDetails {
+    pub code: ErrorCode,
+    /// Human message, safe to show.
+    pub detail: String,
+    /// Per-field messages for validation errors.
+    pub errors: Option<FieldErrors>,
+    /// Extra detail members (product id, available stock, limit…).
+    pub extra: Map<String, Value>,
+    /// Seconds to wait, for 429.
+    pub retry_after: Option<u64>,
+    /// Internal cause: logged, shown only in development.
+    pub source: Option<anyhow::Error>,
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl std::ops::Deref for AppError {
+    type Target = ErrorDetails;
+    fn deref(&self) -> &ErrorDetails {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for AppError {
+    fn deref_mut(&mut self) -> &mut ErrorDetails {
+        &mut self.0
+    }
+}
+
+impl AppError {
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self(Box::new(ErrorDetails {
+            code,
+            detail: detail.into(),
+            errors: None,
+            extra: Map::new(),
+            retry_after: None,
+            source: None,
+        }))
+    }
+
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.extra.insert(key.to_owned(), value.into());
+        self
+    }
+
+    pub fn validation(errors: FieldErrors) -> Self {
+        let fields: Vec<&str> = errors.0.keys().map(String::as_str).collect();
+        let mut err = Self::new(
+            ErrorCode::ValidationFailed,
+            format!("invalid value for {}", fields.join(", ")),
+        );
+        err.errors = Some(errors);
+        err
+    }
+
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self::validation(FieldErrors::single(field, message))
+    }
+
+    pub fn internal(source: impl Into<anyhow::Error>) -> Self {
+        let mut err = Self::new(
+            ErrorCode::Internal,
+            "something went wrong on our side; quote the error id when reporting it",
+        );
+        err.source = Some(source.into());
+        err
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Unauthorized, detail)
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Forbidden, detail)
+    }
+
+    pub fn product_not_found(id: &str) -> Self {
+        Self::new(
+            ErrorCode::ProductNotFound,
+            format!("product {id} does not exist"),
+        )
+        .with("product_id", id)
+    }
+
+    pub fn bad_param(name: &str, detail: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidParameter, detail).with("parameter", name)
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Duplicate { what } => {
+                let mut e = AppError::new(
+                    ErrorCode::AlreadyExists,
+                    format!("an account with this {what} already exists"),
+                );
+                e.errors = Some(FieldErrors::single(what, "is already registered"));
+                e
+            }
+            StoreError::ProductNotFound { product_id } => AppError::product_not_found(&product_id),
+            StoreError::InsufficientStock {
+                product_id,
+                available,
+                requested,
+            } => AppError::new(
+                ErrorCode::InsufficientStock,
+                format!("only {available} of product {product_id} in stock, {requested} requested"),
+            )
+            .with("product_id", product_id)
+            .with("available", available)
+            .with("requested", requested),
+            StoreError::CartLineNotFound { product_id } => AppError::new(
+                ErrorCode::NotFound,
+                format!("the cart has no line for product {product_id}"),
+            )
+            .with("product_id", product_id),
+            StoreError::CartFull { max } => {
+                AppError::field("product_id", format!("a cart holds at most {max} products"))
+                    .with("limit", max)
+            }
+            StoreError::CartEmpty => AppError::new(ErrorCode::CartEmpty, "the cart is empty"),
+            StoreError::NoDeliveryAddress => AppError::field(
+                "delivery_address",
+                "is required: set it with PUT /cart/address or send it with the checkout",
+            ),
+            StoreError::OrderNotFound { number } => AppError::new(
+                ErrorCode::OrderNotFound,
+                format!("order {number} does not exist"),
+            )
+            .with("number", number),
+            StoreError::InvalidTransition { from, to } => AppError::new(
+                ErrorCode::InvalidTransition,
+                format!(
+                    "an order that is {} cannot become {}",
+                    from.as_str(),
+                    to.as_str()
+                ),
+            )
+            .with("from", from.as_str())
+            .with("to", to.as_str()),
+            StoreError::Backend(source) => {
+                let mut e = AppError::internal(source);
+                e.code = ErrorCode::Unavailable;
+                e.detail = "the store failed to answer; try again shortly".into();
+                e
+            }
+        }
+    }
+}
+
+impl From<handlebars::RenderError> for AppError {
+    fn from(err: handlebars::RenderError) -> Self {
+        AppError::internal(anyhow::Error::new(err).context("template rendering failed"))
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(err: anyhow::Error) -> Self {
+        AppError::internal(err)
+    }
+}
+
+/// RFC 9457 problem details, as sent to clients.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// Fresh per error; the same id is in the server log.
+    pub id: String,
+    pub status: u16,
+    /// Stable machine code, e.g. `validation_failed`.
+    pub code: String,
+    pub title: String,
+    pub detail: String,
+    /// The request path.
+    pub instance: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub errors: Option<FieldErrors>,
+    /// Internal cause chain; development profile only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Vec<String>>,
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub extra: Map<String, Value>,
+}
+
+/// Carried from [`AppError::into_response`] to the error envelope middleware,
+/// which adds the request path, logs, and renders JSON or HTML.
+#[derive(Clone)]
+pub struct ErrorReport(pub Arc<AppError>);
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.code.status();
+        let retry_after = self.retry_after;
+        let mut response = status.into_response();
+        if let Some(secs) = retry_after {
+            if let Ok(v) = secs.to_string().parse() {
+                response.headers_mut().insert("retry-after", v);
+            }
+        }
+        response
+            .extensions_mut()
+            .insert(ErrorReport(Arc::new(self)));
+        response
+    }
+}
+
+impl AppError {
+    /// Builds the problem body for `instance`, with a fresh id.
+    pub fn to_problem(&self, instance: &str, show_cause: bool) -> Problem {
+        let status = self.code.status();
+        Problem {
+            id: crate::domain::new_id(),
+            status: status.as_u16(),
+            code: self.code.as_str().to_owned(),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            detail: self.detail.clone(),
+            instance: instance.to_owned(),
+            errors: self.errors.clone(),
+            cause: if show_cause {
+                self.source
+                    .as_ref()
+                    .map(|s| s.chain().map(|c| c.to_string()).collect())
+            } else {
+                None
+            },
+            extra: self.extra.clone(),
+        }
+    }
+}

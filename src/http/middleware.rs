@@ -1,0 +1,175 @@
+//! Cross-cutting layers: the error envelope, security headers, CSRF guard.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::header::{self, HeaderValue};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::error::{AppError, ErrorCode, ErrorReport};
+use crate::http::extract::wants_html;
+use crate::http::session::{token_from_headers, SESSION_COOKIE};
+use crate::state::AppState;
+
+/// Turns every error answer (ours, the router's, a tower layer's) into one
+/// model: a problem+json body or an HTML error page, with a fresh id that is
+/// logged once together with the cause chain.
+pub async fn error_envelope(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let html = wants_html(req.headers());
+    let path = req.uri().path().to_owned();
+    let method = req.method().clone();
+    let mut response = next.run(req).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let report = response.extensions_mut().remove::<ErrorReport>();
+    let error = match &report {
+        Some(ErrorReport(error)) => error.as_ref(),
+        None => {
+            let is_problem = response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+            // Upgrade failures and our own problem bodies pass through.
+            if is_problem {
+                return response;
+            }
+            &fallback_error(status, &method, &path)
+        }
+    };
+    let problem = error.to_problem(&path, !state.settings.is_production());
+    let cause = error
+        .source
+        .as_ref()
+        .map(|s| format!("{s:#}"))
+        .unwrap_or_default();
+    if status.is_server_error() {
+        tracing::error!(error_id = %problem.id, code = problem.code, %method, %path, cause, detail = %problem.detail, "request failed");
+    } else {
+        tracing::info!(error_id = %problem.id, code = problem.code, %method, %path, detail = %problem.detail, "request refused");
+    }
+    let mut out = if html {
+        let body = serde_json::json!({
+            "shop": state.pages.shop_name(),
+            "title": format!("{} {}", problem.status, problem.title),
+            "user": null,
+            "problem": problem,
+        });
+        match state.pages.render_raw("error", &body) {
+            Ok(page) => (status, Html(page)).into_response(),
+            Err(e) => {
+                tracing::error!(error_id = %problem.id, "error page failed to render: {e}");
+                (status, problem_json(&problem)).into_response()
+            }
+        }
+    } else {
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            problem_json(&problem),
+        )
+            .into_response()
+    };
+    for name in [header::RETRY_AFTER, header::ALLOW, header::WWW_AUTHENTICATE] {
+        if let Some(v) = response.headers().get(&name) {
+            out.headers_mut().insert(name, v.clone());
+        }
+    }
+    if status == StatusCode::UNAUTHORIZED && !out.headers().contains_key(header::WWW_AUTHENTICATE) {
+        out.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    out
+}
+
+fn problem_json(problem: &crate::error::Problem) -> Body {
+    Body::from(serde_json::to_vec(problem).unwrap_or_default())
+}
+
+fn fallback_error(status: StatusCode, method: &Method, path: &str) -> AppError {
+    let code = ErrorCode::for_status(status);
+    let detail = match code {
+        ErrorCode::RouteNotFound => format!("there is no route {path}"),
+        ErrorCode::MethodNotAllowed => format!("{path} does not accept {method}"),
+        ErrorCode::PayloadTooLarge => "the request body is too large".to_owned(),
+        ErrorCode::RequestTimeout => "the request took too long".to_owned(),
+        ErrorCode::Internal => {
+            return AppError::internal(anyhow::anyhow!(
+                "{status} answered by a layer below the handlers"
+            ))
+        }
+        _ => status
+            .canonical_reason()
+            .unwrap_or("the request was refused")
+            .to_owned(),
+    };
+    AppError::new(code, detail)
+}
+
+/// Headers every answer carries: no sniffing, no framing, and a content
+/// security policy that allows no inline script.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+            ),
+        );
+    }
+    response
+}
+
+/// Refuses state-changing browser requests from another origin. Requests
+/// that carry a bearer token are API calls, not forms, and pass.
+pub async fn csrf_guard(req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let headers = req.headers();
+    let bearer = headers.contains_key(header::AUTHORIZATION)
+        && token_from_headers(headers).is_some()
+        && !headers
+            .get(header::COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|c| c.contains(SESSION_COOKIE));
+    if safe || bearer {
+        return next.run(req).await;
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let origin = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| headers.get(header::REFERER).and_then(|v| v.to_str().ok()));
+    if let (Some(origin), Some(host)) = (origin, host) {
+        let origin_host = url::Url::parse(origin).ok().and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_owned(),
+            })
+        });
+        if origin_host.as_deref() != Some(host) {
+            return AppError::new(
+                ErrorCode::CsrfRejected,
+                "cross-site form posts are refused; send the request from this site",
+            )
+            .with("origin", origin.to_owned())
+            .into_response();
+        }
+    } else if origin.is_some() {
+        return AppError::new(ErrorCode::CsrfRejected, "the request has no Host header")
+            .into_response();
+    }
+    next.run(req).await
+}

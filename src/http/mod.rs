@@ -1,0 +1,99 @@
+//! The HTTP layer: routes, extractors, pages, middleware.
+
+pub mod extract;
+pub mod limits;
+pub mod middleware;
+pub mod openapi;
+pub mod pages;
+pub mod routes;
+pub mod session;
+
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, StatusCode};
+use axum::routing::{delete, get, post, put};
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::state::AppState;
+use routes::{admin, auth, cart, chat, orders, products, site};
+
+/// Every route of the shop, with its middleware, over `state`.
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let body_limit = state.settings.server.body_limit;
+    let timeout = Duration::from_secs(state.settings.server.request_timeout.0.max(1));
+    let api = Router::new()
+        .route("/", get(site::home))
+        .route("/healthz", get(site::healthz))
+        .route("/readyz", get(site::readyz))
+        .route("/config", get(site::config_view))
+        .route("/static/{*path}", get(site::static_file))
+        .route("/password/forgot", get(site::forgot_page))
+        .route("/password/reset", get(site::reset_page))
+        .route("/auth/register", post(auth::register))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/me", get(auth::me))
+        .route("/auth/sessions/{id}", delete(auth::revoke_session))
+        .route("/auth/password/forgot", post(auth::forgot_password))
+        .route("/auth/password/reset", post(auth::reset_password))
+        .route("/products", get(products::list).post(products::create))
+        .route(
+            "/products/{x}",
+            get(products::get_one_or_category)
+                .put(products::replace)
+                .delete(products::delete),
+        )
+        .route("/cart", get(cart::get).post(cart::add))
+        .route("/cart/address", put(cart::set_address))
+        .route("/cart/{id}", put(cart::set_quantity).delete(cart::remove))
+        .route("/orders", get(orders::list).post(orders::checkout))
+        .route("/orders/{number}", get(orders::get))
+        .route("/orders/{number}/status", put(orders::set_status))
+        .route("/messages", get(chat::messages))
+        .route("/chat", get(chat::general_page))
+        .route("/chat/ws", get(chat::socket))
+        .route("/chat/{email}", get(chat::channel_page))
+        .route("/admin/products", get(admin::products_page))
+        .route("/admin/products/{id}/edit", get(admin::edit_product_page))
+        .route("/admin/mail", get(admin::mail))
+        .route("/admin/mail/{id}/retry", post(admin::retry_mail))
+        .route("/admin/users/{email}", delete(auth::delete_user))
+        .route("/admin/users/{email}/sessions", get(auth::user_sessions))
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi::ApiDoc::openapi()));
+
+    // Layers run outside-in: request id, trace, error envelope, security
+    // headers, panic → 500, CSRF, timeout, body limit, then the route.
+    api.layer(DefaultBodyLimit::max(body_limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(axum::middleware::from_fn(middleware::csrf_guard))
+        .layer(CatchPanicLayer::new())
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::error_envelope,
+        ))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}

@@ -1,0 +1,41 @@
+//! The OpenAPI document, generated from the handlers' annotations.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::routes::{admin, auth, cart, chat, orders, products, site};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "tienda", description = "Self-hosted shop: catalog, cart, orders, accounts, support chat. Errors are RFC 9457 problem+json with an `id`, `code` and details."),
+    paths(
+        products::list, products::get_one_or_category, products::create, products::replace, products::delete,
+        auth::register, auth::login, auth::logout, auth::me, auth::user_sessions, auth::revoke_session,
+        auth::delete_user, auth::forgot_password, auth::reset_password,
+        cart::get, cart::add, cart::set_quantity, cart::remove, cart::set_address,
+        orders::checkout, orders::list, orders::get, orders::set_status,
+        chat::messages, chat::general_page, chat::channel_page, chat::socket,
+        admin::mail, admin::retry_mail,
+        site::healthz, site::readyz, site::config_view,
+    ),
+    components(schemas(crate::error::Problem, chat::Incoming)),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}

@@ -1,0 +1,70 @@
+//! Server-rendered pages, from the shared registry in `crate::templates`.
+
+use axum::response::{Html, IntoResponse, Response};
+use std::sync::Arc;
+
+use handlebars::Handlebars;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::config::Settings;
+use crate::error::AppResult;
+use crate::http::session::Identity;
+
+pub struct Pages {
+    registry: Arc<Handlebars<'static>>,
+    shop_name: String,
+    currency: String,
+}
+
+impl Pages {
+    pub fn new(settings: &Settings, registry: Arc<Handlebars<'static>>) -> Self {
+        Self {
+            registry,
+            shop_name: settings.shop.name.clone(),
+            currency: settings.shop.currency.clone(),
+        }
+    }
+
+    /// Renders `template` with `data` plus what every page needs: the shop,
+    /// the logged-in user (for the header) and the page title.
+    pub fn render(
+        &self,
+        template: &str,
+        title: &str,
+        who: Option<&Identity>,
+        data: impl Serialize,
+    ) -> AppResult<Response> {
+        let mut context = json!({
+            "shop": self.shop_name,
+            "currency": self.currency,
+            "title": title,
+            "user": who.map(|i| json!({
+                "name": i.user.name,
+                "email": i.user.email,
+                "is_admin": i.is_admin(),
+            })),
+        });
+        if let (Value::Object(base), Value::Object(extra)) = (
+            &mut context,
+            serde_json::to_value(data).map_err(anyhow::Error::from)?,
+        ) {
+            base.extend(extra);
+        }
+        let html = self.registry.render(template, &context)?;
+        Ok(Html(html).into_response())
+    }
+
+    /// Renders without the page chrome's user (error pages).
+    pub fn render_raw(
+        &self,
+        template: &str,
+        data: &Value,
+    ) -> Result<String, handlebars::RenderError> {
+        self.registry.render(template, data)
+    }
+
+    pub fn shop_name(&self) -> &str {
+        &self.shop_name
+    }
+}

@@ -1,0 +1,140 @@
+//! Admin pages for the catalog, and the mail outbox (JSON and page).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::mail::{MailStatus, OutboxMail};
+use crate::domain::{now, Page};
+use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::http::extract::{product_id, truncate, ApiQuery, PageQuery, WantsHtml};
+use crate::http::session::Admin;
+use crate::state::AppState;
+
+/// Catalog management: every product with edit and delete, and a create form.
+pub async fn products_page(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> AppResult<Response> {
+    let page = q.page()?;
+    let (items, total) = state
+        .store
+        .list_products(
+            None,
+            Page {
+                limit: Page::MAX_LIMIT,
+                ..page
+            },
+        )
+        .await?;
+    state.pages.render(
+        "admin_products",
+        "Manage products",
+        Some(&admin),
+        json!({ "items": items, "total": total }),
+    )
+}
+
+/// The edit form for one product.
+pub async fn edit_product_page(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let id = product_id(&id)?;
+    let product = state
+        .store
+        .get_product(id)
+        .await?
+        .ok_or_else(|| AppError::product_not_found(id))?;
+    state.pages.render(
+        "admin_product_edit",
+        &format!("Edit {}", product.name),
+        Some(&admin),
+        json!({ "product": product }),
+    )
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct MailQuery {
+    /// pending, sent or failed.
+    pub status: Option<String>,
+    pub offset: Option<u64>,
+    pub limit: Option<u64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MailList {
+    pub items: Vec<OutboxMail>,
+    pub total: u64,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// The outbox, newest first (admin).
+#[utoipa::path(get, path = "/admin/mail", tag = "mail", params(MailQuery),
+    responses((status = 200, body = MailList), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn mail(
+    State(state): State<AppState>,
+    WantsHtml(html): WantsHtml,
+    Admin(admin): Admin,
+    ApiQuery(q): ApiQuery<MailQuery>,
+) -> AppResult<Response> {
+    let page = PageQuery {
+        offset: q.offset,
+        limit: q.limit,
+    }
+    .page()?;
+    let status = match q.status.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(MailStatus::parse(s).ok_or_else(|| {
+            AppError::bad_param(
+                "status",
+                format!("`{}` is not pending, sent or failed", truncate(s, 40)),
+            )
+        })?),
+    };
+    let (items, total) = state.store.list_mail(status, page).await?;
+    let list = MailList {
+        items,
+        total,
+        offset: page.offset,
+        limit: page.limit,
+    };
+    if html {
+        return state.pages.render(
+            "admin_mail",
+            "Mail outbox",
+            Some(&admin),
+            json!({ "list": list, "status": q.status }),
+        );
+    }
+    Ok(Json(list).into_response())
+}
+
+/// Put a failed mail back in the queue (admin).
+#[utoipa::path(post, path = "/admin/mail/{id}/retry", tag = "mail", params(("id" = String, Path)),
+    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn retry_mail(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    if state.store.retry_mail(&id, now()).await? {
+        state.mail_wake.notify_one();
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::new(
+            ErrorCode::NotFound,
+            format!("no failed mail {}", truncate(&id, 64)),
+        ))
+    }
+}

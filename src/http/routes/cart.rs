@@ -1,0 +1,132 @@
+//! The logged-in customer's cart. Lines are named by product id.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use crate::domain::cart::{
+    check_address, check_quantity, AddToCart, Cart, CartView, SetAddress, SetQuantity,
+};
+use crate::domain::now;
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::extract::{product_id, ApiJson, WantsHtml};
+use crate::http::session::Identity;
+use crate::state::AppState;
+
+async fn view(state: &AppState, email: &str, cart: Option<&Cart>) -> AppResult<CartView> {
+    let ids: Vec<String> = cart
+        .map(|c| c.items.iter().map(|l| l.product_id.clone()).collect())
+        .unwrap_or_default();
+    let products = if ids.is_empty() {
+        Vec::new()
+    } else {
+        state.store.get_products(&ids).await?
+    };
+    Ok(CartView::build(
+        email,
+        cart,
+        &products,
+        &state.settings.shop.currency,
+    ))
+}
+
+/// The cart, priced at current prices.
+#[utoipa::path(get, path = "/cart", tag = "cart",
+    responses((status = 200, body = CartView), (status = 401, body = Problem)), security(("bearer" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    WantsHtml(html): WantsHtml,
+    who: Identity,
+) -> AppResult<Response> {
+    let cart = state.store.get_cart(&who.user.email).await?;
+    let view = view(&state, &who.user.email, cart.as_ref()).await?;
+    if html {
+        return state
+            .pages
+            .render("cart", "Your cart", Some(&who), json!({ "cart": view }));
+    }
+    Ok(Json(view).into_response())
+}
+
+/// Add units of a product (raises the line if it is already in the cart).
+#[utoipa::path(post, path = "/cart", tag = "cart", request_body = AddToCart,
+    responses((status = 201, body = CartView), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn add(
+    State(state): State<AppState>,
+    who: Identity,
+    ApiJson(input): ApiJson<AddToCart>,
+) -> AppResult<(StatusCode, Json<CartView>)> {
+    if !crate::domain::is_id(&input.product_id) {
+        return Err(AppError::field("product_id", "must be a product id"));
+    }
+    let quantity = check_quantity(input.quantity, false).map_err(AppError::validation)?;
+    let cart = state
+        .store
+        .add_to_cart(&who.user.email, &input.product_id, quantity, now())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(view(&state, &who.user.email, Some(&cart)).await?),
+    ))
+}
+
+/// Set the quantity of the line for product `id`; 0 removes it.
+#[utoipa::path(put, path = "/cart/{id}", tag = "cart", request_body = SetQuantity,
+    params(("id" = String, Path, description = "Product id of the line")),
+    responses((status = 200, body = CartView), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn set_quantity(
+    State(state): State<AppState>,
+    who: Identity,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<SetQuantity>,
+) -> AppResult<Json<CartView>> {
+    let id = product_id(&id)?;
+    let quantity = check_quantity(input.quantity, true).map_err(AppError::validation)?;
+    let cart = state
+        .store
+        .set_cart_quantity(&who.user.email, id, quantity, now())
+        .await?;
+    Ok(Json(view(&state, &who.user.email, Some(&cart)).await?))
+}
+
+/// Remove the line for product `id`.
+#[utoipa::path(delete, path = "/cart/{id}", tag = "cart",
+    params(("id" = String, Path, description = "Product id of the line")),
+    responses((status = 200, body = CartView), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn remove(
+    State(state): State<AppState>,
+    who: Identity,
+    Path(id): Path<String>,
+) -> AppResult<Json<CartView>> {
+    let id = product_id(&id)?;
+    let cart = state
+        .store
+        .remove_from_cart(&who.user.email, id, now())
+        .await?;
+    Ok(Json(view(&state, &who.user.email, Some(&cart)).await?))
+}
+
+/// Set the delivery address used at checkout.
+#[utoipa::path(put, path = "/cart/address", tag = "cart", request_body = SetAddress,
+    responses((status = 200, body = CartView), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 415, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn set_address(
+    State(state): State<AppState>,
+    who: Identity,
+    ApiJson(input): ApiJson<SetAddress>,
+) -> AppResult<Json<CartView>> {
+    let address = check_address(&input.delivery_address).map_err(AppError::validation)?;
+    let cart = state
+        .store
+        .set_delivery_address(&who.user.email, &address, now())
+        .await?;
+    Ok(Json(view(&state, &who.user.email, Some(&cart)).await?))
+}

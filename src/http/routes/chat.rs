@@ -1,0 +1,385 @@
+//! Support chat: the pages, the JSON history, and the WebSocket.
+//!
+//! Frames (JSON text): the client sends `{"body": "...", "to": "email"?}`
+//! (`to` is for staff answering one customer); the server pushes
+//! `{"type": "message", "message": {...}}` and
+//! `{"type": "error", "id", "code", "detail"}`.
+
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message as Frame, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures_util::{SinkExt, StreamExt};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tokio::sync::broadcast::error::RecvError;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::chat::{Message, MessageFilter, MessageType, MessageView};
+use crate::domain::validation::{is_valid_email, text_field, FieldErrors};
+use crate::domain::{new_id, now};
+use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::http::extract::{truncate, ApiQuery, WantsHtml};
+use crate::http::limits;
+use crate::http::session::Identity;
+use crate::state::AppState;
+
+/// Largest frame a client may send.
+const MAX_FRAME: usize = 16 * 1024;
+/// Refused frames in a row before the socket is closed as a flood.
+const MAX_REFUSALS: u32 = 20;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    /// Only this customer's channel (theirs, or any as staff).
+    pub channel: Option<String>,
+    /// Page backwards: messages older than this message id.
+    pub before: Option<String>,
+    /// Messages per page (1-200, default `chat.history_page`).
+    pub limit: Option<u64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MessageList {
+    /// Oldest first.
+    pub items: Vec<MessageView>,
+    /// Pass as `before` for the previous page; absent on the first message.
+    pub next_before: Option<String>,
+}
+
+/// May `who` open `email`'s channel? (That user and staff; case-insensitive.)
+fn channel_for(who: &Identity, email: &str) -> AppResult<String> {
+    let email = email.trim().to_ascii_lowercase();
+    if !is_valid_email(&email) {
+        return Err(AppError::bad_param(
+            "email",
+            format!("`{}` is not an email address", truncate(&email, 100)),
+        ));
+    }
+    if !who.is_admin() && email != who.user.email {
+        return Err(AppError::forbidden(
+            "only that customer and staff may open this channel",
+        ));
+    }
+    Ok(email)
+}
+
+async fn history(
+    state: &AppState,
+    who: &Identity,
+    channel: Option<String>,
+    before: Option<String>,
+    limit: Option<u64>,
+) -> AppResult<MessageList> {
+    let limit = limit.unwrap_or(u64::from(state.settings.chat.history_page));
+    if !(1..=200).contains(&limit) {
+        return Err(AppError::bad_param("limit", "limit must be from 1 to 200"));
+    }
+    if let Some(b) = &before {
+        if !crate::domain::is_id(b) {
+            return Err(AppError::bad_param("before", "before must be a message id"));
+        }
+    }
+    let filter = MessageFilter {
+        channel_of: channel,
+        visible_to: (!who.is_admin()).then(|| who.user.email.clone()),
+        before,
+        limit,
+    };
+    let messages = state.store.list_messages(&filter).await?;
+    let next_before = (messages.len() as u64 == limit)
+        .then(|| messages.first().map(|m| m.id.clone()))
+        .flatten();
+    Ok(MessageList {
+        items: messages.iter().map(|m| m.view_for(&who.user)).collect(),
+        next_before,
+    })
+}
+
+/// Chat history as JSON: customers see the general channel as they may see
+/// it, staff see everything.
+#[utoipa::path(get, path = "/messages", tag = "chat", params(HistoryQuery),
+    responses((status = 200, body = MessageList), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn messages(
+    State(state): State<AppState>,
+    who: Identity,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
+) -> AppResult<Json<MessageList>> {
+    let channel = q
+        .channel
+        .as_deref()
+        .map(|c| channel_for(&who, c))
+        .transpose()?;
+    Ok(Json(
+        history(&state, &who, channel, q.before, q.limit).await?,
+    ))
+}
+
+/// The general channel page (JSON: its history).
+#[utoipa::path(get, path = "/chat", tag = "chat",
+    responses((status = 200, body = MessageList), (status = 401, body = Problem)), security(("bearer" = [])))]
+pub async fn general_page(
+    State(state): State<AppState>,
+    WantsHtml(html): WantsHtml,
+    who: Identity,
+) -> AppResult<Response> {
+    let list = history(&state, &who, None, None, None).await?;
+    if !html {
+        return Ok(Json(list).into_response());
+    }
+    let customers = if who.is_admin() {
+        let mut emails: Vec<String> = list
+            .items
+            .iter()
+            .filter(|m| m.kind == MessageType::Customer)
+            .filter_map(|m| m.email.clone())
+            .collect();
+        emails.sort();
+        emails.dedup();
+        emails
+    } else {
+        Vec::new()
+    };
+    state.pages.render(
+        "chat",
+        "Support chat",
+        Some(&who),
+        json!({ "messages": list.items, "channel": null, "customers": customers, "older": list.next_before }),
+    )
+}
+
+/// One customer's own channel: their messages and the answers to them.
+#[utoipa::path(get, path = "/chat/{email}", tag = "chat", params(("email" = String, Path)),
+    responses((status = 200, body = MessageList), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn channel_page(
+    State(state): State<AppState>,
+    WantsHtml(html): WantsHtml,
+    who: Identity,
+    Path(email): Path<String>,
+) -> AppResult<Response> {
+    let channel = channel_for(&who, &email)?;
+    let list = history(&state, &who, Some(channel.clone()), None, None).await?;
+    if !html {
+        return Ok(Json(list).into_response());
+    }
+    state.pages.render(
+        "chat",
+        &format!("Chat with {channel}"),
+        Some(&who),
+        json!({ "messages": list.items, "channel": channel, "customers": [channel.clone()], "older": list.next_before }),
+    )
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SocketQuery {
+    /// Follow only this customer's channel.
+    pub channel: Option<String>,
+}
+
+/// A frame the client sends.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Incoming {
+    pub body: String,
+    /// Staff only: the customer this answers.
+    #[serde(default)]
+    pub to: Option<String>,
+}
+
+/// Open the chat WebSocket (logged-in users only).
+#[utoipa::path(get, path = "/chat/ws", tag = "chat", params(SocketQuery),
+    responses((status = 101, description = "Switching to the WebSocket protocol"), (status = 400, body = Problem),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 429, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn socket(
+    State(state): State<AppState>,
+    who: Identity,
+    ApiQuery(q): ApiQuery<SocketQuery>,
+    upgrade: WebSocketUpgrade,
+) -> AppResult<Response> {
+    let channel = q
+        .channel
+        .as_deref()
+        .map(|c| channel_for(&who, c))
+        .transpose()?;
+    let slot = state.chat.open_slot(&who.user.id).ok_or_else(|| {
+        AppError::new(
+            ErrorCode::RateLimited,
+            format!(
+                "you already have {} chat sockets open",
+                state.settings.chat.max_sockets_per_user
+            ),
+        )
+        .with("limit", state.settings.chat.max_sockets_per_user)
+    })?;
+    Ok(upgrade
+        .max_message_size(MAX_FRAME)
+        .max_frame_size(MAX_FRAME)
+        .on_upgrade(move |ws| async move {
+            let _slot = slot;
+            run_socket(ws, state, who, channel).await;
+        }))
+}
+
+fn error_frame(code: ErrorCode, detail: &str) -> Frame {
+    let id = new_id();
+    tracing::info!(error_id = %id, code = code.as_str(), "chat frame refused: {detail}");
+    Frame::Text(Utf8Bytes::from(
+        json!({ "type": "error", "id": id, "code": code.as_str(), "detail": detail }).to_string(),
+    ))
+}
+
+fn close_frame(code: u16, reason: &str) -> Frame {
+    Frame::Close(Some(CloseFrame {
+        code,
+        reason: Utf8Bytes::from(reason.to_owned()),
+    }))
+}
+
+async fn run_socket(ws: WebSocket, state: AppState, who: Identity, channel: Option<String>) {
+    let (mut tx, mut rx) = ws.split();
+    let mut feed = state.chat.subscribe();
+    let mut check = tokio::time::interval(Duration::from_secs(
+        state.settings.chat.session_check_interval.0.max(1),
+    ));
+    check.tick().await;
+    let mut refusals = 0u32;
+    loop {
+        // (frame to send, whether it refuses something the client sent)
+        let outgoing: Option<(Frame, bool)> = tokio::select! {
+            frame = rx.next() => match frame {
+                None | Some(Err(_)) => break,
+                Some(Ok(Frame::Close(_))) => break,
+                Some(Ok(Frame::Ping(_) | Frame::Pong(_))) => None,
+                Some(Ok(Frame::Binary(_))) => {
+                    Some((error_frame(ErrorCode::BadRequest, "binary frames are not accepted; send JSON text"), true))
+                }
+                Some(Ok(Frame::Text(text))) => receive(&state, &who, text.as_str()).await.err().map(|f| (f, true)),
+            },
+            message = feed.recv() => match message {
+                Ok(m) => deliver(&who, channel.as_deref(), &m).map(|f| (f, false)),
+                Err(RecvError::Lagged(n)) => Some((error_frame(
+                    ErrorCode::Unavailable,
+                    &format!("this connection fell behind and missed {n} messages; reload the history"),
+                ), false)),
+                Err(RecvError::Closed) => break,
+            },
+            _ = check.tick() => {
+                if !crate::http::session::session_is_live(&state, &who.session.id).await {
+                    let _ = tx.send(close_frame(4401, "session ended")).await;
+                    break;
+                }
+                None
+            }
+        };
+        if let Some((frame, refused)) = outgoing {
+            if refused {
+                refusals += 1;
+                if refusals > MAX_REFUSALS {
+                    let _ = tx.send(close_frame(1008, "too many refused frames")).await;
+                    break;
+                }
+            }
+            if tx.send(frame).await.is_err() {
+                break;
+            }
+        }
+    }
+}
+
+/// The frame to push to this socket for a new message, if it may see it.
+fn deliver(who: &Identity, channel: Option<&str>, message: &Message) -> Option<Frame> {
+    if !message.visible_to(&who.user) {
+        return None;
+    }
+    if let Some(channel) = channel {
+        if !message.in_channel_of(channel) {
+            return None;
+        }
+    }
+    let frame = json!({ "type": "message", "message": message.view_for(&who.user) });
+    Some(Frame::Text(Utf8Bytes::from(frame.to_string())))
+}
+
+/// Validates, stores and publishes one client frame; the error frame otherwise.
+async fn receive(state: &AppState, who: &Identity, text: &str) -> Result<(), Frame> {
+    let incoming: Incoming = serde_json::from_str(text).map_err(|e| {
+        error_frame(
+            ErrorCode::MalformedJson,
+            &format!("expected {{\"body\": \"...\"}}: {e}"),
+        )
+    })?;
+    let mut errors = FieldErrors::default();
+    let body = text_field(
+        &mut errors,
+        "body",
+        &incoming.body,
+        1,
+        state.settings.chat.max_body,
+        true,
+    );
+    if let Some(e) = errors.0.values().next().and_then(|v| v.first()) {
+        return Err(error_frame(
+            ErrorCode::ValidationFailed,
+            &format!("body {e}"),
+        ));
+    }
+    let to = match incoming.to {
+        None => None,
+        Some(_) if !who.is_admin() => {
+            return Err(error_frame(
+                ErrorCode::Forbidden,
+                "only staff choose a recipient",
+            ))
+        }
+        Some(to) => {
+            let to = to.trim().to_ascii_lowercase();
+            if !is_valid_email(&to) {
+                return Err(error_frame(
+                    ErrorCode::ValidationFailed,
+                    "to must be an email address",
+                ));
+            }
+            Some(to)
+        }
+    };
+    limits::check(
+        state,
+        "chat",
+        &who.user.id,
+        state.settings.rate_limit.chat_per_user,
+    )
+    .await
+    .map_err(|e| error_frame(e.code, &e.detail))?;
+    let message = Message {
+        id: new_id(),
+        author: who.user.name.clone(),
+        email: who.user.email.clone(),
+        kind: if who.is_admin() {
+            MessageType::Staff
+        } else {
+            MessageType::Customer
+        },
+        body,
+        to,
+        created_at: now(),
+    };
+    // Stored before anyone is shown it.
+    if let Err(e) = state.store.insert_message(&message).await {
+        tracing::error!("chat message not stored: {e:#}");
+        return Err(error_frame(
+            ErrorCode::Unavailable,
+            "the message could not be stored; try again",
+        ));
+    }
+    if !state.chat_fed_by_store {
+        state.chat.publish(message);
+    }
+    Ok(())
+}

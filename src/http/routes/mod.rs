@@ -1,0 +1,7 @@
+pub mod admin;
+pub mod auth;
+pub mod cart;
+pub mod chat;
+pub mod orders;
+pub mod products;
+pub mod site;

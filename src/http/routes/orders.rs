@@ -1,0 +1,243 @@
+//! Checkout, order history and the admin status lifecycle.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::cart::check_address;
+use crate::domain::mail::compose;
+use crate::domain::now;
+use crate::domain::orders::{CheckoutInput, Order, OrderFilter, OrderStatus, StatusInput};
+use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::http::extract::{parse_json, truncate, ApiQuery, PageQuery, WantsHtml};
+use crate::http::session::{Admin, Identity};
+use crate::state::AppState;
+use crate::store::Checkout;
+
+/// Turn the cart into an order, in one store transaction.
+#[utoipa::path(post, path = "/orders", tag = "orders", request_body(content = Option<CheckoutInput>),
+    params(("Idempotency-Key" = Option<String>, Header, description = "A retried checkout with the same key returns the first order")),
+    responses((status = 201, body = Order), (status = 200, description = "Replay of an earlier checkout with this Idempotency-Key", body = Order),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn checkout(
+    State(state): State<AppState>,
+    who: Identity,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> AppResult<(StatusCode, Json<Order>)> {
+    // The body is optional: an empty one means "use the cart's address".
+    let input: CheckoutInput = if body.iter().all(u8::is_ascii_whitespace) {
+        CheckoutInput {
+            delivery_address: None,
+        }
+    } else {
+        let is_json = headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !is_json {
+            return Err(AppError::new(
+                ErrorCode::UnsupportedMediaType,
+                "send the body as application/json",
+            ));
+        }
+        parse_json(&body)?
+    };
+    let address = input
+        .delivery_address
+        .as_deref()
+        .map(check_address)
+        .transpose()
+        .map_err(AppError::validation)?;
+    let key = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => {
+            let key = v.to_str().ok().map(str::trim).unwrap_or_default();
+            if key.is_empty() || key.len() > 200 {
+                return Err(AppError::bad_param(
+                    "Idempotency-Key",
+                    "the Idempotency-Key header must be 1-200 visible ASCII characters",
+                ));
+            }
+            Some(key.to_owned())
+        }
+    };
+    let started = now();
+    let name = who.user.name.clone();
+    let notify = state.settings.mail.notify.clone();
+    let order = state
+        .store
+        .place_order(Checkout {
+            email: who.user.email.clone(),
+            delivery_address: address,
+            idempotency_key: key,
+            currency: state.settings.shop.currency.clone(),
+            at: started,
+            mails: Arc::new(move |order| compose::order(order, &name, &notify)),
+        })
+        .await?;
+    state.mail_wake.notify_one();
+    // A replayed key returns the earlier order, which predates this request.
+    let status = if order.created_at < started {
+        StatusCode::OK
+    } else {
+        tracing::info!(order = order.number, total = order.total, "order placed");
+        StatusCode::CREATED
+    };
+    Ok((status, Json(order)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OrdersQuery {
+    pub offset: Option<u64>,
+    pub limit: Option<u64>,
+    /// Admins: only this status.
+    pub status: Option<String>,
+    /// Admins: only this customer.
+    pub email: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrderList {
+    pub items: Vec<Order>,
+    pub total: u64,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// Your orders, newest first; admins see everyone's and may filter.
+#[utoipa::path(get, path = "/orders", tag = "orders", params(OrdersQuery),
+    responses((status = 200, body = OrderList), (status = 400, body = Problem), (status = 401, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    WantsHtml(html): WantsHtml,
+    who: Identity,
+    ApiQuery(q): ApiQuery<OrdersQuery>,
+) -> AppResult<Response> {
+    let page = PageQuery {
+        offset: q.offset,
+        limit: q.limit,
+    }
+    .page()?;
+    let status = match q.status.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(OrderStatus::parse(s).ok_or_else(|| {
+            AppError::bad_param(
+                "status",
+                format!(
+                    "`{}` is not an order status (placed, paid, shipped, delivered, cancelled)",
+                    truncate(s, 40)
+                ),
+            )
+        })?),
+    };
+    let filter = if who.is_admin() {
+        OrderFilter {
+            email: q
+                .email
+                .filter(|e| !e.is_empty())
+                .map(|e| e.trim().to_ascii_lowercase()),
+            status,
+        }
+    } else {
+        OrderFilter {
+            email: Some(who.user.email.clone()),
+            status,
+        }
+    };
+    let (items, total) = state.store.list_orders(&filter, page).await?;
+    let list = OrderList {
+        items,
+        total,
+        offset: page.offset,
+        limit: page.limit,
+    };
+    if html {
+        let orders: Vec<_> = list
+            .items
+            .iter()
+            .map(|o| json!({ "order": o, "next": o.status.next_statuses() }))
+            .collect();
+        let title = if who.is_admin() {
+            "All orders"
+        } else {
+            "My orders"
+        };
+        return state.pages.render(
+            "orders",
+            title,
+            Some(&who),
+            json!({ "orders": orders, "total": list.total, "statuses": OrderStatus::ALL, "filter_status": q.status, "filter_email": filter.email }),
+        );
+    }
+    Ok(Json(list).into_response())
+}
+
+fn parse_number(text: &str) -> AppResult<i64> {
+    text.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        AppError::bad_param(
+            "number",
+            format!("`{}` is not an order number", truncate(text, 40)),
+        )
+    })
+}
+
+/// One order: its owner or an admin; anyone else gets 404.
+#[utoipa::path(get, path = "/orders/{number}", tag = "orders",
+    params(("number" = i64, Path)),
+    responses((status = 200, body = Order), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(state): State<AppState>,
+    WantsHtml(html): WantsHtml,
+    who: Identity,
+    Path(number): Path<String>,
+) -> AppResult<Response> {
+    let number = parse_number(&number)?;
+    let order = state
+        .store
+        .get_order(number)
+        .await?
+        .filter(|o| who.is_admin() || o.email == who.user.email)
+        .ok_or(crate::store::StoreError::OrderNotFound { number })?;
+    if html {
+        return state.pages.render(
+            "order",
+            &format!("Order {number}"),
+            Some(&who),
+            json!({ "order": order, "next": order.status.next_statuses() }),
+        );
+    }
+    Ok(Json(order).into_response())
+}
+
+/// Move an order along placed → paid → shipped → delivered, or cancel a
+/// placed or paid one (its stock goes back). Admin only.
+#[utoipa::path(put, path = "/orders/{number}/status", tag = "orders", request_body = StatusInput,
+    params(("number" = i64, Path)),
+    responses((status = 200, body = Order), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn set_status(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(number): Path<String>,
+    crate::http::extract::ApiJson(input): crate::http::extract::ApiJson<StatusInput>,
+) -> AppResult<Json<Order>> {
+    let number = parse_number(&number)?;
+    let order = state
+        .store
+        .set_order_status(number, input.status, &admin.user.email, now())
+        .await?;
+    Ok(Json(order))
+}

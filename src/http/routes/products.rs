@@ -1,0 +1,201 @@
+//! The catalog: list, by category, one product, and admin writes.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::catalog::{is_category, Product, ProductInput};
+use crate::domain::{is_id, new_id, now, Page};
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::extract::{product_id, truncate, ApiJson, ApiQuery, WantsHtml};
+use crate::http::session::{Admin, Identity};
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct ProductList {
+    pub items: Vec<Product>,
+    pub total: u64,
+    pub offset: u64,
+    pub limit: u64,
+    /// Set when the list is one category.
+    pub category: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Items to skip.
+    pub offset: Option<u64>,
+    /// Items per page (1-200, default 50).
+    pub limit: Option<u64>,
+    /// Only this category (same as `GET /products/{category}`).
+    pub category: Option<String>,
+}
+
+fn page_of(q: &ListQuery) -> AppResult<Page> {
+    crate::http::extract::PageQuery {
+        offset: q.offset,
+        limit: q.limit,
+    }
+    .page()
+}
+
+/// All products, oldest first, paged.
+#[utoipa::path(get, path = "/products", tag = "catalog", params(ListQuery),
+    responses((status = 200, body = ProductList), (status = 400, body = Problem)))]
+pub async fn list(
+    State(state): State<AppState>,
+    WantsHtml(html): WantsHtml,
+    who: Option<Identity>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> AppResult<Response> {
+    let page = page_of(&q)?;
+    let category = match q.category.as_deref() {
+        Some(c) if !is_category(c) => {
+            return Err(AppError::bad_param(
+                "category",
+                format!("`{}` is not a category name", truncate(c, 64)),
+            ))
+        }
+        other => other.map(str::to_owned),
+    };
+    render_list(&state, html, who.as_ref(), category, page).await
+}
+
+async fn render_list(
+    state: &AppState,
+    html: bool,
+    who: Option<&Identity>,
+    category: Option<String>,
+    page: Page,
+) -> AppResult<Response> {
+    let (items, total) = state.store.list_products(category.as_deref(), page).await?;
+    let list = ProductList {
+        items,
+        total,
+        offset: page.offset,
+        limit: page.limit,
+        category,
+    };
+    if html {
+        let categories = state.store.categories().await?;
+        let title = list.category.clone().unwrap_or_else(|| "Catalog".into());
+        let next = (page.offset + page.limit < total).then(|| page.offset + page.limit);
+        let prev = (page.offset > 0).then(|| page.offset.saturating_sub(page.limit));
+        return state.pages.render(
+            "products",
+            &title,
+            who,
+            json!({ "list": list, "categories": categories, "next": next, "prev": prev }),
+        );
+    }
+    Ok(Json(list).into_response())
+}
+
+/// One product when `x` is a product id (404 "product … does not exist" when
+/// absent); otherwise the products of category `x` (possibly none).
+#[utoipa::path(get, path = "/products/{x}", tag = "catalog",
+    params(("x" = String, Path, description = "A product id, or a category name"), ListQuery),
+    responses(
+        (status = 200, description = "The product (id) or a product list (category)", body = Product),
+        (status = 400, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_one_or_category(
+    State(state): State<AppState>,
+    WantsHtml(html): WantsHtml,
+    who: Option<Identity>,
+    Path(x): Path<String>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> AppResult<Response> {
+    if is_id(&x) {
+        let product = state
+            .store
+            .get_product(&x)
+            .await?
+            .ok_or_else(|| AppError::product_not_found(&x))?;
+        if html {
+            return state.pages.render(
+                "product",
+                &product.name.clone(),
+                who.as_ref(),
+                json!({ "product": product, "max_quantity": product.stock.min(crate::domain::cart::MAX_LINE_QUANTITY) }),
+            );
+        }
+        return Ok(Json(product).into_response());
+    }
+    if !is_category(&x) {
+        return Err(AppError::bad_param(
+            "x",
+            format!(
+                "`{}` is neither a product id nor a category name (a-z, 0-9, '-')",
+                truncate(&x, 64)
+            ),
+        ));
+    }
+    let page = page_of(&q)?;
+    render_list(&state, html, who.as_ref(), Some(x), page).await
+}
+
+/// Create a product (admin).
+#[utoipa::path(post, path = "/products", tag = "catalog", request_body = ProductInput,
+    responses((status = 201, body = Product), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    _admin: Admin,
+    ApiJson(input): ApiJson<ProductInput>,
+) -> AppResult<(StatusCode, Json<Product>)> {
+    let fields = input
+        .validate(&state.settings.shop.currency)
+        .map_err(AppError::validation)?;
+    let product = Product::from_fields(new_id(), fields, now());
+    state.store.insert_product(&product).await?;
+    Ok((StatusCode::CREATED, Json(product)))
+}
+
+/// Replace a product's fields (admin).
+#[utoipa::path(put, path = "/products/{id}", tag = "catalog", request_body = ProductInput,
+    params(("id" = String, Path, description = "Product id")),
+    responses((status = 200, body = Product), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn replace(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ProductInput>,
+) -> AppResult<Json<Product>> {
+    let id = product_id(&id)?;
+    let fields = input
+        .validate(&state.settings.shop.currency)
+        .map_err(AppError::validation)?;
+    let product = state
+        .store
+        .replace_product(id, &fields, now())
+        .await?
+        .ok_or_else(|| AppError::product_not_found(id))?;
+    Ok(Json(product))
+}
+
+/// Delete a product (admin). Carts keep the line, shown as unavailable.
+#[utoipa::path(delete, path = "/products/{id}", tag = "catalog",
+    params(("id" = String, Path, description = "Product id")),
+    responses((status = 204), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn delete(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    let id = product_id(&id)?;
+    if state.store.delete_product(id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::product_not_found(id))
+    }
+}

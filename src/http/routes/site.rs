@@ -1,0 +1,164 @@
+//! The entry page, health checks, static files and the config view.
+
+use axum::extract::{Path, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
+use rust_embed::RustEmbed;
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::http::extract::WantsHtml;
+use crate::http::session::{Admin, Identity};
+use crate::state::AppState;
+
+#[derive(RustEmbed)]
+#[folder = "static/"]
+struct StaticFiles;
+
+/// The entry page: log in or register. Logged-in browsers go to the catalog.
+pub async fn home(State(state): State<AppState>, who: Option<Identity>) -> AppResult<Response> {
+    if who.is_some() {
+        return Ok(Redirect::to("/products").into_response());
+    }
+    state.pages.render("home", "Welcome", None, json!({}))
+}
+
+/// Pages to ask for and use a password reset link.
+pub async fn forgot_page(State(state): State<AppState>) -> AppResult<Response> {
+    state
+        .pages
+        .render("forgot", "Forgot your password?", None, json!({}))
+}
+
+pub async fn reset_page(State(state): State<AppState>) -> AppResult<Response> {
+    state
+        .pages
+        .render("reset", "Choose a new password", None, json!({}))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+}
+
+/// Liveness: the process serves.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health)))]
+pub async fn healthz() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+    })
+}
+
+/// Readiness: the store answers.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, body = Health), (status = 503, body = Problem)))]
+pub async fn readyz(State(state): State<AppState>) -> AppResult<Json<Health>> {
+    state.store.ping().await?;
+    Ok(Json(Health {
+        status: "ready".into(),
+    }))
+}
+
+/// Files shipped in the binary (styles, scripts, product photos), cached by
+/// browsers and revalidated by ETag.
+pub async fn static_file(Path(path): Path<String>, headers: HeaderMap) -> AppResult<Response> {
+    let not_found = || AppError::new(ErrorCode::NotFound, "no such static file");
+    if path
+        .split('/')
+        .any(|seg| seg.is_empty() || seg == ".." || seg.contains('\\'))
+    {
+        return Err(not_found());
+    }
+    let file = StaticFiles::get(&path).ok_or_else(not_found)?;
+    let etag = format!(
+        "\"{}\"",
+        file.metadata
+            .sha256_hash()
+            .iter()
+            .take(12)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let cache = HeaderValue::from_static("public, max-age=3600");
+    let etag_value =
+        HeaderValue::from_str(&etag).map_err(|e| AppError::internal(anyhow::Error::new(e)))?;
+    if headers
+        .get(IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == etag.as_bytes())
+    {
+        return Ok((
+            StatusCode::NOT_MODIFIED,
+            [(ETAG, etag_value), (CACHE_CONTROL, cache)],
+        )
+            .into_response());
+    }
+    let mime = HeaderValue::from_str(file.metadata.mimetype())
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    Ok((
+        [
+            (CONTENT_TYPE, mime),
+            (ETAG, etag_value),
+            (CACHE_CONTROL, cache),
+        ],
+        file.data.into_owned(),
+    )
+        .into_response())
+}
+
+/// The effective configuration, secrets masked (admin).
+#[utoipa::path(get, path = "/config", tag = "operations",
+    responses((status = 200, description = "The effective configuration, secrets masked"), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn config_view(
+    State(state): State<AppState>,
+    WantsHtml(html): WantsHtml,
+    Admin(admin): Admin,
+) -> AppResult<Response> {
+    let mut masked = state.settings.masked();
+    masked["profile"] = state.settings.profile.clone().into();
+    if !html {
+        return Ok(Json(masked).into_response());
+    }
+    let sections: Vec<_> = masked
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter(|(_, v)| v.is_object())
+                .map(|(name, v)| json!({ "name": name, "entries": flatten(v) }))
+                .collect()
+        })
+        .unwrap_or_default();
+    state.pages.render(
+        "config",
+        "Configuration",
+        Some(&admin),
+        json!({ "profile": state.settings.profile, "sections": sections, "backend": state.store.backend() }),
+    )
+}
+
+/// `{"a": {"b": 1}}` → `[{"key": "a.b", "value": "1"}]`.
+fn flatten(value: &serde_json::Value) -> Vec<serde_json::Value> {
+    fn walk(prefix: &str, value: &serde_json::Value, out: &mut Vec<serde_json::Value>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    let key = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    walk(&key, v, out);
+                }
+            }
+            serde_json::Value::String(s) => out.push(json!({ "key": prefix, "value": s })),
+            other => out.push(json!({ "key": prefix, "value": other.to_string() })),
+        }
+    }
+    let mut out = Vec::new();
+    walk("", value, &mut out);
+    out
+}

@@ -1,0 +1,268 @@
+//! Storage: one interface in domain terms, two backends (SQLite embedded,
+//! MongoDB for several instances). The backend is picked once, from
+//! `store.url`. Every method that must be atomic is one method.
+
+pub mod mongo;
+pub mod rules;
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use futures_util::stream::BoxStream;
+
+use crate::domain::accounts::{PasswordReset, Role, Session, User};
+use crate::domain::cart::Cart;
+use crate::domain::catalog::{Product, ProductFields};
+use crate::domain::chat::{Message, MessageFilter};
+use crate::domain::mail::{MailStatus, OutboxMail};
+use crate::domain::orders::{Order, OrderFilter, OrderStatus};
+use crate::domain::{Page, Timestamp};
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// What a store operation can refuse, in domain terms, plus backend failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique value is taken (`what` names it, e.g. `email`).
+    #[error("{what} is already taken")]
+    Duplicate { what: &'static str },
+    #[error("product {product_id} does not exist")]
+    ProductNotFound { product_id: String },
+    #[error("product {product_id} has {available} in stock, {requested} requested")]
+    InsufficientStock {
+        product_id: String,
+        available: i64,
+        requested: i64,
+    },
+    #[error("the cart has no line for product {product_id}")]
+    CartLineNotFound { product_id: String },
+    #[error("the cart already has {max} lines")]
+    CartFull { max: usize },
+    #[error("the cart is empty")]
+    CartEmpty,
+    #[error("no delivery address")]
+    NoDeliveryAddress,
+    #[error("order {number} does not exist")]
+    OrderNotFound { number: i64 },
+    #[error("an order cannot go from {from:?} to {to:?}")]
+    InvalidTransition { from: OrderStatus, to: OrderStatus },
+    #[error("store backend failed")]
+    Backend(#[source] anyhow::Error),
+}
+
+impl StoreError {
+    pub fn backend(err: impl Into<anyhow::Error>) -> Self {
+        StoreError::Backend(err.into())
+    }
+}
+
+/// Builds the outbox rows for a new order, inside the checkout transaction.
+pub type OrderMails = Arc<dyn Fn(&Order) -> Vec<OutboxMail> + Send + Sync>;
+
+/// A checkout request: everything `place_order` needs.
+pub struct Checkout {
+    pub email: String,
+    pub delivery_address: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub currency: String,
+    pub at: Timestamp,
+    pub mails: OrderMails,
+}
+
+#[async_trait]
+pub trait CatalogStore: Send + Sync {
+    /// Products by creation order (oldest first), optionally one category;
+    /// returns the page and the total count.
+    async fn list_products(
+        &self,
+        category: Option<&str>,
+        page: Page,
+    ) -> StoreResult<(Vec<Product>, u64)>;
+    async fn get_product(&self, id: &str) -> StoreResult<Option<Product>>;
+    async fn get_products(&self, ids: &[String]) -> StoreResult<Vec<Product>>;
+    async fn categories(&self) -> StoreResult<Vec<String>>;
+    async fn insert_product(&self, product: &Product) -> StoreResult<()>;
+    /// Replaces a product's fields; `None` when it does not exist.
+    async fn replace_product(
+        &self,
+        id: &str,
+        fields: &ProductFields,
+        at: Timestamp,
+    ) -> StoreResult<Option<Product>>;
+    /// `false` when it did not exist.
+    async fn delete_product(&self, id: &str) -> StoreResult<bool>;
+    /// Inserts `products` only if the catalog is empty; `true` if it did.
+    async fn seed_products(&self, products: &[Product]) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Inserts the user and its outbox mail in one transaction;
+    /// `Duplicate { what: "email" }` when the email is taken.
+    async fn create_user(&self, user: &User, mails: &[OutboxMail]) -> StoreResult<()>;
+    async fn get_user(&self, id: &str) -> StoreResult<Option<User>>;
+    async fn get_user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+    /// `false` when no such user.
+    async fn set_role(&self, email: &str, role: Role) -> StoreResult<bool>;
+    /// Deletes the user and their sessions; `false` when no such user.
+    async fn delete_user(&self, id: &str) -> StoreResult<bool>;
+
+    async fn create_session(&self, session: &Session) -> StoreResult<()>;
+    async fn get_session(&self, id: &str) -> StoreResult<Option<Session>>;
+    async fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>>;
+    /// `false` when no live session had that id.
+    async fn revoke_session(&self, id: &str, at: Timestamp) -> StoreResult<bool>;
+    /// Revokes every live session of the user; returns how many.
+    async fn revoke_user_sessions(&self, user_id: &str, at: Timestamp) -> StoreResult<u64>;
+    /// Deletes sessions that expired before `before`; returns how many.
+    async fn purge_sessions(&self, before: Timestamp) -> StoreResult<u64>;
+
+    /// Stores a reset and its email in one transaction.
+    async fn create_password_reset(
+        &self,
+        reset: &PasswordReset,
+        mail: &OutboxMail,
+    ) -> StoreResult<()>;
+    /// Uses the reset with this token hash, if live: sets the new password hash
+    /// and revokes every session of the user, in one transaction. Returns the
+    /// user id, or `None` for an unknown, used or expired token.
+    async fn consume_password_reset(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        at: Timestamp,
+    ) -> StoreResult<Option<String>>;
+}
+
+#[async_trait]
+pub trait CartStore: Send + Sync {
+    async fn get_cart(&self, email: &str) -> StoreResult<Option<Cart>>;
+    /// Adds `quantity` units (or raises an existing line) after checking the
+    /// product exists and has stock for the new line quantity.
+    async fn add_to_cart(
+        &self,
+        email: &str,
+        product_id: &str,
+        quantity: i64,
+        at: Timestamp,
+    ) -> StoreResult<Cart>;
+    /// Sets a line's quantity (0 removes it), checked against stock.
+    async fn set_cart_quantity(
+        &self,
+        email: &str,
+        product_id: &str,
+        quantity: i64,
+        at: Timestamp,
+    ) -> StoreResult<Cart>;
+    async fn remove_from_cart(
+        &self,
+        email: &str,
+        product_id: &str,
+        at: Timestamp,
+    ) -> StoreResult<Cart>;
+    async fn set_delivery_address(
+        &self,
+        email: &str,
+        address: &str,
+        at: Timestamp,
+    ) -> StoreResult<Cart>;
+}
+
+#[async_trait]
+pub trait OrderStore: Send + Sync {
+    /// The whole checkout in one transaction: idempotency check, stock
+    /// decrement (never below zero), order with the next number, cart emptied,
+    /// outbox rows written.
+    async fn place_order(&self, checkout: Checkout) -> StoreResult<Order>;
+    async fn get_order(&self, number: i64) -> StoreResult<Option<Order>>;
+    /// Newest first.
+    async fn list_orders(&self, filter: &OrderFilter, page: Page)
+        -> StoreResult<(Vec<Order>, u64)>;
+    /// Moves an order along its lifecycle; cancelling puts the stock back, in
+    /// the same transaction.
+    async fn set_order_status(
+        &self,
+        number: i64,
+        status: OrderStatus,
+        by: &str,
+        at: Timestamp,
+    ) -> StoreResult<Order>;
+}
+
+#[async_trait]
+pub trait ChatStore: Send + Sync {
+    async fn insert_message(&self, message: &Message) -> StoreResult<()>;
+    /// Oldest first: the `limit` newest messages matching `filter`.
+    async fn list_messages(&self, filter: &MessageFilter) -> StoreResult<Vec<Message>>;
+    /// A feed of messages inserted by any instance, for backends shared by
+    /// several instances. `None`: this instance sees every insert itself.
+    async fn watch_messages(&self)
+        -> StoreResult<Option<BoxStream<'static, StoreResult<Message>>>>;
+}
+
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Takes up to `limit` pending mails due at `now` and leases them until
+    /// `lease_until`, so no other sender picks them meanwhile.
+    async fn claim_mail(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u64,
+    ) -> StoreResult<Vec<OutboxMail>>;
+    async fn mark_mail_sent(&self, id: &str, at: Timestamp) -> StoreResult<()>;
+    /// Records a failed attempt: retried at `retry_at`, or failed for good when `None`.
+    async fn mark_mail_failed(
+        &self,
+        id: &str,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> StoreResult<()>;
+    /// Newest first.
+    async fn list_mail(
+        &self,
+        status: Option<MailStatus>,
+        page: Page,
+    ) -> StoreResult<(Vec<OutboxMail>, u64)>;
+    /// Puts a failed mail back to pending now; `false` if it is not failed.
+    async fn retry_mail(&self, id: &str, at: Timestamp) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait LimitStore: Send + Sync {
+    /// Counts one hit for `key` in the fixed window starting at `window_start`;
+    /// returns the hits in that window including this one.
+    async fn hit(
+        &self,
+        key: &str,
+        window_start: Timestamp,
+        expires_at: Timestamp,
+    ) -> StoreResult<u64>;
+    /// Drops rate-limit windows that expired before `before`.
+    async fn purge_limits(&self, before: Timestamp) -> StoreResult<u64>;
+}
+
+/// Everything tienda keeps.
+#[async_trait]
+pub trait Store:
+    CatalogStore + AccountStore + CartStore + OrderStore + ChatStore + OutboxStore + LimitStore
+{
+    /// `sqlite` or `mongodb`.
+    fn backend(&self) -> &'static str;
+    /// Cheap round trip, for `/readyz`.
+    async fn ping(&self) -> StoreResult<()>;
+    /// Flushes and closes; called once at shutdown.
+    async fn close(&self);
+}
+
+/// Opens the store named by `url` and brings its schema up to date.
+pub async fn open(url: &str, pool_size: u32) -> anyhow::Result<Arc<dyn Store>> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        Ok(Arc::new(sqlite::SqliteStore::open(path, pool_size).await?))
+    } else if url.starts_with("mongodb://") || url.starts_with("mongodb+srv://") {
+        mongo::MongoStore::open(url, pool_size).await
+    } else {
+        anyhow::bail!("store.url must start with sqlite://, mongodb:// or mongodb+srv://")
+    }
+}

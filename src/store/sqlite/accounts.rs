@@ -1,0 +1,237 @@
+use async_trait::async_trait;
+use rusqlite::{params, OptionalExtension, Row};
+
+use super::outbox::insert_mail;
+use super::{is_unique_violation, ms, ts, SqliteStore};
+use crate::domain::accounts::{PasswordReset, Role, Session, User};
+use crate::domain::mail::OutboxMail;
+use crate::domain::Timestamp;
+use crate::store::{AccountStore, StoreError, StoreResult};
+
+const USER_COLUMNS: &str = "id, name, phone, email, role, password_hash, created_at";
+const SESSION_COLUMNS: &str = "id, user_id, created_at, expires_at, revoked_at";
+
+fn user_from_row(row: &Row) -> rusqlite::Result<User> {
+    let role: String = row.get(4)?;
+    Ok(User {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        phone: row.get(2)?,
+        email: row.get(3)?,
+        role: Role::parse(&role).unwrap_or(Role::Customer),
+        password_hash: row.get(5)?,
+        created_at: ts(row.get(6)?),
+    })
+}
+
+fn session_from_row(row: &Row) -> rusqlite::Result<Session> {
+    Ok(Session {
+        id: row.get(0)?,
+        user_id: row.get(1)?,
+        created_at: ts(row.get(2)?),
+        expires_at: ts(row.get(3)?),
+        revoked_at: row.get::<_, Option<i64>>(4)?.map(ts),
+    })
+}
+
+#[async_trait]
+impl AccountStore for SqliteStore {
+    async fn create_user(&self, user: &User, mails: &[OutboxMail]) -> StoreResult<()> {
+        let (u, mails) = (user.clone(), mails.to_vec());
+        self.write(move |tx| {
+            let inserted = tx.execute(
+                &format!("INSERT INTO users ({USER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+                params![
+                    u.id,
+                    u.name,
+                    u.phone,
+                    u.email,
+                    u.role.as_str(),
+                    u.password_hash,
+                    ms(u.created_at)
+                ],
+            );
+            match inserted {
+                Err(e) if is_unique_violation(&e) => {
+                    return Err(StoreError::Duplicate { what: "email" })
+                }
+                other => other?,
+            };
+            for mail in &mails {
+                insert_mail(tx, mail)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_user(&self, id: &str) -> StoreResult<Option<User>> {
+        let id = id.to_owned();
+        self.run(move |c| {
+            Ok(
+                c.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))?
+                    .query_row([id], user_from_row)
+                    .optional()?,
+            )
+        })
+        .await
+    }
+
+    async fn get_user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        let email = email.to_owned();
+        self.run(move |c| {
+            Ok(c.prepare_cached(&format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE email = ?1"
+            ))?
+            .query_row([email], user_from_row)
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn set_role(&self, email: &str, role: Role) -> StoreResult<bool> {
+        let email = email.to_owned();
+        self.write(move |tx| {
+            Ok(tx.execute(
+                "UPDATE users SET role = ?2 WHERE email = ?1",
+                params![email, role.as_str()],
+            )? > 0)
+        })
+        .await
+    }
+
+    async fn delete_user(&self, id: &str) -> StoreResult<bool> {
+        let id = id.to_owned();
+        self.write(move |tx| {
+            tx.execute("DELETE FROM sessions WHERE user_id = ?1", [&id])?;
+            Ok(tx.execute("DELETE FROM users WHERE id = ?1", [&id])? > 0)
+        })
+        .await
+    }
+
+    async fn create_session(&self, s: &Session) -> StoreResult<()> {
+        let s = s.clone();
+        self.write(move |tx| {
+            tx.execute(
+                &format!("INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5)"),
+                params![
+                    s.id,
+                    s.user_id,
+                    ms(s.created_at),
+                    ms(s.expires_at),
+                    s.revoked_at.map(ms)
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_session(&self, id: &str) -> StoreResult<Option<Session>> {
+        let id = id.to_owned();
+        self.run(move |c| {
+            Ok(c.prepare_cached(&format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1"
+            ))?
+            .query_row([id], session_from_row)
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>> {
+        let user_id = user_id.to_owned();
+        self.run(move |c| {
+            Ok(c.prepare_cached(&format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ?1 ORDER BY created_at DESC"
+            ))?
+            .query_map([user_id], session_from_row)?
+            .collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn revoke_session(&self, id: &str, at: Timestamp) -> StoreResult<bool> {
+        let id = id.to_owned();
+        self.write(move |tx| {
+            Ok(tx.execute(
+                "UPDATE sessions SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+                params![id, ms(at)],
+            )? > 0)
+        })
+        .await
+    }
+
+    async fn revoke_user_sessions(&self, user_id: &str, at: Timestamp) -> StoreResult<u64> {
+        let user_id = user_id.to_owned();
+        self.write(move |tx| {
+            Ok(tx.execute(
+                "UPDATE sessions SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL",
+                params![user_id, ms(at)],
+            )? as u64)
+        })
+        .await
+    }
+
+    async fn purge_sessions(&self, before: Timestamp) -> StoreResult<u64> {
+        self.write(move |tx| {
+            let n = tx.execute("DELETE FROM sessions WHERE expires_at < ?1", [ms(before)])?;
+            tx.execute(
+                "DELETE FROM password_resets WHERE expires_at < ?1",
+                [ms(before)],
+            )?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn create_password_reset(
+        &self,
+        reset: &PasswordReset,
+        mail: &OutboxMail,
+    ) -> StoreResult<()> {
+        let (r, mail) = (reset.clone(), mail.clone());
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
+                params![r.token_hash, r.user_id, ms(r.expires_at)],
+            )?;
+            insert_mail(tx, &mail)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn consume_password_reset(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        at: Timestamp,
+    ) -> StoreResult<Option<String>> {
+        let (token_hash, password_hash) = (token_hash.to_owned(), password_hash.to_owned());
+        self.write(move |tx| {
+            let user_id: Option<String> = tx
+                .query_row(
+                    "UPDATE password_resets SET used_at = ?2
+                     WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2
+                     RETURNING user_id",
+                    params![token_hash, ms(at)],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(user_id) = user_id else {
+                return Ok(None);
+            };
+            tx.execute(
+                "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+                params![user_id, password_hash],
+            )?;
+            tx.execute(
+                "UPDATE sessions SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL",
+                params![user_id, ms(at)],
+            )?;
+            Ok(Some(user_id))
+        })
+        .await
+    }
+}

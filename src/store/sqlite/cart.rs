@@ -1,0 +1,161 @@
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use super::catalog;
+use super::{ms, ts, SqliteStore};
+use crate::domain::cart::{Cart, CartLine};
+use crate::domain::Timestamp;
+use crate::store::{rules, CartStore, StoreResult};
+
+#[derive(Serialize, Deserialize)]
+struct StoredLine {
+    product_id: String,
+    quantity: i64,
+    added_at: i64,
+}
+
+pub(super) fn load(c: &Connection, email: &str) -> StoreResult<Option<Cart>> {
+    let row = c
+        .prepare_cached(
+            "SELECT items, delivery_address, created_at, updated_at FROM cart WHERE email = ?1",
+        )?
+        .query_row([email], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })
+        .optional()?;
+    let Some((items, delivery_address, created_at, updated_at)) = row else {
+        return Ok(None);
+    };
+    let lines: Vec<StoredLine> = serde_json::from_str(&items)?;
+    Ok(Some(Cart {
+        email: email.to_owned(),
+        items: lines
+            .into_iter()
+            .map(|l| CartLine {
+                product_id: l.product_id,
+                quantity: l.quantity,
+                added_at: ts(l.added_at),
+            })
+            .collect(),
+        delivery_address,
+        created_at: ts(created_at),
+        updated_at: ts(updated_at),
+    }))
+}
+
+fn save(c: &Connection, cart: &Cart) -> StoreResult<()> {
+    let lines: Vec<StoredLine> = cart
+        .items
+        .iter()
+        .map(|l| StoredLine {
+            product_id: l.product_id.clone(),
+            quantity: l.quantity,
+            added_at: ms(l.added_at),
+        })
+        .collect();
+    c.prepare_cached(
+        "INSERT INTO cart (email, items, delivery_address, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (email) DO UPDATE SET items = excluded.items,
+           delivery_address = excluded.delivery_address, updated_at = excluded.updated_at",
+    )?
+    .execute(params![
+        cart.email,
+        serde_json::to_string(&lines)?,
+        cart.delivery_address,
+        ms(cart.created_at),
+        ms(cart.updated_at)
+    ])?;
+    Ok(())
+}
+
+#[async_trait]
+impl CartStore for SqliteStore {
+    async fn get_cart(&self, email: &str) -> StoreResult<Option<Cart>> {
+        let email = email.to_owned();
+        self.run(move |c| load(c, &email)).await
+    }
+
+    async fn add_to_cart(
+        &self,
+        email: &str,
+        product_id: &str,
+        quantity: i64,
+        at: Timestamp,
+    ) -> StoreResult<Cart> {
+        let (email, product_id) = (email.to_owned(), product_id.to_owned());
+        self.write(move |tx| {
+            let product = catalog::get(tx, &product_id)?;
+            let cart = rules::add_line(
+                load(tx, &email)?,
+                &email,
+                &product_id,
+                product.as_ref(),
+                quantity,
+                at,
+            )?;
+            save(tx, &cart)?;
+            Ok(cart)
+        })
+        .await
+    }
+
+    async fn set_cart_quantity(
+        &self,
+        email: &str,
+        product_id: &str,
+        quantity: i64,
+        at: Timestamp,
+    ) -> StoreResult<Cart> {
+        let (email, product_id) = (email.to_owned(), product_id.to_owned());
+        self.write(move |tx| {
+            let product = catalog::get(tx, &product_id)?;
+            let cart = rules::set_line(
+                load(tx, &email)?,
+                &product_id,
+                product.as_ref(),
+                quantity,
+                at,
+            )?;
+            save(tx, &cart)?;
+            Ok(cart)
+        })
+        .await
+    }
+
+    async fn remove_from_cart(
+        &self,
+        email: &str,
+        product_id: &str,
+        at: Timestamp,
+    ) -> StoreResult<Cart> {
+        let (email, product_id) = (email.to_owned(), product_id.to_owned());
+        self.write(move |tx| {
+            let cart = rules::set_line(load(tx, &email)?, &product_id, None, 0, at)?;
+            save(tx, &cart)?;
+            Ok(cart)
+        })
+        .await
+    }
+
+    async fn set_delivery_address(
+        &self,
+        email: &str,
+        address: &str,
+        at: Timestamp,
+    ) -> StoreResult<Cart> {
+        let (email, address) = (email.to_owned(), address.to_owned());
+        self.write(move |tx| {
+            let cart = rules::set_address(load(tx, &email)?, &email, &address, at);
+            save(tx, &cart)?;
+            Ok(cart)
+        })
+        .await
+    }
+}

@@ -1,0 +1,181 @@
+use async_trait::async_trait;
+use rusqlite::{params, OptionalExtension, Row};
+
+use super::{ms, ts, SqliteStore};
+use crate::domain::catalog::{Product, ProductFields};
+use crate::domain::{Page, Timestamp};
+use crate::store::{CatalogStore, StoreResult};
+
+const COLUMNS: &str =
+    "id, name, description, category, price, currency, photo_url, stock, created_at, updated_at";
+
+pub(super) fn product_from_row(row: &Row) -> rusqlite::Result<Product> {
+    Ok(Product {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        description: row.get(2)?,
+        category: row.get(3)?,
+        price: row.get(4)?,
+        currency: row.get(5)?,
+        photo_url: row.get(6)?,
+        stock: row.get(7)?,
+        created_at: ts(row.get(8)?),
+        updated_at: ts(row.get(9)?),
+    })
+}
+
+pub(super) fn insert(tx: &rusqlite::Connection, p: &Product) -> rusqlite::Result<()> {
+    tx.prepare_cached(&format!(
+        "INSERT INTO products ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+    ))?
+    .execute(params![
+        p.id,
+        p.name,
+        p.description,
+        p.category,
+        p.price,
+        p.currency,
+        p.photo_url,
+        p.stock,
+        ms(p.created_at),
+        ms(p.updated_at)
+    ])?;
+    Ok(())
+}
+
+pub(super) fn get(conn: &rusqlite::Connection, id: &str) -> rusqlite::Result<Option<Product>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM products WHERE id = ?1"))?
+        .query_row([id], product_from_row)
+        .optional()
+}
+
+#[async_trait]
+impl CatalogStore for SqliteStore {
+    async fn list_products(
+        &self,
+        category: Option<&str>,
+        page: Page,
+    ) -> StoreResult<(Vec<Product>, u64)> {
+        let category = category.map(str::to_owned);
+        self.run(move |c| {
+            let limit = page.limit as i64;
+            let offset = page.offset as i64;
+            let (items, total) = match &category {
+                Some(cat) => {
+                    let items = c
+                        .prepare_cached(&format!(
+                            "SELECT {COLUMNS} FROM products WHERE category = ?1 ORDER BY seq LIMIT ?2 OFFSET ?3"
+                        ))?
+                        .query_map(params![cat, limit, offset], product_from_row)?
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let total: i64 = c
+                        .prepare_cached("SELECT COUNT(*) FROM products WHERE category = ?1")?
+                        .query_row([cat], |r| r.get(0))?;
+                    (items, total)
+                }
+                None => {
+                    let items = c
+                        .prepare_cached(&format!(
+                            "SELECT {COLUMNS} FROM products ORDER BY seq LIMIT ?1 OFFSET ?2"
+                        ))?
+                        .query_map(params![limit, offset], product_from_row)?
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let total: i64 = c
+                        .prepare_cached("SELECT COUNT(*) FROM products")?
+                        .query_row([], |r| r.get(0))?;
+                    (items, total)
+                }
+            };
+            Ok((items, total as u64))
+        })
+        .await
+    }
+
+    async fn get_product(&self, id: &str) -> StoreResult<Option<Product>> {
+        let id = id.to_owned();
+        self.run(move |c| Ok(get(c, &id)?)).await
+    }
+
+    async fn get_products(&self, ids: &[String]) -> StoreResult<Vec<Product>> {
+        let ids = ids.to_vec();
+        self.run(move |c| {
+            let mut out = Vec::with_capacity(ids.len());
+            for id in &ids {
+                if let Some(p) = get(c, id)? {
+                    out.push(p);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn categories(&self) -> StoreResult<Vec<String>> {
+        self.run(|c| {
+            let cats = c
+                .prepare_cached("SELECT DISTINCT category FROM products ORDER BY category")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<Vec<String>, _>>()?;
+            Ok(cats)
+        })
+        .await
+    }
+
+    async fn insert_product(&self, product: &Product) -> StoreResult<()> {
+        let product = product.clone();
+        self.write(move |tx| Ok(insert(tx, &product)?)).await
+    }
+
+    async fn replace_product(
+        &self,
+        id: &str,
+        f: &ProductFields,
+        at: Timestamp,
+    ) -> StoreResult<Option<Product>> {
+        let (id, f) = (id.to_owned(), f.clone());
+        self.write(move |tx| {
+            let changed = tx
+                .prepare_cached(
+                    "UPDATE products SET name = ?2, description = ?3, category = ?4, price = ?5,
+                     currency = ?6, photo_url = ?7, stock = ?8, updated_at = ?9 WHERE id = ?1",
+                )?
+                .execute(params![
+                    id,
+                    f.name,
+                    f.description,
+                    f.category,
+                    f.price,
+                    f.currency,
+                    f.photo_url,
+                    f.stock,
+                    ms(at)
+                ])?;
+            if changed == 0 {
+                return Ok(None);
+            }
+            Ok(get(tx, &id)?)
+        })
+        .await
+    }
+
+    async fn delete_product(&self, id: &str) -> StoreResult<bool> {
+        let id = id.to_owned();
+        self.write(move |tx| Ok(tx.execute("DELETE FROM products WHERE id = ?1", [id])? > 0))
+            .await
+    }
+
+    async fn seed_products(&self, products: &[Product]) -> StoreResult<bool> {
+        let products = products.to_vec();
+        self.write(move |tx| {
+            let count: i64 = tx.query_row("SELECT COUNT(*) FROM products", [], |r| r.get(0))?;
+            if count > 0 {
+                return Ok(false);
+            }
+            for p in &products {
+                insert(tx, p)?;
+            }
+            Ok(true)
+        })
+        .await
+    }
+}

@@ -1,0 +1,95 @@
+use async_trait::async_trait;
+use futures_util::stream::BoxStream;
+use rusqlite::{params, OptionalExtension, Row};
+
+use super::{ms, ts, SqliteStore};
+use crate::domain::chat::{Message, MessageFilter, MessageType};
+use crate::store::{ChatStore, StoreResult};
+
+const COLUMNS: &str = "id, author, email, type, body, recipient, created_at";
+
+fn message_from_row(row: &Row) -> rusqlite::Result<Message> {
+    let kind: String = row.get(3)?;
+    Ok(Message {
+        id: row.get(0)?,
+        author: row.get(1)?,
+        email: row.get(2)?,
+        kind: MessageType::parse(&kind).unwrap_or(MessageType::Customer),
+        body: row.get(4)?,
+        to: row.get(5)?,
+        created_at: ts(row.get(6)?),
+    })
+}
+
+#[async_trait]
+impl ChatStore for SqliteStore {
+    async fn insert_message(&self, m: &Message) -> StoreResult<()> {
+        let m = m.clone();
+        self.write(move |tx| {
+            tx.prepare_cached(&format!(
+                "INSERT INTO messages ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+            ))?
+            .execute(params![
+                m.id,
+                m.author,
+                m.email,
+                m.kind.as_str(),
+                m.body,
+                m.to,
+                ms(m.created_at)
+            ])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_messages(&self, filter: &MessageFilter) -> StoreResult<Vec<Message>> {
+        let filter = filter.clone();
+        self.run(move |c| {
+            // Cursor: (created_at, id) of the `before` message.
+            let cursor: Option<(i64, String)> = match &filter.before {
+                Some(id) => c
+                    .query_row(
+                        "SELECT created_at, id FROM messages WHERE id = ?1",
+                        [id],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?,
+                None => None,
+            };
+            let (cursor_at, cursor_id) = match cursor {
+                Some((at, id)) => (Some(at), Some(id)),
+                None => (None, None),
+            };
+            let mut messages = c
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM messages
+                     WHERE (?1 IS NULL OR email = ?1 OR recipient = ?1)
+                       AND (?2 IS NULL OR email = ?2 OR recipient IS NULL OR recipient = ?2)
+                       AND (?3 IS NULL OR created_at < ?3 OR (created_at = ?3 AND id < ?4))
+                     ORDER BY created_at DESC, id DESC LIMIT ?5"
+                ))?
+                .query_map(
+                    params![
+                        filter.channel_of,
+                        filter.visible_to,
+                        cursor_at,
+                        cursor_id,
+                        filter.limit as i64
+                    ],
+                    message_from_row,
+                )?
+                .collect::<Result<Vec<_>, _>>()?;
+            messages.reverse();
+            Ok(messages)
+        })
+        .await
+    }
+
+    async fn watch_messages(
+        &self,
+    ) -> StoreResult<Option<BoxStream<'static, StoreResult<Message>>>> {
+        // One process owns an SQLite file: the local hub sees every insert.
+        Ok(None)
+    }
+}
