@@ -56,8 +56,7 @@ pub struct Message {
 pub struct MessageView {
     pub id: String,
     pub author: String,
-    /// Only for staff and for the author themself.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Only for staff and for the author themself; `null` for anyone else.
     pub email: Option<String>,
     #[serde(rename = "type")]
     pub kind: MessageType,

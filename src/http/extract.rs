@@ -207,15 +207,25 @@ where
     }
 }
 
-/// A path segment that must be a product id.
-pub fn product_id(text: &str) -> Result<&str, AppError> {
-    if crate::domain::is_id(text) {
-        Ok(text)
-    } else {
-        Err(AppError::bad_param(
-            "id",
-            format!("`{}` is not a product id", truncate(text, 64)),
-        ))
+/// The `{id}` path segment, checked to be a product id before the body is read.
+pub struct ProductId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ProductId {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(text) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| AppError::bad_param("id", e.body_text()))?;
+        if crate::domain::is_id(&text) {
+            Ok(ProductId(text))
+        } else {
+            Err(AppError::bad_param(
+                "id",
+                format!("`{}` is not a product id", truncate(&text, 64)),
+            ))
+        }
     }
 }
 

@@ -51,13 +51,7 @@ pub async fn error_envelope(State(state): State<AppState>, req: Request, next: N
         tracing::info!(error_id = %problem.id, code = problem.code, %method, %path, detail = %problem.detail, "request refused");
     }
     let mut out = if html {
-        let body = serde_json::json!({
-            "shop": state.pages.shop_name(),
-            "title": format!("{} {}", problem.status, problem.title),
-            "user": null,
-            "problem": problem,
-        });
-        match state.pages.render_raw("error", &body) {
+        match state.pages.render_error(&problem) {
             Ok(page) => (status, Html(page)).into_response(),
             Err(e) => {
                 tracing::error!(error_id = %problem.id, "error page failed to render: {e}");

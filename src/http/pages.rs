@@ -55,16 +55,19 @@ impl Pages {
         Ok(Html(html).into_response())
     }
 
-    /// Renders without the page chrome's user (error pages).
-    pub fn render_raw(
+    /// The error page for `problem` (no user in the header: the error may be
+    /// about the session itself).
+    pub fn render_error(
         &self,
-        template: &str,
-        data: &Value,
+        problem: &crate::error::Problem,
     ) -> Result<String, handlebars::RenderError> {
-        self.registry.render(template, data)
-    }
-
-    pub fn shop_name(&self) -> &str {
-        &self.shop_name
+        let context = json!({
+            "shop": self.shop_name,
+            "currency": self.currency,
+            "title": format!("{} {}", problem.status, problem.title),
+            "user": null,
+            "problem": problem,
+        });
+        self.registry.render("error", &context)
     }
 }

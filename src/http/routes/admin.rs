@@ -1,6 +1,6 @@
 //! Admin pages for the catalog, and the mail outbox (JSON and page).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::domain::mail::{MailStatus, OutboxMail};
 use crate::domain::{now, Page};
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
-use crate::http::extract::{product_id, truncate, ApiQuery, PageQuery, WantsHtml};
+use crate::http::extract::{truncate, ApiQuery, PageQuery, ProductId, WantsHtml};
 use crate::http::session::Admin;
 use crate::state::AppState;
 
@@ -44,9 +44,9 @@ pub async fn products_page(
 pub async fn edit_product_page(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    Path(id): Path<String>,
+    ProductId(id): ProductId,
 ) -> AppResult<Response> {
-    let id = product_id(&id)?;
+    let id = id.as_str();
     let product = state
         .store
         .get_product(id)
@@ -126,7 +126,7 @@ pub async fn mail(
 pub async fn retry_mail(
     State(state): State<AppState>,
     _admin: Admin,
-    Path(id): Path<String>,
+    ProductId(id): ProductId,
 ) -> AppResult<StatusCode> {
     if state.store.retry_mail(&id, now()).await? {
         state.mail_wake.notify_one();

@@ -1,6 +1,6 @@
 //! The logged-in customer's cart. Lines are named by product id.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -11,7 +11,7 @@ use crate::domain::cart::{
 };
 use crate::domain::now;
 use crate::error::{AppError, AppResult, Problem};
-use crate::http::extract::{product_id, ApiJson, WantsHtml};
+use crate::http::extract::{ApiJson, ProductId, WantsHtml};
 use crate::http::session::Identity;
 use crate::state::AppState;
 
@@ -83,10 +83,10 @@ pub async fn add(
 pub async fn set_quantity(
     State(state): State<AppState>,
     who: Identity,
-    Path(id): Path<String>,
+    ProductId(id): ProductId,
     ApiJson(input): ApiJson<SetQuantity>,
 ) -> AppResult<Json<CartView>> {
-    let id = product_id(&id)?;
+    let id = id.as_str();
     let quantity = check_quantity(input.quantity, true).map_err(AppError::validation)?;
     let cart = state
         .store
@@ -103,9 +103,9 @@ pub async fn set_quantity(
 pub async fn remove(
     State(state): State<AppState>,
     who: Identity,
-    Path(id): Path<String>,
+    ProductId(id): ProductId,
 ) -> AppResult<Json<CartView>> {
-    let id = product_id(&id)?;
+    let id = id.as_str();
     let cart = state
         .store
         .remove_from_cart(&who.user.email, id, now())

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::domain::catalog::{is_category, Product, ProductInput};
 use crate::domain::{is_id, new_id, now, Page};
 use crate::error::{AppError, AppResult, Problem};
-use crate::http::extract::{product_id, truncate, ApiJson, ApiQuery, WantsHtml};
+use crate::http::extract::{truncate, ApiJson, ApiQuery, ProductId, WantsHtml};
 use crate::http::session::{Admin, Identity};
 use crate::state::AppState;
 
@@ -166,10 +166,10 @@ pub async fn create(
 pub async fn replace(
     State(state): State<AppState>,
     _admin: Admin,
-    Path(id): Path<String>,
+    ProductId(id): ProductId,
     ApiJson(input): ApiJson<ProductInput>,
 ) -> AppResult<Json<Product>> {
-    let id = product_id(&id)?;
+    let id = id.as_str();
     let fields = input
         .validate(&state.settings.shop.currency)
         .map_err(AppError::validation)?;
@@ -190,9 +190,9 @@ pub async fn replace(
 pub async fn delete(
     State(state): State<AppState>,
     _admin: Admin,
-    Path(id): Path<String>,
+    ProductId(id): ProductId,
 ) -> AppResult<StatusCode> {
-    let id = product_id(&id)?;
+    let id = id.as_str();
     if state.store.delete_product(id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {

@@ -1,0 +1,178 @@
+// tienda's only script: forms that talk to the JSON API, and the chat socket.
+// Loaded as a file (the Content-Security-Policy forbids inline scripts).
+"use strict";
+
+function showProblem(form, problem) {
+  const box = form.querySelector(".form-error");
+  let text = problem.detail || "Something went wrong.";
+  if (problem.errors) {
+    for (const [field, messages] of Object.entries(problem.errors)) {
+      text += "\n" + field + ": " + messages.join(", ");
+    }
+  }
+  text += "\n(error id " + (problem.id || "unknown") + ")";
+  if (box) {
+    box.textContent = text;
+    box.dataset.errorId = problem.id || "";
+    box.hidden = false;
+  } else {
+    alert(text);
+  }
+}
+
+function formBody(form) {
+  const body = {};
+  for (const el of form.elements) {
+    if (!el.name || el.disabled) continue;
+    if (el.dataset.type === "integer" || el.type === "number") {
+      if (el.value === "") continue;
+      const n = Number(el.value);
+      body[el.name] = Number.isFinite(n) ? n : el.value;
+    } else if (el.type === "checkbox") {
+      body[el.name] = el.checked;
+    } else if (el.name === "to" && el.value === "") {
+      continue;
+    } else {
+      body[el.name] = el.value;
+    }
+  }
+  return body;
+}
+
+async function submitApiForm(event) {
+  const form = event.target.closest("form[data-api]");
+  if (!form) return;
+  event.preventDefault();
+  if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
+  if (form.dataset.tokenFromUrl) {
+    form.elements.token.value = new URLSearchParams(location.search).get("token") || "";
+  }
+  const method = (form.dataset.method || form.getAttribute("method") || "POST").toUpperCase();
+  const body = formBody(form);
+  const init = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
+  if (method !== "DELETE" && Object.keys(body).length > 0) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const box = form.querySelector(".form-error");
+  if (box) box.hidden = true;
+  let response = await fetch(form.dataset.api, init);
+  let data = null;
+  try { data = await response.json(); } catch (_) { data = null; }
+  if (response.ok && form.dataset.thenLogin) {
+    // A new account logs straight in.
+    response = await fetch("/auth/login", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ email: body.email, password: body.password }),
+    });
+    try { data = await response.json(); } catch (_) { data = null; }
+  }
+  if (!response.ok) {
+    showProblem(form, data || { detail: response.status + " " + response.statusText });
+    return;
+  }
+  if (form.dataset.done) {
+    const done = form.querySelector(".form-done");
+    if (done) { done.textContent = form.dataset.done; done.hidden = false; }
+    return;
+  }
+  if (form.dataset.redirect) {
+    location.href = form.dataset.redirect.replace(/\{(\w+)\}/g, (_, k) => (data && data[k]) || "");
+  } else {
+    location.reload();
+  }
+}
+
+document.addEventListener("submit", submitApiForm);
+
+// ---- chat ----
+function renderMessage(list, m) {
+  if (list.querySelector('[data-id="' + m.id + '"]')) return;
+  const li = document.createElement("li");
+  li.className = "message " + m.type + (m.mine ? " mine" : "");
+  li.dataset.id = m.id;
+  const author = document.createElement("span");
+  author.className = "author";
+  author.textContent = m.author;
+  li.appendChild(author);
+  if (m.email) {
+    const email = document.createElement("span");
+    email.className = "email";
+    email.textContent = " <" + m.email + ">";
+    li.appendChild(email);
+  }
+  if (m.to) {
+    const to = document.createElement("span");
+    to.className = "to";
+    to.textContent = " → " + m.to;
+    li.appendChild(to);
+  }
+  const time = document.createElement("time");
+  time.textContent = " " + m.created_at;
+  li.appendChild(time);
+  const body = document.createElement("p");
+  body.className = "body";
+  body.textContent = m.body;
+  li.appendChild(body);
+  list.appendChild(li);
+  list.scrollTop = list.scrollHeight;
+}
+
+function addCustomerOption(select, email) {
+  if (!select || !email) return;
+  for (const o of select.options) if (o.value === email) return;
+  const option = document.createElement("option");
+  option.value = email;
+  option.textContent = email;
+  select.appendChild(option);
+}
+
+function startChat() {
+  const root = document.getElementById("chat");
+  if (!root) return;
+  const list = document.getElementById("messages");
+  const form = document.getElementById("chat-form");
+  const error = document.getElementById("chat-error");
+  const select = document.getElementById("chat-to");
+  const channel = root.dataset.channel;
+  const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host +
+    "/chat/ws" + (channel ? "?channel=" + encodeURIComponent(channel) : "");
+  let socket;
+  function connect() {
+    socket = new WebSocket(url);
+    socket.onopen = () => { root.dataset.connected = "true"; };
+    socket.onmessage = (event) => {
+      const frame = JSON.parse(event.data);
+      if (frame.type === "message") {
+        renderMessage(list, frame.message);
+        if (frame.message.type === "customer") addCustomerOption(select, frame.message.email);
+      } else if (frame.type === "error") {
+        error.textContent = frame.detail + " (error id " + frame.id + ")";
+        error.hidden = false;
+      }
+    };
+    socket.onclose = (event) => {
+      root.dataset.connected = "false";
+      if (event.code === 4401) {
+        error.textContent = "Your session ended. Log in again.";
+        error.hidden = false;
+        return;
+      }
+      setTimeout(connect, 2000);
+    };
+  }
+  connect();
+  list.scrollTop = list.scrollHeight;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const body = form.elements.body.value;
+    const frame = { body };
+    if (select && select.value) frame.to = select.value;
+    error.hidden = true;
+    socket.send(JSON.stringify(frame));
+    form.elements.body.value = "";
+  });
+}
+
+document.addEventListener("DOMContentLoaded", startChat);

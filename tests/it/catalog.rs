@@ -1,0 +1,304 @@
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn product_crud_by_admin() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let p = app.product(&admin, "Lamp", "home", 1999, 5).await;
+    let id = p["id"].as_str().expect("id");
+    for field in [
+        "id",
+        "name",
+        "description",
+        "category",
+        "price",
+        "currency",
+        "photo_url",
+        "stock",
+        "created_at",
+        "updated_at",
+    ] {
+        assert!(p.get(field).is_some(), "missing {field}");
+    }
+    assert_eq!(p["currency"], "EUR");
+
+    let got = app.get(&format!("/products/{id}"), None).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.body["name"], "Lamp");
+
+    let put = app
+        .put(
+            &format!("/products/{id}"),
+            Some(&admin),
+            json!({"name": "Lamp XL", "description": "bigger", "category": "home", "price": 2999, "photo_url": "", "stock": 7}),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+    assert_eq!(put.body["price"], 2999);
+    assert_eq!(put.body["created_at"], p["created_at"]);
+
+    let del = app.delete(&format!("/products/{id}"), Some(&admin)).await;
+    assert_eq!(del.status, StatusCode::NO_CONTENT);
+    let gone = app.get(&format!("/products/{id}"), None).await;
+    let body = gone.assert_problem(404, "product_not_found");
+    assert!(body["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("does not exist"));
+    assert_eq!(body["product_id"], id);
+    app.delete(&format!("/products/{id}"), Some(&admin))
+        .await
+        .assert_problem(404, "product_not_found");
+}
+
+#[tokio::test]
+async fn listing_categories_and_paging() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    for i in 0..5 {
+        app.product(&admin, &format!("Book {i}"), "books", 1000 + i, 3)
+            .await;
+    }
+    app.product(&admin, "Kite", "toys", 500, 1).await;
+    let all = app.get("/products", None).await;
+    assert_eq!(all.status, StatusCode::OK);
+    assert_eq!(all.body["total"], 6);
+    let names: Vec<_> = all.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|p| p["name"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        names,
+        ["Book 0", "Book 1", "Book 2", "Book 3", "Book 4", "Kite"]
+    );
+
+    let page = app.get("/products?offset=2&limit=2", None).await;
+    let names: Vec<_> = page.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|p| p["name"].clone())
+        .collect();
+    assert_eq!(names, [json!("Book 2"), json!("Book 3")]);
+
+    let books = app.get("/products/books", None).await;
+    assert_eq!(books.status, StatusCode::OK);
+    assert_eq!(books.body["items"].as_array().map(Vec::len), Some(5));
+    assert_eq!(books.body["category"], "books");
+    let none = app.get("/products/garden", None).await;
+    assert_eq!(none.status, StatusCode::OK);
+    assert_eq!(none.body["items"], json!([]));
+
+    app.get("/products?limit=0", None)
+        .await
+        .assert_problem(400, "invalid_parameter");
+    app.get("/products?limit=abc", None)
+        .await
+        .assert_problem(400, "invalid_parameter");
+    app.get("/products?limit=100000", None)
+        .await
+        .assert_problem(400, "invalid_parameter");
+    app.get("/products?bogus=1", None)
+        .await
+        .assert_problem(400, "invalid_parameter");
+    app.get("/products/Not%20A%20Category", None)
+        .await
+        .assert_problem(400, "invalid_parameter");
+}
+
+#[tokio::test]
+async fn unknown_product_id_says_it_does_not_exist() {
+    let app = spawn_app().await;
+    let id = "01900000-0000-7000-8000-000000000000";
+    let r = app.get(&format!("/products/{id}"), None).await;
+    let body = r.assert_problem(404, "product_not_found");
+    assert_eq!(body["detail"], format!("product {id} does not exist"));
+}
+
+#[tokio::test]
+async fn product_writes_need_an_admin() {
+    let app = spawn_app().await;
+    let body = json!({"name": "X", "category": "toys", "price": 1, "stock": 1});
+    app.post("/products", None, body.clone())
+        .await
+        .assert_problem(401, "unauthorized");
+    app.post("/products", Some("garbage.token.here"), body.clone())
+        .await
+        .assert_problem(401, "unauthorized");
+    let customer = app.customer("ana@example.com").await;
+    app.post("/products", Some(&customer), body.clone())
+        .await
+        .assert_problem(403, "forbidden");
+    let id = "01900000-0000-7000-8000-000000000000";
+    app.put(&format!("/products/{id}"), Some(&customer), body)
+        .await
+        .assert_problem(403, "forbidden");
+    app.delete(&format!("/products/{id}"), Some(&customer))
+        .await
+        .assert_problem(403, "forbidden");
+    app.delete(&format!("/products/{id}"), None)
+        .await
+        .assert_problem(401, "unauthorized");
+}
+
+#[tokio::test]
+async fn product_validation_names_each_field() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let cases = [
+        (
+            json!({"name": "", "category": "toys", "price": 1, "stock": 1}),
+            "name",
+        ),
+        (
+            json!({"name": "A", "category": "Bad Cat!", "price": 1, "stock": 1}),
+            "category",
+        ),
+        (
+            json!({"name": "A", "category": "toys", "price": -1, "stock": 1}),
+            "price",
+        ),
+        (
+            json!({"name": "A", "category": "toys", "price": 1, "stock": -5}),
+            "stock",
+        ),
+        (
+            json!({"name": "A", "category": "toys", "price": 1, "stock": 1, "photo_url": "javascript:alert(1)"}),
+            "photo_url",
+        ),
+        (
+            json!({"name": "A", "category": "toys", "price": 1, "stock": 1, "currency": "USD"}),
+            "currency",
+        ),
+        (
+            json!({"name": "A", "category": "toys", "price": 1, "stock": 1, "colour": "red"}),
+            "colour",
+        ),
+        (
+            json!({"name": "A", "category": "toys", "price": 1.5, "stock": 1}),
+            "price",
+        ),
+        (
+            json!({"name": "A", "category": "toys", "price": "1", "stock": 1}),
+            "price",
+        ),
+        (
+            json!({"name": "A", "category": "toys", "stock": 1}),
+            "price",
+        ),
+        (
+            json!({"name": null, "category": "toys", "price": 1, "stock": 1}),
+            "name",
+        ),
+    ];
+    for (body, field) in cases {
+        let r = app.post("/products", Some(&admin), body.clone()).await;
+        let problem = r.assert_problem(422, "validation_failed");
+        assert!(
+            problem["errors"].get(field).is_some(),
+            "{field} not named for {body}: {}",
+            r.text
+        );
+    }
+    // Beyond i64.
+    let r = app
+        .raw(
+            reqwest::Method::POST,
+            "/products",
+            Some(&admin),
+            "application/json",
+            br#"{"name":"A","category":"toys","price":99999999999999999999,"stock":1}"#.to_vec(),
+        )
+        .await;
+    assert!(r.assert_problem(422, "validation_failed")["errors"]
+        .get("price")
+        .is_some());
+    // Nothing was stored.
+    assert_eq!(app.get("/products", None).await.body["total"], 0);
+}
+
+#[tokio::test]
+async fn demo_catalog_is_seeded_once_and_photos_are_served() {
+    let app = spawn_app_with(|s| s.store.demo_catalog = true).await;
+    let all = app.get("/products?limit=200", None).await;
+    let total = all.body["total"].as_u64().expect("total");
+    assert!(total >= 30, "{total}");
+    let photo = all.body["items"][0]["photo_url"]
+        .as_str()
+        .expect("photo")
+        .to_owned();
+    let img = app.http.get(app.url(&photo)).send().await.expect("photo");
+    assert_eq!(img.status(), StatusCode::OK);
+    assert_eq!(img.headers()["content-type"], "image/svg+xml");
+    assert!(img.headers()["cache-control"]
+        .to_str()
+        .unwrap_or_default()
+        .contains("max-age"));
+    let etag = img.headers()["etag"].clone();
+    let again = app
+        .http
+        .get(app.url(&photo))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .expect("photo");
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    // A restart does not seed again.
+    let (dir, settings) = app.stop().await;
+    let app = start(dir, settings).await;
+    assert_eq!(
+        app.get("/products", None).await.body["total"].as_u64(),
+        Some(total)
+    );
+}
+
+#[tokio::test]
+async fn browsers_get_pages_from_the_same_urls() {
+    let app = spawn_app_with(|s| s.store.demo_catalog = true).await;
+    let html = app
+        .http
+        .get(app.url("/products"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(html.status(), StatusCode::OK);
+    assert!(html.headers()["content-type"]
+        .to_str()
+        .unwrap_or_default()
+        .starts_with("text/html"));
+    let csp = html.headers()["content-security-policy"]
+        .to_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    let text = html.text().await.unwrap_or_default();
+    assert!(text.contains("class=\"grid\"") && text.contains("Wireless Headphones"));
+    assert!(!text.contains("<script>"), "no inline script");
+
+    let first = app.get("/products", None).await.body["items"][0].clone();
+    let page = app
+        .http
+        .get(app.url(&format!(
+            "/products/{}",
+            first["id"].as_str().unwrap_or_default()
+        )))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        page.contains(&format!("max=\"{}\"", first["stock"])),
+        "quantity selector bounded by stock"
+    );
+    assert!(page.contains(first["photo_url"].as_str().unwrap_or_default()));
+}

@@ -1,0 +1,8 @@
+//! The HTTP integration suite: every test spawns the real app on a random
+//! port against a fresh store and talks HTTP / WebSocket to it.
+
+mod helpers;
+
+mod catalog;
+mod errors;
+mod settings;

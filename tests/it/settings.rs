@@ -1,0 +1,100 @@
+//! Start-up refuses bad configuration, naming the key.
+
+use tienda::config::Settings;
+
+fn write(dir: &tempfile::TempDir, text: &str) -> std::path::PathBuf {
+    let path = dir.path().join("tienda.toml");
+    std::fs::write(&path, text).expect("write config");
+    path
+}
+
+const BASE: &str = "[default.server]\nport = 9000\n[development.log]\nlevel = \"warn\"\n[production.session]\nttl = \"30m\"\n";
+
+#[test]
+fn the_shipped_file_loads_in_development_and_production_needs_a_secret() {
+    let path = std::path::Path::new("config/tienda.toml");
+    let dev = Settings::load(path, Some("development")).expect("development loads");
+    assert_eq!(dev.server.port, 8080);
+    assert_eq!(dev.session.ttl.0, 3600);
+    let err = Settings::load(path, Some("production")).expect_err("production needs a secret");
+    assert!(err.to_string().contains("auth.jwt_secret"), "{err}");
+}
+
+#[test]
+fn profiles_layer_over_default() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = write(&dir, BASE);
+    let s = Settings::load(&path, Some("development")).expect("loads");
+    assert_eq!(s.server.port, 9000);
+    assert_eq!(s.log.level, "warn");
+    assert_eq!(s.profile, "development");
+}
+
+#[test]
+fn bad_files_name_the_file_and_key() {
+    let dir = tempfile::tempdir().expect("dir");
+    let missing = dir.path().join("nope.toml");
+    let err = Settings::load(&missing, None).expect_err("missing file");
+    assert!(err.to_string().contains("nope.toml"), "{err}");
+
+    let path = write(&dir, BASE);
+    let err = Settings::load(&path, Some("staging")).expect_err("unknown profile");
+    assert!(err.to_string().contains("staging"), "{err}");
+
+    let path = write(&dir, "[default.server]\nprot = 1\n[development.server]\n");
+    let err = Settings::load(&path, Some("development")).expect_err("unknown key");
+    assert!(err.to_string().contains("prot"), "{err}");
+
+    let path = write(
+        &dir,
+        "[default.server]\nport = \"eighty\"\n[development.server]\n",
+    );
+    let err = Settings::load(&path, Some("development")).expect_err("malformed value");
+    assert!(
+        err.to_string().contains("port") && err.to_string().contains("tienda.toml"),
+        "{err}"
+    );
+
+    let path = write(
+        &dir,
+        "[default.session]\nttl = \"5 weeks\"\n[development.server]\n",
+    );
+    let err = Settings::load(&path, Some("development")).expect_err("bad duration");
+    assert!(err.to_string().contains("ttl"), "{err}");
+
+    let path = write(
+        &dir,
+        "[default.shop]\ncurrency = \"euros\"\n[development.server]\n",
+    );
+    let err = Settings::load(&path, Some("development")).expect_err("bad currency");
+    assert!(err.to_string().contains("shop.currency"), "{err}");
+
+    let path = write(
+        &dir,
+        "[default.mail]\ntransport = \"pigeon\"\n[development.server]\n",
+    );
+    let err = Settings::load(&path, Some("development")).expect_err("bad transport");
+    assert!(err.to_string().contains("transport"), "{err}");
+}
+
+#[test]
+fn production_refuses_weak_secrets() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = write(
+        &dir,
+        "[default.server]\n[production.auth]\njwt_secret = \"short\"\n",
+    );
+    let err = Settings::load(&path, Some("production")).expect_err("short secret");
+    assert!(err.to_string().contains("auth.jwt_secret"), "{err}");
+    let path = write(
+        &dir,
+        &format!(
+            "[default.server]\n[production.auth]\njwt_secret = \"{}\"\n",
+            "k".repeat(40)
+        ),
+    );
+    let s = Settings::load(&path, Some("production")).expect("long secret is fine");
+    assert!(s.is_production());
+    assert_eq!(format!("{:?}", s.auth.jwt_secret), "***");
+    assert_eq!(s.masked()["auth"]["jwt_secret"], "***");
+}
