@@ -35,8 +35,10 @@ pub fn store_url(dir: &TempDir) -> String {
 /// Settings for a test instance: port 0, a fresh store, mail to files in a
 /// temp folder, rate limits off, no demo catalog.
 pub fn test_settings(dir: &TempDir) -> Settings {
-    let mut s = Settings::default();
-    s.profile = "development".into();
+    let mut s = Settings {
+        profile: "development".into(),
+        ..Settings::default()
+    };
     s.server.port = 0;
     s.store.url = Secret::new(store_url(dir));
     s.store.pool_size = 4;
