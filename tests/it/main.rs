@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod auth;
 mod catalog;
 mod errors;
 mod settings;

@@ -128,7 +128,7 @@ pub async fn config_view(
         .map(|o| {
             o.iter()
                 .filter(|(_, v)| v.is_object())
-                .map(|(name, v)| json!({ "name": name, "entries": flatten(v) }))
+                .map(|(name, v)| json!({ "name": name, "entries": flatten(name, v) }))
                 .collect()
         })
         .unwrap_or_default();
@@ -140,8 +140,8 @@ pub async fn config_view(
     )
 }
 
-/// `{"a": {"b": 1}}` → `[{"key": "a.b", "value": "1"}]`.
-fn flatten(value: &serde_json::Value) -> Vec<serde_json::Value> {
+/// `("a", {"b": 1})` → `[{"key": "a.b", "value": "1"}]`.
+fn flatten(prefix: &str, value: &serde_json::Value) -> Vec<serde_json::Value> {
     fn walk(prefix: &str, value: &serde_json::Value, out: &mut Vec<serde_json::Value>) {
         match value {
             serde_json::Value::Object(map) => {
@@ -159,6 +159,6 @@ fn flatten(value: &serde_json::Value) -> Vec<serde_json::Value> {
         }
     }
     let mut out = Vec::new();
-    walk("", value, &mut out);
+    walk(prefix, value, &mut out);
     out
 }

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Runs tienda's whole test suite on a fresh machine: installs what the tests
+# need (Chromium + ChromeDriver from Debian, SecantusDB and aiosmtpd from PyPI
+# in a virtual environment), starts the MongoDB-wire server and ChromeDriver on
+# free loopback ports, runs every test on SQLite and the HTTP suite again on
+# MongoDB, and stops everything it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+WORK=$(mktemp -d)
+PIDS=()
+
+cleanup() {
+  for pid in "${PIDS[@]}"; do
+    # SecantusDB may ignore SIGTERM: SIGINT first, then make sure.
+    kill -INT "$pid" 2>/dev/null || true
+  done
+  sleep 0.5
+  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+log() { printf '== %s\n' "$*"; }
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_port() { # port, name, log file
+  for _ in $(seq 1 100); do
+    if python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1', $1)))"; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  echo "$2 did not start; its log:" >&2
+  cat "$3" >&2
+  exit 1
+}
+
+# 1. Debian packages for the browser tests.
+if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
+  log "installing chromium and chromium-driver"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+# 2. Python test servers.
+VENV=${TIENDA_TEST_VENV:-$ROOT/target/test-venv}
+if ! "$VENV/bin/python" -c 'import secantus, aiosmtpd' >/dev/null 2>&1; then
+  log "installing secantusdb and aiosmtpd into $VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check secantusdb aiosmtpd
+fi
+
+# 3. The MongoDB-wire server.
+MONGO_PORT=$(free_port)
+"$VENV/bin/python" -m secantus --host 127.0.0.1 --port "$MONGO_PORT" --storage-path ':memory:' \
+  >"$WORK/secantus.log" 2>&1 &
+PIDS+=($!)
+wait_port "$MONGO_PORT" SecantusDB "$WORK/secantus.log"
+
+# 4. ChromeDriver.
+DRIVER_PORT=$(free_port)
+chromedriver --port="$DRIVER_PORT" >"$WORK/chromedriver.log" 2>&1 &
+PIDS+=($!)
+wait_port "$DRIVER_PORT" ChromeDriver "$WORK/chromedriver.log"
+
+export TIENDA_TEST_MONGO_URL="mongodb://127.0.0.1:$MONGO_PORT/?directConnection=true"
+export TIENDA_TEST_CHROMEDRIVER="http://127.0.0.1:$DRIVER_PORT"
+export TIENDA_TEST_PYTHON="$VENV/bin/python"
+export RUST_BACKTRACE=1
+
+# 5. Everything on SQLite (unit, contract on both stores, HTTP, browser)...
+log "cargo test (SQLite store; contract suite on both stores)"
+cargo test --all-targets --no-fail-fast
+# 6. ...and the HTTP suite again on MongoDB.
+log "cargo test --test it (MongoDB store)"
+TIENDA_TEST_STORE=mongo cargo test --test it --no-fail-fast
