@@ -6,4 +6,5 @@ mod helpers;
 mod auth;
 mod catalog;
 mod errors;
+mod orders;
 mod settings;
