@@ -30,6 +30,9 @@ pub struct Application {
 impl Application {
     /// Opens everything `settings` names and binds the listen address.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        settings
+            .validate()
+            .map_err(|(key, message)| anyhow::anyhow!("config key `{key}`: {message}"))?;
         let settings = Arc::new(settings);
         let transport = Transport::from_settings(&settings.mail)
             .map_err(|(key, message)| anyhow::anyhow!("config key `{key}`: {message}"))?;

@@ -347,7 +347,13 @@ impl Settings {
             .unwrap_or_else(|| "development".into());
         let figment = Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(file).nested())
-            .merge(env.ignore(&["PROFILE", "CONFIG"]).split("__").global())
+            // Only `TIENDA_<SECTION>__<KEY>` names are overrides; other TIENDA_*
+            // variables (TIENDA_PROFILE, TIENDA_CONFIG, tooling) are not keys.
+            .merge(
+                env.filter(|key| key.as_str().contains("__"))
+                    .split("__")
+                    .global(),
+            )
             .select(Profile::new(&profile));
         let known: Vec<String> = figment.profiles().map(|p| p.as_str().to_string()).collect();
         let in_file = known.iter().any(|p| p == &profile) && profile != "global";
@@ -378,7 +384,7 @@ impl Settings {
     }
 
     /// Checks what types cannot: ranges, formats, and production safety.
-    fn validate(&self) -> Result<(), (&'static str, String)> {
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
         let url = self.store.url.expose();
         if !(url.starts_with("sqlite://")
             || url.starts_with("mongodb://")
@@ -420,10 +426,15 @@ impl Settings {
                 format!("`{}` is not an email address", self.mail.notify),
             ));
         }
-        if self.mail.transport == MailTransportKind::Smtp && self.mail.smtp.host.trim().is_empty() {
+        let host = &self.mail.smtp.host;
+        let host_ok = !host.is_empty()
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+        if self.mail.transport == MailTransportKind::Smtp && !host_ok {
             return Err((
                 "mail.smtp.host",
-                "is empty but mail.transport is smtp".into(),
+                format!("`{host}` is not a host name or address"),
             ));
         }
         if self.mail.transport == MailTransportKind::Smtp && self.mail.smtp.port == 0 {

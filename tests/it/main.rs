@@ -6,5 +6,6 @@ mod helpers;
 mod auth;
 mod catalog;
 mod errors;
+mod mail;
 mod orders;
 mod settings;

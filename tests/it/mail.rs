@@ -1,0 +1,362 @@
+//! Email over real SMTP (an aiosmtpd server on loopback), through the outbox.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tienda::config::{MailTransportKind, Seconds, Settings};
+
+use crate::helpers::*;
+
+/// A real SMTP server process; received messages land as JSON files.
+struct SmtpSink {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl SmtpSink {
+    fn start(port: u16, dir: PathBuf) -> Self {
+        let python = std::env::var("TIENDA_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+        let mut child = Command::new(python)
+            .arg("tests/support/smtp_sink.py")
+            .arg(port.to_string())
+            .arg(&dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the SMTP sink (needs aiosmtpd: run scripts/test.sh)");
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("stdout");
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)
+            .expect("sink ready");
+        assert_eq!(line.trim(), "ready", "SMTP sink did not start");
+        Self { child, dir }
+    }
+
+    fn messages(&self) -> Vec<Value> {
+        let mut out = Vec::new();
+        if let Ok(entries) = std::fs::read_dir(&self.dir) {
+            let mut paths: Vec<_> = entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .collect();
+            paths.sort();
+            for p in paths {
+                if let Ok(text) = std::fs::read_to_string(&p) {
+                    if let Ok(v) = serde_json::from_str::<Value>(&text) {
+                        out.push(v);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    async fn wait_for(&self, n: usize) -> Vec<Value> {
+        for _ in 0..150 {
+            let m = self.messages();
+            if m.len() >= n {
+                return m;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("expected {n} messages, got {}", self.messages().len());
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port")
+}
+
+fn smtp_settings(s: &mut Settings, port: u16) {
+    s.mail.transport = MailTransportKind::Smtp;
+    s.mail.smtp.host = "127.0.0.1".into();
+    s.mail.smtp.port = port;
+    s.mail.smtp.timeout = Seconds(2);
+    s.mail.notify = "owner@shop.test".into();
+    s.mail.from = "Tienda Ñandú <shop@shop.test>".into();
+    s.mail.retry_base_delay = Seconds(1);
+    s.mail.retry_max_delay = Seconds(1);
+}
+
+fn to(m: &Value) -> String {
+    m["rcpt_tos"][0].as_str().unwrap_or_default().to_owned()
+}
+
+fn body(m: &Value) -> String {
+    crate::auth::decode_quoted_printable(m["data"].as_str().unwrap_or_default())
+}
+
+async fn register_and_order(app: &TestApp) -> (i64, String) {
+    let admin = app.admin().await;
+    let lamp = app.product(&admin, "Lámpara", "home", 1999, 5).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let r = app.post("/auth/register", None, json!({"name": "José Núñez", "phone": "600000000", "email": "jose@example.com", "password": PASSWORD})).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let t = app.login("jose@example.com", PASSWORD).await.body["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    app.post(
+        "/cart",
+        Some(&t),
+        json!({"product_id": lamp, "quantity": 2}),
+    )
+    .await;
+    let o = app
+        .post(
+            "/orders",
+            Some(&t),
+            json!({"delivery_address": "Calle Ñ 1, Madrid"}),
+        )
+        .await;
+    assert_eq!(o.status, StatusCode::CREATED, "{}", o.text);
+    (o.body["number"].as_i64().expect("number"), t)
+}
+
+#[tokio::test]
+async fn registration_and_order_emails_arrive_over_smtp() {
+    let port = free_port();
+    let sink_dir = tempfile::tempdir().expect("dir");
+    let sink = SmtpSink::start(port, sink_dir.path().to_path_buf());
+    let app = spawn_app_with(|s| smtp_settings(s, port)).await;
+    let (number, _) = register_and_order(&app).await;
+    // admin: welcome + notice; José: welcome + notice; order: confirmation + notice.
+    let messages = sink.wait_for(6).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(sink.messages().len(), 6, "each email exactly once");
+
+    let welcome = messages
+        .iter()
+        .find(|m| to(m) == "jose@example.com" && body(m).contains("Welcome"))
+        .expect("welcome");
+    let w = body(welcome);
+    assert!(
+        w.contains("From: =?utf-8?b?") || w.contains("From: \"Tienda"),
+        "{w}"
+    );
+    assert!(w.contains("Message-ID: <") && w.contains("@shop.test>"));
+    assert!(w.contains("Date: "));
+    assert!(w.contains("text/plain") && w.contains("text/html"));
+    assert!(w.contains("José Núñez"), "non-ASCII name survives: {w}");
+
+    let notices: Vec<_> = messages
+        .iter()
+        .filter(|m| to(m) == "owner@shop.test")
+        .collect();
+    assert_eq!(
+        notices.len(),
+        3,
+        "registration notices for both accounts and the order notice"
+    );
+    assert!(notices
+        .iter()
+        .any(|m| body(m).contains("jose@example.com") && body(m).contains("registered")));
+
+    let confirmation = messages
+        .iter()
+        .find(|m| to(m) == "jose@example.com" && body(m).contains(&format!("order {number}")))
+        .expect("confirmation");
+    let c = body(confirmation);
+    for needle in [
+        "Lámpara",
+        "2 x 19.99",
+        "39.98 EUR",
+        "Calle Ñ 1, Madrid",
+        &format!("Subject: "),
+        &number.to_string(),
+    ] {
+        assert!(c.contains(needle), "confirmation lacks {needle:?}: {c}");
+    }
+    let order_notice = notices
+        .iter()
+        .find(|m| body(m).contains(&format!("Order {number}")))
+        .expect("order notice");
+    assert!(body(order_notice).contains("39.98 EUR"));
+}
+
+#[tokio::test]
+async fn smtp_down_delays_mail_but_never_fails_or_slows_requests() {
+    let port = free_port();
+    let app = spawn_app_with(|s| smtp_settings(s, port)).await;
+    let started = Instant::now();
+    let (number, _) = register_and_order(&app).await;
+    // argon2 dominates; nothing waits for SMTP.
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let admin = app.admin().await;
+    let pending = app.get("/admin/mail?status=pending", Some(&admin)).await;
+    assert!(
+        pending.body["total"].as_u64().unwrap_or_default() >= 6,
+        "{}",
+        pending.text
+    );
+    assert!(pending.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .any(|m| m["attempts"].as_u64() >= Some(1) && m["last_error"].is_string()));
+
+    let sink_dir = tempfile::tempdir().expect("dir");
+    let sink = SmtpSink::start(port, sink_dir.path().to_path_buf());
+    let messages = sink.wait_for(6).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let messages_after = sink.messages();
+    assert_eq!(messages_after.len(), messages.len(), "no duplicates");
+    let mut ids: Vec<String> = messages_after
+        .iter()
+        .filter_map(|m| {
+            body(m)
+                .lines()
+                .find(|l| l.starts_with("Message-ID:"))
+                .map(str::to_owned)
+        })
+        .collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "each email once");
+    assert!(messages_after
+        .iter()
+        .any(|m| body(m).contains(&format!("order {number}"))));
+    let sent = app.get("/admin/mail?status=sent", Some(&admin)).await;
+    assert_eq!(
+        sent.body["total"].as_u64(),
+        Some(messages_after.len() as u64)
+    );
+}
+
+#[tokio::test]
+async fn pending_mail_survives_a_restart() {
+    let port = free_port();
+    let app = spawn_app_with(|s| smtp_settings(s, port)).await;
+    let r = app.register("Rita", "rita@example.com").await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let (dir, settings) = app.stop().await;
+    let sink_dir = tempfile::tempdir().expect("dir");
+    let sink = SmtpSink::start(port, sink_dir.path().to_path_buf());
+    let _app = start(dir, settings).await;
+    let messages = sink.wait_for(2).await;
+    assert!(messages.iter().any(|m| to(m) == "rita@example.com"));
+}
+
+#[tokio::test]
+async fn failed_mail_is_kept_and_admins_can_retry_it() {
+    let port = free_port();
+    let app = spawn_app_with(|s| {
+        smtp_settings(s, port);
+        s.mail.max_attempts = 1;
+    })
+    .await;
+    let admin = app.admin().await;
+    let mut failed = Value::Null;
+    for _ in 0..50 {
+        failed = app
+            .get("/admin/mail?status=failed", Some(&admin))
+            .await
+            .body;
+        if failed["total"].as_u64() >= Some(2) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(failed["total"].as_u64() >= Some(2), "{failed}");
+    let row = &failed["items"][0];
+    assert_eq!(row["attempts"], 1);
+    assert!(row["last_error"].as_str().is_some_and(|e| !e.is_empty()));
+    let page = app
+        .http
+        .get(app.url("/admin/mail"))
+        .bearer_auth(&admin)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("page");
+    assert!(page.text().await.unwrap_or_default().contains("failed"));
+
+    let sink_dir = tempfile::tempdir().expect("dir");
+    let sink = SmtpSink::start(port, sink_dir.path().to_path_buf());
+    let id = row["id"].as_str().expect("id");
+    let r = app
+        .call(
+            reqwest::Method::POST,
+            &format!("/admin/mail/{id}/retry"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    app.call(
+        reqwest::Method::POST,
+        &format!("/admin/mail/{id}/retry"),
+        Some(&admin),
+        None,
+    )
+    .await
+    .assert_problem(404, "not_found");
+    sink.wait_for(1).await;
+}
+
+#[tokio::test]
+async fn a_bad_smtp_setting_stops_start_up_naming_the_key() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut s = test_settings(&dir);
+    s.mail.transport = MailTransportKind::Smtp;
+    s.mail.smtp.host = "not a host name".into();
+    s.mail.smtp.tls = tienda::config::SmtpTls::Tls;
+    let err = tienda::app::Application::build(s)
+        .await
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("mail.smtp.host"), "{err}");
+}
+
+#[tokio::test]
+async fn a_resent_email_is_the_same_email() {
+    let registry = tienda::templates::registry().expect("templates");
+    let user = tienda::domain::accounts::User {
+        id: "u".into(),
+        name: "Ana".into(),
+        phone: "600000000".into(),
+        email: "ana@example.com".into(),
+        role: tienda::domain::accounts::Role::Customer,
+        password_hash: String::new(),
+        created_at: tienda::domain::now(),
+    };
+    let mail =
+        tienda::domain::mail::compose::registration(&user, "", tienda::domain::now()).remove(0);
+    let from = "shop <shop@shop.test>".parse().expect("from");
+    let header = |m: &lettre::Message, name: &str| {
+        String::from_utf8_lossy(&m.formatted())
+            .lines()
+            .find(|l| l.starts_with(name))
+            .map(str::to_owned)
+    };
+    let a = tienda::domain::mail::render::render(&registry, &mail, &from, "tienda", "http://x")
+        .expect("render");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let b = tienda::domain::mail::render::render(&registry, &mail, &from, "tienda", "http://x")
+        .expect("render");
+    assert_eq!(header(&a, "Message-ID"), header(&b, "Message-ID"));
+    assert_eq!(header(&a, "Date"), header(&b, "Date"));
+    assert!(header(&a, "Message-ID").is_some_and(|h| h.contains(&mail.id)));
+}
