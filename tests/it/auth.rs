@@ -330,10 +330,10 @@ pub async fn wait_for_mail(app: &TestApp, to: &str, needle: &str) -> String {
             for entry in entries.flatten() {
                 let raw = std::fs::read_to_string(entry.path()).unwrap_or_default();
                 let text = decode_quoted_printable(&raw);
-                if text.contains(&format!("To: {to}")) || text.contains(&format!("<{to}>")) {
-                    if text.contains(needle) {
-                        return text;
-                    }
+                let to_them =
+                    text.contains(&format!("To: {to}")) || text.contains(&format!("<{to}>"));
+                if to_them && text.contains(needle) {
+                    return text;
                 }
             }
         }

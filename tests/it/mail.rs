@@ -178,7 +178,7 @@ async fn registration_and_order_emails_arrive_over_smtp() {
         "2 x 19.99",
         "39.98 EUR",
         "Calle Ñ 1, Madrid",
-        &format!("Subject: "),
+        "Subject: ",
         &number.to_string(),
     ] {
         assert!(c.contains(needle), "confirmation lacks {needle:?}: {c}");
