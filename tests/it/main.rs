@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod catalog;
+mod chat;
 mod errors;
 mod mail;
 mod orders;
