@@ -10,18 +10,30 @@ use tokio_tungstenite::tungstenite::Message as Frame;
 
 use crate::helpers::*;
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn connect(app: &TestApp, token: Option<&str>, query: &str) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
+async fn connect(
+    app: &TestApp,
+    token: Option<&str>,
+    query: &str,
+) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
     let mut req = format!("ws://127.0.0.1:{}/chat/ws{query}", app.port).into_client_request()?;
     if let Some(t) = token {
-        req.headers_mut().insert("authorization", format!("Bearer {t}").parse().expect("header"));
+        req.headers_mut().insert(
+            "authorization",
+            format!("Bearer {t}").parse().expect("header"),
+        );
     }
-    tokio_tungstenite::connect_async(req).await.map(|(ws, _)| ws)
+    tokio_tungstenite::connect_async(req)
+        .await
+        .map(|(ws, _)| ws)
 }
 
 async fn send(ws: &mut Socket, v: Value) {
-    ws.send(Frame::Text(v.to_string().into())).await.expect("send");
+    ws.send(Frame::Text(v.to_string().into()))
+        .await
+        .expect("send");
 }
 
 /// The next JSON frame, or `None` if none arrives within `ms`.
@@ -48,24 +60,43 @@ async fn questions_reach_staff_and_answers_reach_only_their_customer() {
     let mut bob_ws = connect(&app, Some(&bob), "").await.expect("bob socket");
     tokio::time::sleep(Duration::from_millis(100)).await;
 
-    send(&mut ana_ws, json!({"body": "Does the lamp come with a bulb?"})).await;
-    let seen = next(&mut staff_ws, 3000).await.expect("staff gets the question");
+    send(
+        &mut ana_ws,
+        json!({"body": "Does the lamp come with a bulb?"}),
+    )
+    .await;
+    let seen = next(&mut staff_ws, 3000)
+        .await
+        .expect("staff gets the question");
     assert_eq!(seen["type"], "message");
     assert_eq!(seen["message"]["email"], "ana@example.com");
     assert_eq!(seen["message"]["type"], "customer");
     assert_eq!(seen["message"]["body"], "Does the lamp come with a bulb?");
-    let echo = next(&mut ana_ws, 3000).await.expect("ana sees her own message");
+    let echo = next(&mut ana_ws, 3000)
+        .await
+        .expect("ana sees her own message");
     assert_eq!(echo["message"]["email"], "ana@example.com");
     let public = next(&mut bob_ws, 3000).await.expect("bob sees the channel");
     assert_eq!(public["message"]["author"], "ana");
-    assert_eq!(public["message"]["email"], Value::Null, "other customers never see an email");
+    assert_eq!(
+        public["message"]["email"],
+        Value::Null,
+        "other customers never see an email"
+    );
 
-    send(&mut staff_ws, json!({"body": "Yes, a warm LED bulb.", "to": "ANA@example.com"})).await;
+    send(
+        &mut staff_ws,
+        json!({"body": "Yes, a warm LED bulb.", "to": "ANA@example.com"}),
+    )
+    .await;
     let reply = next(&mut ana_ws, 3000).await.expect("ana gets the answer");
     assert_eq!(reply["message"]["type"], "staff");
     assert_eq!(reply["message"]["to"], "ana@example.com");
     assert_eq!(reply["message"]["body"], "Yes, a warm LED bulb.");
-    assert!(next(&mut bob_ws, 700).await.is_none(), "bob must not get ana's answer");
+    assert!(
+        next(&mut bob_ws, 700).await.is_none(),
+        "bob must not get ana's answer"
+    );
 
     // Stored with every field, before being shown.
     let history = app.get("/messages", Some(&staff)).await;
@@ -73,9 +104,15 @@ async fn questions_reach_staff_and_answers_reach_only_their_customer() {
     assert_eq!(items.len(), 2);
     assert_eq!(items[0]["email"], "ana@example.com");
     assert_eq!(items[1]["to"], "ana@example.com");
-    assert!(items.iter().all(|m| m["created_at"].is_string() && m["type"].is_string() && m["id"].is_string()));
+    assert!(items
+        .iter()
+        .all(|m| m["created_at"].is_string() && m["type"].is_string() && m["id"].is_string()));
     let bobs = app.get("/messages", Some(&bob)).await;
-    assert_eq!(bobs.body["items"].as_array().map(Vec::len), Some(1), "bob's history lacks ana's answer");
+    assert_eq!(
+        bobs.body["items"].as_array().map(Vec::len),
+        Some(1),
+        "bob's history lacks ana's answer"
+    );
     let anas = app.get("/chat/ana@example.com", Some(&ana)).await;
     assert_eq!(anas.body["items"].as_array().map(Vec::len), Some(2));
 }
@@ -85,12 +122,26 @@ async fn channels_are_private() {
     let app = spawn_app().await;
     let staff = app.admin().await;
     let ana = app.customer("ana@example.com").await;
-    app.get("/chat/bob@example.com", Some(&ana)).await.assert_problem(403, "forbidden");
-    assert_eq!(app.get("/chat/ANA@Example.com", Some(&ana)).await.status, StatusCode::OK);
-    assert_eq!(app.get("/chat/ana@example.com", Some(&staff)).await.status, StatusCode::OK);
-    app.get("/chat/ana@example.com", None).await.assert_problem(401, "unauthorized");
-    app.get("/messages?channel=bob@example.com", Some(&ana)).await.assert_problem(403, "forbidden");
-    let err = connect(&app, Some(&ana), "?channel=bob@example.com").await.expect_err("refused");
+    app.get("/chat/bob@example.com", Some(&ana))
+        .await
+        .assert_problem(403, "forbidden");
+    assert_eq!(
+        app.get("/chat/ANA@Example.com", Some(&ana)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get("/chat/ana@example.com", Some(&staff)).await.status,
+        StatusCode::OK
+    );
+    app.get("/chat/ana@example.com", None)
+        .await
+        .assert_problem(401, "unauthorized");
+    app.get("/messages?channel=bob@example.com", Some(&ana))
+        .await
+        .assert_problem(403, "forbidden");
+    let err = connect(&app, Some(&ana), "?channel=bob@example.com")
+        .await
+        .expect_err("refused");
     assert!(err.to_string().contains("403"), "{err}");
 }
 
@@ -99,7 +150,9 @@ async fn unauthenticated_upgrades_are_refused() {
     let app = spawn_app().await;
     let err = connect(&app, None, "").await.expect_err("refused");
     assert!(err.to_string().contains("401"), "{err}");
-    let err = connect(&app, Some("forged.token.value"), "").await.expect_err("refused");
+    let err = connect(&app, Some("forged.token.value"), "")
+        .await
+        .expect_err("refused");
     assert!(err.to_string().contains("401"), "{err}");
 }
 
@@ -113,19 +166,39 @@ async fn bad_frames_get_error_frames_with_ids() {
     assert_eq!(e["type"], "error");
     assert_eq!(e["code"], "malformed_json");
     assert_eq!(e["id"].as_str().map(str::len), Some(36));
-    ws.send(Frame::Binary(vec![0, 1, 2].into())).await.expect("send");
-    assert_eq!(next(&mut ws, 2000).await.expect("error")["code"], "bad_request");
+    ws.send(Frame::Binary(vec![0, 1, 2].into()))
+        .await
+        .expect("send");
+    assert_eq!(
+        next(&mut ws, 2000).await.expect("error")["code"],
+        "bad_request"
+    );
     send(&mut ws, json!({"body": "   "})).await;
-    assert_eq!(next(&mut ws, 2000).await.expect("error")["code"], "validation_failed");
+    assert_eq!(
+        next(&mut ws, 2000).await.expect("error")["code"],
+        "validation_failed"
+    );
     send(&mut ws, json!({"body": "x".repeat(2001)})).await;
-    assert_eq!(next(&mut ws, 2000).await.expect("error")["code"], "validation_failed");
+    assert_eq!(
+        next(&mut ws, 2000).await.expect("error")["code"],
+        "validation_failed"
+    );
     send(&mut ws, json!({"body": "hi", "to": "bob@example.com"})).await;
-    assert_eq!(next(&mut ws, 2000).await.expect("error")["code"], "forbidden");
+    assert_eq!(
+        next(&mut ws, 2000).await.expect("error")["code"],
+        "forbidden"
+    );
     send(&mut ws, json!({"body": "hi", "extra": 1})).await;
-    assert_eq!(next(&mut ws, 2000).await.expect("error")["code"], "malformed_json");
+    assert_eq!(
+        next(&mut ws, 2000).await.expect("error")["code"],
+        "malformed_json"
+    );
     // Still usable.
     send(&mut ws, json!({"body": "a real question"})).await;
-    assert_eq!(next(&mut ws, 2000).await.expect("message")["type"], "message");
+    assert_eq!(
+        next(&mut ws, 2000).await.expect("message")["type"],
+        "message"
+    );
     // A frame over the limit closes the socket.
     let _ = ws.send(Frame::Text("y".repeat(64 * 1024).into())).await;
     let mut closed = false;
@@ -174,7 +247,9 @@ async fn a_revoked_session_closes_its_socket() {
     let app = spawn_app_with(|s| s.chat.session_check_interval = tienda::config::Seconds(1)).await;
     let ana = app.customer("ana@example.com").await;
     let mut ws = connect(&app, Some(&ana), "").await.expect("socket");
-    let r = app.call(reqwest::Method::POST, "/auth/logout", Some(&ana), None).await;
+    let r = app
+        .call(reqwest::Method::POST, "/auth/logout", Some(&ana), None)
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     let mut code = None;
     for _ in 0..10 {

@@ -1,0 +1,353 @@
+//! Pages driven in headless Chromium through ChromeDriver.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::helpers::*;
+
+/// A browser session; owns a ChromeDriver process when the test script did
+/// not provide one in `TIENDA_TEST_CHROMEDRIVER`.
+struct Browser {
+    client: Client,
+    _driver: Option<DriverProcess>,
+    _profile: tempfile::TempDir,
+}
+
+struct DriverProcess(Child);
+
+impl Drop for DriverProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn browser() -> Browser {
+    let (url, driver) = match std::env::var("TIENDA_TEST_CHROMEDRIVER") {
+        Ok(url) => (url, None),
+        Err(_) => {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .expect("port");
+            let child = Command::new("chromedriver")
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver (apt-get install chromium-driver, or run scripts/test.sh)");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            (
+                format!("http://127.0.0.1:{port}"),
+                Some(DriverProcess(child)),
+            )
+        }
+    };
+    let profile = tempfile::tempdir().expect("profile dir");
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--disable-dev-shm-usage", "--window-size=1280,1000",
+                     format!("--user-data-dir={}", profile.path().display())]
+        }
+    });
+    let caps = caps.as_object().cloned().expect("caps");
+    let mut last = None;
+    for _ in 0..20 {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => {
+                return Browser {
+                    client,
+                    _driver: driver,
+                    _profile: profile,
+                }
+            }
+            Err(e) => {
+                last = Some(e);
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+    }
+    panic!("no browser session: {last:?}");
+}
+
+impl Browser {
+    async fn goto(&self, url: &str) {
+        self.client.goto(url).await.expect("navigate");
+    }
+
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let el = self.find(css).await;
+        el.clear().await.expect("clear");
+        el.send_keys(text).await.expect("type");
+    }
+
+    async fn click(&self, css: &str) {
+        self.find(css).await.click().await.expect("click");
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.expect("text")
+    }
+
+    async fn wait_url(&self, fragment: &str) -> String {
+        for _ in 0..100 {
+            let url = self.client.current_url().await.expect("url").to_string();
+            if url.contains(fragment) {
+                return url;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("never reached a URL with {fragment}");
+    }
+
+    /// Waits until `css` has text containing `needle`.
+    async fn wait_text(&self, css: &str, needle: &str) {
+        for _ in 0..100 {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                if el.text().await.unwrap_or_default().contains(needle) {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} never showed {needle:?}");
+    }
+
+    async fn register(&self, app: &TestApp, name: &str, email: &str) {
+        self.goto(&app.url("/")).await;
+        self.fill("#register-form input[name=name]", name).await;
+        self.fill("#register-form input[name=phone]", "+34 600 111 222")
+            .await;
+        self.fill("#register-form input[name=email]", email).await;
+        self.fill("#register-form input[name=password]", PASSWORD)
+            .await;
+        self.click("#register-form button[type=submit]").await;
+        self.wait_url("/products").await;
+    }
+
+    async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}
+
+#[tokio::test]
+async fn the_product_page_shows_photo_and_a_quantity_selector_bounded_by_stock() {
+    let app = spawn_app_with(|s| s.store.demo_catalog = true).await;
+    let product = app.get("/products", None).await.body["items"][0].clone();
+    let b = browser().await;
+    b.goto(&app.url(&format!(
+        "/products/{}",
+        product["id"].as_str().expect("id")
+    )))
+    .await;
+    assert_eq!(b.text("h1").await, product["name"].as_str().expect("name"));
+    let qty = b.find("#quantity").await;
+    assert_eq!(
+        qty.attr("max").await.expect("max"),
+        Some(product["stock"].to_string())
+    );
+    assert_eq!(qty.attr("min").await.expect("min"), Some("1".into()));
+    assert_eq!(qty.attr("type").await.expect("type"), Some("number".into()));
+    let width = b
+        .client
+        .execute(
+            "return document.getElementById('product-photo').naturalWidth;",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert!(
+        width.as_u64().unwrap_or_default() > 0,
+        "the photo loaded: {width}"
+    );
+    b.close().await;
+}
+
+#[tokio::test]
+async fn register_buy_and_find_the_order() {
+    let app = spawn_app_with(|s| s.store.demo_catalog = true).await;
+    let product = app.get("/products", None).await.body["items"][0].clone();
+    let id = product["id"].as_str().expect("id").to_owned();
+    let b = browser().await;
+    b.register(&app, "Lucía Gómez", "lucia@example.com").await;
+    assert!(
+        b.text("#who").await.contains("Lucía Gómez"),
+        "name in the header"
+    );
+    assert!(
+        b.text("main")
+            .await
+            .contains(product["name"].as_str().unwrap_or_default()),
+        "catalog shown"
+    );
+
+    b.goto(&app.url(&format!("/products/{id}"))).await;
+    b.fill("#quantity", "2").await;
+    b.click("#add-to-cart button[type=submit]").await;
+    b.wait_url("/cart").await;
+    b.wait_text("#cart-lines", product["name"].as_str().unwrap_or_default())
+        .await;
+    let qty = b.find("#cart-lines input[name=quantity]").await;
+    assert_eq!(qty.prop("value").await.expect("value"), Some("2".into()));
+
+    b.fill("#delivery-address", "Calle del Prado 5, Madrid")
+        .await;
+    b.click("#address-form button[type=submit]").await;
+    // The page reloads with the address saved and checkout enabled.
+    let mut ready = false;
+    for _ in 0..100 {
+        let state = b
+            .client
+            .execute(
+                "const c = document.getElementById('checkout'); const a = document.getElementById('delivery-address');
+                 return !!c && !c.disabled && !!a && a.value === 'Calle del Prado 5, Madrid' && document.readyState === 'complete';",
+                vec![],
+            )
+            .await;
+        if matches!(state, Ok(serde_json::Value::Bool(true))) {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "address saved and checkout enabled");
+    b.click("#checkout").await;
+    let url = b.wait_url("/orders/").await;
+    let number = b.text("#order-number").await;
+    assert!(url.ends_with(&number), "{url} vs {number}");
+    assert_eq!(b.text("#order-status").await, "placed");
+    let expected_total =
+        tienda::templates::format_money(product["price"].as_i64().unwrap_or_default() * 2);
+    assert!(b.text("#order-total").await.contains(&expected_total));
+
+    b.goto(&app.url("/orders")).await;
+    assert!(
+        b.text("#orders").await.contains(&number),
+        "the order is in my orders"
+    );
+    b.click("#logout").await;
+    b.wait_url("/").await;
+    b.find("#login-form").await;
+    b.close().await;
+}
+
+#[tokio::test]
+async fn admins_create_products_in_the_admin_pages_and_see_the_config() {
+    let app = spawn_app_with(|s| {
+        s.auth.jwt_secret = tienda::config::Secret::new("browser-test-signing-secret-0123456789")
+    })
+    .await;
+    let b = browser().await;
+    b.register(&app, "Boss", ADMIN_EMAIL).await;
+    b.goto(&app.url("/admin/products")).await;
+    b.fill("#p-name", "Hand-made Basket").await;
+    b.fill("#p-description", "Woven willow basket").await;
+    b.fill("#p-category", "home").await;
+    b.fill("#p-price", "2450").await;
+    b.fill("#p-stock", "4").await;
+    b.click("#new-product button[type=submit]").await;
+    b.wait_url("/products/").await;
+    assert_eq!(b.text("h1").await, "Hand-made Basket");
+    b.goto(&app.url("/products")).await;
+    assert!(b.text("main").await.contains("Hand-made Basket"));
+    assert!(b.text("main").await.contains("24.50"));
+
+    // Validation errors show in the form with their error id.
+    b.goto(&app.url("/admin/products")).await;
+    b.fill("#p-name", "Bad").await;
+    b.fill("#p-category", "Not Valid!").await;
+    b.fill("#p-price", "1").await;
+    b.fill("#p-stock", "1").await;
+    b.click("#new-product button[type=submit]").await;
+    b.wait_text("#new-product .form-error", "error id").await;
+    assert!(b
+        .text("#new-product .form-error")
+        .await
+        .contains("category"));
+
+    b.goto(&app.url("/config")).await;
+    let page = b.text("main").await;
+    assert!(
+        page.contains("session.ttl")
+            && page.contains("server.port")
+            && page.contains("mail.notify")
+    );
+    assert!(page.contains("***"));
+    assert!(!page.contains("browser-test-signing-secret"));
+    b.close().await;
+}
+
+#[tokio::test]
+async fn a_customer_and_staff_talk_on_the_chat_pages() {
+    let app = spawn_app().await;
+    let customer = browser().await;
+    let staff = browser().await;
+    customer.register(&app, "Marta", "marta@example.com").await;
+    staff.register(&app, "Support", ADMIN_EMAIL).await;
+    staff.goto(&app.url("/chat")).await;
+    customer.goto(&app.url("/chat")).await;
+    for b in [&customer, &staff] {
+        for _ in 0..50 {
+            if b.find("#chat")
+                .await
+                .attr("data-connected")
+                .await
+                .expect("attr")
+                .as_deref()
+                == Some("true")
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    customer
+        .fill("#chat-body", "Do you ship to Portugal?")
+        .await;
+    customer.click("#chat-send").await;
+    staff
+        .wait_text("#messages", "Do you ship to Portugal?")
+        .await;
+    assert!(
+        staff.text("#messages").await.contains("marta@example.com"),
+        "staff see the email"
+    );
+
+    // Staff choose the reply email from the list.
+    let select = staff.find("#chat-to").await;
+    select
+        .select_by_value("marta@example.com")
+        .await
+        .expect("choose recipient");
+    staff.fill("#chat-body", "Yes, in 3 days.").await;
+    staff.click("#chat-send").await;
+    customer.wait_text("#messages", "Yes, in 3 days.").await;
+
+    // Her own channel shows both, after a reload too.
+    customer.goto(&app.url("/chat/marta@example.com")).await;
+    customer
+        .wait_text("#messages", "Do you ship to Portugal?")
+        .await;
+    customer.wait_text("#messages", "Yes, in 3 days.").await;
+    customer.close().await;
+    staff.close().await;
+}
