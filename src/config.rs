@@ -165,6 +165,9 @@ pub struct MailSettings {
     /// First retry delay; doubles on each failure up to `retry_max_delay`.
     pub retry_base_delay: Seconds,
     pub retry_max_delay: Seconds,
+    /// How long a claimed mail stays invisible to other senders; after a
+    /// crash, mail claimed but not sent goes out once this has passed.
+    pub claim_lease: Seconds,
 }
 
 impl Default for MailSettings {
@@ -179,6 +182,7 @@ impl Default for MailSettings {
             max_attempts: 8,
             retry_base_delay: Seconds(2),
             retry_max_delay: Seconds(600),
+            claim_lease: Seconds(60),
         }
     }
 }

@@ -10,4 +10,5 @@ mod chat;
 mod errors;
 mod mail;
 mod orders;
+mod process;
 mod settings;

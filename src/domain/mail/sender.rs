@@ -17,8 +17,6 @@ use crate::config::{MailSettings, MailTransportKind, Settings, SmtpTls};
 use crate::domain::{from_millis, now, to_millis};
 use crate::store::Store;
 
-/// How long a claimed row stays invisible to other senders.
-const LEASE: Duration = Duration::from_secs(120);
 /// Rows taken per round.
 const BATCH: u64 = 20;
 
@@ -146,7 +144,8 @@ impl MailSender {
     /// One pass: claim due rows and try each once. Returns how many were claimed.
     pub async fn round(&self) -> anyhow::Result<usize> {
         let at = now();
-        let lease_until = from_millis(to_millis(at) + LEASE.as_millis() as i64);
+        let lease = self.settings.mail.claim_lease.0.max(1) as i64 * 1000;
+        let lease_until = from_millis(to_millis(at) + lease);
         let mails = self.store.claim_mail(at, lease_until, BATCH).await?;
         let n = mails.len();
         for mail in mails {

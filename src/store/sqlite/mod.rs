@@ -58,12 +58,14 @@ impl SqliteStore {
                 std::fs::create_dir_all(dir)?;
             }
         }
+        // WAL is a property of the file: set it once, before the pool opens
+        // several connections at the same time.
+        Connection::open(path)?.execute_batch("PRAGMA journal_mode = WAL;")?;
         let manager = SqliteConnectionManager::file(path).with_init(|c| {
             c.execute_batch(
-                "PRAGMA journal_mode = WAL;
+                "PRAGMA busy_timeout = 10000;
                  PRAGMA synchronous = NORMAL;
-                 PRAGMA foreign_keys = ON;
-                 PRAGMA busy_timeout = 10000;",
+                 PRAGMA foreign_keys = ON;",
             )
         });
         let pool = Pool::builder()

@@ -1,0 +1,522 @@
+//! The real binary as an operator runs it: start-up checks, graceful
+//! shutdown, secrets kept out of logs, and `kill -9` in the middle of traffic.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port")
+}
+
+/// A running binary whose output is drained into `log` (an undrained pipe
+/// would block the server once full).
+struct Proc {
+    child: Child,
+    log: Arc<std::sync::Mutex<String>>,
+    readers: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Proc {
+    fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `tienda` with the shipped config file and `env` overrides.
+fn tienda(dir: &Path, port: u16, env: &[(&str, String)], args: &[&str]) -> Proc {
+    let config = std::env::current_dir()
+        .expect("cwd")
+        .join("config/tienda.toml");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tienda"));
+    cmd.arg("--config")
+        .arg(config)
+        .args(args)
+        .current_dir(dir)
+        .env("TIENDA_SERVER__PORT", port.to_string())
+        .env("TIENDA_STORE__URL", format!("\"{}\"", store_url_in(dir)))
+        .env(
+            "TIENDA_MAIL__OUTBOX_DIR",
+            format!("\"{}\"", dir.join("outbox").display()),
+        )
+        .env("TIENDA_RATE_LIMIT__ENABLED", "false")
+        .env("TIENDA_STORE__DEMO_CATALOG", "false")
+        .env("TIENDA_ADMIN__EMAILS", format!("[\"{ADMIN_EMAIL}\"]"))
+        .env("TIENDA_LOG__LEVEL", "\"info\"")
+        .env("TIENDA_MAIL__CLAIM_LEASE", "2")
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("spawn tienda");
+    let log = Arc::new(std::sync::Mutex::new(String::new()));
+    let mut readers = Vec::new();
+    let pipes: Vec<Box<dyn Read + Send>> = vec![
+        Box::new(child.stdout.take().expect("stdout")),
+        Box::new(child.stderr.take().expect("stderr")),
+    ];
+    for mut pipe in pipes {
+        let log = log.clone();
+        readers.push(std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut l) = log.lock() {
+                    l.push_str(&String::from_utf8_lossy(&buf[..n]));
+                }
+            }
+        }));
+    }
+    Proc {
+        child,
+        log,
+        readers,
+    }
+}
+
+fn store_url_in(dir: &Path) -> String {
+    // The same store choice as the in-process suite.
+    match std::env::var("TIENDA_TEST_STORE").as_deref() {
+        Ok("mongo") => {
+            let marker = dir.join("mongo-url");
+            if let Ok(url) = std::fs::read_to_string(&marker) {
+                return url;
+            }
+            let tmp = tempfile::tempdir().expect("dir");
+            let url = store_url(&tmp);
+            std::fs::write(&marker, &url).expect("marker");
+            url
+        }
+        _ => format!("sqlite://{}", dir.join("tienda.db").display()),
+    }
+}
+
+async fn wait_healthy(base: &str) -> Duration {
+    let started = Instant::now();
+    let client = reqwest::Client::new();
+    for _ in 0..300 {
+        if let Ok(r) = client.get(format!("{base}/healthz")).send().await {
+            if r.status() == StatusCode::OK {
+                return started.elapsed();
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("tienda did not become healthy at {base}");
+}
+
+/// Waits for the process to exit; its exit code and everything it printed.
+fn output(mut proc: Proc) -> (Option<i32>, String) {
+    let status = proc.child.wait().expect("wait");
+    for r in std::mem::take(&mut proc.readers) {
+        let _ = r.join();
+    }
+    let text = proc.log.lock().map(|l| l.clone()).unwrap_or_default();
+    (status.code(), text)
+}
+
+/// A client for a spawned binary (the in-process helpers need a TestApp).
+struct Remote {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Remote {
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Result<(StatusCode, Value), reqwest::Error> {
+        let mut req = self
+            .http
+            .request(method, format!("{}{}", self.base, path))
+            .timeout(Duration::from_secs(10));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await?;
+        let status = resp.status();
+        let body = resp.json().await.unwrap_or(Value::Null);
+        Ok((status, body))
+    }
+
+    async fn token(&self, email: &str) -> String {
+        let (s, _) = self.send(reqwest::Method::POST, "/auth/register", None, Some(json!({"name": "N", "phone": "600000000", "email": email, "password": PASSWORD}))).await.expect("register");
+        assert!(s == StatusCode::CREATED || s == StatusCode::CONFLICT);
+        let (s, b) = self
+            .send(
+                reqwest::Method::POST,
+                "/auth/login",
+                None,
+                Some(json!({"email": email, "password": PASSWORD})),
+            )
+            .await
+            .expect("login");
+        assert_eq!(s, StatusCode::OK, "{b}");
+        b["token"].as_str().expect("token").to_owned()
+    }
+}
+
+#[test]
+fn bad_configuration_stops_start_up_naming_the_key() {
+    let dir = tempfile::tempdir().expect("dir");
+    let child = tienda(
+        dir.path(),
+        free_port(),
+        &[("TIENDA_SESSION__TTL", "\"forever\"".into())],
+        &["serve"],
+    );
+    let (code, text) = output(child);
+    assert_ne!(code, Some(0));
+    assert!(
+        text.to_lowercase().contains("session.ttl") && text.contains("tienda.toml"),
+        "{text}"
+    );
+
+    let child = tienda(
+        dir.path(),
+        free_port(),
+        &[],
+        &["serve", "--profile", "production"],
+    );
+    let (code, text) = output(child);
+    assert_ne!(code, Some(0));
+    assert!(text.contains("auth.jwt_secret"), "{text}");
+
+    let child = tienda(dir.path(), free_port(), &[], &["--profile", "staging"]);
+    let (code, text) = output(child);
+    assert_ne!(code, Some(0));
+    assert!(text.contains("staging"), "{text}");
+}
+
+#[tokio::test]
+async fn serves_shuts_down_gracefully_and_keeps_secrets_out_of_logs() {
+    let dir = tempfile::tempdir().expect("dir");
+    let port = free_port();
+    let secret = "log-test-secret-abcdefghijklmnopqrstuvwxyz";
+    let child = tienda(
+        dir.path(),
+        port,
+        &[("TIENDA_AUTH__JWT_SECRET", format!("\"{secret}\""))],
+        &[],
+    );
+    let remote = Remote {
+        base: format!("http://127.0.0.1:{port}"),
+        http: reqwest::Client::new(),
+    };
+    let ready_in = wait_healthy(&remote.base).await;
+    assert!(ready_in < Duration::from_secs(10));
+    let token = remote.token("logs@example.com").await;
+    let (s, _) = remote
+        .send(
+            reqwest::Method::POST,
+            "/auth/login",
+            None,
+            Some(json!({"email": "logs@example.com", "password": "wrong password here"})),
+        )
+        .await
+        .expect("login");
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = remote
+        .send(reqwest::Method::GET, "/nope", Some(&token), None)
+        .await
+        .expect("404");
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // `tienda admin grant` works on the configured store.
+    let grant = Command::new(env!("CARGO_BIN_EXE_tienda"))
+        .arg("--config")
+        .arg(
+            std::env::current_dir()
+                .expect("cwd")
+                .join("config/tienda.toml"),
+        )
+        .args(["admin", "grant", "LOGS@example.com"])
+        .env(
+            "TIENDA_STORE__URL",
+            format!("\"{}\"", store_url_in(dir.path())),
+        )
+        .output()
+        .expect("grant");
+    assert!(
+        grant.status.success(),
+        "{}",
+        String::from_utf8_lossy(&grant.stderr)
+    );
+    let (s, _) = remote
+        .send(reqwest::Method::GET, "/admin/mail", Some(&token), None)
+        .await
+        .expect("admin");
+    assert_eq!(s, StatusCode::OK, "granted admin reaches admin routes");
+
+    let pid = child.id().to_string();
+    let term = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(term.success());
+    let (code, text) = output(child);
+    assert_eq!(code, Some(0), "graceful exit: {text}");
+    assert!(text.contains("tienda stopped"), "{text}");
+    for leak in [
+        PASSWORD,
+        "wrong password here",
+        token.as_str(),
+        secret,
+        "$argon2id$",
+    ] {
+        assert!(!text.contains(leak), "log leaks {leak:?}");
+    }
+    assert!(
+        text.contains("error_id="),
+        "errors are logged with their id: {text}"
+    );
+}
+
+#[tokio::test]
+async fn kill_9_in_the_middle_of_traffic_loses_nothing_acknowledged() {
+    let dir = tempfile::tempdir().expect("dir");
+    let port = free_port();
+    let child = tienda(dir.path(), port, &[], &[]);
+    let remote = Arc::new(Remote {
+        base: format!("http://127.0.0.1:{port}"),
+        http: reqwest::Client::new(),
+    });
+    wait_healthy(&remote.base).await;
+    let admin = remote.token(ADMIN_EMAIL).await;
+    let (s, p) = remote
+        .send(
+            reqwest::Method::POST,
+            "/products",
+            Some(&admin),
+            Some(json!({"name": "Widget", "category": "misc", "price": 250, "stock": 1000})),
+        )
+        .await
+        .expect("product");
+    assert_eq!(s, StatusCode::CREATED);
+    let pid = p["id"].as_str().expect("id").to_owned();
+    const INITIAL: i64 = 1000;
+
+    // Buyers ready before the storm.
+    let mut buyers = Vec::new();
+    for i in 0..6 {
+        let t = remote.token(&format!("buyer{i}@example.com")).await;
+        remote
+            .send(
+                reqwest::Method::PUT,
+                "/cart/address",
+                Some(&t),
+                Some(json!({"delivery_address": "Street 1, Town"})),
+            )
+            .await
+            .expect("address");
+        buyers.push(t);
+    }
+
+    let deadline = Instant::now() + Duration::from_millis(2500);
+    let mut tasks = Vec::new();
+    // Registrations.
+    for w in 0..2 {
+        let remote = remote.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut acked = Vec::new();
+            for i in 0..1000 {
+                if Instant::now() > deadline + Duration::from_secs(5) {
+                    break;
+                }
+                let email = format!("storm{w}-{i}@example.com");
+                match remote.send(reqwest::Method::POST, "/auth/register", None, Some(json!({"name": "S", "phone": "600000000", "email": email, "password": PASSWORD}))).await {
+                    Ok((StatusCode::CREATED, _)) => acked.push(json!({"user": email})),
+                    Ok(_) => {}
+                    Err(_) => break,
+                }
+            }
+            acked
+        }));
+    }
+    // Cart writes and checkouts.
+    for t in buyers {
+        let (remote, pid) = (remote.clone(), pid.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut acked = Vec::new();
+            for _ in 0..1000 {
+                let add = remote
+                    .send(
+                        reqwest::Method::POST,
+                        "/cart",
+                        Some(&t),
+                        Some(json!({"product_id": pid, "quantity": 1})),
+                    )
+                    .await;
+                match add {
+                    Ok((StatusCode::CREATED, _)) => {}
+                    Ok(_) => continue,
+                    Err(_) => break,
+                }
+                match remote
+                    .send(
+                        reqwest::Method::POST,
+                        "/orders",
+                        Some(&t),
+                        Some(json!({"delivery_address": "Street 1, Town"})),
+                    )
+                    .await
+                {
+                    Ok((StatusCode::CREATED, o)) => acked
+                        .push(json!({"order": o["number"], "quantity": o["items"][0]["quantity"]})),
+                    Ok(_) => {}
+                    Err(_) => break,
+                }
+            }
+            acked
+        }));
+    }
+    tokio::time::sleep(deadline - Instant::now()).await;
+    let mut child = child;
+    child.kill();
+    let mut acked = Vec::new();
+    for t in tasks {
+        acked.extend(t.await.expect("task"));
+    }
+    let users: Vec<String> = acked
+        .iter()
+        .filter_map(|a| a["user"].as_str().map(str::to_owned))
+        .collect();
+    let orders: Vec<i64> = acked.iter().filter_map(|a| a["order"].as_i64()).collect();
+    assert!(
+        !users.is_empty() && !orders.is_empty(),
+        "the storm did work before the kill"
+    );
+
+    // Restart on the same store.
+    let child = tienda(dir.path(), port, &[], &[]);
+    wait_healthy(&remote.base).await;
+    let admin = remote.token(ADMIN_EMAIL).await;
+    for email in &users {
+        let (s, _) = remote
+            .send(
+                reqwest::Method::GET,
+                &format!("/admin/users/{email}/sessions"),
+                Some(&admin),
+                None,
+            )
+            .await
+            .expect("user");
+        assert_eq!(s, StatusCode::OK, "acknowledged user {email} lost");
+    }
+    for n in &orders {
+        let (s, o) = remote
+            .send(
+                reqwest::Method::GET,
+                &format!("/orders/{n}"),
+                Some(&admin),
+                None,
+            )
+            .await
+            .expect("order");
+        assert_eq!(s, StatusCode::OK, "acknowledged order {n} lost");
+        assert_eq!(
+            o["items"].as_array().map(Vec::len),
+            Some(1),
+            "order {n} whole"
+        );
+        assert_eq!(o["total"], 250);
+    }
+    let (_, all) = remote
+        .send(
+            reqwest::Method::GET,
+            "/orders?limit=200",
+            Some(&admin),
+            None,
+        )
+        .await
+        .expect("orders");
+    let mut sold = 0;
+    let mut offset = 0;
+    let total = all["total"].as_i64().expect("total");
+    while offset < total {
+        let (_, page) = remote
+            .send(
+                reqwest::Method::GET,
+                &format!("/orders?limit=200&offset={offset}"),
+                Some(&admin),
+                None,
+            )
+            .await
+            .expect("orders");
+        for o in page["items"].as_array().expect("items") {
+            sold += o["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|i| i["quantity"].as_i64().unwrap_or_default())
+                .sum::<i64>();
+        }
+        offset += 200;
+    }
+    let (_, product) = remote
+        .send(
+            reqwest::Method::GET,
+            &format!("/products/{pid}"),
+            None,
+            None,
+        )
+        .await
+        .expect("product");
+    assert_eq!(
+        product["stock"].as_i64().expect("stock") + sold,
+        INITIAL,
+        "stock + units sold = initial stock"
+    );
+
+    // Every acknowledged order's confirmation goes out after the restart.
+    let outbox = dir.path().join("outbox");
+    let mut missing = orders.clone();
+    for _ in 0..100 {
+        let mut text = String::new();
+        if let Ok(entries) = std::fs::read_dir(&outbox) {
+            for e in entries.flatten() {
+                text.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
+            }
+        }
+        missing.retain(|n| !text.contains(&format!("order {n}")));
+        if missing.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(missing.is_empty(), "no confirmation mail for {missing:?}");
+    eprintln!("crash test: {} users and {} orders acknowledged, all found after restart; {} orders in store", users.len(), orders.len(), total);
+    drop(child);
+}
