@@ -3,7 +3,6 @@
 //! until a shutdown signal, then stop the tasks and close the store.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use futures_util::StreamExt;
@@ -125,14 +124,14 @@ impl Application {
             "tienda is serving"
         );
         let app = crate::http::router(state.clone());
-        let stop_for_sockets = stop.subscribe();
-        let _ = stop_for_sockets;
-        axum::serve(
+        crate::http::server::serve(
             listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
+            app,
+            state.settings.server.header_timeout.as_duration(),
+            state.settings.server.request_timeout.as_duration(),
+            signal,
         )
-        .with_graceful_shutdown(signal)
-        .await?;
+        .await;
         let _ = stop.send(true);
         for task in tasks {
             let _ = tokio::time::timeout(std::time::Duration::from_secs(5), task).await;

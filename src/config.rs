@@ -47,6 +47,8 @@ pub struct ServerSettings {
     pub body_limit: usize,
     /// Longest a request may take before it is answered 408.
     pub request_timeout: Seconds,
+    /// Longest a client may take to send its request headers.
+    pub header_timeout: Seconds,
     /// Public base URL used in links inside emails.
     pub public_url: String,
     /// Mark cookies `Secure` (on by default in production).
@@ -62,6 +64,7 @@ impl Default for ServerSettings {
             port: 8080,
             body_limit: 1024 * 1024,
             request_timeout: Seconds(30),
+            header_timeout: Seconds(10),
             public_url: "http://127.0.0.1:8080".into(),
             secure_cookies: false,
             cors_origins: Vec::new(),
@@ -401,6 +404,12 @@ impl Settings {
         }
         if self.session.ttl.0 == 0 {
             return Err(("session.ttl", "must be at least one second".into()));
+        }
+        if self.server.header_timeout.0 == 0 {
+            return Err((
+                "server.header_timeout",
+                "must be at least one second".into(),
+            ));
         }
         if self.server.body_limit < 1024 {
             return Err(("server.body_limit", "must be at least 1024 bytes".into()));

@@ -6,6 +6,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod pages;
 pub mod routes;
+pub mod server;
 pub mod session;
 
 use std::time::Duration;
@@ -71,7 +72,12 @@ pub fn router(state: AppState) -> Router {
 
     // Layers run outside-in: request id, trace, error envelope, security
     // headers, panic → 500, CSRF, timeout, body limit, then the route.
-    api.layer(DefaultBodyLimit::max(body_limit))
+    let api = api.layer(DefaultBodyLimit::max(body_limit));
+    let api = match cors(&state.settings.server.cors_origins) {
+        Some(layer) => api.layer(layer),
+        None => api,
+    };
+    api
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             timeout,
@@ -96,4 +102,23 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+/// CORS stays off (no headers at all) unless `server.cors_origins` lists origins.
+fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use axum::http::{header, HeaderValue, Method};
+    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| o.parse().ok()).collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        tower_http::cors::CorsLayer::new()
+            .allow_origin(origins)
+            .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+            .allow_headers([
+                header::CONTENT_TYPE,
+                header::AUTHORIZATION,
+                HeaderName::from_static("idempotency-key"),
+            ]),
+    )
 }
