@@ -11,6 +11,7 @@ mod cart;
 mod catalog;
 mod chat;
 mod limits;
+mod mongo_schema;
 mod orders;
 mod outbox;
 mod support;

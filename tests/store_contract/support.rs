@@ -16,6 +16,7 @@ pub const MONGO_URL_VAR: &str = "TIENDA_TEST_MONGO_URL";
 /// One store for one test, and what must be cleaned up after it.
 pub struct Backend {
     store: Arc<dyn Store>,
+    url: String,
     _dir: Option<tempfile::TempDir>,
     mongo: Option<(String, String)>,
 }
@@ -31,6 +32,7 @@ impl Backend {
             .expect("open SQLite store");
         Self {
             store,
+            url,
             _dir: Some(dir),
             mongo: None,
         }
@@ -52,6 +54,7 @@ impl Backend {
             .unwrap_or_else(|e| panic!("open MongoDB store at {url}: {e:#}"));
         Self {
             store,
+            url,
             _dir: None,
             mongo: Some((base, db)),
         }
@@ -59,6 +62,21 @@ impl Backend {
 
     pub fn store(&self) -> Arc<dyn Store> {
         self.store.clone()
+    }
+
+    /// The store URL this backend was opened with.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// A plain driver handle on the Mongo test database, to look at what the
+    /// store wrote.
+    pub async fn raw_mongo(&self) -> mongodb::Database {
+        let (base, db) = self.mongo.as_ref().expect("a MongoDB backend");
+        mongodb::Client::with_uri_str(base)
+            .await
+            .expect("connect")
+            .database(db)
     }
 
     /// Closes the store and drops a Mongo test database (only reached when

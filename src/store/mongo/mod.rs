@@ -67,7 +67,7 @@ impl From<mongodb::bson::ser::Error> for StoreError {
 /// upserts creating the same document): the whole transaction is retried.
 #[derive(Debug, thiserror::Error)]
 #[error("a concurrent write created the same document; retrying")]
-struct WriteRace;
+pub(super) struct WriteRace;
 
 impl MongoStore {
     pub async fn open(url: &str, pool_size: u32) -> anyhow::Result<Arc<dyn Store>> {
@@ -225,6 +225,7 @@ impl MongoStore {
             };
             match result {
                 Err(err) if attempt < MAX_TRANSACTION_ATTEMPTS && is_retryable(&err) => {
+                    tracing::debug!(attempt, error = ?err, "MongoDB transaction conflicted; retrying");
                     backoff(attempt).await;
                 }
                 other => return other,

@@ -6,7 +6,7 @@ use mongodb::{ClientSession, Collection};
 use serde::{Deserialize, Serialize};
 
 use super::outbox::MailDoc;
-use super::{bson_time, limit, race_on_duplicate, time, MongoStore};
+use super::{bson_time, limit, race_on_duplicate, time, MongoStore, WriteRace};
 use crate::domain::orders::{Order, OrderFilter, OrderItem, OrderStatus, StatusChange};
 use crate::domain::{Page, Timestamp};
 use crate::store::rules::{self, FIRST_ORDER_NUMBER};
@@ -129,7 +129,9 @@ impl MongoStore {
             .session(s)
             .await
             .map_err(race_on_duplicate)?
-            .ok_or_else(|| StoreError::backend(anyhow::anyhow!("order counter missing")))?;
+            // MongoDB always returns the upserted document here; a wire
+            // server that loses a race may not: retry the transaction.
+            .ok_or_else(|| StoreError::backend(WriteRace))?;
         let issued = counter
             .get_i64("value")
             .or_else(|_| counter.get_i32("value").map(i64::from))
