@@ -66,6 +66,11 @@ pub async fn users_unique_email_roles_delete(store: Arc<dyn Store>) {
             .as_ref(),
         Some(&ana)
     );
+    // Values are data, never query operators.
+    for odd in ["{\"$ne\": null}", "$ne", "{\"$gt\": \"\"}"] {
+        assert_eq!(store.get_user_by_email(odd).await.expect("odd"), None);
+        assert_eq!(store.get_user(odd).await.expect("odd id"), None);
+    }
     assert_eq!(
         store
             .get_user_by_email("nobody@example.com")

@@ -197,8 +197,38 @@ pub async fn seed_only_when_empty(store: Arc<dyn Store>) {
         .expect("list");
     assert_eq!(total, demo.len() as u64, "second seed adds nothing");
 
-    // Emptied again, the catalog takes a seed again.
+    // Two instances seeding an empty catalog at once: exactly one does.
     for p in &demo {
+        assert!(store.delete_product(&p.id).await.expect("delete"));
+    }
+    let tasks: Vec<_> = (0..2)
+        .map(|i| {
+            let store = store.clone();
+            let batch = tienda::domain::demo::catalog("EUR", t(1_000 + i));
+            tokio::spawn(async move { store.seed_products(&batch).await })
+        })
+        .collect();
+    let mut seeded = 0;
+    for task in tasks {
+        if task.await.expect("join").expect("seed") {
+            seeded += 1;
+        }
+    }
+    assert_eq!(seeded, 1, "one seed wins");
+    let (items, total) = store
+        .list_products(
+            None,
+            Page {
+                offset: 0,
+                limit: 200,
+            },
+        )
+        .await
+        .expect("list");
+    assert_eq!(total, demo.len() as u64, "no double catalog");
+
+    // Emptied again, the catalog takes a seed again.
+    for p in &items {
         assert!(store.delete_product(&p.id).await.expect("delete"));
     }
     let one = vec![product("Only", "misc", 1, 1, t(200))];

@@ -152,3 +152,37 @@ async fn mongo_indexes_and_document_shapes() {
 
     backend.finish().await;
 }
+
+/// Two instances on one database: a message one of them stores reaches the
+/// other's feed. This is how the chat scales out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mongo_instances_share_chat() {
+    use futures_util::StreamExt;
+    use tienda::domain::chat::{Message, MessageType};
+
+    let backend = Backend::mongo().await;
+    let a = backend.store();
+    let b = tienda::store::open(backend.url(), 2)
+        .await
+        .expect("second instance");
+    let mut feed_a = a.watch_messages().await.expect("watch").expect("a feed");
+    let message = Message {
+        id: tienda::domain::new_id(),
+        author: "Ana".into(),
+        email: "ana@example.com".into(),
+        kind: MessageType::Customer,
+        body: "hola from instance b".into(),
+        to: None,
+        created_at: t(5),
+    };
+    b.insert_message(&message).await.expect("insert on b");
+    let got = tokio::time::timeout(std::time::Duration::from_secs(10), feed_a.next())
+        .await
+        .expect("delivered within 10 s")
+        .expect("feed open")
+        .expect("message");
+    assert_eq!(got, message);
+    b.close().await;
+    drop(feed_a);
+    backend.finish().await;
+}

@@ -8,10 +8,12 @@ use crate::domain::cart::{Cart, CartLine};
 use crate::domain::Timestamp;
 use crate::store::{rules, CartStore, StoreResult};
 
-/// A `cart` document; `_id` is the customer's email (one cart each).
+/// A `cart` document; `_id` is the customer's email (one cart each), kept
+/// as `email` too so the document reads as the seed describes it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct CartDoc {
     #[serde(rename = "_id")]
+    id: String,
     email: String,
     items: Vec<LineDoc>,
     delivery_address: Option<String>,
@@ -29,6 +31,7 @@ struct LineDoc {
 impl From<&Cart> for CartDoc {
     fn from(c: &Cart) -> Self {
         Self {
+            id: c.email.clone(),
             email: c.email.clone(),
             items: c
                 .items
