@@ -1,0 +1,218 @@
+use async_trait::async_trait;
+use mongodb::bson::{doc, DateTime};
+use mongodb::{ClientSession, Collection};
+use serde::{Deserialize, Serialize};
+
+use super::{bson_time, race_on_duplicate, time, MongoStore};
+use crate::domain::cart::{Cart, CartLine};
+use crate::domain::Timestamp;
+use crate::store::{rules, CartStore, StoreResult};
+
+/// A `cart` document; `_id` is the customer's email (one cart each), kept
+/// as `email` too so the document reads as the seed describes it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct CartDoc {
+    #[serde(rename = "_id")]
+    id: String,
+    email: String,
+    items: Vec<LineDoc>,
+    delivery_address: Option<String>,
+    created_at: DateTime,
+    updated_at: DateTime,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct LineDoc {
+    product_id: String,
+    quantity: i64,
+    added_at: DateTime,
+}
+
+impl From<&Cart> for CartDoc {
+    fn from(c: &Cart) -> Self {
+        Self {
+            id: c.email.clone(),
+            email: c.email.clone(),
+            items: c
+                .items
+                .iter()
+                .map(|l| LineDoc {
+                    product_id: l.product_id.clone(),
+                    quantity: l.quantity,
+                    added_at: bson_time(l.added_at),
+                })
+                .collect(),
+            delivery_address: c.delivery_address.clone(),
+            created_at: bson_time(c.created_at),
+            updated_at: bson_time(c.updated_at),
+        }
+    }
+}
+
+impl From<CartDoc> for Cart {
+    fn from(d: CartDoc) -> Self {
+        Self {
+            email: d.email,
+            items: d
+                .items
+                .into_iter()
+                .map(|l| CartLine {
+                    product_id: l.product_id,
+                    quantity: l.quantity,
+                    added_at: time(l.added_at),
+                })
+                .collect(),
+            delivery_address: d.delivery_address,
+            created_at: time(d.created_at),
+            updated_at: time(d.updated_at),
+        }
+    }
+}
+
+/// What one cart change needs, passed into its transaction.
+struct Change<'a> {
+    email: &'a str,
+    product_id: &'a str,
+    quantity: i64,
+    at: Timestamp,
+}
+
+impl MongoStore {
+    pub(super) fn carts(&self) -> Collection<CartDoc> {
+        self.coll("cart")
+    }
+
+    /// Reads a cart inside a transaction.
+    pub(super) async fn cart_in(
+        &self,
+        s: &mut ClientSession,
+        email: &str,
+    ) -> StoreResult<Option<Cart>> {
+        Ok(self
+            .carts()
+            .find_one(doc! { "_id": email })
+            .session(s)
+            .await?
+            .map(Cart::from))
+    }
+
+    /// Writes the whole cart inside a transaction (created on first write).
+    async fn save_cart(&self, s: &mut ClientSession, cart: &Cart) -> StoreResult<()> {
+        self.carts()
+            .replace_one(doc! { "_id": &cart.email }, CartDoc::from(cart))
+            .upsert(true)
+            .session(s)
+            .await
+            .map_err(race_on_duplicate)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl CartStore for MongoStore {
+    async fn get_cart(&self, email: &str) -> StoreResult<Option<Cart>> {
+        Ok(self
+            .carts()
+            .find_one(doc! { "_id": email })
+            .await?
+            .map(Cart::from))
+    }
+
+    async fn add_to_cart(
+        &self,
+        email: &str,
+        product_id: &str,
+        quantity: i64,
+        at: Timestamp,
+    ) -> StoreResult<Cart> {
+        let ctx = Change {
+            email,
+            product_id,
+            quantity,
+            at,
+        };
+        self.transact(&ctx, |store, s, c| {
+            Box::pin(async move {
+                let product = store.product_in(s, c.product_id).await?;
+                let cart = store.cart_in(s, c.email).await?;
+                let cart = rules::add_line(
+                    cart,
+                    c.email,
+                    c.product_id,
+                    product.as_ref(),
+                    c.quantity,
+                    c.at,
+                )?;
+                store.save_cart(s, &cart).await?;
+                Ok(cart)
+            })
+        })
+        .await
+    }
+
+    async fn set_cart_quantity(
+        &self,
+        email: &str,
+        product_id: &str,
+        quantity: i64,
+        at: Timestamp,
+    ) -> StoreResult<Cart> {
+        let ctx = Change {
+            email,
+            product_id,
+            quantity,
+            at,
+        };
+        self.transact(&ctx, |store, s, c| {
+            Box::pin(async move {
+                let product = store.product_in(s, c.product_id).await?;
+                let cart = store.cart_in(s, c.email).await?;
+                let cart = rules::set_line(cart, c.product_id, product.as_ref(), c.quantity, c.at)?;
+                store.save_cart(s, &cart).await?;
+                Ok(cart)
+            })
+        })
+        .await
+    }
+
+    async fn remove_from_cart(
+        &self,
+        email: &str,
+        product_id: &str,
+        at: Timestamp,
+    ) -> StoreResult<Cart> {
+        let ctx = Change {
+            email,
+            product_id,
+            quantity: 0,
+            at,
+        };
+        self.transact(&ctx, |store, s, c| {
+            Box::pin(async move {
+                let cart = store.cart_in(s, c.email).await?;
+                let cart = rules::set_line(cart, c.product_id, None, 0, c.at)?;
+                store.save_cart(s, &cart).await?;
+                Ok(cart)
+            })
+        })
+        .await
+    }
+
+    async fn set_delivery_address(
+        &self,
+        email: &str,
+        address: &str,
+        at: Timestamp,
+    ) -> StoreResult<Cart> {
+        let ctx = (email, address, at);
+        self.transact(&ctx, |store, s, (email, address, at)| {
+            Box::pin(async move {
+                let cart = store.cart_in(s, email).await?;
+                let cart = rules::set_address(cart, email, address, *at);
+                store.save_cart(s, &cart).await?;
+                Ok(cart)
+            })
+        })
+        .await
+    }
+}

@@ -1,0 +1,222 @@
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use futures_util::TryStreamExt;
+use mongodb::bson::{doc, Bson, DateTime};
+use mongodb::options::ReturnDocument;
+use mongodb::ClientSession;
+use serde::{Deserialize, Serialize};
+
+use super::{bson_time, limit, time, MongoStore};
+use crate::domain::catalog::{Product, ProductFields};
+use crate::domain::{Page, Timestamp};
+use crate::store::{CatalogStore, StoreResult};
+
+pub(super) const PRODUCTS: &str = "products";
+
+/// A `products` document; `_id` is the product id.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct ProductDoc {
+    #[serde(rename = "_id")]
+    id: String,
+    name: String,
+    description: String,
+    category: String,
+    price: i64,
+    currency: String,
+    photo_url: String,
+    stock: i64,
+    created_at: DateTime,
+    updated_at: DateTime,
+}
+
+impl From<&Product> for ProductDoc {
+    fn from(p: &Product) -> Self {
+        Self {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            description: p.description.clone(),
+            category: p.category.clone(),
+            price: p.price,
+            currency: p.currency.clone(),
+            photo_url: p.photo_url.clone(),
+            stock: p.stock,
+            created_at: bson_time(p.created_at),
+            updated_at: bson_time(p.updated_at),
+        }
+    }
+}
+
+impl From<ProductDoc> for Product {
+    fn from(d: ProductDoc) -> Self {
+        Self {
+            id: d.id,
+            name: d.name,
+            description: d.description,
+            category: d.category,
+            price: d.price,
+            currency: d.currency,
+            photo_url: d.photo_url,
+            stock: d.stock,
+            created_at: time(d.created_at),
+            updated_at: time(d.updated_at),
+        }
+    }
+}
+
+impl MongoStore {
+    pub(super) fn products(&self) -> mongodb::Collection<ProductDoc> {
+        self.coll(PRODUCTS)
+    }
+
+    /// Reads one product inside a transaction.
+    pub(super) async fn product_in(
+        &self,
+        s: &mut ClientSession,
+        id: &str,
+    ) -> StoreResult<Option<Product>> {
+        Ok(self
+            .products()
+            .find_one(doc! { "_id": id })
+            .session(s)
+            .await?
+            .map(Product::from))
+    }
+}
+
+#[async_trait]
+impl CatalogStore for MongoStore {
+    async fn list_products(
+        &self,
+        category: Option<&str>,
+        page: Page,
+    ) -> StoreResult<(Vec<Product>, u64)> {
+        let filter = match category {
+            Some(cat) => doc! { "category": cat },
+            None => doc! {},
+        };
+        let total = self.products().count_documents(filter.clone()).await?;
+        if page.limit == 0 {
+            return Ok((Vec::new(), total));
+        }
+        let items: Vec<ProductDoc> = self
+            .products()
+            .find(filter)
+            .sort(doc! { "created_at": 1, "_id": 1 })
+            .skip(page.offset)
+            .limit(limit(page.limit))
+            .await?
+            .try_collect()
+            .await?;
+        Ok((items.into_iter().map(Product::from).collect(), total))
+    }
+
+    async fn get_product(&self, id: &str) -> StoreResult<Option<Product>> {
+        Ok(self
+            .products()
+            .find_one(doc! { "_id": id })
+            .await?
+            .map(Product::from))
+    }
+
+    async fn get_products(&self, ids: &[String]) -> StoreResult<Vec<Product>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found: Vec<ProductDoc> = self
+            .products()
+            .find(doc! { "_id": { "$in": ids } })
+            .await?
+            .try_collect()
+            .await?;
+        let by_id: HashMap<String, Product> = found
+            .into_iter()
+            .map(|d| (d.id.clone(), Product::from(d)))
+            .collect();
+        // Same shape as the SQLite store: in the order asked, missing ones skipped.
+        Ok(ids.iter().filter_map(|id| by_id.get(id).cloned()).collect())
+    }
+
+    async fn categories(&self) -> StoreResult<Vec<String>> {
+        let values = self.products().distinct("category", doc! {}).await?;
+        let mut cats: Vec<String> = values
+            .into_iter()
+            .filter_map(|v| match v {
+                Bson::String(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        cats.sort();
+        Ok(cats)
+    }
+
+    async fn insert_product(&self, product: &Product) -> StoreResult<()> {
+        self.products()
+            .insert_one(ProductDoc::from(product))
+            .await?;
+        Ok(())
+    }
+
+    async fn replace_product(
+        &self,
+        id: &str,
+        f: &ProductFields,
+        at: Timestamp,
+    ) -> StoreResult<Option<Product>> {
+        let update = doc! { "$set": {
+            "name": &f.name,
+            "description": &f.description,
+            "category": &f.category,
+            "price": f.price,
+            "currency": &f.currency,
+            "photo_url": &f.photo_url,
+            "stock": f.stock,
+            "updated_at": bson_time(at),
+        }};
+        Ok(self
+            .products()
+            .find_one_and_update(doc! { "_id": id }, update)
+            .return_document(ReturnDocument::After)
+            .await?
+            .map(Product::from))
+    }
+
+    async fn delete_product(&self, id: &str) -> StoreResult<bool> {
+        let result = self.products().delete_one(doc! { "_id": id }).await?;
+        Ok(result.deleted_count > 0)
+    }
+
+    async fn seed_products(&self, products: &[Product]) -> StoreResult<bool> {
+        let docs: Vec<ProductDoc> = products.iter().map(ProductDoc::from).collect();
+        self.transact(&docs, |store, s, docs| {
+            Box::pin(async move {
+                // Two instances seeding at once both write this marker, so one
+                // of them conflicts, retries and then sees the catalog filled.
+                store
+                    .coll::<mongodb::bson::Document>(super::orders::COUNTERS)
+                    .update_one(
+                        doc! { "_id": "catalog_seed" },
+                        doc! { "$inc": { "runs": 1_i64 } },
+                    )
+                    .upsert(true)
+                    .session(&mut *s)
+                    .await
+                    .map_err(super::race_on_duplicate)?;
+                if store
+                    .products()
+                    .find_one(doc! {})
+                    .session(&mut *s)
+                    .await?
+                    .is_some()
+                {
+                    return Ok(false);
+                }
+                if !docs.is_empty() {
+                    store.products().insert_many(docs).session(&mut *s).await?;
+                }
+                Ok(true)
+            })
+        })
+        .await
+    }
+}

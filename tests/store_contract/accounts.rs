@@ -1,0 +1,266 @@
+use std::sync::Arc;
+
+use tienda::domain::accounts::{PasswordReset, Role, Session};
+use tienda::domain::mail::{MailKind, MailStatus};
+use tienda::domain::{new_id, Page, Timestamp};
+use tienda::store::{Store, StoreError};
+
+use crate::support::{mail, outbox_count, t, user};
+
+fn session(user_id: &str, created: Timestamp, expires: Timestamp) -> Session {
+    Session {
+        id: new_id(),
+        user_id: user_id.to_owned(),
+        created_at: created,
+        expires_at: expires,
+        revoked_at: None,
+    }
+}
+
+pub async fn users_unique_email_roles_delete(store: Arc<dyn Store>) {
+    let ana = user("ana@example.com");
+    let mails = [
+        mail(MailKind::Welcome, &ana.email, t(0)),
+        mail(MailKind::RegistrationNotice, "notify@shop.test", t(0)),
+    ];
+    store.create_user(&ana, &mails).await.expect("create ana");
+    let (listed, total) = store
+        .list_mail(Some(MailStatus::Pending), Page::default())
+        .await
+        .expect("list mail");
+    assert_eq!(total, 2, "welcome and notice written with the user");
+    let mut listed_ids: Vec<_> = listed.iter().map(|m| m.id.clone()).collect();
+    let mut mail_ids: Vec<_> = mails.iter().map(|m| m.id.clone()).collect();
+    listed_ids.sort();
+    mail_ids.sort();
+    assert_eq!(listed_ids, mail_ids);
+    let welcome = listed
+        .iter()
+        .find(|m| m.id == mails[0].id)
+        .expect("welcome listed");
+    assert_eq!(welcome, &mails[0], "mail round trip is exact");
+
+    // Same email, new id: refused as Duplicate, and its mail is not written.
+    let twin = user("ana@example.com");
+    let twin_mail = [mail(MailKind::Welcome, &twin.email, t(1))];
+    let err = store
+        .create_user(&twin, &twin_mail)
+        .await
+        .expect_err("duplicate email");
+    assert!(
+        matches!(err, StoreError::Duplicate { what: "email" }),
+        "got {err:?}"
+    );
+    assert_eq!(outbox_count(&store).await, 2, "refused user writes no mail");
+    assert_eq!(store.get_user(&twin.id).await.expect("get twin"), None);
+
+    assert_eq!(
+        store.get_user(&ana.id).await.expect("get").as_ref(),
+        Some(&ana)
+    );
+    assert_eq!(
+        store
+            .get_user_by_email("ana@example.com")
+            .await
+            .expect("by email")
+            .as_ref(),
+        Some(&ana)
+    );
+    // Values are data, never query operators.
+    for odd in ["{\"$ne\": null}", "$ne", "{\"$gt\": \"\"}"] {
+        assert_eq!(store.get_user_by_email(odd).await.expect("odd"), None);
+        assert_eq!(store.get_user(odd).await.expect("odd id"), None);
+    }
+    assert_eq!(
+        store
+            .get_user_by_email("nobody@example.com")
+            .await
+            .expect("by email"),
+        None
+    );
+
+    assert!(store
+        .set_role("ana@example.com", Role::Admin)
+        .await
+        .expect("set role"));
+    assert_eq!(
+        store.get_user(&ana.id).await.expect("get").map(|u| u.role),
+        Some(Role::Admin)
+    );
+    assert!(!store
+        .set_role("nobody@example.com", Role::Admin)
+        .await
+        .expect("set role of nobody"));
+
+    let s = session(&ana.id, t(10), t(10_000));
+    store.create_session(&s).await.expect("session");
+    assert!(store.delete_user(&ana.id).await.expect("delete"));
+    assert_eq!(store.get_user(&ana.id).await.expect("get"), None);
+    assert_eq!(
+        store.get_session(&s.id).await.expect("session gone"),
+        None,
+        "sessions go with the user"
+    );
+    assert!(!store.delete_user(&ana.id).await.expect("delete again"));
+
+    // The email is free again.
+    store
+        .create_user(&user("ana@example.com"), &[])
+        .await
+        .expect("email reusable after delete");
+}
+
+pub async fn sessions_lifecycle(store: Arc<dyn Store>) {
+    let ana = user("ana@example.com");
+    let bob = user("bob@example.com");
+    store.create_user(&ana, &[]).await.expect("ana");
+    store.create_user(&bob, &[]).await.expect("bob");
+
+    let old = session(&ana.id, t(0), t(1_000));
+    let new = session(&ana.id, t(100), t(5_000));
+    let bobs = session(&bob.id, t(50), t(5_000));
+    for s in [&old, &new, &bobs] {
+        store.create_session(s).await.expect("create session");
+    }
+    assert_eq!(
+        store.get_session(&new.id).await.expect("get").as_ref(),
+        Some(&new)
+    );
+    assert_eq!(store.get_session(&new_id()).await.expect("get"), None);
+    assert_eq!(
+        store.list_sessions(&ana.id).await.expect("list"),
+        vec![new.clone(), old.clone()],
+        "newest first"
+    );
+
+    assert!(store.revoke_session(&new.id, t(200)).await.expect("revoke"));
+    assert!(
+        !store.revoke_session(&new.id, t(300)).await.expect("again"),
+        "already revoked"
+    );
+    assert!(!store
+        .revoke_session(&new_id(), t(300))
+        .await
+        .expect("unknown"));
+    let revoked = store
+        .get_session(&new.id)
+        .await
+        .expect("get")
+        .expect("still there");
+    assert_eq!(revoked.revoked_at, Some(t(200)), "first revocation kept");
+    assert!(!revoked.is_live(t(201)));
+
+    assert_eq!(
+        store
+            .revoke_user_sessions(&ana.id, t(400))
+            .await
+            .expect("revoke all"),
+        1,
+        "only the live one"
+    );
+    assert_eq!(
+        store
+            .get_session(&old.id)
+            .await
+            .expect("get")
+            .and_then(|s| s.revoked_at),
+        Some(t(400))
+    );
+    assert!(store
+        .get_session(&bobs.id)
+        .await
+        .expect("bob")
+        .expect("bob's session")
+        .is_live(t(400)));
+
+    // Purge drops what expired strictly before the instant.
+    assert_eq!(store.purge_sessions(t(1_000)).await.expect("purge"), 0);
+    assert_eq!(store.purge_sessions(t(1_001)).await.expect("purge"), 1);
+    assert_eq!(store.get_session(&old.id).await.expect("get"), None);
+    assert_eq!(store.list_sessions(&ana.id).await.expect("list").len(), 1);
+    assert_eq!(store.purge_sessions(t(10_000)).await.expect("purge"), 2);
+}
+
+pub async fn password_reset_once_expiry_revokes(store: Arc<dyn Store>) {
+    let ana = user("ana@example.com");
+    store.create_user(&ana, &[]).await.expect("ana");
+    let s1 = session(&ana.id, t(0), t(100_000));
+    let s2 = session(&ana.id, t(1), t(100_000));
+    store.create_session(&s1).await.expect("s1");
+    store.create_session(&s2).await.expect("s2");
+
+    let reset = PasswordReset {
+        token_hash: "hash-of-token-1".into(),
+        user_id: ana.id.clone(),
+        expires_at: t(3_600),
+    };
+    let reset_mail = mail(MailKind::PasswordReset, &ana.email, t(0));
+    store
+        .create_password_reset(&reset, &reset_mail)
+        .await
+        .expect("create reset");
+    assert_eq!(outbox_count(&store).await, 1, "reset mail written with it");
+
+    assert_eq!(
+        store
+            .consume_password_reset("no-such-hash", "$new", t(10))
+            .await
+            .expect("unknown"),
+        None
+    );
+    assert_eq!(
+        store
+            .consume_password_reset("hash-of-token-1", "$argon2id$new", t(10))
+            .await
+            .expect("consume"),
+        Some(ana.id.clone())
+    );
+    let after = store.get_user(&ana.id).await.expect("get").expect("ana");
+    assert_eq!(after.password_hash, "$argon2id$new");
+    for id in [&s1.id, &s2.id] {
+        let s = store.get_session(id).await.expect("get").expect("session");
+        assert_eq!(s.revoked_at, Some(t(10)), "every session revoked");
+    }
+    assert_eq!(
+        store
+            .consume_password_reset("hash-of-token-1", "$argon2id$again", t(11))
+            .await
+            .expect("second use"),
+        None,
+        "a reset works once"
+    );
+    assert_eq!(
+        store
+            .get_user(&ana.id)
+            .await
+            .expect("get")
+            .map(|u| u.password_hash),
+        Some("$argon2id$new".to_owned())
+    );
+
+    // Expired: refused, nothing changes.
+    let late = PasswordReset {
+        token_hash: "hash-of-token-2".into(),
+        user_id: ana.id.clone(),
+        expires_at: t(3_600),
+    };
+    store
+        .create_password_reset(&late, &mail(MailKind::PasswordReset, &ana.email, t(20)))
+        .await
+        .expect("create second reset");
+    assert_eq!(
+        store
+            .consume_password_reset("hash-of-token-2", "$argon2id$late", t(3_600))
+            .await
+            .expect("at expiry"),
+        None
+    );
+    assert_eq!(
+        store
+            .get_user(&ana.id)
+            .await
+            .expect("get")
+            .map(|u| u.password_hash),
+        Some("$argon2id$new".to_owned())
+    );
+}

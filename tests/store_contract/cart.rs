@@ -1,0 +1,204 @@
+use std::sync::Arc;
+
+use tienda::domain::new_id;
+use tienda::store::{Store, StoreError};
+
+use crate::support::{stocked, t};
+
+const ANA: &str = "ana@example.com";
+
+pub async fn add_raise_and_refusals(store: Arc<dyn Store>) {
+    let lamp = stocked(&store, "Lamp", 1999, 5).await;
+    assert_eq!(store.get_cart(ANA).await.expect("no cart yet"), None);
+
+    let cart = store
+        .add_to_cart(ANA, &lamp.id, 2, t(10))
+        .await
+        .expect("add");
+    assert_eq!(cart.email, ANA);
+    assert_eq!(cart.items.len(), 1);
+    assert_eq!(cart.items[0].product_id, lamp.id);
+    assert_eq!(cart.items[0].quantity, 2);
+    assert_eq!(cart.items[0].added_at, t(10));
+    assert_eq!((cart.created_at, cart.updated_at), (t(10), t(10)));
+
+    let cart = store
+        .add_to_cart(ANA, &lamp.id, 3, t(20))
+        .await
+        .expect("raise");
+    assert_eq!(cart.items.len(), 1, "same product raises its line");
+    assert_eq!(cart.items[0].quantity, 5);
+    assert_eq!((cart.created_at, cart.updated_at), (t(10), t(20)));
+    assert_eq!(
+        store.get_cart(ANA).await.expect("get").as_ref(),
+        Some(&cart)
+    );
+
+    let err = store
+        .add_to_cart(ANA, &lamp.id, 1, t(30))
+        .await
+        .expect_err("over stock");
+    match err {
+        StoreError::InsufficientStock {
+            product_id,
+            available,
+            requested,
+        } => {
+            assert_eq!(product_id, lamp.id);
+            assert_eq!(available, 5);
+            assert_eq!(requested, 6, "the line quantity that was wanted");
+        }
+        other => panic!("expected InsufficientStock, got {other:?}"),
+    }
+
+    let ghost = new_id();
+    let err = store
+        .add_to_cart(ANA, &ghost, 1, t(40))
+        .await
+        .expect_err("unknown product");
+    assert!(
+        matches!(&err, StoreError::ProductNotFound { product_id } if *product_id == ghost),
+        "got {err:?}"
+    );
+    assert_eq!(
+        store.get_cart(ANA).await.expect("get").as_ref(),
+        Some(&cart),
+        "refusals leave the cart as it was"
+    );
+
+    // Another customer's cart is separate.
+    let bob = store
+        .add_to_cart("bob@example.com", &lamp.id, 1, t(50))
+        .await
+        .expect("bob adds");
+    assert_eq!(bob.items[0].quantity, 1);
+    assert_eq!(
+        store.get_cart(ANA).await.expect("get").expect("ana").items[0].quantity,
+        5
+    );
+}
+
+pub async fn set_remove_and_address(store: Arc<dyn Store>) {
+    let lamp = stocked(&store, "Lamp", 1999, 5).await;
+    let mug = stocked(&store, "Mug", 899, 10).await;
+
+    let err = store
+        .set_cart_quantity(ANA, &lamp.id, 1, t(1))
+        .await
+        .expect_err("no cart");
+    assert!(
+        matches!(&err, StoreError::CartLineNotFound { product_id } if *product_id == lamp.id),
+        "got {err:?}"
+    );
+
+    store
+        .add_to_cart(ANA, &lamp.id, 1, t(2))
+        .await
+        .expect("add");
+    store.add_to_cart(ANA, &mug.id, 1, t(3)).await.expect("add");
+    let cart = store
+        .set_cart_quantity(ANA, &lamp.id, 4, t(4))
+        .await
+        .expect("set");
+    assert_eq!(cart.items[0].quantity, 4);
+    assert_eq!(cart.updated_at, t(4));
+
+    let err = store
+        .set_cart_quantity(ANA, &lamp.id, 6, t(5))
+        .await
+        .expect_err("over stock");
+    assert!(
+        matches!(
+            err,
+            StoreError::InsufficientStock {
+                available: 5,
+                requested: 6,
+                ..
+            }
+        ),
+        "got {err:?}"
+    );
+
+    let other = stocked(&store, "Other", 1, 1).await;
+    let err = store
+        .set_cart_quantity(ANA, &other.id, 1, t(6))
+        .await
+        .expect_err("no such line");
+    assert!(
+        matches!(err, StoreError::CartLineNotFound { .. }),
+        "got {err:?}"
+    );
+
+    let cart = store
+        .set_cart_quantity(ANA, &lamp.id, 0, t(7))
+        .await
+        .expect("set 0");
+    assert_eq!(cart.items.len(), 1, "0 removes the line");
+    assert_eq!(cart.items[0].product_id, mug.id);
+
+    // A deleted product's line can still be removed.
+    assert!(store.delete_product(&mug.id).await.expect("delete mug"));
+    let cart = store
+        .remove_from_cart(ANA, &mug.id, t(8))
+        .await
+        .expect("remove");
+    assert!(cart.items.is_empty());
+    let err = store
+        .remove_from_cart(ANA, &mug.id, t(9))
+        .await
+        .expect_err("remove again");
+    assert!(
+        matches!(err, StoreError::CartLineNotFound { .. }),
+        "got {err:?}"
+    );
+    let kept = store.get_cart(ANA).await.expect("get").expect("cart kept");
+    assert!(kept.items.is_empty());
+    assert_eq!(kept.updated_at, t(8));
+
+    // The address makes a cart if there is none, and is kept.
+    let cart = store
+        .set_delivery_address("bob@example.com", "2 Rue de Rivoli, Paris", t(10))
+        .await
+        .expect("address");
+    assert_eq!(
+        cart.delivery_address.as_deref(),
+        Some("2 Rue de Rivoli, Paris")
+    );
+    assert!(cart.items.is_empty());
+    let cart = store
+        .add_to_cart("bob@example.com", &lamp.id, 2, t(11))
+        .await
+        .expect("add");
+    assert_eq!(
+        cart.delivery_address.as_deref(),
+        Some("2 Rue de Rivoli, Paris")
+    );
+    assert_eq!(cart.created_at, t(10));
+    assert_eq!(
+        store.get_cart("bob@example.com").await.expect("get"),
+        Some(cart)
+    );
+}
+
+pub async fn concurrent_adds_by_one_customer(store: Arc<dyn Store>) {
+    let mut products = Vec::new();
+    for i in 0..20 {
+        products.push(stocked(&store, &format!("Item {i}"), 100, 5).await);
+    }
+    let tasks: Vec<_> = products
+        .iter()
+        .map(|p| {
+            let (store, id) = (store.clone(), p.id.clone());
+            tokio::spawn(async move { store.add_to_cart(ANA, &id, 1, t(1)).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("join").expect("concurrent add");
+    }
+    let cart = store.get_cart(ANA).await.expect("get").expect("cart");
+    let mut in_cart: Vec<_> = cart.items.iter().map(|l| l.product_id.clone()).collect();
+    let mut expected: Vec<_> = products.iter().map(|p| p.id.clone()).collect();
+    in_cart.sort();
+    expected.sort();
+    assert_eq!(in_cart, expected, "no add was lost");
+}

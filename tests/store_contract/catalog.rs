@@ -1,0 +1,241 @@
+use std::sync::Arc;
+
+use tienda::domain::catalog::ProductFields;
+use tienda::domain::{new_id, Page};
+use tienda::store::Store;
+
+use crate::support::{product, t};
+
+pub async fn products_crud(store: Arc<dyn Store>) {
+    let lamp = product("Lamp", "home", 1999, 3, t(0));
+    let mug = product("Mug", "kitchen", 899, 10, t(1));
+    store.insert_product(&lamp).await.expect("insert lamp");
+    store.insert_product(&mug).await.expect("insert mug");
+
+    let got = store.get_product(&lamp.id).await.expect("get");
+    assert_eq!(got.as_ref(), Some(&lamp), "round trip is exact");
+    assert_eq!(store.get_product(&new_id()).await.expect("get"), None);
+
+    // In the order asked, unknown ids skipped.
+    let ids = vec![mug.id.clone(), new_id(), lamp.id.clone()];
+    let many = store.get_products(&ids).await.expect("get many");
+    assert_eq!(many, vec![mug.clone(), lamp.clone()]);
+    assert!(store.get_products(&[]).await.expect("none").is_empty());
+
+    let fields = ProductFields {
+        name: "Desk lamp".into(),
+        description: "Brighter".into(),
+        category: "office".into(),
+        price: 2499,
+        currency: "EUR".into(),
+        photo_url: "/static/photos/desk-lamp.svg".into(),
+        stock: 7,
+    };
+    let replaced = store
+        .replace_product(&lamp.id, &fields, t(50))
+        .await
+        .expect("replace")
+        .expect("lamp exists");
+    assert_eq!(replaced.id, lamp.id);
+    assert_eq!(replaced.name, "Desk lamp");
+    assert_eq!(replaced.category, "office");
+    assert_eq!(replaced.price, 2499);
+    assert_eq!(replaced.stock, 7);
+    assert_eq!(replaced.created_at, lamp.created_at);
+    assert_eq!(replaced.updated_at, t(50));
+    assert_eq!(
+        store.get_product(&lamp.id).await.expect("get"),
+        Some(replaced)
+    );
+    assert_eq!(
+        store
+            .replace_product(&new_id(), &fields, t(51))
+            .await
+            .expect("replace missing"),
+        None
+    );
+
+    assert!(store.delete_product(&lamp.id).await.expect("delete"));
+    assert!(!store.delete_product(&lamp.id).await.expect("delete again"));
+    assert_eq!(store.get_product(&lamp.id).await.expect("get"), None);
+    assert!(store.get_product(&mug.id).await.expect("get").is_some());
+}
+
+pub async fn list_order_paging_and_category(store: Arc<dyn Store>) {
+    // Two products share a timestamp: ties are broken by id, so insert them
+    // in id order (which is also insertion order, as SQLite lists them).
+    let mut same_ms = [
+        product("Tie A", "books", 100, 1, t(5)),
+        product("Tie B", "toys", 100, 1, t(5)),
+    ];
+    same_ms.sort_by(|a, b| a.id.cmp(&b.id));
+    let all = vec![
+        product("First", "books", 100, 1, t(1)),
+        product("Second", "toys", 100, 1, t(2)),
+        product("Third", "books", 100, 1, t(3)),
+        same_ms[0].clone(),
+        same_ms[1].clone(),
+        product("Last", "books", 100, 1, t(9)),
+    ];
+    for p in &all {
+        store.insert_product(p).await.expect("insert");
+    }
+    let names = |items: &[tienda::domain::catalog::Product]| {
+        items.iter().map(|p| p.name.clone()).collect::<Vec<_>>()
+    };
+
+    let (items, total) = store
+        .list_products(None, Page::default())
+        .await
+        .expect("list");
+    assert_eq!(total, 6);
+    assert_eq!(names(&items), names(&all), "creation order");
+
+    let (items, total) = store
+        .list_products(
+            None,
+            Page {
+                offset: 2,
+                limit: 3,
+            },
+        )
+        .await
+        .expect("page");
+    assert_eq!(total, 6);
+    assert_eq!(names(&items), names(&all[2..5]));
+
+    let (items, total) = store
+        .list_products(
+            None,
+            Page {
+                offset: 10,
+                limit: 3,
+            },
+        )
+        .await
+        .expect("past the end");
+    assert_eq!((items.len(), total), (0, 6));
+
+    let (items, total) = store
+        .list_products(
+            None,
+            Page {
+                offset: 0,
+                limit: 0,
+            },
+        )
+        .await
+        .expect("limit 0");
+    assert_eq!((items.len(), total), (0, 6), "limit 0 is an empty page");
+
+    let books: Vec<_> = all
+        .iter()
+        .filter(|p| p.category == "books")
+        .cloned()
+        .collect();
+    let (items, total) = store
+        .list_products(Some("books"), Page::default())
+        .await
+        .expect("category");
+    assert_eq!(total, books.len() as u64);
+    assert_eq!(items, books);
+
+    let (items, total) = store
+        .list_products(
+            Some("books"),
+            Page {
+                offset: 1,
+                limit: 1,
+            },
+        )
+        .await
+        .expect("category page");
+    assert_eq!(total, books.len() as u64);
+    assert_eq!(names(&items), names(&books[1..2]));
+
+    let (items, total) = store
+        .list_products(Some("garden"), Page::default())
+        .await
+        .expect("empty category");
+    assert_eq!((items.len(), total), (0, 0));
+
+    // A category value is data, never an operator.
+    let (items, _) = store
+        .list_products(Some("{\"$ne\": null}"), Page::default())
+        .await
+        .expect("odd category");
+    assert!(items.is_empty());
+
+    assert_eq!(
+        store.categories().await.expect("categories"),
+        vec!["books".to_owned(), "toys".to_owned()]
+    );
+}
+
+pub async fn seed_only_when_empty(store: Arc<dyn Store>) {
+    let demo = tienda::domain::demo::catalog("EUR", t(0));
+    assert!(!demo.is_empty());
+    assert!(store.seed_products(&demo).await.expect("seed"));
+    let (items, total) = store
+        .list_products(
+            None,
+            Page {
+                offset: 0,
+                limit: 200,
+            },
+        )
+        .await
+        .expect("list");
+    assert_eq!(total, demo.len() as u64);
+    assert_eq!(items, demo, "seeded in order, exactly");
+
+    let again = tienda::domain::demo::catalog("EUR", t(100));
+    assert!(!store.seed_products(&again).await.expect("seed again"));
+    let (_, total) = store
+        .list_products(None, Page::default())
+        .await
+        .expect("list");
+    assert_eq!(total, demo.len() as u64, "second seed adds nothing");
+
+    // Two instances seeding an empty catalog at once: exactly one does.
+    for p in &demo {
+        assert!(store.delete_product(&p.id).await.expect("delete"));
+    }
+    let tasks: Vec<_> = (0..2)
+        .map(|i| {
+            let store = store.clone();
+            let batch = tienda::domain::demo::catalog("EUR", t(1_000 + i));
+            tokio::spawn(async move { store.seed_products(&batch).await })
+        })
+        .collect();
+    let mut seeded = 0;
+    for task in tasks {
+        if task.await.expect("join").expect("seed") {
+            seeded += 1;
+        }
+    }
+    assert_eq!(seeded, 1, "one seed wins");
+    let (items, total) = store
+        .list_products(
+            None,
+            Page {
+                offset: 0,
+                limit: 200,
+            },
+        )
+        .await
+        .expect("list");
+    assert_eq!(total, demo.len() as u64, "no double catalog");
+
+    // Emptied again, the catalog takes a seed again.
+    for p in &items {
+        assert!(store.delete_product(&p.id).await.expect("delete"));
+    }
+    let one = vec![product("Only", "misc", 1, 1, t(200))];
+    assert!(store.seed_products(&one).await.expect("reseed"));
+    let (items, _) = store
+        .list_products(None, Page::default())
+        .await
+        .expect("list");
+    assert_eq!(items, one);
+}

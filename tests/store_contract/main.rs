@@ -1,0 +1,61 @@
+//! The storage contract: every case runs unchanged against both backends,
+//! SQLite on a fresh temp file and MongoDB on a fresh database at
+//! `TIENDA_TEST_MONGO_URL` (e.g. `mongodb://127.0.0.1:27117/`). Without that
+//! variable the MongoDB variants fail (they never skip silently).
+//!
+//! Each case is one `async fn case(store: Arc<dyn Store>)`; `contract!`
+//! turns it into `<case>_sqlite` and `<case>_mongo` tests.
+
+mod accounts;
+mod cart;
+mod catalog;
+mod chat;
+mod limits;
+mod mongo_schema;
+mod orders;
+mod outbox;
+mod support;
+
+macro_rules! contract {
+    ($($module:ident :: $case:ident => $sqlite:ident, $mongo:ident;)*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $sqlite() {
+                let backend = support::Backend::sqlite().await;
+                $module::$case(backend.store()).await;
+                backend.finish().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $mongo() {
+                let backend = support::Backend::mongo().await;
+                $module::$case(backend.store()).await;
+                backend.finish().await;
+            }
+        )*
+    };
+}
+
+contract! {
+    catalog::products_crud => products_crud_sqlite, products_crud_mongo;
+    catalog::list_order_paging_and_category => list_order_paging_and_category_sqlite, list_order_paging_and_category_mongo;
+    catalog::seed_only_when_empty => seed_only_when_empty_sqlite, seed_only_when_empty_mongo;
+    accounts::users_unique_email_roles_delete => users_unique_email_roles_delete_sqlite, users_unique_email_roles_delete_mongo;
+    accounts::sessions_lifecycle => sessions_lifecycle_sqlite, sessions_lifecycle_mongo;
+    accounts::password_reset_once_expiry_revokes => password_reset_once_expiry_revokes_sqlite, password_reset_once_expiry_revokes_mongo;
+    cart::add_raise_and_refusals => add_raise_and_refusals_sqlite, add_raise_and_refusals_mongo;
+    cart::set_remove_and_address => set_remove_and_address_sqlite, set_remove_and_address_mongo;
+    cart::concurrent_adds_by_one_customer => concurrent_adds_by_one_customer_sqlite, concurrent_adds_by_one_customer_mongo;
+    orders::checkout_happy_path => checkout_happy_path_sqlite, checkout_happy_path_mongo;
+    orders::checkout_refusals => checkout_refusals_sqlite, checkout_refusals_mongo;
+    orders::checkout_idempotency => checkout_idempotency_sqlite, checkout_idempotency_mongo;
+    orders::over_stock_checkout_rolls_back => over_stock_checkout_rolls_back_sqlite, over_stock_checkout_rolls_back_mongo;
+    orders::concurrent_checkouts_never_oversell => concurrent_checkouts_never_oversell_sqlite, concurrent_checkouts_never_oversell_mongo;
+    orders::status_transitions_and_cancel_restock => status_transitions_and_cancel_restock_sqlite, status_transitions_and_cancel_restock_mongo;
+    orders::list_orders_filters_newest_first => list_orders_filters_newest_first_sqlite, list_orders_filters_newest_first_mongo;
+    chat::messages_filters_and_paging => messages_filters_and_paging_sqlite, messages_filters_and_paging_mongo;
+    chat::watch_feed => watch_feed_sqlite, watch_feed_mongo;
+    outbox::claim_leases_and_statuses => claim_leases_and_statuses_sqlite, claim_leases_and_statuses_mongo;
+    outbox::concurrent_claims_are_disjoint => concurrent_claims_are_disjoint_sqlite, concurrent_claims_are_disjoint_mongo;
+    limits::rate_limit_hits => rate_limit_hits_sqlite, rate_limit_hits_mongo;
+}
