@@ -8,6 +8,7 @@ mod browser;
 mod catalog;
 mod chat;
 mod errors;
+mod instances;
 mod mail;
 mod orders;
 mod process;

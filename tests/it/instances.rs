@@ -1,0 +1,206 @@
+//! Two tienda instances on one MongoDB database, no sticky routing: what one
+//! does, the other sees. Always runs on MongoDB (`TIENDA_TEST_MONGO_URL`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use reqwest::StatusCode;
+use serde_json::json;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message as Frame;
+
+use crate::helpers::*;
+
+async fn pair(configure: impl Fn(&mut tienda::config::Settings)) -> (TestApp, TestApp) {
+    let base = std::env::var("TIENDA_TEST_MONGO_URL")
+        .expect("the two-instance tests need TIENDA_TEST_MONGO_URL (scripts/test.sh sets it)");
+    let db = format!(
+        "pair_{}_{}",
+        std::process::id(),
+        tienda::domain::new_id().replace('-', "")
+    );
+    let url = match base.split_once('?') {
+        Some((b, q)) => format!("{}/{db}?{q}", b.trim_end_matches('/')),
+        None => format!("{}/{db}", base.trim_end_matches('/')),
+    };
+    let mut apps = Vec::new();
+    for _ in 0..2 {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut s = test_settings(&dir);
+        s.store.url = tienda::config::Secret::new(url.clone());
+        configure(&mut s);
+        apps.push(start(dir, s).await);
+    }
+    let b = apps.pop().expect("b");
+    let a = apps.pop().expect("a");
+    (a, b)
+}
+
+#[tokio::test]
+async fn chat_sent_through_one_instance_reaches_a_socket_on_the_other() {
+    let (a, b) = pair(|_| {}).await;
+    let staff = a.admin().await;
+    let ana = b.customer("ana@example.com").await;
+    let mut req = format!("ws://127.0.0.1:{}/chat/ws", b.port)
+        .into_client_request()
+        .expect("req");
+    req.headers_mut().insert(
+        "authorization",
+        format!("Bearer {staff}").parse().expect("h"),
+    );
+    let (mut staff_on_b, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .expect("socket on B");
+    let mut req = format!("ws://127.0.0.1:{}/chat/ws", a.port)
+        .into_client_request()
+        .expect("req");
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {ana}").parse().expect("h"));
+    let (mut ana_on_a, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .expect("socket on A");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    ana_on_a
+        .send(Frame::Text(
+            json!({"body": "hello from A"}).to_string().into(),
+        ))
+        .await
+        .expect("send");
+    let got = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(Ok(frame)) = staff_on_b.next().await {
+            if let Frame::Text(t) = frame {
+                return serde_json::from_str::<serde_json::Value>(t.as_str()).ok();
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten()
+    .expect("the message crossed instances");
+    assert_eq!(got["message"]["body"], "hello from A");
+    assert_eq!(got["message"]["email"], "ana@example.com");
+}
+
+#[tokio::test]
+async fn a_logout_on_one_instance_is_refused_on_the_other() {
+    let (a, b) = pair(|_| {}).await;
+    let token = a.customer("c@example.com").await;
+    assert_eq!(b.get("/auth/me", Some(&token)).await.status, StatusCode::OK);
+    let out = a
+        .call(reqwest::Method::POST, "/auth/logout", Some(&token), None)
+        .await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    b.get("/auth/me", Some(&token))
+        .await
+        .assert_problem(401, "unauthorized");
+}
+
+#[tokio::test]
+async fn rate_limits_and_idempotency_hold_across_instances() {
+    let (a, b) = pair(|s| {
+        s.rate_limit.enabled = true;
+        s.rate_limit.login_per_account = 4;
+    })
+    .await;
+    a.register("L", "limited@example.com").await;
+    for app in [&a, &b, &a, &b] {
+        app.login("limited@example.com", "wrong password")
+            .await
+            .assert_problem(401, "invalid_credentials");
+    }
+    b.login("limited@example.com", PASSWORD)
+        .await
+        .assert_problem(429, "rate_limited");
+    a.login("limited@example.com", PASSWORD)
+        .await
+        .assert_problem(429, "rate_limited");
+
+    let admin = a.admin().await;
+    let pid = a.product(&admin, "Lamp", "home", 1000, 5).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let t = b.customer("buyer@example.com").await;
+    b.post("/cart", Some(&t), json!({"product_id": pid, "quantity": 1}))
+        .await;
+    let first = a
+        .http
+        .post(a.url("/orders"))
+        .bearer_auth(&t)
+        .header("idempotency-key", "k1")
+        .json(&json!({"delivery_address": "Street 1, Town"}))
+        .send()
+        .await
+        .expect("first");
+    let first = TestApp::answer(first).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let second = b
+        .http
+        .post(b.url("/orders"))
+        .bearer_auth(&t)
+        .header("idempotency-key", "k1")
+        .json(&json!({"delivery_address": "Street 1, Town"}))
+        .send()
+        .await
+        .expect("second");
+    let second = TestApp::answer(second).await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.text);
+    assert_eq!(first.body["number"], second.body["number"]);
+}
+
+#[tokio::test]
+async fn checkouts_split_across_instances_never_oversell() {
+    let (a, b) = pair(|_| {}).await;
+    let admin = a.admin().await;
+    let pid = a.product(&admin, "Lamp", "home", 1000, 100).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (a, b) = (Arc::new(a), Arc::new(b));
+    let mut buyers = Vec::new();
+    for i in 0..20 {
+        let app = if i % 2 == 0 { &a } else { &b };
+        let t = app.customer(&format!("racer{i}@example.com")).await;
+        app.post("/cart", Some(&t), json!({"product_id": pid, "quantity": 1}))
+            .await;
+        buyers.push(t);
+    }
+    a.put(
+        &format!("/products/{pid}"),
+        Some(&admin),
+        json!({"name": "Lamp", "category": "home", "price": 1000, "stock": 7}),
+    )
+    .await;
+    let tasks: Vec<_> = buyers
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let app = if i % 2 == 0 { b.clone() } else { a.clone() };
+            tokio::spawn(async move {
+                app.post(
+                    "/orders",
+                    Some(&t),
+                    json!({"delivery_address": "Street 1, Town"}),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut created = 0;
+    for task in tasks {
+        let r = task.await.expect("task");
+        match r.status.as_u16() {
+            201 => created += 1,
+            409 => assert_eq!(r.body["code"], "insufficient_stock"),
+            other => panic!("unexpected {other}: {}", r.text),
+        }
+    }
+    assert_eq!(created, 7);
+    assert_eq!(
+        b.get(&format!("/products/{pid}"), None).await.body["stock"],
+        0
+    );
+    assert_eq!(a.get("/orders", Some(&admin)).await.body["total"], 7);
+}
