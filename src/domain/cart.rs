@@ -167,3 +167,43 @@ mod tests {
         assert_eq!(check_quantity(3, false), Ok(3));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::catalog::MAX_PRICE;
+
+    proptest! {
+        /// The largest carts allowed never overflow their totals.
+        #[test]
+        fn totals_never_overflow(lines in proptest::collection::vec((0..=MAX_PRICE, 1..=MAX_LINE_QUANTITY), 0..=MAX_LINES)) {
+            let at = crate::domain::now();
+            let products: Vec<Product> = lines.iter().enumerate().map(|(i, (price, q))| Product {
+                id: format!("p{i}"), name: "n".into(), description: String::new(), category: "c".into(),
+                price: *price, currency: "EUR".into(), photo_url: String::new(), stock: *q,
+                created_at: at, updated_at: at,
+            }).collect();
+            let cart = Cart {
+                email: "a@b.co".into(),
+                items: lines.iter().enumerate().map(|(i, (_, q))| CartLine { product_id: format!("p{i}"), quantity: *q, added_at: at }).collect(),
+                delivery_address: None,
+                created_at: at,
+                updated_at: at,
+            };
+            let view = CartView::build("a@b.co", Some(&cart), &products, "EUR");
+            let exact: i128 = lines.iter().map(|(p, q)| i128::from(*p) * i128::from(*q)).sum();
+            prop_assert_eq!(i128::from(view.total), exact);
+            prop_assert!(view.items.iter().all(|l| l.available));
+        }
+
+        #[test]
+        fn quantities_validate_or_name_the_field(q in any::<i64>()) {
+            match check_quantity(q, false) {
+                Ok(v) => prop_assert!((1..=MAX_LINE_QUANTITY).contains(&v)),
+                Err(e) => prop_assert!(e.0.contains_key("quantity")),
+            }
+        }
+    }
+}

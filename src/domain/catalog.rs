@@ -207,3 +207,52 @@ mod tests {
         assert!(!is_photo_url("ftp://cdn.example.com/a.jpg"));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const FIELDS: [&str; 7] = [
+        "name",
+        "description",
+        "category",
+        "price",
+        "stock",
+        "currency",
+        "photo_url",
+    ];
+
+    proptest! {
+        /// Any input either validates into in-range fields or is refused with
+        /// errors that name real fields.
+        #[test]
+        fn any_input_validates_or_names_its_fields(
+            name in ".{0,220}",
+            description in ".{0,50}",
+            category in "[a-zA-Z0-9 _-]{0,45}",
+            price in any::<i64>(),
+            stock in any::<i64>(),
+            currency in proptest::option::of("[A-Z]{2,4}"),
+            photo_url in prop_oneof![Just(String::new()), "/static/[a-z/.]{0,20}", "https?://[a-z.]{1,20}/[a-z]{0,10}", ".{0,30}"],
+        ) {
+            let input = ProductInput { name, description, category, price, currency, photo_url, stock };
+            match input.validate("EUR") {
+                Ok(f) => {
+                    prop_assert!((0..=MAX_PRICE).contains(&f.price));
+                    prop_assert!((0..=MAX_STOCK).contains(&f.stock));
+                    prop_assert!(is_category(&f.category));
+                    prop_assert!(!f.name.is_empty());
+                    prop_assert_eq!(f.currency, "EUR");
+                }
+                Err(errors) => {
+                    prop_assert!(!errors.is_empty());
+                    for field in errors.0.keys() {
+                        prop_assert!(FIELDS.contains(&field.as_str()), "unknown field {}", field);
+                    }
+                }
+            }
+        }
+    }
+}

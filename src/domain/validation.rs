@@ -130,3 +130,36 @@ mod tests {
         assert_eq!(e.0.len(), 3);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn accepted_emails_are_lowercase_ascii_with_one_at(text in ".{0,80}") {
+            let mut errors = FieldErrors::default();
+            let email = email_field(&mut errors, "email", &text);
+            if errors.is_empty() {
+                prop_assert!(email.is_ascii());
+                prop_assert_eq!(email.matches('@').count(), 1);
+                prop_assert_eq!(email.to_ascii_lowercase(), email.clone());
+            } else {
+                prop_assert!(errors.0.contains_key("email"));
+            }
+        }
+
+        #[test]
+        fn text_fields_are_bounded_and_clean(text in ".{0,300}") {
+            let mut errors = FieldErrors::default();
+            let out = text_field(&mut errors, "f", &text, 1, 100, false);
+            if errors.is_empty() {
+                let n = out.chars().count();
+                prop_assert!((1..=100).contains(&n));
+                prop_assert!(!out.chars().any(char::is_control));
+            }
+        }
+    }
+}

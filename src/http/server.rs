@@ -30,7 +30,9 @@ pub async fn serve(
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout);
+        .header_read_timeout(header_timeout)
+        // Request heads over 64 KiB are refused (431) instead of buffered.
+        .max_buf_size(64 * 1024);
     tokio::pin!(signal);
     loop {
         let (stream, remote) = tokio::select! {

@@ -3,6 +3,8 @@
 
 mod helpers;
 
+mod hostile;
+
 mod auth;
 mod browser;
 mod catalog;
