@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs tienda's whole test suite on a fresh machine: installs what the tests
-# need (Chromium + ChromeDriver from Debian, SecantusDB and aiosmtpd from PyPI
-# in a virtual environment), starts the MongoDB-wire server and ChromeDriver on
+# need (Chromium + ChromeDriver from Debian; SecantusDB, aiosmtpd and
+# Schemathesis from PyPI in a virtual environment), starts the MongoDB-wire server and ChromeDriver on
 # free loopback ports, runs every test on SQLite and the HTTP suite again on
-# MongoDB, and stops everything it started.
+# MongoDB, fuzzes the live API with Schemathesis, and stops everything it
+# started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -49,10 +50,10 @@ fi
 
 # 2. Python test servers.
 VENV=${TIENDA_TEST_VENV:-$ROOT/target/test-venv}
-if ! "$VENV/bin/python" -c 'import secantus, aiosmtpd' >/dev/null 2>&1; then
-  log "installing secantusdb and aiosmtpd into $VENV"
+if ! "$VENV/bin/python" -c 'import secantus, aiosmtpd, schemathesis' >/dev/null 2>&1; then
+  log "installing secantusdb, aiosmtpd and schemathesis into $VENV"
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check secantusdb aiosmtpd
+  "$VENV/bin/pip" install -q --disable-pip-version-check secantusdb aiosmtpd schemathesis
 fi
 
 # 3. The MongoDB-wire server.
@@ -79,3 +80,6 @@ cargo test --all-targets --no-fail-fast
 # 6. ...and the HTTP suite again on MongoDB.
 log "cargo test --test it (MongoDB store)"
 TIENDA_TEST_STORE=mongo cargo test --test it --no-fail-fast
+# 7. Schema fuzzing of the live API as anonymous, customer and admin.
+log "schemathesis against /openapi.json"
+VENV="$VENV" scripts/schemathesis.sh

@@ -98,10 +98,14 @@ pub struct PasswordReset {
 #[serde(deny_unknown_fields)]
 pub struct RegisterInput {
     /// Full name.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
+    /// Digits with an optional leading `+`; spaces, dashes, dots and brackets allowed.
+    #[schema(pattern = r"^\+?[0-9]{6,15}$", example = "+34600123456")]
     pub phone: String,
+    #[schema(format = Email, max_length = 254, example = "ana@example.com")]
     pub email: String,
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 8, max_length = 128)]
     pub password: String,
 }
 
@@ -171,8 +175,9 @@ fn normalise_phone(errors: &mut FieldErrors, text: &str) -> String {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginInput {
+    #[schema(format = Email, max_length = 254, example = "ana@example.com")]
     pub email: String,
-    #[schema(format = Password)]
+    #[schema(format = Password, min_length = 1, max_length = 1024)]
     pub password: String,
 }
 

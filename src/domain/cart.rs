@@ -32,7 +32,11 @@ pub struct CartLine {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddToCart {
+    #[schema(
+        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )]
     pub product_id: String,
+    #[schema(minimum = 1, maximum = 1000)]
     pub quantity: i64,
 }
 
@@ -40,12 +44,14 @@ pub struct AddToCart {
 #[serde(deny_unknown_fields)]
 pub struct SetQuantity {
     /// 0 removes the line.
+    #[schema(minimum = 0, maximum = 1000)]
     pub quantity: i64,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetAddress {
+    #[schema(min_length = 5, max_length = 500, pattern = r"\S")]
     pub delivery_address: String,
 }
 

@@ -37,17 +37,23 @@ pub struct Product {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductInput {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 5000)]
     pub description: String,
+    #[schema(pattern = r"^[A-Za-z0-9-]{1,40}$", example = "home")]
     pub category: String,
     /// Minor units.
+    #[schema(minimum = 0, maximum = 10_000_000_000_i64)]
     pub price: i64,
     /// Defaults to `shop.currency`.
     #[serde(default)]
     pub currency: Option<String>,
     #[serde(default)]
+    #[schema(example = "/static/photos/ceramic-mug.svg")]
     pub photo_url: String,
+    #[schema(minimum = 0, maximum = 1_000_000)]
     pub stock: i64,
 }
 

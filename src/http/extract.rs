@@ -223,7 +223,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ProductId {
         } else {
             Err(AppError::bad_param(
                 "id",
-                format!("`{}` is not a product id", truncate(&text, 64)),
+                format!("`{}` is not a well-formed id", truncate(&text, 64)),
             ))
         }
     }

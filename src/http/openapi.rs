@@ -19,7 +19,7 @@ use super::routes::{admin, auth, cart, chat, orders, products, site};
         site::healthz, site::readyz, site::config_view,
     ),
     components(schemas(crate::error::Problem, chat::Incoming)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ProblemContentType),
 )]
 pub struct ApiDoc;
 
@@ -37,5 +37,38 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Error answers are `application/problem+json`; the annotations name only
+/// the schema, so this sets the media type on every 4xx/5xx response.
+struct ProblemContentType;
+
+impl Modify for ProblemContentType {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.options,
+                &mut item.head,
+                &mut item.patch,
+                &mut item.trace,
+            ];
+            for operation in operations.into_iter().flatten() {
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    let is_error = status.starts_with('4') || status.starts_with('5');
+                    if let (true, utoipa::openapi::RefOr::T(response)) = (is_error, response) {
+                        if let Some(content) = response.content.shift_remove("application/json") {
+                            response
+                                .content
+                                .insert("application/problem+json".to_owned(), content);
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -121,7 +121,7 @@ pub async fn mail(
 
 /// Put a failed mail back in the queue (admin).
 #[utoipa::path(post, path = "/admin/mail/{id}/retry", tag = "mail", params(("id" = String, Path)),
-    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    responses((status = 204), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub async fn retry_mail(
     State(state): State<AppState>,

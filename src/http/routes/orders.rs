@@ -33,8 +33,9 @@ pub async fn checkout(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> AppResult<(StatusCode, Json<Order>)> {
-    // The body is optional: an empty one means "use the cart's address".
-    let input: CheckoutInput = if body.iter().all(u8::is_ascii_whitespace) {
+    // The body is optional: empty or `null` means "use the cart's address".
+    let trimmed = body.trim_ascii();
+    let input: CheckoutInput = if trimmed.is_empty() || trimmed == b"null" {
         CheckoutInput {
             delivery_address: None,
         }

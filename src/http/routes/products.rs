@@ -25,6 +25,15 @@ pub struct ProductList {
     pub category: Option<String>,
 }
 
+/// What `GET /products/{x}` answers: one product (id) or a list (category).
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum ProductOrList {
+    Product(Product),
+    List(ProductList),
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
@@ -101,7 +110,7 @@ async fn render_list(
 #[utoipa::path(get, path = "/products/{x}", tag = "catalog",
     params(("x" = String, Path, description = "A product id, or a category name"), ListQuery),
     responses(
-        (status = 200, description = "The product (id) or a product list (category)", body = Product),
+        (status = 200, description = "The product (id) or a product list (category)", body = ProductOrList),
         (status = 400, body = Problem), (status = 404, body = Problem)))]
 pub async fn get_one_or_category(
     State(state): State<AppState>,
