@@ -164,6 +164,22 @@ function startChat() {
   }
   connect();
   list.scrollTop = list.scrollHeight;
+  const older = document.getElementById("chat-older");
+  if (older) {
+    older.addEventListener("click", async () => {
+      const params = new URLSearchParams({ before: older.dataset.before });
+      if (channel) params.set("channel", channel);
+      const response = await fetch("/messages?" + params, { headers: { Accept: "application/json" } });
+      if (!response.ok) return;
+      const page = await response.json();
+      const first = list.firstElementChild;
+      const holder = document.createElement("ol");
+      for (const m of page.items) renderMessage(holder, m);
+      for (const li of Array.from(holder.children)) list.insertBefore(li, first);
+      if (page.next_before) older.dataset.before = page.next_before;
+      else older.parentElement.remove();
+    });
+  }
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const body = form.elements.body.value;
