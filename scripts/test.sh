@@ -76,10 +76,19 @@ export RUST_BACKTRACE=1
 
 # 5. Everything on SQLite (unit, contract on both stores, HTTP, browser)...
 log "cargo test (SQLite store; contract suite on both stores)"
-cargo test --all-targets --no-fail-fast
+cargo test --all-targets --no-fail-fast 2>&1 | tee "$WORK/sqlite.log"
 # 6. ...and the HTTP suite again on MongoDB.
 log "cargo test --test it (MongoDB store)"
-TIENDA_TEST_STORE=mongo cargo test --test it --no-fail-fast
+TIENDA_TEST_STORE=mongo cargo test --test it --no-fail-fast 2>&1 | tee "$WORK/mongo.log"
 # 7. Schema fuzzing of the live API as anonymous, customer and admin.
 log "schemathesis against /openapi.json"
 VENV="$VENV" scripts/schemathesis.sh
+# 8. One closing line over every cargo test run.
+cat "$WORK/sqlite.log" "$WORK/mongo.log" | python3 -c '
+import re, sys
+passed = failed = 0
+for m in re.finditer(r"test result: \w+\. (\d+) passed; (\d+) failed", sys.stdin.read()):
+    passed += int(m.group(1)); failed += int(m.group(2))
+print(f"tests: {passed} passed, {failed} failed")
+sys.exit(1 if failed or not passed else 0)
+'

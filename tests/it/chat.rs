@@ -264,3 +264,42 @@ async fn a_revoked_session_closes_its_socket() {
     }
     assert_eq!(code, Some(4401));
 }
+
+#[tokio::test]
+async fn history_pages_backwards_newest_last() {
+    let app = spawn_app().await;
+    let ana = app.customer("ana@example.com").await;
+    let mut ws = connect(&app, Some(&ana), "").await.expect("socket");
+    for i in 0..5 {
+        send(&mut ws, json!({"body": format!("m{i}")})).await;
+        assert_eq!(
+            next(&mut ws, 2000).await.expect("echo")["message"]["body"],
+            format!("m{i}")
+        );
+    }
+    let page = app.get("/messages?limit=2", Some(&ana)).await;
+    let bodies: Vec<_> = page.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|m| m["body"].clone())
+        .collect();
+    assert_eq!(bodies, [json!("m3"), json!("m4")]);
+    let before = page.body["next_before"].as_str().expect("cursor");
+    let older = app
+        .get(&format!("/messages?limit=2&before={before}"), Some(&ana))
+        .await;
+    let bodies: Vec<_> = older.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|m| m["body"].clone())
+        .collect();
+    assert_eq!(bodies, [json!("m1"), json!("m2")]);
+    app.get("/messages?limit=0", Some(&ana))
+        .await
+        .assert_problem(400, "invalid_parameter");
+    app.get("/messages?before=nope", Some(&ana))
+        .await
+        .assert_problem(400, "invalid_parameter");
+}
