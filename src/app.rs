@@ -51,6 +51,9 @@ impl Application {
             chat: ChatHub::new(settings.chat.max_sockets_per_user),
             chat_fed_by_store: feed.is_some(),
             mail_wake: Arc::new(Notify::new()),
+            catalog: Arc::new(crate::http::catalog_cache::CatalogCache::new(
+                store.backend() == "sqlite",
+            )),
             store: store.clone(),
             settings: settings.clone(),
         };

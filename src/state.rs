@@ -24,4 +24,6 @@ pub struct AppState {
     /// Poked after a write that queues mail, so it goes out without waiting
     /// for the next poll.
     pub mail_wake: Arc<Notify>,
+    /// Ready-to-send catalog answers (SQLite only).
+    pub catalog: Arc<crate::http::catalog_cache::CatalogCache>,
 }

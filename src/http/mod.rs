@@ -1,5 +1,6 @@
 //! The HTTP layer: routes, extractors, pages, middleware.
 
+pub mod catalog_cache;
 pub mod extract;
 pub mod limits;
 pub mod middleware;

@@ -10,6 +10,24 @@ pub const ARGON2_M_KIB: u32 = 19 * 1024;
 pub const ARGON2_T: u32 = 2;
 pub const ARGON2_P: u32 = 1;
 
+/// At most this many hashes run at once (half the cores, at least one), so a
+/// burst of logins queues here instead of starving every other request of CPU.
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        tokio::sync::Semaphore::new((cores / 2).max(1))
+    })
+}
+
+/// Runs one CPU-heavy argon2 job on the blocking pool under the permit.
+async fn run_hashing<T: Send + 'static>(
+    job: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    let _permit = hashing_permits().acquire().await?;
+    tokio::task::spawn_blocking(job).await?
+}
+
 fn hasher() -> Argon2<'static> {
     let params =
         Params::new(ARGON2_M_KIB, ARGON2_T, ARGON2_P, None).unwrap_or_else(|_| Params::default());
@@ -18,20 +36,20 @@ fn hasher() -> Argon2<'static> {
 
 /// PHC-format argon2id hash of `password`.
 pub async fn hash_password(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || {
+    run_hashing(move || {
         let salt = SaltString::generate(&mut OsRng);
         hasher()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
             .map_err(|e| anyhow::anyhow!("argon2 hashing failed: {e}"))
     })
-    .await?
+    .await
 }
 
 /// Checks `password` against `hash`. With no hash (unknown account) a dummy
 /// hash is verified anyway so both cases take the same time.
 pub async fn verify_password(password: String, hash: Option<String>) -> anyhow::Result<bool> {
-    tokio::task::spawn_blocking(move || {
+    run_hashing(move || {
         let hash = hash.unwrap_or_else(|| DUMMY_HASH.to_owned());
         let parsed = PasswordHash::new(&hash)
             .map_err(|e| anyhow::anyhow!("stored password hash is malformed: {e}"))?;
@@ -40,7 +58,7 @@ pub async fn verify_password(password: String, hash: Option<String>) -> anyhow::
             .is_ok();
         Ok(ok && hash != DUMMY_HASH)
     })
-    .await?
+    .await
 }
 
 /// argon2id hash of a random string at the same parameters, for timing parity.

@@ -86,6 +86,7 @@ pub async fn checkout(
         })
         .await?;
     state.mail_wake.notify_one();
+    state.catalog.invalidate();
     // A replayed key returns the earlier order, which predates this request.
     let status = if order.created_at < started {
         StatusCode::OK
@@ -240,5 +241,7 @@ pub async fn set_status(
         .store
         .set_order_status(number, input.status, &admin.user.email, now())
         .await?;
+    // A cancellation puts stock back.
+    state.catalog.invalidate();
     Ok(Json(order))
 }

@@ -1,6 +1,10 @@
 //! The catalog: list, by category, one product, and admin writes.
 
+use std::sync::Arc;
+
+use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::header;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -11,6 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::domain::catalog::{is_category, Product, ProductInput};
 use crate::domain::{is_id, new_id, now, Page};
 use crate::error::{AppError, AppResult, Problem};
+use crate::http::catalog_cache::{Cached, Key};
 use crate::http::extract::{truncate, ApiJson, ApiQuery, ProductId, WantsHtml};
 use crate::http::session::{Admin, Identity};
 use crate::state::AppState;
@@ -75,6 +80,16 @@ pub async fn list(
     render_list(&state, html, who.as_ref(), category, page).await
 }
 
+fn json_bytes(bytes: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], bytes).into_response()
+}
+
+fn to_bytes(value: &impl Serialize) -> AppResult<Bytes> {
+    Ok(Bytes::from(
+        serde_json::to_vec(value).map_err(anyhow::Error::from)?,
+    ))
+}
+
 async fn render_list(
     state: &AppState,
     html: bool,
@@ -82,6 +97,13 @@ async fn render_list(
     category: Option<String>,
     page: Page,
 ) -> AppResult<Response> {
+    let key = Key::List(category.clone(), page.offset, page.limit);
+    if !html {
+        if let Some(hit) = state.catalog.get(&key) {
+            return Ok(json_bytes(hit.json));
+        }
+    }
+    let generation = state.catalog.generation();
     let (items, total) = state.store.list_products(category.as_deref(), page).await?;
     let list = ProductList {
         items,
@@ -102,7 +124,16 @@ async fn render_list(
             json!({ "list": list, "categories": categories, "next": next, "prev": prev }),
         );
     }
-    Ok(Json(list).into_response())
+    let json = to_bytes(&list)?;
+    state.catalog.put(
+        key,
+        generation,
+        Cached {
+            json: json.clone(),
+            product: None,
+        },
+    );
+    Ok(json_bytes(json))
 }
 
 /// One product when `x` is a product id (404 "product … does not exist" when
@@ -120,20 +151,33 @@ pub async fn get_one_or_category(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> AppResult<Response> {
     if is_id(&x) {
-        let product = state
-            .store
-            .get_product(&x)
-            .await?
-            .ok_or_else(|| AppError::product_not_found(&x))?;
-        if html {
-            return state.pages.render(
-                "product",
-                &product.name.clone(),
-                who.as_ref(),
-                json!({ "product": product, "max_quantity": product.stock.min(crate::domain::cart::MAX_LINE_QUANTITY) }),
-            );
-        }
-        return Ok(Json(product).into_response());
+        let key = Key::Product(x.clone());
+        let cached = match state.catalog.get(&key) {
+            Some(hit) => hit,
+            None => {
+                let generation = state.catalog.generation();
+                let product = state
+                    .store
+                    .get_product(&x)
+                    .await?
+                    .ok_or_else(|| AppError::product_not_found(&x))?;
+                let cached = Cached {
+                    json: to_bytes(&product)?,
+                    product: Some(Arc::new(product)),
+                };
+                state.catalog.put(key, generation, cached.clone());
+                cached
+            }
+        };
+        let Some(product) = cached.product.filter(|_| html) else {
+            return Ok(json_bytes(cached.json));
+        };
+        return state.pages.render(
+            "product",
+            &product.name,
+            who.as_ref(),
+            json!({ "product": product, "max_quantity": product.stock.min(crate::domain::cart::MAX_LINE_QUANTITY) }),
+        );
     }
     if !is_category(&x) {
         return Err(AppError::bad_param(
@@ -163,6 +207,7 @@ pub async fn create(
         .map_err(AppError::validation)?;
     let product = Product::from_fields(new_id(), fields, now());
     state.store.insert_product(&product).await?;
+    state.catalog.invalidate();
     Ok((StatusCode::CREATED, Json(product)))
 }
 
@@ -187,6 +232,7 @@ pub async fn replace(
         .replace_product(id, &fields, now())
         .await?
         .ok_or_else(|| AppError::product_not_found(id))?;
+    state.catalog.invalidate();
     Ok(Json(product))
 }
 
@@ -202,7 +248,9 @@ pub async fn delete(
     ProductId(id): ProductId,
 ) -> AppResult<StatusCode> {
     let id = id.as_str();
-    if state.store.delete_product(id).await? {
+    let deleted = state.store.delete_product(id).await?;
+    state.catalog.invalidate();
+    if deleted {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AppError::product_not_found(id))
