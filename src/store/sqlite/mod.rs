@@ -68,8 +68,10 @@ impl SqliteStore {
                  PRAGMA foreign_keys = ON;",
             )
         });
+        // Connections open on demand (one kept idle): a quiet shop stays small.
         let pool = Pool::builder()
             .max_size(pool_size.max(2))
+            .min_idle(Some(1))
             .build(manager)
             .map_err(|e| anyhow::anyhow!("cannot open SQLite database {path}: {e}"))?;
         let mut conn = pool.get()?;
