@@ -281,7 +281,7 @@ impl Default for ChatSettings {
             max_body: 2000,
             history_page: 50,
             max_sockets_per_user: 8,
-            session_check_interval: Seconds(5),
+            session_check_interval: Seconds(30),
         }
     }
 }

@@ -310,23 +310,65 @@ async fn cached_catalog_answers_follow_every_change() {
     let p = app.product(&admin, "Lamp", "home", 1000, 5).await;
     let id = p["id"].as_str().expect("id").to_owned();
     // Warm every cached answer.
-    assert_eq!(app.get("/products", None).await.body["items"][0]["price"], 1000);
-    assert_eq!(app.get("/products/home", None).await.body["items"][0]["price"], 1000);
-    assert_eq!(app.get(&format!("/products/{id}"), None).await.body["stock"], 5);
+    assert_eq!(
+        app.get("/products", None).await.body["items"][0]["price"],
+        1000
+    );
+    assert_eq!(
+        app.get("/products/home", None).await.body["items"][0]["price"],
+        1000
+    );
+    assert_eq!(
+        app.get(&format!("/products/{id}"), None).await.body["stock"],
+        5
+    );
 
-    app.put(&format!("/products/{id}"), Some(&admin), json!({"name": "Lamp", "category": "home", "price": 1500, "stock": 5})).await;
-    assert_eq!(app.get("/products", None).await.body["items"][0]["price"], 1500);
-    assert_eq!(app.get("/products/home", None).await.body["items"][0]["price"], 1500);
+    app.put(
+        &format!("/products/{id}"),
+        Some(&admin),
+        json!({"name": "Lamp", "category": "home", "price": 1500, "stock": 5}),
+    )
+    .await;
+    assert_eq!(
+        app.get("/products", None).await.body["items"][0]["price"],
+        1500
+    );
+    assert_eq!(
+        app.get("/products/home", None).await.body["items"][0]["price"],
+        1500
+    );
 
     let t = app.customer("c@example.com").await;
-    app.post("/cart", Some(&t), json!({"product_id": id, "quantity": 2})).await;
-    let o = app.post("/orders", Some(&t), json!({"delivery_address": "Calle 1, Madrid"})).await;
-    assert_eq!(app.get(&format!("/products/{id}"), None).await.body["stock"], 3, "checkout shows at once");
+    app.post("/cart", Some(&t), json!({"product_id": id, "quantity": 2}))
+        .await;
+    let o = app
+        .post(
+            "/orders",
+            Some(&t),
+            json!({"delivery_address": "Calle 1, Madrid"}),
+        )
+        .await;
+    assert_eq!(
+        app.get(&format!("/products/{id}"), None).await.body["stock"],
+        3,
+        "checkout shows at once"
+    );
     let n = o.body["number"].as_i64().expect("number");
-    app.put(&format!("/orders/{n}/status"), Some(&admin), json!({"status": "cancelled"})).await;
-    assert_eq!(app.get("/products", None).await.body["items"][0]["stock"], 5, "cancellation shows at once");
+    app.put(
+        &format!("/orders/{n}/status"),
+        Some(&admin),
+        json!({"status": "cancelled"}),
+    )
+    .await;
+    assert_eq!(
+        app.get("/products", None).await.body["items"][0]["stock"],
+        5,
+        "cancellation shows at once"
+    );
 
     app.delete(&format!("/products/{id}"), Some(&admin)).await;
-    app.get(&format!("/products/{id}"), None).await.assert_problem(404, "product_not_found");
+    app.get(&format!("/products/{id}"), None)
+        .await
+        .assert_problem(404, "product_not_found");
     assert_eq!(app.get("/products", None).await.body["total"], 0);
 }

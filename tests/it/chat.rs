@@ -244,7 +244,9 @@ async fn floods_are_rate_limited() {
 
 #[tokio::test]
 async fn a_revoked_session_closes_its_socket() {
-    let app = spawn_app_with(|s| s.chat.session_check_interval = tienda::config::Seconds(1)).await;
+    // No periodic re-check in this test: the logout itself must close it.
+    let app =
+        spawn_app_with(|s| s.chat.session_check_interval = tienda::config::Seconds(3600)).await;
     let ana = app.customer("ana@example.com").await;
     let mut ws = connect(&app, Some(&ana), "").await.expect("socket");
     let r = app
@@ -302,4 +304,55 @@ async fn history_pages_backwards_newest_last() {
     app.get("/messages?before=nope", Some(&ana))
         .await
         .assert_problem(400, "invalid_parameter");
+}
+
+async fn close_code(ws: &mut Socket, within: Duration) -> Option<u16> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, ws.next()).await {
+            Ok(Some(Ok(Frame::Close(Some(c))))) => return Some(u16::from(c.code)),
+            Ok(Some(Ok(_))) => continue,
+            _ => return None,
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_expiring_or_admin_revoked_session_closes_its_socket() {
+    let app = spawn_app_with(|s| {
+        s.session.ttl = tienda::config::Seconds(2);
+        s.chat.session_check_interval = tienda::config::Seconds(3600);
+    })
+    .await;
+    let ana = app.customer("ana@example.com").await;
+    let mut ws = connect(&app, Some(&ana), "").await.expect("socket");
+    assert_eq!(
+        close_code(&mut ws, Duration::from_secs(5)).await,
+        Some(4401),
+        "expiry closes"
+    );
+
+    let app =
+        spawn_app_with(|s| s.chat.session_check_interval = tienda::config::Seconds(3600)).await;
+    let admin = app.admin().await;
+    let bob = app.customer("bob@example.com").await;
+    let mut ws = connect(&app, Some(&bob), "").await.expect("socket");
+    let sessions = app
+        .get("/admin/users/bob@example.com/sessions", Some(&admin))
+        .await;
+    let sid = sessions.body["items"][0]["id"]
+        .as_str()
+        .expect("sid")
+        .to_owned();
+    assert_eq!(
+        app.delete(&format!("/auth/sessions/{sid}"), Some(&admin))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        close_code(&mut ws, Duration::from_secs(3)).await,
+        Some(4401),
+        "revocation closes"
+    );
 }

@@ -85,9 +85,19 @@ async fn chat_sent_through_one_instance_reaches_a_socket_on_the_other() {
 
 #[tokio::test]
 async fn a_logout_on_one_instance_is_refused_on_the_other() {
-    let (a, b) = pair(|_| {}).await;
+    let (a, b) = pair(|s| s.chat.session_check_interval = tienda::config::Seconds(1)).await;
     let token = a.customer("c@example.com").await;
     assert_eq!(b.get("/auth/me", Some(&token)).await.status, StatusCode::OK);
+    let mut req = format!("ws://127.0.0.1:{}/chat/ws", b.port)
+        .into_client_request()
+        .expect("req");
+    req.headers_mut().insert(
+        "authorization",
+        format!("Bearer {token}").parse().expect("h"),
+    );
+    let (mut socket_on_b, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .expect("socket on B");
     let out = a
         .call(reqwest::Method::POST, "/auth/logout", Some(&token), None)
         .await;
@@ -95,6 +105,18 @@ async fn a_logout_on_one_instance_is_refused_on_the_other() {
     b.get("/auth/me", Some(&token))
         .await
         .assert_problem(401, "unauthorized");
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(Ok(frame)) = socket_on_b.next().await {
+            if let Frame::Close(Some(c)) = frame {
+                return Some(u16::from(c.code));
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten();
+    assert_eq!(closed, Some(4401), "B's socket closes after a logout on A");
 }
 
 #[tokio::test]

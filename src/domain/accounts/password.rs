@@ -1,5 +1,5 @@
-//! Password hashing with argon2id. Hashing is CPU-bound (~35 ms), so callers
-//! run it on the blocking pool, never on the async workers.
+//! Password hashing with argon2id. Hashing is CPU-bound (~35 ms): it runs on
+//! dedicated threads, never on the async workers.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -10,22 +10,52 @@ pub const ARGON2_M_KIB: u32 = 19 * 1024;
 pub const ARGON2_T: u32 = 2;
 pub const ARGON2_P: u32 = 1;
 
-/// At most this many hashes run at once (half the cores, at least one), so a
-/// burst of logins queues here instead of starving every other request of CPU.
-fn hashing_permits() -> &'static tokio::sync::Semaphore {
-    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    PERMITS.get_or_init(|| {
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Hashing runs on its own few threads (half the cores, at least one): a burst
+/// of logins queues here instead of starving other requests of CPU, and each
+/// thread reuses its 19 MiB of argon2 memory instead of spreading it over the
+/// blocking pool's many threads (which kept gigabytes resident under load).
+fn hashing_queue() -> &'static std::sync::mpsc::Sender<Job> {
+    static QUEUE: std::sync::OnceLock<std::sync::mpsc::Sender<Job>> = std::sync::OnceLock::new();
+    QUEUE.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        tokio::sync::Semaphore::new((cores / 2).max(1))
+        for i in 0..(cores / 2).max(1) {
+            let rx = rx.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || loop {
+                    let job = match rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!("cannot start a hashing thread: {e}");
+            }
+        }
+        tx
     })
 }
 
-/// Runs one CPU-heavy argon2 job on the blocking pool under the permit.
+/// Runs one argon2 job on the hashing threads.
 async fn run_hashing<T: Send + 'static>(
     job: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
 ) -> anyhow::Result<T> {
-    let _permit = hashing_permits().acquire().await?;
-    tokio::task::spawn_blocking(job).await?
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    hashing_queue()
+        .send(Box::new(move || {
+            let _ = tx.send(job());
+        }))
+        .map_err(|_| anyhow::anyhow!("the hashing threads have stopped"))?;
+    rx.await
+        .map_err(|_| anyhow::anyhow!("a hashing thread dropped its job"))?
 }
 
 fn hasher() -> Argon2<'static> {

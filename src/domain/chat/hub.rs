@@ -1,21 +1,40 @@
-//! Fan-out of new chat messages to this instance's open sockets. One
-//! broadcast channel; each socket filters for what its user may see. With a
-//! shared store, messages arrive here from the store's change feed, so every
+//! Fan-out of chat events to this instance's open sockets. One broadcast
+//! channel; each socket filters for what its user may see. With a shared
+//! store, messages arrive here from the store's change feed, so every
 //! instance sees every message once.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::sync::broadcast;
 
 use super::Message;
 
-/// Messages buffered per socket before a slow socket lags.
+/// Events buffered per socket before a slow socket lags.
 const CHANNEL_CAPACITY: usize = 1024;
+
+/// A new message, with the frames most sockets receive serialized once for
+/// all of them (rather than once per socket).
+pub struct Published {
+    pub message: Message,
+    /// The frame for staff who did not write it.
+    pub staff_frame: OnceLock<Arc<str>>,
+    /// The frame for customers who neither wrote it nor are answered by it.
+    pub public_frame: OnceLock<Arc<str>>,
+}
+
+#[derive(Clone)]
+pub enum HubEvent {
+    Message(Arc<Published>),
+    /// A session ended on this instance (logout, revocation): close its sockets.
+    SessionEnded(String),
+    /// Every session of a user ended (password reset, account deleted).
+    UserEnded(String),
+}
 
 #[derive(Clone)]
 pub struct ChatHub {
-    sender: broadcast::Sender<Arc<Message>>,
+    sender: broadcast::Sender<HubEvent>,
     sockets: Arc<Mutex<HashMap<String, usize>>>,
     max_per_user: usize,
 }
@@ -52,10 +71,24 @@ impl ChatHub {
     /// Delivers `message` to every socket of this instance.
     pub fn publish(&self, message: Message) {
         // No receivers is fine: nobody is connected.
-        let _ = self.sender.send(Arc::new(message));
+        let _ = self.sender.send(HubEvent::Message(Arc::new(Published {
+            message,
+            staff_frame: OnceLock::new(),
+            public_frame: OnceLock::new(),
+        })));
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Message>> {
+    pub fn session_ended(&self, session_id: &str) {
+        let _ = self
+            .sender
+            .send(HubEvent::SessionEnded(session_id.to_owned()));
+    }
+
+    pub fn user_ended(&self, user_id: &str) {
+        let _ = self.sender.send(HubEvent::UserEnded(user_id.to_owned()));
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<HubEvent> {
         self.sender.subscribe()
     }
 

@@ -229,6 +229,7 @@ pub async fn logout(
     crate::http::extract::WantsHtml(html): crate::http::extract::WantsHtml,
 ) -> AppResult<Response> {
     state.store.revoke_session(&who.session.id, now()).await?;
+    state.chat.session_ended(&who.session.id);
     let cookie = session_cookie(&state, "", 0)?;
     let mut response = if html {
         Redirect::to("/").into_response()
@@ -303,6 +304,7 @@ pub async fn revoke_session(
         return Err(not_found());
     }
     if state.store.revoke_session(&id, now()).await? {
+        state.chat.session_ended(&id);
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(not_found())
@@ -321,6 +323,7 @@ pub async fn delete_user(
 ) -> AppResult<StatusCode> {
     let user = find_user(&state, &email).await?;
     state.store.delete_user(&user.id).await?;
+    state.chat.user_ended(&user.id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -417,7 +420,10 @@ pub async fn reset_password(
         .consume_password_reset(&hash_token(&input.token), &hash, now())
         .await?
     {
-        Some(_) => Ok(StatusCode::NO_CONTENT),
+        Some(user_id) => {
+            state.chat.user_ended(&user_id);
+            Ok(StatusCode::NO_CONTENT)
+        }
         None => Err(AppError::field(
             "token",
             "this reset link is unknown, already used or expired; ask for a new one",

@@ -5,6 +5,7 @@
 //! `{"type": "message", "message": {...}}` and
 //! `{"type": "error", "id", "code", "detail"}`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message as Frame, Utf8Bytes, WebSocket, WebSocketUpgrade};
@@ -17,6 +18,7 @@ use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::domain::chat::hub::{HubEvent, Published};
 use crate::domain::chat::{Message, MessageFilter, MessageType, MessageView};
 use crate::domain::validation::{is_valid_email, text_field, FieldErrors};
 use crate::domain::{new_id, now};
@@ -221,6 +223,9 @@ pub async fn socket(
     Ok(upgrade
         .max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)
+        // Small buffers: thousands of mostly idle sockets must stay cheap.
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
         .on_upgrade(move |ws| async move {
             let _slot = slot;
             run_socket(ws, state, who, channel).await;
@@ -245,10 +250,17 @@ fn close_frame(code: u16, reason: &str) -> Frame {
 async fn run_socket(ws: WebSocket, state: AppState, who: Identity, channel: Option<String>) {
     let (mut tx, mut rx) = ws.split();
     let mut feed = state.chat.subscribe();
+    // Ends here on this instance arrive as hub events; expiry is known in
+    // advance; the periodic check catches revocations made on other instances.
     let mut check = tokio::time::interval(Duration::from_secs(
         state.settings.chat.session_check_interval.0.max(1),
     ));
     check.tick().await;
+    let expires_in = (who.session.expires_at - crate::domain::now())
+        .try_into()
+        .unwrap_or(Duration::ZERO);
+    let expiry = tokio::time::sleep(expires_in);
+    tokio::pin!(expiry);
     let mut refusals = 0u32;
     loop {
         // (frame to send, whether it refuses something the client sent)
@@ -262,14 +274,27 @@ async fn run_socket(ws: WebSocket, state: AppState, who: Identity, channel: Opti
                 }
                 Some(Ok(Frame::Text(text))) => receive(&state, &who, text.as_str()).await.err().map(|f| (f, true)),
             },
-            message = feed.recv() => match message {
-                Ok(m) => deliver(&who, channel.as_deref(), &m).map(|f| (f, false)),
+            event = feed.recv() => match event {
+                Ok(HubEvent::Message(m)) => deliver(&who, channel.as_deref(), &m).map(|f| (f, false)),
+                Ok(HubEvent::SessionEnded(id)) if id == who.session.id => {
+                    let _ = tx.send(close_frame(4401, "session ended")).await;
+                    break;
+                }
+                Ok(HubEvent::UserEnded(id)) if id == who.user.id => {
+                    let _ = tx.send(close_frame(4401, "session ended")).await;
+                    break;
+                }
+                Ok(_) => None,
                 Err(RecvError::Lagged(n)) => Some((error_frame(
                     ErrorCode::Unavailable,
                     &format!("this connection fell behind and missed {n} messages; reload the history"),
                 ), false)),
                 Err(RecvError::Closed) => break,
             },
+            _ = &mut expiry => {
+                let _ = tx.send(close_frame(4401, "session expired")).await;
+                break;
+            }
             _ = check.tick() => {
                 if !crate::http::session::session_is_live(&state, &who.session.id).await {
                     let _ = tx.send(close_frame(4401, "session ended")).await;
@@ -293,8 +318,14 @@ async fn run_socket(ws: WebSocket, state: AppState, who: Identity, channel: Opti
     }
 }
 
+fn message_frame(message: &Message, viewer: &crate::domain::accounts::User) -> Arc<str> {
+    Arc::from(json!({ "type": "message", "message": message.view_for(viewer) }).to_string())
+}
+
 /// The frame to push to this socket for a new message, if it may see it.
-fn deliver(who: &Identity, channel: Option<&str>, message: &Message) -> Option<Frame> {
+/// Staff and uninvolved customers share one serialized frame each.
+fn deliver(who: &Identity, channel: Option<&str>, published: &Published) -> Option<Frame> {
+    let message = &published.message;
     if !message.visible_to(&who.user) {
         return None;
     }
@@ -303,8 +334,22 @@ fn deliver(who: &Identity, channel: Option<&str>, message: &Message) -> Option<F
             return None;
         }
     }
-    let frame = json!({ "type": "message", "message": message.view_for(&who.user) });
-    Some(Frame::Text(Utf8Bytes::from(frame.to_string())))
+    let involved =
+        message.email == who.user.email || message.to.as_deref() == Some(&who.user.email);
+    let text = if involved {
+        message_frame(message, &who.user)
+    } else if who.is_admin() {
+        published
+            .staff_frame
+            .get_or_init(|| message_frame(message, &who.user))
+            .clone()
+    } else {
+        published
+            .public_frame
+            .get_or_init(|| message_frame(message, &who.user))
+            .clone()
+    };
+    Some(Frame::Text(Utf8Bytes::from(text.to_string())))
 }
 
 /// Validates, stores and publishes one client frame; the error frame otherwise.
