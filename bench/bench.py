@@ -127,6 +127,8 @@ class Recorder:
         if env:
             text = " ".join(f"{k}={shell_quote(v)}" for k, v in env.items()) + " " + text
         text = text.replace(self.work, "$WORK").replace(str(ROOT) + "/", "")
+        text = re.sub(r"TIENDA_SERVER__PORT=\d+", "TIENDA_SERVER__PORT=$PORT", text)
+        text = re.sub(r"startup-cold-\d+", "startup-cold-N", text)
         if text not in self.commands:
             self.commands.append(text)
 
@@ -323,13 +325,53 @@ def empty_cart(port, token):
 
 # ---------------------------------------------------------------- wrk
 
+class PerfStat:
+    """Server CPU time and context switches over one measured run: `perf stat -p`
+    (counting software events, inherited by threads the server starts), or the
+    process's utime+stime from /proc when perf is unavailable."""
+
+    def __init__(self, pid, out):
+        self.pid, self.out = pid, out
+        self.t0 = cpu_ticks(pid)
+        self.proc = None
+        if shutil.which("perf"):
+            self.proc = subprocess.Popen(["perf", "stat", "-e", "context-switches,task-clock", "-x,", "-o", str(out),
+                                          "-p", str(pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def stop(self):
+        result = {"cs": None, "cpu_ms": None}
+        t1 = cpu_ticks(self.pid)
+        if self.t0 is not None and t1 is not None:
+            result["cpu_ms"] = (t1 - self.t0) * 1000.0 / os.sysconf("SC_CLK_TCK")
+        if self.proc is None:
+            return result
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=10)
+            for line in Path(self.out).read_text().splitlines():
+                parts = line.split(",")
+                if len(parts) > 2 and parts[2] == "context-switches" and parts[0].strip().isdigit():
+                    result["cs"] = int(parts[0])
+        except (subprocess.TimeoutExpired, OSError, ValueError):
+            self.proc.kill()
+        return result
+
+
+def cpu_ticks(pid):
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 class Runner:
     def __init__(self, cfg, work, recorder):
         self.cfg, self.work, self.recorder = cfg, Path(work), recorder
         self.failures = []
 
     def wrk(self, server, name, path, conns, threads=None, duration=None, headers=(),
-            dyn=None, warmup=None, record=True):
+            dyn=None, warmup=None, record=True, on_measure=None):
         """Runs wrk against `server`; returns the parsed figures (and RSS peak)."""
         threads = threads or min(self.cfg["wrk_threads"], conns)
         duration = duration or self.cfg["duration"]
@@ -344,12 +386,19 @@ class Runner:
             argv += ["-s", str(LUA_REPORT)]
         if warmup:
             self._run(argv + ["-d", f"{warmup}s", url] + (["--"] + dyn if dyn else []), warmup, server)
+        if on_measure:
+            on_measure()
         server.sampler.reset()
         full = argv + ["-d", f"{duration}s", url] + (["--"] + dyn if dyn else [])
         if record:
             self.recorder.add([a if a != url else f"http://127.0.0.1:$PORT{path}" for a in full])
+        stat = PerfStat(server.pid(), self.work / f"stat-{server.name}-{name}.txt")
         out = self._run(full, duration, server)
+        counters = stat.stop()
         out["rss_peak_mb"] = mb(server.sampler.peak())
+        n = max(out["requests"], 1)
+        out["cpu_us_per_req"] = counters["cpu_ms"] * 1000 / n if counters.get("cpu_ms") is not None else None
+        out["cs_per_req"] = counters["cs"] / n if counters.get("cs") is not None else None
         out["name"], out["path"], out["conns"], out["threads"] = name, path, conns, threads
         secs = out["duration_us"] / 1e6
         out["rps"] = out["requests"] / secs if secs else 0.0
@@ -598,21 +647,34 @@ class Bench:
 
         log(f"[{key}] catalog {total} products; measuring")
         c = cfg["conns"]
-        floor1 = r.wrk(server, "floor", "/healthz", c)
-        ds["paths"]["list"] = r.wrk(server, "list", "/products", c)
-        ds["paths"]["product_json"] = r.wrk(server, "product_json", f"/products/{pid}", c)
-        ds["paths"]["product_html"] = r.wrk(server, "product_html", f"/products/{pid}", c, headers=["Accept: text/html"])
-        ds["paths"]["category"] = r.wrk(server, "category", f"/products/{category}", c)
-        ds["paths"]["cart_get"] = r.wrk(server, "cart_get", "/cart", c, dyn=["get_auth", cart_tokens_file])
+        floors = []
+
+        def measure(name, *a, **kw):
+            # Each path is paired with a floor run just before it: the machine is
+            # shared, so the floor drifts; the ratio compares neighbours.
+            floor = r.wrk(server, "floor", "/healthz", c, record=not floors)
+            floors.append(floor)
+            out = r.wrk(server, name, *a, **kw)
+            out["floor_rps"] = floor["rps"]
+            ds["paths"][name] = out
+            return out
+
+        measure("list", "/products", c)
+        measure("product_json", f"/products/{pid}", c)
+        measure("product_html", f"/products/{pid}", c, headers=["Accept: text/html"])
+        measure("category", f"/products/{category}", c)
+        measure("cart_get", "/cart", c, dyn=["get_auth", cart_tokens_file])
 
         # Writes: products with ample stock for the cart and checkout runs.
         stock_ids = [create_product(port, admin, f"Bench stock {k}", MAX_STOCK) for k in range(4)]
         stock_file = self.write_lines(f"{key}-stock-products.txt", stock_ids)
-        ds["paths"]["cart_add"] = r.wrk(server, "cart_add", "/cart", c, dyn=["cart_add", cart_tokens_file, stock_file])
+        measure("cart_add", "/cart", c, dyn=["cart_add", cart_tokens_file, stock_file])
         n = cfg["checkout_customers"]
-        co = r.wrk(server, "checkout", "/orders", n, threads=n, dyn=["checkout", co_tokens_file, stock_file])
+        co_emails = [user_email(n) for n in range(n_cart, n_cart + n_co)]
+        before = {}
+        co = measure("checkout", "/orders", n, threads=n, dyn=["checkout", co_tokens_file, stock_file],
+                     on_measure=lambda: before.update(orders=orders_of(db, co_emails)))
         co["orders_per_s"] = co["orders_ok"] / (co["duration_us"] / 1e6)
-        ds["paths"]["checkout"] = co
         drain = wait_outbox(db, cfg["drain_s"])
         ds["checks"]["mail_after_checkout"] = drain
         log(f"  order mail backlog: {drain['pending']} pending, {drain['left']} left after {drain['secs']:.1f} s")
@@ -622,23 +684,17 @@ class Bench:
         for sid in stock_ids:
             stock = must(api(port, "GET", f"/products/{sid}"), 200, what="stock")["stock"]
             consistency.append({"product": sid, "stock": stock, "sold": units_sold(db, sid)})
-        co_orders = orders_of(db, [user_email(n) for n in range(n_cart, n_cart + n_co)])
+        co_orders = orders_of(db, co_emails) - before["orders"]
         ds["checks"]["checkout_stock"] = {
             "initial_each": MAX_STOCK, "products": consistency,
             "consistent": all(x["stock"] + x["sold"] == MAX_STOCK and x["stock"] >= 0 for x in consistency),
             "orders_in_store": co_orders, "orders_counted_by_wrk": co["orders_ok"],
         }
         ds["checks"]["contention"] = self.contention(port, admin, race_tokens, db)
-        floor2 = r.wrk(server, "floor", "/healthz", c, record=False)
-        ds["floor_runs"] = [floor1, floor2]
-        ds["floor_rps"] = (floor1["rps"] + floor2["rps"]) / 2
-        best = floor1 if floor1["rps"] >= floor2["rps"] else floor2
-        ds["paths"]["floor"] = dict(best, rps=ds["floor_rps"])
         ds["rss_before_logins_mb"] = mb(server.rss_kb())
 
         # Logins last: argon2id's memory stays with the process afterwards.
-        ds["paths"]["login"] = r.wrk(server, "login", "/auth/login", cfg["login_conns"],
-                                     dyn=["login", emails_file, PASSWORD])
+        measure("login", "/auth/login", cfg["login_conns"], dyn=["login", emails_file, PASSWORD])
         # Catalog p99 while logins run at full rate.
         d = cfg["duration"]
         bg = r.wrk_background(server, "/auth/login", cfg["login_conns"], 2, d + 3 + cfg["warmup"],
@@ -652,9 +708,14 @@ class Bench:
             raise BenchError("background login wrk overran its bound")
         bg_json = next((json.loads(l[11:]) for l in bg_out.splitlines() if l.startswith("BENCH_JSON ")), None)
         under["login_rps_meanwhile"] = bg_json["requests"] / (bg_json["duration_us"] / 1e6) if bg_json else None
+        under["floor_rps"] = floors[-1]["rps"]
         if bg_json and bg_json["non2xx"]:
             r.failures.append(f"{server.name} logins during catalog: {bg_json['non2xx']} non-2xx")
         ds["paths"]["list_during_logins"] = under
+        ds["floor_runs"] = floors
+        ordered = sorted(floors, key=lambda f: f["rps"])
+        ds["paths"]["floor"] = dict(ordered[len(ordered) // 2], floor_rps=ordered[len(ordered) // 2]["rps"])
+        ds["floor_rps"] = ds["paths"]["floor"]["rps"]
         time.sleep(2.0)
         ds["idle_rss_after_mb"] = mb(server.rss_kb())
         return ds
@@ -818,7 +879,8 @@ def evaluate(res):
     t = []
 
     def ratio(k, path):
-        return ds[k]["paths"][path]["rps"] / ds[k]["floor_rps"]
+        p = ds[k]["paths"][path]
+        return p["rps"] / p["floor_rps"]
 
     big_key = "big" if "big" in ds else "demo"
     r = ratio(big_key, "list")
@@ -1020,12 +1082,13 @@ def write_markdown(res, path, svg_name):
                  f"after set-up (registrations, logins, carts) the server is restarted ({d['restart_ms']:.0f} ms) so the runs start "
                  f"from a fresh process, then reads, writes and, last, logins (argon2id memory stays with the process); "
                  f"product page {c['html_bytes']:,} bytes of HTML; category `{c['category']}` has {c['category_products']:,} products "
-                 f"(first page {c['category_items']}). Floor (GET /healthz, same binary and middleware): "
-                 + " and ".join(f"{f['rps']:,.0f}" for f in d["floor_runs"]) + f" req/s at start and end of the set, mean "
+                 f"(first page {c['category_items']}). Floor (GET /healthz, same binary and middleware), measured just "
+                 f"before each path, which is divided by that neighbouring floor run: "
+                 + ", ".join(f"{f['rps']:,.0f}" for f in d["floor_runs"]) + f" req/s, median "
                  f"**{d['floor_rps']:,.0f} req/s**. RSS: {d['idle_rss_mb']:.1f} MB idle before the runs, "
                  f"{d['rss_before_logins_mb']:.1f} MB before the login runs, {d['idle_rss_after_mb']:.1f} MB idle after them.\n")
-        L.append("| path | conns | req/s | × floor | p50 ms | p99 ms | max ms | errors | peak RSS MB |")
-        L.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        L.append("| path | conns | req/s | × floor | p50 ms | p99 ms | max ms | errors | peak RSS MB | server CPU µs/req | context switches/req |")
+        L.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for p in ORDER:
             r = d["paths"].get(p)
             if not r:
@@ -1035,8 +1098,14 @@ def write_markdown(res, path, svg_name):
                 extra = f" ({r['orders_per_s']:,.0f} orders/s)"
             if p == "list_during_logins" and r.get("login_rps_meanwhile") is not None:
                 extra = f" (logins meanwhile {r['login_rps_meanwhile']:,.0f}/s)"
-            L.append(f"| {PATH_LABELS[p]}{extra} | {r['conns']} | {r['rps']:,.0f} | {r['rps'] / d['floor_rps']:.3f} | "
-                     f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['max_ms']:.1f} | {r['errors']} | {r['rss_peak_mb']:.1f} |")
+            cpu = "—" if r.get("cpu_us_per_req") is None else f"{r['cpu_us_per_req']:,.0f}"
+            csw = "—" if r.get("cs_per_req") is None else f"{r['cs_per_req']:.1f}"
+            L.append(f"| {PATH_LABELS[p]}{extra} | {r['conns']} | {r['rps']:,.0f} | {r['rps'] / r['floor_rps']:.3f} | "
+                     f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['max_ms']:.1f} | {r['errors']} | {r['rss_peak_mb']:.1f} | {cpu} | {csw} |")
+        L.append("")
+        L.append("The floor row is the median floor run. Server CPU and context switches per request come from "
+                 "`perf stat -e context-switches,task-clock -p PID` over the measured run (all server threads; the "
+                 "load generator runs on the same 2 cores and is not counted).")
         cs = d["checks"]["checkout_stock"]
         md = d["checks"]["mail_after_checkout"]
         L.append("")
@@ -1044,9 +1113,9 @@ def write_markdown(res, path, svg_name):
                  f"outbox; after the checkout run {md['pending']:,} were pending and the run waited {md['secs']:.1f} s for them "
                  f"({md['left']:,} still pending) before going on, so the backlog does not load the next measurement.")
         L.append(f"Checkout: {d['paths']['checkout']['conns']} customers, each its own wrk thread and connection, "
-                 f"alternating `POST /cart` (1 unit) and `POST /orders`; wrk counted {cs['orders_counted_by_wrk']:,} orders, "
-                 f"the store holds {cs['orders_in_store']:,} for these customers (the difference is checkouts in flight "
-                 f"when wrk stopped). Stock check on the {len(cs['products'])} products bought: stock + units sold = "
+                 f"alternating `POST /cart` (1 unit) and `POST /orders`; wrk counted {cs['orders_counted_by_wrk']:,} orders "
+                 f"answered 201, the store gained {cs['orders_in_store']:,} orders for these customers during the measured run "
+                 f"(checkouts in flight when wrk stopped count in the store only). Stock check on the {len(cs['products'])} products bought: stock + units sold = "
                  f"{cs['initial_each']:,} for each: **{'yes' if cs['consistent'] else 'NO'}**.")
         ct = d["checks"]["contention"]
         L.append(f"Contention: {len(ct['rounds'])} round(s) of 16 customers each holding 5 units of a product with 50 in stock, "
@@ -1064,8 +1133,10 @@ def write_markdown(res, path, svg_name):
         full = [x["all_delivered_ms"] for x in ch["per_message"]]
         L.append("Time until every socket had the message, per message: "
                  + ", ".join("—" if v is None else f"{v:.0f} ms" for v in full) + ".")
-        L.append(f"Server RSS: {ch['rss_before_mb']:.1f} MB before, {ch['rss_connected_mb'] or 0:.1f} MB with the sockets "
-                 f"connected, peak {ch['rss_peak_mb']:.1f} MB, {ch['rss_after_mb']:.1f} MB after they closed.\n")
+        per = ((ch["rss_connected_mb"] or 0) - ch["rss_before_mb"]) * 1024 / max(ch["connected"], 1)
+        L.append(f"Server (freshly started, so no other work's memory is counted) RSS: {ch['rss_before_mb']:.1f} MB before, "
+                 f"{ch['rss_connected_mb'] or 0:.1f} MB with the sockets connected (**{per:.0f} KB per socket**), peak "
+                 f"{ch['rss_peak_mb']:.1f} MB, {ch['rss_after_mb']:.1f} MB two seconds after they closed.\n")
     st = res["startup"]
     L.append("## Start-up and memory\n")
     L.append(f"Exec to the first `200` from `/healthz` (polled every millisecond): empty store (creates the database, "
@@ -1319,6 +1390,8 @@ def main():
             if any(not t["met"] and t["profile"][0] == "demo" for t in targets):
                 demo.start()
                 profile_misses(bench, targets, {"demo": demo}, "demo")
+                demo.stop()
+                demo.start()  # a fresh process, so the chat memory profile is the sockets' own
                 profile_chat(bench, demo, targets)
             profile_startup(bench, targets)
         for s in (demo, big):
