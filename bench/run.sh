@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# tienda's load benchmark: release build, loopback only, every run bounded.
+#
+#   bench/run.sh            full run (~10-15 min): writes bench/RESULTS.md, bench/results.svg
+#   bench/run.sh --smoke    ~2 s per path on small data, results in a temp dir; exits
+#                           non-zero only if a path answered errors or the server died
+#
+# Extra arguments go to bench/bench.py (--out DIR, --keep).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v wrk >/dev/null 2>&1; then
+    echo "installing wrk (Debian package)" >&2
+    if [ "$(id -u)" = 0 ]; then apt-get install -y wrk >/dev/null || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
+    else sudo apt-get install -y wrk >/dev/null; fi
+fi
+command -v python3 >/dev/null || { echo "python3 is needed to drive the benchmark" >&2; exit 2; }
+
+# 10,000 chat sockets need as many descriptors in the server and in the client.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 10600 ]; then
+    echo "warning: open-file limit $(ulimit -n): the chat run will hold fewer sockets" >&2
+fi
+
+# The server, the chat load client (chatload) and the data-set seeder (benchseed).
+cargo build --release --workspace --bins
+
+exec python3 bench/bench.py "$@"
