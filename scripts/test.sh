@@ -3,8 +3,8 @@
 # need (Chromium + ChromeDriver from Debian; SecantusDB, aiosmtpd and
 # Schemathesis from PyPI in a virtual environment), starts the MongoDB-wire server and ChromeDriver on
 # free loopback ports, runs every test on SQLite and the HTTP suite again on
-# MongoDB, fuzzes the live API with Schemathesis, and stops everything it
-# started.
+# MongoDB, fuzzes the live API with Schemathesis, runs the benchmark smoke
+# mode, and stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -83,7 +83,10 @@ TIENDA_TEST_STORE=mongo cargo test --test it --no-fail-fast 2>&1 | tee "$WORK/mo
 # 7. Schema fuzzing of the live API as anonymous, customer and admin.
 log "schemathesis against /openapi.json"
 VENV="$VENV" scripts/schemathesis.sh
-# 8. One closing line over every cargo test run.
+# 8. The benchmark instrument in smoke mode (a few seconds a path), so it cannot rot.
+log "bench/run.sh --smoke"
+bench/run.sh --smoke
+# 9. One closing line over every cargo test run.
 cat "$WORK/sqlite.log" "$WORK/mongo.log" | python3 -c '
 import re, sys
 passed = failed = 0
