@@ -211,7 +211,8 @@ pub trait OutboxStore: Send + Sync {
         lease_until: Timestamp,
         limit: u64,
     ) -> StoreResult<Vec<OutboxMail>>;
-    async fn mark_mail_sent(&self, id: &str, at: Timestamp) -> StoreResult<()>;
+    /// Marks every mail in `ids` sent (one write for a whole round).
+    async fn mark_mail_sent(&self, ids: &[String], at: Timestamp) -> StoreResult<()>;
     /// Records a failed attempt: retried at `retry_at`, or failed for good when `None`.
     async fn mark_mail_failed(
         &self,

@@ -67,7 +67,7 @@ pub async fn claim_leases_and_statuses(store: Arc<dyn Store>) {
 
     let (sent, failing, dead) = (&mails[0], &mails[1], &mails[2]);
     store
-        .mark_mail_sent(&sent.id, t(61_000))
+        .mark_mail_sent(std::slice::from_ref(&sent.id), t(61_000))
         .await
         .expect("sent");
     store

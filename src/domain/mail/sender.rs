@@ -148,17 +148,24 @@ impl MailSender {
         let lease_until = from_millis(to_millis(at) + lease);
         let mails = self.store.claim_mail(at, lease_until, BATCH).await?;
         let n = mails.len();
+        let mut sent = Vec::with_capacity(n);
         for mail in mails {
-            self.deliver(mail).await;
+            if self.deliver(&mail).await {
+                sent.push(mail.id);
+            }
         }
+        // One write for the round; if it fails the lease expires and the
+        // mails go again with the same Message-IDs (at-least-once).
+        self.store.mark_mail_sent(&sent, now()).await?;
         Ok(n)
     }
 
-    async fn deliver(&self, mail: OutboxMail) {
+    /// Tries one mail; true when the transport took it. Failures are recorded here.
+    async fn deliver(&self, mail: &OutboxMail) -> bool {
         let result = async {
             let message = render(
                 &self.registry,
-                &mail,
+                mail,
                 &self.from,
                 &self.settings.shop.name,
                 &self.settings.server.public_url,
@@ -169,7 +176,7 @@ impl MailSender {
         let outcome = match result {
             Ok(()) => {
                 tracing::info!(mail_id = %mail.id, kind = mail.kind.as_str(), "mail sent");
-                self.store.mark_mail_sent(&mail.id, now()).await
+                return true;
             }
             Err(e) => {
                 let attempts = mail.attempts + 1;
@@ -187,6 +194,7 @@ impl MailSender {
         if let Err(e) = outcome {
             tracing::error!(mail_id = %mail.id, "could not record mail outcome: {e:#}");
         }
+        false
     }
 }
 

@@ -128,10 +128,13 @@ impl OutboxStore for MongoStore {
         Ok(claimed)
     }
 
-    async fn mark_mail_sent(&self, id: &str, at: Timestamp) -> StoreResult<()> {
+    async fn mark_mail_sent(&self, ids: &[String], at: Timestamp) -> StoreResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
         self.outbox()
-            .update_one(
-                doc! { "_id": id },
+            .update_many(
+                doc! { "_id": { "$in": ids } },
                 doc! {
                     "$set": {
                         "status": MailStatus::Sent.as_str(),

@@ -82,13 +82,18 @@ impl OutboxStore for SqliteStore {
         .await
     }
 
-    async fn mark_mail_sent(&self, id: &str, at: Timestamp) -> StoreResult<()> {
-        let id = id.to_owned();
+    async fn mark_mail_sent(&self, ids: &[String], at: Timestamp) -> StoreResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let ids = ids.to_vec();
         self.write(move |tx| {
-            tx.execute(
+            let mut update = tx.prepare_cached(
                 "UPDATE outbox SET status = 'sent', sent_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
-                params![id, ms(at)],
             )?;
+            for id in &ids {
+                update.execute(params![id, ms(at)])?;
+            }
             Ok(())
         })
         .await
