@@ -35,9 +35,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / "target/release/tienda"
-CHATLOAD = ROOT / "target/release/chatload"
-SEED = ROOT / "target/release/benchseed"
+# Where cargo put the release build (honours CARGO_TARGET_DIR, like cargo).
+RELEASE = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target").resolve() / "release"
+BIN = RELEASE / "tienda"
+CHATLOAD = RELEASE / "chatload"
+SEED = RELEASE / "benchseed"
 LUA_REPORT = ROOT / "bench/wrk/report.lua"
 LUA_DYN = ROOT / "bench/wrk/dynamic.lua"
 CONFIG = ROOT / "config/tienda.toml"
