@@ -18,13 +18,18 @@ TIENDA_MAIL__OUTBOX_DIR="\"$WORK/outbox\"" \
 TIENDA_RATE_LIMIT__ENABLED=false \
 TIENDA_ADMIN__EMAILS='["fuzz-admin@tienda.test"]' \
 TIENDA_LOG__LEVEL='"warn"' \
-  target/debug/tienda --config config/tienda.toml >"$WORK/tienda.log" 2>&1 &
+  "${CARGO_TARGET_DIR:-target}/debug/tienda" --config config/tienda.toml >"$WORK/tienda.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 100); do
   curl -sf "$BASE/healthz" >/dev/null 2>&1 && break
   sleep 0.1
 done
+if ! curl -sf "$BASE/healthz" >/dev/null 2>&1; then
+  echo "tienda did not start for schema fuzzing; its log:" >&2
+  cat "$WORK/tienda.log" >&2
+  exit 1
+fi
 
 token() { # email
   curl -s -o /dev/null -X POST "$BASE/auth/register" -H 'content-type: application/json' \
