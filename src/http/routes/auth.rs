@@ -93,6 +93,7 @@ pub struct LoginResponse {
 struct Login {
     body: LoginResponse,
     cookie: HeaderValue,
+    session_id: String,
 }
 
 impl Login {
@@ -149,6 +150,7 @@ async fn start_session(state: &AppState, user: &User) -> AppResult<Login> {
             user: user.clone(),
         },
         cookie,
+        session_id: session.id,
     })
 }
 
@@ -203,20 +205,12 @@ pub async fn login(
         }
     };
     let login = start_session(&state, &user).await?;
-    tracing::info!(user_id = %user.id, session_id = %login_session_id(&state, &login), "logged in");
+    tracing::info!(user_id = %user.id, session_id = %login.session_id, "logged in");
     Ok(if from_form {
         login.redirect("/products")
     } else {
         login.json()
     })
-}
-
-fn login_session_id(state: &AppState, login: &Login) -> String {
-    state
-        .tokens
-        .verify(&login.body.token)
-        .map(|c| c.sid)
-        .unwrap_or_default()
 }
 
 /// End the current session at once.
