@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::catalog;
@@ -75,6 +75,22 @@ fn save(c: &Connection, cart: &Cart) -> StoreResult<()> {
     Ok(())
 }
 
+impl SqliteStore {
+    /// Every cart write: load the cart, apply one rule, save, in one transaction.
+    async fn change_cart<F>(&self, email: &str, change: F) -> StoreResult<Cart>
+    where
+        F: FnOnce(&Transaction, &str, Option<Cart>) -> StoreResult<Cart> + Send + 'static,
+    {
+        let email = email.to_owned();
+        self.write(move |tx| {
+            let cart = change(tx, &email, load(tx, &email)?)?;
+            save(tx, &cart)?;
+            Ok(cart)
+        })
+        .await
+    }
+}
+
 #[async_trait]
 impl CartStore for SqliteStore {
     async fn get_cart(&self, email: &str) -> StoreResult<Option<Cart>> {
@@ -89,19 +105,10 @@ impl CartStore for SqliteStore {
         quantity: i64,
         at: Timestamp,
     ) -> StoreResult<Cart> {
-        let (email, product_id) = (email.to_owned(), product_id.to_owned());
-        self.write(move |tx| {
+        let product_id = product_id.to_owned();
+        self.change_cart(email, move |tx, email, cart| {
             let product = catalog::get(tx, &product_id)?;
-            let cart = rules::add_line(
-                load(tx, &email)?,
-                &email,
-                &product_id,
-                product.as_ref(),
-                quantity,
-                at,
-            )?;
-            save(tx, &cart)?;
-            Ok(cart)
+            rules::add_line(cart, email, &product_id, product.as_ref(), quantity, at)
         })
         .await
     }
@@ -113,18 +120,10 @@ impl CartStore for SqliteStore {
         quantity: i64,
         at: Timestamp,
     ) -> StoreResult<Cart> {
-        let (email, product_id) = (email.to_owned(), product_id.to_owned());
-        self.write(move |tx| {
+        let product_id = product_id.to_owned();
+        self.change_cart(email, move |tx, _, cart| {
             let product = catalog::get(tx, &product_id)?;
-            let cart = rules::set_line(
-                load(tx, &email)?,
-                &product_id,
-                product.as_ref(),
-                quantity,
-                at,
-            )?;
-            save(tx, &cart)?;
-            Ok(cart)
+            rules::set_line(cart, &product_id, product.as_ref(), quantity, at)
         })
         .await
     }
@@ -135,11 +134,9 @@ impl CartStore for SqliteStore {
         product_id: &str,
         at: Timestamp,
     ) -> StoreResult<Cart> {
-        let (email, product_id) = (email.to_owned(), product_id.to_owned());
-        self.write(move |tx| {
-            let cart = rules::set_line(load(tx, &email)?, &product_id, None, 0, at)?;
-            save(tx, &cart)?;
-            Ok(cart)
+        let product_id = product_id.to_owned();
+        self.change_cart(email, move |_, _, cart| {
+            rules::set_line(cart, &product_id, None, 0, at)
         })
         .await
     }
@@ -150,11 +147,9 @@ impl CartStore for SqliteStore {
         address: &str,
         at: Timestamp,
     ) -> StoreResult<Cart> {
-        let (email, address) = (email.to_owned(), address.to_owned());
-        self.write(move |tx| {
-            let cart = rules::set_address(load(tx, &email)?, &email, &address, at);
-            save(tx, &cart)?;
-            Ok(cart)
+        let address = address.to_owned();
+        self.change_cart(email, move |_, email, cart| {
+            Ok(rules::set_address(cart, email, &address, at))
         })
         .await
     }
