@@ -9,7 +9,6 @@ use axum::response::{Html, IntoResponse, Response};
 
 use crate::error::{AppError, ErrorCode, ErrorReport};
 use crate::http::extract::wants_html;
-use crate::http::session::{token_from_headers, SESSION_COOKIE};
 use crate::state::AppState;
 
 /// Turns every error answer (ours, the router's, a tower layer's) into one
@@ -132,12 +131,13 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
 pub async fn csrf_guard(req: Request, next: Next) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let headers = req.headers();
-    let bearer = headers.contains_key(header::AUTHORIZATION)
-        && token_from_headers(headers).is_some()
-        && !headers
-            .get(header::COOKIE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|c| c.contains(SESSION_COOKIE));
+    // A cross-site form cannot set Authorization, so a bearer header alone
+    // marks an API call.
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.get(..7))
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("bearer "));
     if safe || bearer {
         return next.run(req).await;
     }

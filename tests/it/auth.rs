@@ -464,3 +464,42 @@ fn store_urls_hide_credentials() {
         "sqlite://data/t.db"
     );
 }
+
+#[tokio::test]
+async fn cookie_requests_from_another_site_are_refused_but_bearer_calls_pass() {
+    let app = spawn_app().await;
+    let token = app.customer("csrf@example.com").await;
+    let body = json!({"delivery_address": "Calle Mayor 1, Madrid"});
+    let by_cookie = app
+        .http
+        .put(app.url("/cart/address"))
+        .header("cookie", format!("tienda_session={token}"))
+        .header("origin", "https://evil.example")
+        .json(&body)
+        .send()
+        .await
+        .expect("send");
+    TestApp::answer(by_cookie)
+        .await
+        .assert_problem(403, "csrf_rejected");
+    let same_site = app
+        .http
+        .put(app.url("/cart/address"))
+        .header("cookie", format!("tienda_session={token}"))
+        .header("origin", app.base.clone())
+        .json(&body)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(same_site.status(), StatusCode::OK);
+    let by_bearer = app
+        .http
+        .put(app.url("/cart/address"))
+        .bearer_auth(&token)
+        .header("origin", "https://elsewhere.example")
+        .json(&body)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(by_bearer.status(), StatusCode::OK);
+}
