@@ -22,6 +22,13 @@ pub struct Cart {
     pub updated_at: Timestamp,
 }
 
+impl Cart {
+    /// The products the lines name, in line order.
+    pub fn product_ids(&self) -> Vec<String> {
+        self.items.iter().map(|l| l.product_id.clone()).collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CartLine {
     pub product_id: String,

@@ -58,11 +58,11 @@ pub async fn identify(state: &AppState, token: &str) -> Result<Identity, AppErro
         .tokens
         .verify(token)
         .ok_or_else(|| AppError::unauthorized("the session token is invalid or expired"))?;
-    let session = state
+    let (session, mut user) = state
         .store
-        .get_session(&claims.sid)
+        .get_session_user(&claims.sid)
         .await?
-        .filter(|s| s.user_id == claims.sub)
+        .filter(|(s, _)| s.user_id == claims.sub)
         .ok_or_else(|| AppError::unauthorized("the session does not exist"))?;
     let now = crate::domain::now();
     if !session.is_live(now) {
@@ -70,11 +70,6 @@ pub async fn identify(state: &AppState, token: &str) -> Result<Identity, AppErro
             "the session has ended; log in again",
         ));
     }
-    let mut user = state
-        .store
-        .get_user(&claims.sub)
-        .await?
-        .ok_or_else(|| AppError::unauthorized("the account no longer exists"))?;
     if state
         .settings
         .admin

@@ -110,6 +110,17 @@ pub trait AccountStore: Send + Sync {
 
     async fn create_session(&self, session: &Session) -> StoreResult<()>;
     async fn get_session(&self, id: &str) -> StoreResult<Option<Session>>;
+    /// The session and its user, as every authenticated request needs them
+    /// (one round trip where the store can); `None` when either is missing.
+    async fn get_session_user(&self, session_id: &str) -> StoreResult<Option<(Session, User)>> {
+        let Some(session) = self.get_session(session_id).await? else {
+            return Ok(None);
+        };
+        Ok(self
+            .get_user(&session.user_id)
+            .await?
+            .map(|user| (session, user)))
+    }
     async fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>>;
     /// `false` when no live session had that id.
     async fn revoke_session(&self, id: &str, at: Timestamp) -> StoreResult<bool>;
@@ -255,6 +266,19 @@ pub trait Store:
     async fn ping(&self) -> StoreResult<()>;
     /// Flushes and closes; called once at shutdown.
     async fn close(&self);
+
+    /// The cart and the products its lines name (those that still exist),
+    /// read together where the store can, so prices and stock match the lines.
+    async fn get_cart_with_products(
+        &self,
+        email: &str,
+    ) -> StoreResult<(Option<Cart>, Vec<Product>)> {
+        let Some(cart) = self.get_cart(email).await? else {
+            return Ok((None, Vec::new()));
+        };
+        let products = self.get_products(&cart.product_ids()).await?;
+        Ok((Some(cart), products))
+    }
 }
 
 /// Opens the store named by `url` and brings its schema up to date.

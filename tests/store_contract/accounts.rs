@@ -264,3 +264,33 @@ pub async fn password_reset_once_expiry_revokes(store: Arc<dyn Store>) {
         Some("$argon2id$new".to_owned())
     );
 }
+
+pub async fn session_with_user(store: Arc<dyn Store>) {
+    let ana = user("ana@example.com");
+    store.create_user(&ana, &[]).await.expect("ana");
+    let live = session(&ana.id, t(0), t(5_000));
+    store.create_session(&live).await.expect("session");
+
+    assert_eq!(
+        store.get_session_user(&live.id).await.expect("get"),
+        Some((live.clone(), ana.clone()))
+    );
+    assert_eq!(
+        store.get_session_user(&new_id()).await.expect("unknown"),
+        None
+    );
+    // A revoked session still resolves: the caller decides liveness.
+    store.revoke_session(&live.id, t(10)).await.expect("revoke");
+    let (revoked, _) = store
+        .get_session_user(&live.id)
+        .await
+        .expect("get revoked")
+        .expect("still stored");
+    assert_eq!(revoked.revoked_at, Some(t(10)));
+    assert!(store.delete_user(&ana.id).await.expect("delete"));
+    assert_eq!(
+        store.get_session_user(&live.id).await.expect("after delete"),
+        None,
+        "no session without its user"
+    );
+}

@@ -42,9 +42,11 @@ contract! {
     catalog::seed_only_when_empty => seed_only_when_empty_sqlite, seed_only_when_empty_mongo;
     accounts::users_unique_email_roles_delete => users_unique_email_roles_delete_sqlite, users_unique_email_roles_delete_mongo;
     accounts::sessions_lifecycle => sessions_lifecycle_sqlite, sessions_lifecycle_mongo;
+    accounts::session_with_user => session_with_user_sqlite, session_with_user_mongo;
     accounts::password_reset_once_expiry_revokes => password_reset_once_expiry_revokes_sqlite, password_reset_once_expiry_revokes_mongo;
     cart::add_raise_and_refusals => add_raise_and_refusals_sqlite, add_raise_and_refusals_mongo;
     cart::set_remove_and_address => set_remove_and_address_sqlite, set_remove_and_address_mongo;
+    cart::cart_with_products => cart_with_products_sqlite, cart_with_products_mongo;
     cart::concurrent_adds_by_one_customer => concurrent_adds_by_one_customer_sqlite, concurrent_adds_by_one_customer_mongo;
     orders::checkout_happy_path => checkout_happy_path_sqlite, checkout_happy_path_mongo;
     orders::checkout_refusals => checkout_refusals_sqlite, checkout_refusals_mongo;

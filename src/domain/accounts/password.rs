@@ -12,10 +12,11 @@ pub const ARGON2_P: u32 = 1;
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// Hashing runs on its own few threads (half the cores, at least one): a burst
-/// of logins queues here instead of starving other requests of CPU, and each
-/// thread reuses its 19 MiB of argon2 memory instead of spreading it over the
-/// blocking pool's many threads (which kept gigabytes resident under load).
+/// Hashing runs on its own few threads (half the cores, at least one), at a
+/// lower CPU priority: a burst of logins queues here instead of starving other
+/// requests of CPU, and each thread reuses its 19 MiB of argon2 memory instead
+/// of spreading it over the blocking pool's many threads (which kept gigabytes
+/// resident under load).
 fn hashing_queue() -> &'static std::sync::mpsc::Sender<Job> {
     static QUEUE: std::sync::OnceLock<std::sync::mpsc::Sender<Job>> = std::sync::OnceLock::new();
     QUEUE.get_or_init(|| {
@@ -26,14 +27,17 @@ fn hashing_queue() -> &'static std::sync::mpsc::Sender<Job> {
             let rx = rx.clone();
             let spawned = std::thread::Builder::new()
                 .name(format!("argon2-{i}"))
-                .spawn(move || loop {
-                    let job = match rx.lock() {
-                        Ok(rx) => rx.recv(),
-                        Err(_) => return,
-                    };
-                    match job {
-                        Ok(job) => job(),
-                        Err(_) => return,
+                .spawn(move || {
+                    lower_thread_priority();
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
                     }
                 });
             if let Err(e) = spawned {
@@ -43,6 +47,30 @@ fn hashing_queue() -> &'static std::sync::mpsc::Sender<Job> {
         tx
     })
 }
+
+/// How much nicer the hashing threads are than the rest. At +10 a busy hashing thread gets about a
+/// tenth of a core's time while request handling wants it, all of it otherwise:
+/// logins slow down under load instead of the catalog (measured in bench/).
+const HASHING_NICE: i32 = 10;
+
+#[cfg(target_os = "linux")]
+fn lower_thread_priority() {
+    // On Linux a nice value belongs to a thread: PRIO_PROCESS with id 0 reads
+    // and sets the calling thread's only. Relative to the process's own nice
+    // value, so a shop already started under `nice` keeps the order.
+    // SAFETY: plain system calls that take no pointers.
+    let current = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
+    let rc = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, (current + HASHING_NICE).min(19)) };
+    if rc != 0 {
+        tracing::warn!(
+            "cannot lower the hashing thread's priority: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lower_thread_priority() {}
 
 /// Runs one argon2 job on the hashing threads.
 async fn run_hashing<T: Send + 'static>(
@@ -111,5 +139,16 @@ mod tests {
         assert!(!verify_password("anything".into(), None)
             .await
             .expect("dummy"));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashing_threads_run_below_request_priority() {
+        // SAFETY: a plain system call that takes no pointers.
+        let here = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
+        let there = run_hashing(|| Ok(unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) }))
+            .await
+            .expect("job");
+        assert_eq!(there, (here + HASHING_NICE).min(19));
     }
 }

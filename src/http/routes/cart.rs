@@ -15,18 +15,12 @@ use crate::http::extract::{ApiJson, ProductId, WantsHtml};
 use crate::http::session::Identity;
 use crate::state::AppState;
 
-async fn view(state: &AppState, email: &str, cart: Option<&Cart>) -> AppResult<CartView> {
-    let ids: Vec<String> = cart
-        .map(|c| c.items.iter().map(|l| l.product_id.clone()).collect())
-        .unwrap_or_default();
-    let products = if ids.is_empty() {
-        Vec::new()
-    } else {
-        state.store.get_products(&ids).await?
-    };
+/// The view of a cart just changed (the change returned the cart).
+async fn view(state: &AppState, email: &str, cart: &Cart) -> AppResult<CartView> {
+    let products = state.store.get_products(&cart.product_ids()).await?;
     Ok(CartView::build(
         email,
-        cart,
+        Some(cart),
         &products,
         &state.settings.shop.currency,
     ))
@@ -40,8 +34,13 @@ pub async fn get(
     WantsHtml(html): WantsHtml,
     who: Identity,
 ) -> AppResult<Response> {
-    let cart = state.store.get_cart(&who.user.email).await?;
-    let view = view(&state, &who.user.email, cart.as_ref()).await?;
+    let (cart, products) = state.store.get_cart_with_products(&who.user.email).await?;
+    let view = CartView::build(
+        &who.user.email,
+        cart.as_ref(),
+        &products,
+        &state.settings.shop.currency,
+    );
     if html {
         return state
             .pages
@@ -70,7 +69,7 @@ pub async fn add(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(view(&state, &who.user.email, Some(&cart)).await?),
+        Json(view(&state, &who.user.email, &cart).await?),
     ))
 }
 
@@ -92,7 +91,7 @@ pub async fn set_quantity(
         .store
         .set_cart_quantity(&who.user.email, id, quantity, now())
         .await?;
-    Ok(Json(view(&state, &who.user.email, Some(&cart)).await?))
+    Ok(Json(view(&state, &who.user.email, &cart).await?))
 }
 
 /// Remove the line for product `id`.
@@ -110,7 +109,7 @@ pub async fn remove(
         .store
         .remove_from_cart(&who.user.email, id, now())
         .await?;
-    Ok(Json(view(&state, &who.user.email, Some(&cart)).await?))
+    Ok(Json(view(&state, &who.user.email, &cart).await?))
 }
 
 /// Set the delivery address used at checkout.
@@ -128,5 +127,5 @@ pub async fn set_address(
         .store
         .set_delivery_address(&who.user.email, &address, now())
         .await?;
-    Ok(Json(view(&state, &who.user.email, Some(&cart)).await?))
+    Ok(Json(view(&state, &who.user.email, &cart).await?))
 }

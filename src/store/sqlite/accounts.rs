@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::outbox::insert_mail;
 use super::{is_unique_violation, ms, ts, SqliteStore};
@@ -32,6 +32,22 @@ fn session_from_row(row: &Row) -> rusqlite::Result<Session> {
         expires_at: ts(row.get(3)?),
         revoked_at: row.get::<_, Option<i64>>(4)?.map(ts),
     })
+}
+
+fn user_by_id(c: &Connection, id: &str) -> StoreResult<Option<User>> {
+    Ok(c
+        .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))?
+        .query_row([id], user_from_row)
+        .optional()?)
+}
+
+fn session_by_id(c: &Connection, id: &str) -> StoreResult<Option<Session>> {
+    Ok(c
+        .prepare_cached(&format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1"
+        ))?
+        .query_row([id], session_from_row)
+        .optional()?)
 }
 
 #[async_trait]
@@ -67,14 +83,7 @@ impl AccountStore for SqliteStore {
 
     async fn get_user(&self, id: &str) -> StoreResult<Option<User>> {
         let id = id.to_owned();
-        self.run(move |c| {
-            Ok(
-                c.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))?
-                    .query_row([id], user_from_row)
-                    .optional()?,
-            )
-        })
-        .await
+        self.run(move |c| user_by_id(c, &id)).await
     }
 
     async fn get_user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
@@ -129,12 +138,16 @@ impl AccountStore for SqliteStore {
 
     async fn get_session(&self, id: &str) -> StoreResult<Option<Session>> {
         let id = id.to_owned();
+        self.run(move |c| session_by_id(c, &id)).await
+    }
+
+    async fn get_session_user(&self, session_id: &str) -> StoreResult<Option<(Session, User)>> {
+        let id = session_id.to_owned();
         self.run(move |c| {
-            Ok(c.prepare_cached(&format!(
-                "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1"
-            ))?
-            .query_row([id], session_from_row)
-            .optional()?)
+            let Some(session) = session_by_id(c, &id)? else {
+                return Ok(None);
+            };
+            Ok(user_by_id(c, &session.user_id)?.map(|user| (session, user)))
         })
         .await
     }

@@ -43,6 +43,17 @@ pub(super) fn insert(tx: &rusqlite::Connection, p: &Product) -> rusqlite::Result
     Ok(())
 }
 
+/// The products that exist among `ids`, in `ids` order.
+pub(super) fn get_many(conn: &rusqlite::Connection, ids: &[String]) -> StoreResult<Vec<Product>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(p) = get(conn, id)? {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
 pub(super) fn get(conn: &rusqlite::Connection, id: &str) -> rusqlite::Result<Option<Product>> {
     conn.prepare_cached(&format!("SELECT {COLUMNS} FROM products WHERE id = ?1"))?
         .query_row([id], product_from_row)
@@ -98,16 +109,7 @@ impl CatalogStore for SqliteStore {
 
     async fn get_products(&self, ids: &[String]) -> StoreResult<Vec<Product>> {
         let ids = ids.to_vec();
-        self.run(move |c| {
-            let mut out = Vec::with_capacity(ids.len());
-            for id in &ids {
-                if let Some(p) = get(c, id)? {
-                    out.push(p);
-                }
-            }
-            Ok(out)
-        })
-        .await
+        self.run(move |c| get_many(c, &ids)).await
     }
 
     async fn categories(&self) -> StoreResult<Vec<String>> {
