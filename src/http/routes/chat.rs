@@ -12,7 +12,6 @@ use axum::extract::ws::{CloseFrame, Message as Frame, Utf8Bytes, WebSocket, WebS
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use futures_util::{SinkExt, StreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
@@ -247,8 +246,7 @@ fn close_frame(code: u16, reason: &str) -> Frame {
     }))
 }
 
-async fn run_socket(ws: WebSocket, state: AppState, who: Identity, channel: Option<String>) {
-    let (mut tx, mut rx) = ws.split();
+async fn run_socket(mut ws: WebSocket, state: AppState, who: Identity, channel: Option<String>) {
     let mut feed = state.chat.subscribe();
     // Ends here on this instance arrive as hub events; expiry is known in
     // advance; the periodic check catches revocations made on other instances.
@@ -265,7 +263,7 @@ async fn run_socket(ws: WebSocket, state: AppState, who: Identity, channel: Opti
     loop {
         // (frame to send, whether it refuses something the client sent)
         let outgoing: Option<(Frame, bool)> = tokio::select! {
-            frame = rx.next() => match frame {
+            frame = ws.recv() => match frame {
                 None | Some(Err(_)) => break,
                 Some(Ok(Frame::Close(_))) => break,
                 Some(Ok(Frame::Ping(_) | Frame::Pong(_))) => None,
@@ -277,11 +275,11 @@ async fn run_socket(ws: WebSocket, state: AppState, who: Identity, channel: Opti
             event = feed.recv() => match event {
                 Ok(HubEvent::Message(m)) => deliver(&who, channel.as_deref(), &m).map(|f| (f, false)),
                 Ok(HubEvent::SessionEnded(id)) if id == who.session.id => {
-                    let _ = tx.send(close_frame(4401, "session ended")).await;
+                    let _ = ws.send(close_frame(4401, "session ended")).await;
                     break;
                 }
                 Ok(HubEvent::UserEnded(id)) if id == who.user.id => {
-                    let _ = tx.send(close_frame(4401, "session ended")).await;
+                    let _ = ws.send(close_frame(4401, "session ended")).await;
                     break;
                 }
                 Ok(_) => None,
@@ -292,12 +290,12 @@ async fn run_socket(ws: WebSocket, state: AppState, who: Identity, channel: Opti
                 Err(RecvError::Closed) => break,
             },
             _ = &mut expiry => {
-                let _ = tx.send(close_frame(4401, "session expired")).await;
+                let _ = ws.send(close_frame(4401, "session expired")).await;
                 break;
             }
             _ = check.tick() => {
                 if !crate::http::session::session_is_live(&state, &who.session.id).await {
-                    let _ = tx.send(close_frame(4401, "session ended")).await;
+                    let _ = ws.send(close_frame(4401, "session ended")).await;
                     break;
                 }
                 None
@@ -307,11 +305,11 @@ async fn run_socket(ws: WebSocket, state: AppState, who: Identity, channel: Opti
             if refused {
                 refusals += 1;
                 if refusals > MAX_REFUSALS {
-                    let _ = tx.send(close_frame(1008, "too many refused frames")).await;
+                    let _ = ws.send(close_frame(1008, "too many refused frames")).await;
                     break;
                 }
             }
-            if tx.send(frame).await.is_err() {
+            if ws.send(frame).await.is_err() {
                 break;
             }
         }
