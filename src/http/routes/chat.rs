@@ -222,8 +222,9 @@ pub async fn socket(
     Ok(upgrade
         .max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)
-        // Small buffers: thousands of mostly idle sockets must stay cheap.
-        .read_buffer_size(4 * 1024)
+        // Small buffers: thousands of mostly idle sockets must stay cheap
+        // (larger frames still arrive whole: the buffer grows for them).
+        .read_buffer_size(1024)
         .write_buffer_size(0)
         .on_upgrade(move |ws| async move {
             let _slot = slot;
@@ -270,7 +271,8 @@ async fn run_socket(mut ws: WebSocket, state: AppState, who: Identity, channel: 
                 Some(Ok(Frame::Binary(_))) => {
                     Some((error_frame(ErrorCode::BadRequest, "binary frames are not accepted; send JSON text"), true))
                 }
-                Some(Ok(Frame::Text(text))) => receive(&state, &who, text.as_str()).await.err().map(|f| (f, true)),
+                // Boxed: its state would otherwise sit in every idle socket's task.
+                Some(Ok(Frame::Text(text))) => Box::pin(receive(&state, &who, text.as_str())).await.err().map(|f| (f, true)),
             },
             event = feed.recv() => match event {
                 Ok(HubEvent::Message(m)) => deliver(&who, channel.as_deref(), &m).map(|f| (f, false)),
