@@ -289,7 +289,10 @@ pub async fn session_with_user(store: Arc<dyn Store>) {
     assert_eq!(revoked.revoked_at, Some(t(10)));
     assert!(store.delete_user(&ana.id).await.expect("delete"));
     assert_eq!(
-        store.get_session_user(&live.id).await.expect("after delete"),
+        store
+            .get_session_user(&live.id)
+            .await
+            .expect("after delete"),
         None,
         "no session without its user"
     );

@@ -210,12 +210,21 @@ pub async fn cart_with_products(store: Arc<dyn Store>) {
     );
     let lamp = stocked(&store, "Lamp", 1999, 5).await;
     let rug = stocked(&store, "Rug", 4500, 2).await;
-    store.add_to_cart(ANA, &rug.id, 1, t(10)).await.expect("rug");
-    store.add_to_cart(ANA, &lamp.id, 2, t(20)).await.expect("lamp");
+    store
+        .add_to_cart(ANA, &rug.id, 1, t(10))
+        .await
+        .expect("rug");
+    store
+        .add_to_cart(ANA, &lamp.id, 2, t(20))
+        .await
+        .expect("lamp");
 
     let (cart, products) = store.get_cart_with_products(ANA).await.expect("get");
     let cart = cart.expect("cart");
-    assert_eq!(Some(&cart), store.get_cart(ANA).await.expect("get").as_ref());
+    assert_eq!(
+        Some(&cart),
+        store.get_cart(ANA).await.expect("get").as_ref()
+    );
     assert_eq!(products, vec![rug.clone(), lamp.clone()], "in line order");
 
     // A line whose product was deleted stays; the product is simply absent.

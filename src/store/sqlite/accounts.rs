@@ -35,19 +35,19 @@ fn session_from_row(row: &Row) -> rusqlite::Result<Session> {
 }
 
 fn user_by_id(c: &Connection, id: &str) -> StoreResult<Option<User>> {
-    Ok(c
-        .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))?
-        .query_row([id], user_from_row)
-        .optional()?)
+    Ok(
+        c.prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))?
+            .query_row([id], user_from_row)
+            .optional()?,
+    )
 }
 
 fn session_by_id(c: &Connection, id: &str) -> StoreResult<Option<Session>> {
-    Ok(c
-        .prepare_cached(&format!(
-            "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1"
-        ))?
-        .query_row([id], session_from_row)
-        .optional()?)
+    Ok(c.prepare_cached(&format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1"
+    ))?
+    .query_row([id], session_from_row)
+    .optional()?)
 }
 
 #[async_trait]

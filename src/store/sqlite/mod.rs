@@ -164,7 +164,10 @@ fn read_snapshot<T>(
     conn.prepare_cached("BEGIN")?.execute([])?;
     let out = f(conn);
     // Nothing was written: ending the transaction only releases the snapshot.
-    if let Err(e) = conn.prepare_cached("COMMIT").and_then(|mut s| s.execute([])) {
+    if let Err(e) = conn
+        .prepare_cached("COMMIT")
+        .and_then(|mut s| s.execute([]))
+    {
         // Never hand a connection back to the pool inside a transaction.
         conn.execute_batch("ROLLBACK")?;
         out?;
