@@ -488,9 +488,10 @@ def categorise(sym, dso):
     return "other"
 
 
-def perf_report(data, top=12):
+def perf_report(data, top=12, only_pid=None):
+    only = ["--pid", str(only_pid), "--percentage", "relative"] if only_pid else []
     p = subprocess.run(["perf", "report", "-i", str(data), "--stdio", "--no-children", "--sort", "dso,sym",
-                        "-g", "none", "--percent-limit", "0"], capture_output=True, text=True, timeout=300)
+                        "-g", "none", "--percent-limit", "0"] + only, capture_output=True, text=True, timeout=300)
     rows = []
     for line in p.stdout.splitlines():
         m = re.match(r"\s*([\d.]+)%\s+(\S+)\s+(\[.\]\s+.*)$", line)
@@ -508,8 +509,22 @@ def perf_report(data, top=12):
 
 
 def perf_attach(pid, seconds, out):
-    argv = ["perf", "record", "-F", "997", "-p", str(pid), "-o", str(out), "--", "sleep", str(seconds)]
+    """`pid` None: the whole machine."""
+    target = ["-p", str(pid)] if pid else ["-a"]
+    argv = ["perf", "record", "-F", "997"] + target + ["-o", str(out), "--", "sleep", str(seconds)]
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def cpu_by_process(data, names):
+    """Share of the busy (non-idle) CPU samples per process; `names` maps pid -> label."""
+    p = subprocess.run(["perf", "script", "-i", str(data), "-F", "pid"], capture_output=True, text=True, timeout=300)
+    counts = {}
+    for line in p.stdout.split():
+        if line.isdigit() and line != "0":
+            label = names.get(int(line), "other processes (perf, the bench driver, ...)")
+            counts[label] = counts.get(label, 0) + 1
+    busy = sum(counts.values()) or 1
+    return sorted(((k, 100.0 * v / busy) for k, v in counts.items()), key=lambda kv: -kv[1])
 
 
 def smaps_summary(pid, top=8):
@@ -1266,24 +1281,32 @@ def profile_chat(bench, server, targets):
     argv[i + 1] = str(min(int(argv[i + 1]), CHAT_SOCKETS))
     argv[argv.index("--addr") + 1] = f"127.0.0.1:{server.port}"
     try:
-        perf = perf_attach(server.pid(), 90, data)
         p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        smaps, last = None, ""
+        smaps, last, perf = None, "", None
         t0 = time.monotonic()
         for line in p.stdout:  # bounded: chatload stops itself (--deadline-secs)
             last = line.strip() or last
             if line.startswith("READY") and smaps is None:
+                # The whole machine from here on: the fan-out, not the
+                # handshakes, and the load client's share beside the server's.
+                perf = perf_attach(None, 90, data)
                 time.sleep(1.0)
                 smaps = smaps_summary(server.pid())
             if time.monotonic() - t0 > 280:
                 p.kill()
                 break
         p.wait(timeout=30)
+        if perf is None:
+            raise BenchError("chatload never reported READY")
         perf.send_signal(signal.SIGINT)
         perf.wait(timeout=60)
-        prof = perf_report(data)
-        prof["note"] = ("CPU: the whole chatload run again (connect, hold, messages). Memory: with the sockets connected. "
-                        "chatload said: `" + last[:300] + "`")
+        prof = perf_report(data, only_pid=server.pid())
+        split = cpu_by_process(data, {server.pid(): "tienda (server)", p.pid: "chatload (load client)"})
+        prof["note"] = ("CPU: `perf record -a` over the whole machine from the moment every socket is connected until "
+                        "chatload ends (the messages' fan-out). Busy CPU by process: "
+                        + ", ".join(f"{k} {v:.0f}%" for k, v in split)
+                        + ". The table is the server's own samples. Memory: with the sockets connected. chatload said: `"
+                        + last[:300] + "`")
         prof["smaps"] = smaps
         bench.results["profiles"][name] = prof
     except Exception as e:  # noqa: BLE001
