@@ -60,6 +60,14 @@ impl StoreError {
 /// Builds the outbox rows for a new order, inside the checkout transaction.
 pub type OrderMails = Arc<dyn Fn(&Order) -> Vec<OutboxMail> + Send + Sync>;
 
+/// What a checkout produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    pub order: Order,
+    /// The idempotency key had placed this order before; nothing changed now.
+    pub replayed: bool,
+}
+
 /// A checkout request: everything `place_order` needs.
 pub struct Checkout {
     pub email: String,
@@ -184,8 +192,8 @@ pub trait CartStore: Send + Sync {
 pub trait OrderStore: Send + Sync {
     /// The whole checkout in one transaction: idempotency check, stock
     /// decrement (never below zero), order with the next number, cart emptied,
-    /// outbox rows written.
-    async fn place_order(&self, checkout: Checkout) -> StoreResult<Order>;
+    /// outbox rows written. A key used before returns that order, replayed.
+    async fn place_order(&self, checkout: Checkout) -> StoreResult<Placed>;
     async fn get_order(&self, number: i64) -> StoreResult<Option<Order>>;
     /// Newest first.
     async fn list_orders(&self, filter: &OrderFilter, page: Page)

@@ -108,12 +108,14 @@ async fn mongo_indexes_and_document_shapes() {
     store
         .place_order(checkout("ana@example.com", None, t(10)))
         .await
-        .expect("order");
+        .expect("order")
+        .order;
     ready_cart(&store, "ana@example.com", &lamp, 1).await;
     store
         .place_order(checkout("ana@example.com", Some("k"), t(20)))
         .await
-        .expect("keyed order");
+        .expect("keyed order")
+        .order;
     let coll = db.collection::<Document>("orders");
     let plain = coll
         .find_one(doc! { "_id": 1001_i64 })

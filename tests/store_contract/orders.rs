@@ -20,7 +20,8 @@ pub async fn checkout_happy_path(store: Arc<dyn Store>) {
     let order = store
         .place_order(checkout(ANA, None, t(100)))
         .await
-        .expect("checkout");
+        .expect("checkout")
+        .order;
     assert_eq!(order.number, 1001, "first order number");
     assert_eq!(order.email, ANA);
     assert_eq!(order.status, OrderStatus::Placed);
@@ -77,7 +78,8 @@ pub async fn checkout_happy_path(store: Arc<dyn Store>) {
     let second = store
         .place_order(checkout(BOB, None, t(200)))
         .await
-        .expect("second checkout");
+        .expect("second checkout")
+        .order;
     assert_eq!(second.number, 1002);
     assert_eq!(stock_of(&store, &mug.id).await, 6);
     assert_eq!(outbox_count(&store).await, 4);
@@ -151,7 +153,8 @@ pub async fn checkout_refusals(store: Arc<dyn Store>) {
         .expect("add");
     let mut c = checkout(BOB, None, t(11));
     c.delivery_address = Some("Override 5".into());
-    let order = store.place_order(c).await.expect("checkout");
+    let order = store.place_order(c).await.expect("checkout")
+        .order;
     assert_eq!(order.delivery_address, "Override 5");
     assert_eq!(order.number, 1001, "refusals burned no number");
 }
@@ -163,11 +166,14 @@ pub async fn checkout_idempotency(store: Arc<dyn Store>) {
         .place_order(checkout(ANA, Some("key-1"), t(10)))
         .await
         .expect("checkout");
+    assert!(!first.replayed, "a new key places an order");
+    // Even in the same millisecond (the route tells 201 from 200 by this flag).
     let again = store
-        .place_order(checkout(ANA, Some("key-1"), t(20)))
+        .place_order(checkout(ANA, Some("key-1"), t(10)))
         .await
         .expect("retried checkout");
-    assert_eq!(again, first, "same key, same order");
+    assert!(again.replayed, "the same key replays");
+    assert_eq!(again.order, first.order, "same key, same order");
     assert_eq!(stock_of(&store, &lamp.id).await, 3, "stock taken once");
     assert_eq!(outbox_count(&store).await, 2, "mail written once");
 
@@ -183,7 +189,8 @@ pub async fn checkout_idempotency(store: Arc<dyn Store>) {
     let bobs = store
         .place_order(checkout(BOB, Some("key-1"), t(40)))
         .await
-        .expect("bob");
+        .expect("bob")
+        .order;
     assert_eq!(bobs.number, 1002);
     assert_eq!(bobs.email, BOB);
 
@@ -192,13 +199,15 @@ pub async fn checkout_idempotency(store: Arc<dyn Store>) {
     let plain = store
         .place_order(checkout(ANA, None, t(50)))
         .await
-        .expect("no key");
+        .expect("no key")
+        .order;
     assert_eq!(plain.number, 1003);
     ready_cart(&store, ANA, &lamp, 1).await;
     let plain2 = store
         .place_order(checkout(ANA, None, t(60)))
         .await
-        .expect("no key again");
+        .expect("no key again")
+        .order;
     assert_eq!(plain2.number, 1004);
 }
 
@@ -209,7 +218,8 @@ pub async fn over_stock_checkout_rolls_back(store: Arc<dyn Store>) {
     let first = store
         .place_order(checkout(BOB, None, t(5)))
         .await
-        .expect("first order");
+        .expect("first order")
+        .order;
     assert_eq!(first.number, 1001);
     let mails_before = outbox_count(&store).await;
 
@@ -257,7 +267,8 @@ pub async fn over_stock_checkout_rolls_back(store: Arc<dyn Store>) {
     let next = store
         .place_order(checkout(ANA, None, t(10)))
         .await
-        .expect("checkout");
+        .expect("checkout")
+        .order;
     assert_eq!(next.number, 1002, "the refused checkout burned no number");
     assert_eq!(stock_of(&store, &lamp.id).await, 2);
     assert_eq!(stock_of(&store, &mug.id).await, 0);
@@ -273,7 +284,12 @@ pub async fn concurrent_checkouts_never_oversell(store: Arc<dyn Store>) {
         .iter()
         .map(|c| {
             let (store, c) = (store.clone(), c.clone());
-            tokio::spawn(async move { store.place_order(checkout(&c, None, t(100))).await })
+            tokio::spawn(async move {
+                store
+                    .place_order(checkout(&c, None, t(100)))
+                    .await
+                    .map(|p| p.order)
+            })
         })
         .collect();
     let mut numbers = Vec::new();
@@ -307,7 +323,8 @@ pub async fn status_transitions_and_cancel_restock(store: Arc<dyn Store>) {
     let order = store
         .place_order(checkout(ANA, None, t(10)))
         .await
-        .expect("checkout");
+        .expect("checkout")
+        .order;
     assert_eq!(stock_of(&store, &lamp.id).await, 3);
 
     let paid = store
@@ -384,6 +401,7 @@ pub async fn status_transitions_and_cancel_restock(store: Arc<dyn Store>) {
         .place_order(checkout(BOB, None, t(70)))
         .await
         .expect("checkout")
+        .order
         .number;
     for status in [
         OrderStatus::Paid,
@@ -404,6 +422,7 @@ pub async fn status_transitions_and_cancel_restock(store: Arc<dyn Store>) {
         .place_order(checkout(BOB, None, t(90)))
         .await
         .expect("checkout")
+        .order
         .number;
     assert!(store.delete_product(&lamp.id).await.expect("delete"));
     store
@@ -420,7 +439,8 @@ pub async fn list_orders_filters_newest_first(store: Arc<dyn Store>) {
         store
             .place_order(checkout(email, None, t(10 + i as i64)))
             .await
-            .expect("checkout");
+            .expect("checkout")
+        .order;
     }
     store
         .set_order_status(1003, OrderStatus::Paid, "admin@shop.test", t(50))

@@ -71,24 +71,23 @@ pub async fn checkout(
             Some(key.to_owned())
         }
     };
-    let started = now();
     let name = who.user.name.clone();
     let notify = state.settings.mail.notify.clone();
-    let order = state
+    let placed = state
         .store
         .place_order(Checkout {
             email: who.user.email.clone(),
             delivery_address: address,
             idempotency_key: key,
             currency: state.settings.shop.currency.clone(),
-            at: started,
+            at: now(),
             mails: Arc::new(move |order| compose::order(order, &name, &notify)),
         })
         .await?;
     state.mail_wake.notify_one();
     state.catalog.invalidate();
-    // A replayed key returns the earlier order, which predates this request.
-    let status = if order.created_at < started {
+    let order = placed.order;
+    let status = if placed.replayed {
         StatusCode::OK
     } else {
         tracing::info!(order = order.number, total = order.total, "order placed");

@@ -10,7 +10,7 @@ use super::{bson_time, limit, race_on_duplicate, time, MongoStore, WriteRace};
 use crate::domain::orders::{Order, OrderFilter, OrderItem, OrderStatus, StatusChange};
 use crate::domain::{Page, Timestamp};
 use crate::store::rules::{self, FIRST_ORDER_NUMBER};
-use crate::store::{Checkout, OrderStore, StoreError, StoreResult};
+use crate::store::{Checkout, OrderStore, Placed, StoreError, StoreResult};
 
 pub(super) const COUNTERS: &str = "counters";
 /// The `counters` document numbering orders. Its `value` counts the numbers
@@ -139,7 +139,7 @@ impl MongoStore {
         Ok(FIRST_ORDER_NUMBER + issued - 1)
     }
 
-    async fn place_order_in(&self, s: &mut ClientSession, c: &Checkout) -> StoreResult<Order> {
+    async fn place_order_in(&self, s: &mut ClientSession, c: &Checkout) -> StoreResult<Placed> {
         if let Some(key) = &c.idempotency_key {
             let earlier = self
                 .orders()
@@ -147,7 +147,10 @@ impl MongoStore {
                 .session(&mut *s)
                 .await?;
             if let Some(order) = earlier {
-                return Ok(order.into());
+                return Ok(Placed {
+                    order: order.into(),
+                    replayed: true,
+                });
             }
         }
         let cart = self
@@ -198,13 +201,16 @@ impl MongoStore {
             .await?;
         let mails = MailDoc::many(&(c.mails)(&order))?;
         self.insert_mails(s, &mails).await?;
-        Ok(order)
+        Ok(Placed {
+            order,
+            replayed: false,
+        })
     }
 }
 
 #[async_trait]
 impl OrderStore for MongoStore {
-    async fn place_order(&self, checkout: Checkout) -> StoreResult<Order> {
+    async fn place_order(&self, checkout: Checkout) -> StoreResult<Placed> {
         self.transact(&checkout, |store, s, c| {
             Box::pin(store.place_order_in(s, c))
         })

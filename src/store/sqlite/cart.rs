@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::catalog;
@@ -79,7 +79,7 @@ impl SqliteStore {
     /// Every cart write: load the cart, apply one rule, save, in one transaction.
     async fn change_cart<F>(&self, email: &str, change: F) -> StoreResult<Cart>
     where
-        F: FnOnce(&Transaction, &str, Option<Cart>) -> StoreResult<Cart> + Send + 'static,
+        F: FnOnce(&Connection, &str, Option<Cart>) -> StoreResult<Cart> + Send + 'static,
     {
         let email = email.to_owned();
         self.write(move |tx| {

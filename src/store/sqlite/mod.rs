@@ -15,7 +15,7 @@ use std::path::Path;
 use async_trait::async_trait;
 use r2d2::Pool;
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use super::{Store, StoreError, StoreResult};
 use crate::domain::cart::Cart;
@@ -26,16 +26,26 @@ use crate::domain::{from_millis, to_millis, Timestamp};
 /// many ran.
 const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
 
-/// A write transaction for the writer thread.
-type WriteJob = Box<dyn FnOnce(&mut Connection) + Send>;
+/// A write for the writer thread. It runs inside its batch's transaction,
+/// under its own savepoint, and returns whether it succeeded plus how to
+/// report its result once the batch's fate is known.
+type WriteJob = Box<dyn FnOnce(&Connection) -> (bool, Report) + Send>;
+/// Delivers a write's result: `None` once its batch committed, or why it did not.
+type Report = Box<dyn FnOnce(Option<StoreError>) + Send>;
+
+/// Most writes committed together in one transaction.
+const MAX_BATCH: usize = 32;
 
 pub struct SqliteStore {
     /// Readers.
     pool: Pool<SqliteConnectionManager>,
-    /// The one writer: a thread with its own connection runs write
-    /// transactions in arrival order. Writers never collide inside SQLite
-    /// (whose busy handler backs off by sleeping: the p99 spikes under load)
-    /// and the thread stays hot instead of a blocking-pool hand-off per write.
+    /// The one writer: a thread with its own connection runs writes in
+    /// arrival order. Writers never collide inside SQLite (whose busy handler
+    /// backs off by sleeping: the p99 spikes under load) and the thread stays
+    /// hot instead of a blocking-pool hand-off per write. Writes that queue up
+    /// meanwhile commit together (group commit): each under its own savepoint,
+    /// so one failing rolls back alone, and none is reported done before the
+    /// commit that makes it durable.
     writer: std::sync::mpsc::Sender<WriteJob>,
 }
 
@@ -91,8 +101,15 @@ impl SqliteStore {
             .name("sqlite-writer".into())
             .spawn(move || {
                 // Ends when the store (the only sender) is dropped.
-                while let Ok(job) = jobs.recv() {
-                    job(&mut writer_conn);
+                while let Ok(first) = jobs.recv() {
+                    let mut batch = vec![first];
+                    while batch.len() < MAX_BATCH {
+                        match jobs.try_recv() {
+                            Ok(job) => batch.push(job),
+                            Err(_) => break,
+                        }
+                    }
+                    write_batch(&mut writer_conn, batch);
                 }
             })?;
         Ok(Self { pool, writer })
@@ -130,29 +147,57 @@ impl SqliteStore {
         .map_err(StoreError::backend)?
     }
 
-    /// Runs `f` inside one write transaction on the writer thread, committed
-    /// only if `f` succeeds.
+    /// Runs `f` on the writer thread; its changes are kept only if it
+    /// succeeds, and it returns once they are committed.
     async fn write<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Transaction) -> StoreResult<T> + Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
         let (done, result) = tokio::sync::oneshot::channel();
         let job: WriteJob = Box::new(move |conn| {
-            let outcome = (|| {
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let out = f(&tx)?;
-                tx.commit()?;
-                Ok(out)
-            })();
-            let _ = done.send(outcome);
+            let outcome = f(conn);
+            let succeeded = outcome.is_ok();
+            let report: Report = Box::new(move |batch_failed| {
+                let _ = done.send(match (outcome, batch_failed) {
+                    (Ok(_), Some(err)) => Err(err),
+                    (outcome, _) => outcome,
+                });
+            });
+            (succeeded, report)
         });
         self.writer
             .send(job)
             .map_err(|_| StoreError::backend(anyhow::anyhow!("the SQLite writer has stopped")))?;
+        // A job dropped unreported (its batch could not start) also ends here.
         result.await.map_err(|_| {
             StoreError::backend(anyhow::anyhow!("the SQLite writer dropped a write"))
         })?
+    }
+}
+
+/// Runs queued writes in one transaction, each under a savepoint, then
+/// reports every result after the commit.
+fn write_batch(conn: &mut Connection, batch: Vec<WriteJob>) {
+    let mut reports: Vec<Report> = Vec::with_capacity(batch.len());
+    let committed = (|| -> rusqlite::Result<()> {
+        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for job in batch {
+            let savepoint = tx.savepoint()?;
+            let (succeeded, report) = job(&savepoint);
+            reports.push(report);
+            if succeeded {
+                savepoint.commit()?;
+            }
+            // Otherwise dropping the savepoint rolls back just this write.
+        }
+        tx.commit()
+    })();
+    let failure = committed.err();
+    for report in reports {
+        report(failure.as_ref().map(|e| {
+            StoreError::backend(anyhow::anyhow!("the write was not committed: {e}"))
+        }));
     }
 }
 

@@ -6,7 +6,7 @@ use super::{cart, catalog, ms, ts, SqliteStore};
 use crate::domain::orders::{Order, OrderFilter, OrderStatus};
 use crate::domain::{Page, Timestamp};
 use crate::store::rules::{self, FIRST_ORDER_NUMBER};
-use crate::store::{Checkout, OrderStore, StoreError, StoreResult};
+use crate::store::{Checkout, OrderStore, Placed, StoreError, StoreResult};
 
 const COLUMNS: &str =
     "number, email, status, items, total, currency, delivery_address, created_at, history";
@@ -55,7 +55,7 @@ fn next_number(c: &Connection) -> StoreResult<i64> {
 
 #[async_trait]
 impl OrderStore for SqliteStore {
-    async fn place_order(&self, checkout: Checkout) -> StoreResult<Order> {
+    async fn place_order(&self, checkout: Checkout) -> StoreResult<Placed> {
         self.write(move |tx| {
             if let Some(key) = &checkout.idempotency_key {
                 let earlier: Option<i64> = tx
@@ -66,7 +66,11 @@ impl OrderStore for SqliteStore {
                     )
                     .optional()?;
                 if let Some(number) = earlier {
-                    return get(tx, number)?.ok_or(StoreError::OrderNotFound { number });
+                    let order = get(tx, number)?.ok_or(StoreError::OrderNotFound { number })?;
+                    return Ok(Placed {
+                        order,
+                        replayed: true,
+                    });
                 }
             }
             let cart = cart::load(tx, &checkout.email)?.ok_or(StoreError::CartEmpty)?;
@@ -127,7 +131,10 @@ impl OrderStore for SqliteStore {
             for mail in (checkout.mails)(&order) {
                 insert_mail(tx, &mail)?;
             }
-            Ok(order)
+            Ok(Placed {
+                order,
+                replayed: false,
+            })
         })
         .await
     }
