@@ -153,8 +153,7 @@ pub async fn checkout_refusals(store: Arc<dyn Store>) {
         .expect("add");
     let mut c = checkout(BOB, None, t(11));
     c.delivery_address = Some("Override 5".into());
-    let order = store.place_order(c).await.expect("checkout")
-        .order;
+    let order = store.place_order(c).await.expect("checkout").order;
     assert_eq!(order.delivery_address, "Override 5");
     assert_eq!(order.number, 1001, "refusals burned no number");
 }
@@ -440,7 +439,7 @@ pub async fn list_orders_filters_newest_first(store: Arc<dyn Store>) {
             .place_order(checkout(email, None, t(10 + i as i64)))
             .await
             .expect("checkout")
-        .order;
+            .order;
     }
     store
         .set_order_status(1003, OrderStatus::Paid, "admin@shop.test", t(50))

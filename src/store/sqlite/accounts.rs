@@ -12,15 +12,20 @@ const USER_COLUMNS: &str = "id, name, phone, email, role, password_hash, created
 const SESSION_COLUMNS: &str = "id, user_id, created_at, expires_at, revoked_at";
 
 fn user_from_row(row: &Row) -> rusqlite::Result<User> {
-    let role: String = row.get(4)?;
+    user_at(row, 0)
+}
+
+/// The user whose `USER_COLUMNS` start at column `at`.
+fn user_at(row: &Row, at: usize) -> rusqlite::Result<User> {
+    let role: String = row.get(at + 4)?;
     Ok(User {
-        id: row.get(0)?,
-        name: row.get(1)?,
-        phone: row.get(2)?,
-        email: row.get(3)?,
+        id: row.get(at)?,
+        name: row.get(at + 1)?,
+        phone: row.get(at + 2)?,
+        email: row.get(at + 3)?,
         role: Role::parse(&role).unwrap_or(Role::Customer),
-        password_hash: row.get(5)?,
-        created_at: ts(row.get(6)?),
+        password_hash: row.get(at + 5)?,
+        created_at: ts(row.get(at + 6)?),
     })
 }
 
@@ -31,6 +36,18 @@ fn session_from_row(row: &Row) -> rusqlite::Result<Session> {
         created_at: ts(row.get(2)?),
         expires_at: ts(row.get(3)?),
         revoked_at: row.get::<_, Option<i64>>(4)?.map(ts),
+    })
+}
+
+/// A session with its user by session id, in one statement (it runs on
+/// every authenticated request): the session's columns, then the user's.
+fn session_user_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        let s = SESSION_COLUMNS.split(", ").map(|c| format!("s.{c}"));
+        let u = USER_COLUMNS.split(", ").map(|c| format!("u.{c}"));
+        let columns = s.chain(u).collect::<Vec<_>>().join(", ");
+        format!("SELECT {columns} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?1")
     })
 }
 
@@ -144,10 +161,10 @@ impl AccountStore for SqliteStore {
     async fn get_session_user(&self, session_id: &str) -> StoreResult<Option<(Session, User)>> {
         let id = session_id.to_owned();
         self.run(move |c| {
-            let Some(session) = session_by_id(c, &id)? else {
-                return Ok(None);
-            };
-            Ok(user_by_id(c, &session.user_id)?.map(|user| (session, user)))
+            let user_from = SESSION_COLUMNS.split(", ").count();
+            Ok(c.prepare_cached(session_user_sql())?
+                .query_row([id], |r| Ok((session_from_row(r)?, user_at(r, user_from)?)))
+                .optional()?)
         })
         .await
     }

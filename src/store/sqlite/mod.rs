@@ -195,9 +195,11 @@ fn write_batch(conn: &mut Connection, batch: Vec<WriteJob>) {
     })();
     let failure = committed.err();
     for report in reports {
-        report(failure.as_ref().map(|e| {
-            StoreError::backend(anyhow::anyhow!("the write was not committed: {e}"))
-        }));
+        report(
+            failure
+                .as_ref()
+                .map(|e| StoreError::backend(anyhow::anyhow!("the write was not committed: {e}"))),
+        );
     }
 }
 
