@@ -108,14 +108,12 @@ async fn mongo_indexes_and_document_shapes() {
     store
         .place_order(checkout("ana@example.com", None, t(10)))
         .await
-        .expect("order")
-        .order;
+        .expect("order");
     ready_cart(&store, "ana@example.com", &lamp, 1).await;
     store
         .place_order(checkout("ana@example.com", Some("k"), t(20)))
         .await
-        .expect("keyed order")
-        .order;
+        .expect("keyed order");
     let coll = db.collection::<Document>("orders");
     let plain = coll
         .find_one(doc! { "_id": 1001_i64 })
