@@ -183,13 +183,24 @@ fn write_batch(conn: &mut Connection, batch: Vec<WriteJob>) {
     let committed = (|| -> rusqlite::Result<()> {
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for job in batch {
-            let savepoint = tx.savepoint()?;
+            let mut savepoint = tx.savepoint()?;
             let (succeeded, report) = job(&savepoint);
             reports.push(report);
-            if succeeded {
-                savepoint.commit()?;
+            if savepoint.is_autocommit() {
+                // An error (disk full, I/O) made SQLite roll back the whole
+                // transaction: a later SAVEPOINT would open and commit one of
+                // its own, so the batch ends here, all of it failed.
+                return Err(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+                    Some("SQLite rolled the batch back".into()),
+                ));
             }
-            // Otherwise dropping the savepoint rolls back just this write.
+            if !succeeded {
+                // Explicitly, so a failed rollback fails the batch instead of
+                // leaving this write's changes in it.
+                savepoint.rollback()?;
+            }
+            savepoint.commit()?;
         }
         tx.commit()
     })();
@@ -209,18 +220,24 @@ fn read_snapshot<T>(
 ) -> StoreResult<T> {
     // Cached statements: BEGIN and COMMIT run on every read, not worth a parse each.
     conn.prepare_cached("BEGIN")?.execute([])?;
-    let out = f(conn);
+    let _end = EndSnapshot(conn);
+    let out = f(conn)?;
     // Nothing was written: ending the transaction only releases the snapshot.
-    if let Err(e) = conn
-        .prepare_cached("COMMIT")
-        .and_then(|mut s| s.execute([]))
-    {
-        // Never hand a connection back to the pool inside a transaction.
-        conn.execute_batch("ROLLBACK")?;
-        out?;
-        return Err(e.into());
+    conn.prepare_cached("COMMIT")?.execute([])?;
+    Ok(out)
+}
+
+/// Rolls back a read transaction left open by an error or a panic: a pooled
+/// connection must never go back inside one (its reads would all fail and
+/// its snapshot would hold the WAL from checkpointing).
+struct EndSnapshot<'c>(&'c Connection);
+
+impl Drop for EndSnapshot<'_> {
+    fn drop(&mut self) {
+        if !self.0.is_autocommit() {
+            let _ = self.0.execute_batch("ROLLBACK");
+        }
     }
-    out
 }
 
 /// Per-connection settings. The busy timeout still matters: other processes
@@ -298,5 +315,31 @@ impl Store for SqliteStore {
                 Ok(())
             })
             .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_snapshots_always_end() {
+        let conn = Connection::open_in_memory().expect("open");
+        let out = read_snapshot(&conn, |c| {
+            Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)
+        });
+        assert_eq!(out.expect("read"), 1);
+        assert!(conn.is_autocommit());
+
+        let failed: StoreResult<()> =
+            read_snapshot(&conn, |c| Ok(c.execute_batch("SELECT * FROM missing")?));
+        assert!(failed.is_err());
+        assert!(conn.is_autocommit(), "rolled back after an error");
+
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _: StoreResult<()> = read_snapshot(&conn, |_| panic!("boom"));
+        }));
+        assert!(panicked.is_err());
+        assert!(conn.is_autocommit(), "rolled back after a panic");
     }
 }
