@@ -1,0 +1,349 @@
+//! The receiving sockets: one thread, one epoll set, frames parsed by hand.
+//!
+//! Handshakes happen on the tokio runtime (see `connect_receiver`); the raw
+//! streams then move here. Each read is stamped with the time it returned,
+//! and every text frame whose body starts with the tag counts as a delivery
+//! of the message index that follows the tag.
+//!
+//! After each batch of readiness events the thread sleeps `coalesce` before
+//! asking for the next. While it sleeps, the server's sends only queue
+//! readiness; when it waits in epoll instead, every send wakes it, and on
+//! these two cores that wake-up (and the preemption that follows) is paid
+//! by the server's sending thread. The measured latency includes the pause.
+
+use std::io::{ErrorKind, Read};
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context};
+use mio::net::TcpStream;
+use mio::{Events, Interest, Poll, Registry, Token, Waker};
+
+const WAKER: Token = Token(0);
+const OP_TEXT: u8 = 0x1;
+const OP_CLOSE: u8 = 0x8;
+
+/// A delivery: (message index, when the read that carried it returned).
+pub type Arrival = (usize, Instant);
+
+type NewSocket = (std::net::TcpStream, Vec<u8>);
+
+pub struct Receivers {
+    /// Deliveries counted so far, per message index.
+    pub delivered: Arc<Vec<AtomicUsize>>,
+    stop: Arc<AtomicBool>,
+    waker: Arc<Waker>,
+    new_sockets: mpsc::Sender<NewSocket>,
+    thread: JoinHandle<anyhow::Result<Vec<Arrival>>>,
+}
+
+/// Hands connected sockets to the poll thread (one per handshake task).
+pub struct Adder {
+    waker: Arc<Waker>,
+    new_sockets: mpsc::Sender<NewSocket>,
+}
+
+impl Adder {
+    /// `rest`: bytes that arrived after the handshake response's head.
+    pub fn add(&self, stream: std::net::TcpStream, rest: Vec<u8>) -> anyhow::Result<()> {
+        self.new_sockets
+            .send((stream, rest))
+            .map_err(|_| anyhow!("the receivers' poll thread has stopped"))?;
+        self.waker.wake().context("waking the poll thread")
+    }
+}
+
+impl Receivers {
+    pub fn start(messages: usize, tag: &'static str, coalesce: Duration) -> anyhow::Result<Self> {
+        let poll = Poll::new().context("creating the epoll set")?;
+        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        let delivered: Arc<Vec<AtomicUsize>> =
+            Arc::new((0..messages).map(|_| AtomicUsize::new(0)).collect());
+        let stop = Arc::new(AtomicBool::new(false));
+        let (new_sockets, incoming) = mpsc::channel();
+        let thread = {
+            let delivered = delivered.clone();
+            let stop = stop.clone();
+            std::thread::Builder::new()
+                .name("receivers".into())
+                .spawn(move || {
+                    poll_loop(poll, incoming, &delivered, &stop, tag.as_bytes(), coalesce)
+                })?
+        };
+        Ok(Self {
+            delivered,
+            stop,
+            waker,
+            new_sockets,
+            thread,
+        })
+    }
+
+    pub fn adder(&self) -> Adder {
+        Adder {
+            waker: self.waker.clone(),
+            new_sockets: self.new_sockets.clone(),
+        }
+    }
+
+    /// Stops the poll thread and returns every delivery it saw.
+    pub fn finish(self) -> anyhow::Result<Vec<Arrival>> {
+        self.stop.store(true, Ordering::Release);
+        self.waker.wake()?;
+        self.thread
+            .join()
+            .map_err(|_| anyhow!("the receivers' poll thread panicked"))?
+    }
+}
+
+struct Conn {
+    stream: TcpStream,
+    /// Bytes of a frame that has not fully arrived yet.
+    pending: Vec<u8>,
+    open: bool,
+}
+
+fn poll_loop(
+    mut poll: Poll,
+    incoming: mpsc::Receiver<NewSocket>,
+    delivered: &[AtomicUsize],
+    stop: &AtomicBool,
+    tag: &[u8],
+    coalesce: Duration,
+) -> anyhow::Result<Vec<Arrival>> {
+    let mut events = Events::with_capacity(1024);
+    let mut conns: Vec<Conn> = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut arrivals: Vec<Arrival> = Vec::new();
+    while !stop.load(Ordering::Acquire) {
+        match poll.poll(&mut events, Some(Duration::from_millis(50))) {
+            Ok(()) => {}
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e).context("epoll_wait"),
+        }
+        for event in events.iter() {
+            if event.token() == WAKER {
+                while let Ok((stream, rest)) = incoming.try_recv() {
+                    let token = Token(conns.len() + 1);
+                    let mut stream = TcpStream::from_std(stream);
+                    poll.registry()
+                        .register(&mut stream, token, Interest::READABLE)?;
+                    let mut conn = Conn {
+                        stream,
+                        pending: Vec::new(),
+                        open: true,
+                    };
+                    if !rest.is_empty() {
+                        let at = Instant::now();
+                        feed(&mut conn, &rest, at, tag, delivered, &mut arrivals);
+                    }
+                    conns.push(conn);
+                }
+                continue;
+            }
+            let Some(conn) = conns.get_mut(event.token().0 - 1) else {
+                continue;
+            };
+            read_ready(
+                conn,
+                poll.registry(),
+                &mut buf,
+                tag,
+                delivered,
+                &mut arrivals,
+            );
+        }
+        if !events.is_empty() && !coalesce.is_zero() {
+            std::thread::sleep(coalesce);
+        }
+    }
+    Ok(arrivals)
+}
+
+/// Reads until the socket would block, feeding each read to the frame parser.
+fn read_ready(
+    conn: &mut Conn,
+    registry: &Registry,
+    buf: &mut [u8],
+    tag: &[u8],
+    delivered: &[AtomicUsize],
+    arrivals: &mut Vec<Arrival>,
+) {
+    while conn.open {
+        match conn.stream.read(buf) {
+            Ok(0) => conn.open = false,
+            Ok(n) => {
+                let at = Instant::now();
+                feed(conn, &buf[..n], at, tag, delivered, arrivals);
+                // A short read emptied the socket; epoll (edge-triggered)
+                // reports the next data, so skip the read that would block.
+                if n < buf.len() && conn.open {
+                    return;
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => conn.open = false,
+        }
+    }
+    let _ = registry.deregister(&mut conn.stream);
+}
+
+/// Parses the frames in `data` (after any pending partial frame).
+fn feed(
+    conn: &mut Conn,
+    data: &[u8],
+    at: Instant,
+    tag: &[u8],
+    delivered: &[AtomicUsize],
+    arrivals: &mut Vec<Arrival>,
+) {
+    let mut on_frame = |opcode: u8, payload: &[u8]| {
+        if opcode == OP_CLOSE {
+            return false;
+        }
+        if opcode == OP_TEXT {
+            if let Some(index) = message_index(payload, tag) {
+                if let Some(count) = delivered.get(index) {
+                    count.fetch_add(1, Ordering::AcqRel);
+                    arrivals.push((index, at));
+                }
+            }
+        }
+        true
+    };
+    let (consumed, open) = if conn.pending.is_empty() {
+        let (consumed, open) = parse_frames(data, &mut on_frame);
+        conn.pending.extend_from_slice(&data[consumed..]);
+        (0, open)
+    } else {
+        conn.pending.extend_from_slice(data);
+        parse_frames(&conn.pending, &mut on_frame)
+    };
+    conn.pending.drain(..consumed);
+    conn.open &= open;
+}
+
+/// Calls `on_frame(opcode, payload)` for each whole frame at the start of
+/// `data`; returns the bytes consumed and false once a frame asked to stop.
+fn parse_frames(data: &[u8], on_frame: &mut impl FnMut(u8, &[u8]) -> bool) -> (usize, bool) {
+    let mut at = 0;
+    while let Some((opcode, payload)) = next_frame(&data[at..]) {
+        let keep_open = on_frame(opcode, &data[at..][payload.clone()]);
+        at += payload.end;
+        if !keep_open {
+            return (at, false);
+        }
+    }
+    (at, true)
+}
+
+/// The opcode and payload range of the frame at the start of `data`, once
+/// all of it has arrived (server frames are unmasked; RFC 6455 §5.2).
+fn next_frame(data: &[u8]) -> Option<(u8, Range<usize>)> {
+    let opcode = data.first()? & 0x0f;
+    let second = *data.get(1)?;
+    let (len, mut start): (usize, usize) = match second & 0x7f {
+        126 => (
+            usize::from(u16::from_be_bytes(data.get(2..4)?.try_into().ok()?)),
+            4,
+        ),
+        127 => (
+            usize::try_from(u64::from_be_bytes(data.get(2..10)?.try_into().ok()?)).ok()?,
+            10,
+        ),
+        n => (usize::from(n), 2),
+    };
+    if second & 0x80 != 0 {
+        start += 4;
+    }
+    let end = start.checked_add(len)?;
+    (data.len() >= end).then_some((opcode, start..end))
+}
+
+/// The index in a message frame whose body is `<tag><i>-...`. A substring
+/// search, not a JSON parse: the client must stay cheaper than the server it
+/// measures (a message's body is the only place the tag can appear).
+fn message_index(payload: &[u8], tag: &[u8]) -> Option<usize> {
+    const BODY: &[u8] = b"\"body\":\"";
+    let body_at = payload.windows(BODY.len()).position(|w| w == BODY)? + BODY.len();
+    let rest = payload[body_at..].strip_prefix(tag)?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text_frame(payload: &str) -> Vec<u8> {
+        let mut frame = vec![0x81];
+        match payload.len() {
+            n if n < 126 => frame.push(n as u8),
+            n => {
+                frame.push(126);
+                frame.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+        }
+        frame.extend_from_slice(payload.as_bytes());
+        frame
+    }
+
+    #[test]
+    fn finds_the_message_index() {
+        let frame = br#"{"type":"message","message":{"id":"x","body":"chatload-7-fan-out probe"}}"#;
+        assert_eq!(message_index(frame, b"chatload-"), Some(7));
+        assert_eq!(
+            message_index(br#"{"type":"error","code":"x"}"#, b"chatload-"),
+            None
+        );
+        assert_eq!(
+            message_index(
+                br#"{"type":"message","message":{"body":"hello"}}"#,
+                b"chatload-"
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn frames_split_across_reads_are_joined() {
+        let long = format!(
+            r#"{{"type":"message","message":{{"body":"chatload-3-{}"}}}}"#,
+            "x".repeat(300)
+        );
+        let mut stream = text_frame(r#"{"type":"message","message":{"body":"chatload-2-a"}}"#);
+        stream.extend(text_frame(&long));
+        stream.extend([0x88, 0x00]); // close
+        let mut seen = Vec::new();
+        let mut pending: Vec<u8> = Vec::new();
+        let mut open = true;
+        // Feed it 7 bytes at a time, as `feed` does with a pending buffer.
+        for chunk in stream.chunks(7) {
+            pending.extend_from_slice(chunk);
+            let (consumed, still_open) = parse_frames(&pending, &mut |op, payload| {
+                if op == OP_CLOSE {
+                    return false;
+                }
+                seen.push(message_index(payload, b"chatload-"));
+                true
+            });
+            pending.drain(..consumed);
+            open &= still_open;
+        }
+        assert_eq!(seen, vec![Some(2), Some(3)]);
+        assert!(!open, "the close frame ends the socket");
+        assert!(pending.is_empty());
+    }
+
+    #[test]
+    fn incomplete_frames_wait() {
+        assert_eq!(next_frame(&[0x81]), None);
+        assert_eq!(next_frame(&[0x81, 126, 0x01]), None);
+        assert_eq!(next_frame(&[0x81, 3, b'a', b'b']), None);
+        assert_eq!(next_frame(&[0x81, 2, b'a', b'b']), Some((1, 2..4)));
+    }
+}
