@@ -35,7 +35,14 @@ fn hashing_queue() -> &'static std::sync::mpsc::Sender<Job> {
                             Err(_) => return,
                         };
                         match job {
-                            Ok(job) => job(),
+                            // A bug in one job must not take a hashing thread with it.
+                            Ok(job) => {
+                                if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job))
+                                    .is_err()
+                                {
+                                    tracing::error!("a password hashing job panicked");
+                                }
+                            }
                             Err(_) => return,
                         }
                     }
@@ -79,7 +86,11 @@ async fn run_hashing<T: Send + 'static>(
     let (tx, rx) = tokio::sync::oneshot::channel();
     hashing_queue()
         .send(Box::new(move || {
-            let _ = tx.send(job());
+            // The request may have gone while this waited (the client hung up
+            // or timed out): hashing for nobody would only delay the queue.
+            if !tx.is_closed() {
+                let _ = tx.send(job());
+            }
         }))
         .map_err(|_| anyhow::anyhow!("the hashing threads have stopped"))?;
     rx.await
@@ -139,6 +150,50 @@ mod tests {
         assert!(!verify_password("anything".into(), None)
             .await
             .expect("dummy"));
+    }
+
+    #[tokio::test]
+    async fn abandoned_and_panicking_jobs_do_not_cost_the_queue() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::Arc;
+        // Hold every hashing thread so the next job has to wait in the queue.
+        let threads = (std::thread::available_parallelism().map_or(1, usize::from) / 2).max(1);
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let gate = Arc::new(std::sync::Mutex::new(gate));
+        let held: Vec<_> = (0..threads)
+            .map(|_| {
+                let gate = gate.clone();
+                tokio::spawn(run_hashing(move || {
+                    let _ = gate.lock().map(|g| g.recv());
+                    Ok(())
+                }))
+            })
+            .collect();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let ran = Arc::new(AtomicBool::new(false));
+        let flag = ran.clone();
+        // Its requester gives up while it waits.
+        let gave_up = tokio::time::timeout(
+            std::time::Duration::from_millis(10),
+            run_hashing(move || {
+                flag.store(true, Ordering::SeqCst);
+                Ok(())
+            }),
+        )
+        .await;
+        assert!(gave_up.is_err());
+        for _ in 0..threads {
+            let _ = release.send(());
+        }
+        for h in held {
+            h.await.expect("join").expect("held job");
+        }
+        let panicked = run_hashing(|| -> anyhow::Result<()> { panic!("a bug in a job") }).await;
+        assert!(panicked.is_err());
+        // Queued after the abandoned job: by now that one was skipped, and
+        // the hashing thread survived the panic.
+        assert_eq!(run_hashing(|| Ok(7)).await.expect("later job"), 7);
+        assert!(!ran.load(Ordering::SeqCst), "the abandoned job ran");
     }
 
     #[cfg(target_os = "linux")]

@@ -10,6 +10,7 @@ mod limits;
 mod orders;
 mod outbox;
 
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 
 use async_trait::async_trait;
@@ -184,8 +185,16 @@ fn write_batch(conn: &mut Connection, batch: Vec<WriteJob>) {
         let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for job in batch {
             let mut savepoint = tx.savepoint()?;
-            let (succeeded, report) = job(&savepoint);
-            reports.push(report);
+            // A panicking write must not end the writer thread (every later
+            // write would fail) nor its batch: it rolls back alone, and its
+            // caller learns that the write was dropped.
+            let succeeded = match std::panic::catch_unwind(AssertUnwindSafe(|| job(&savepoint))) {
+                Ok((succeeded, report)) => {
+                    reports.push(report);
+                    succeeded
+                }
+                Err(_) => false,
+            };
             if savepoint.is_autocommit() {
                 // An error (disk full, I/O) made SQLite roll back the whole
                 // transaction: a later SAVEPOINT would open and commit one of
@@ -341,5 +350,47 @@ mod tests {
         }));
         assert!(panicked.is_err());
         assert!(conn.is_autocommit(), "rolled back after a panic");
+    }
+
+    #[tokio::test]
+    async fn a_panicking_write_fails_alone() {
+        let dir = std::env::temp_dir().join(format!("tienda-writer-{}", crate::domain::new_id()));
+        let path = dir.join("t.db");
+        let store = SqliteStore::open(path.to_str().expect("utf-8 path"), 2)
+            .await
+            .expect("open");
+        let write = |sql: &'static str| {
+            store.write(move |c| {
+                c.execute_batch(sql)?;
+                Ok(())
+            })
+        };
+        write("CREATE TABLE t (n INTEGER)").await.expect("create");
+        // Queued together, so they share a batch with the panicking one.
+        let (before, panicked, after) = tokio::join!(
+            write("INSERT INTO t VALUES (1)"),
+            store.write(|c| -> StoreResult<()> {
+                c.execute_batch("INSERT INTO t VALUES (2)")?;
+                panic!("a bug in a write")
+            }),
+            write("INSERT INTO t VALUES (3)"),
+        );
+        assert!(before.is_ok() && after.is_ok(), "{before:?} {after:?}");
+        assert!(panicked.is_err());
+        // The writer thread lives on; the panicked write left nothing behind.
+        write("INSERT INTO t VALUES (4)")
+            .await
+            .expect("later write");
+        let rows: Vec<i64> = store
+            .run(|c| {
+                let mut st = c.prepare("SELECT n FROM t ORDER BY n")?;
+                let rows = st.query_map([], |r| r.get(0))?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            })
+            .await
+            .expect("read");
+        assert_eq!(rows, vec![1, 3, 4]);
+        drop(store);
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
