@@ -259,6 +259,9 @@ pub trait LimitStore: Send + Sync {
         window_start: Timestamp,
         expires_at: Timestamp,
     ) -> StoreResult<u64>;
+    /// The hits counted so far in `key`'s window starting at `window_start`
+    /// (0 for none), without counting one.
+    async fn hits(&self, key: &str, window_start: Timestamp) -> StoreResult<u64>;
     /// Drops rate-limit windows that expired before `before`.
     async fn purge_limits(&self, before: Timestamp) -> StoreResult<u64>;
 }

@@ -14,6 +14,16 @@ pub async fn rate_limit_hits(store: Arc<dyn Store>) {
             expected
         );
     }
+    // Reading a window's count does not add to it.
+    for _ in 0..2 {
+        assert_eq!(store.hits("login:1.2.3.4", t(0)).await.expect("hits"), 3);
+    }
+    assert_eq!(
+        store.hits("login:1.2.3.4", t(60_000)).await.expect("hits"),
+        0,
+        "no window yet"
+    );
+    assert_eq!(store.hits("nobody", t(0)).await.expect("hits"), 0);
     assert_eq!(
         store
             .hit("login:1.2.3.4", t(60_000), t(120_000))

@@ -15,14 +15,15 @@ async fn count_hit(limits: &Collection<Document>, key: &str) -> StoreResult<Opti
         .find_one_and_update(doc! { "_id": key }, doc! { "$inc": { "hits": 1_i64 } })
         .return_document(ReturnDocument::After)
         .await?;
-    let Some(window) = window else {
-        return Ok(None);
-    };
+    window.as_ref().map(hits_of).transpose()
+}
+
+fn hits_of(window: &Document) -> StoreResult<u64> {
     let hits = window
         .get_i64("hits")
         .or_else(|_| window.get_i32("hits").map(i64::from))
         .map_err(StoreError::backend)?;
-    Ok(Some(u64::try_from(hits).unwrap_or(0)))
+    Ok(u64::try_from(hits).unwrap_or(0))
 }
 
 #[async_trait]
@@ -66,6 +67,15 @@ impl LimitStore for MongoStore {
         Err(StoreError::backend(anyhow::anyhow!(
             "rate limit window {key} vanished while counting"
         )))
+    }
+
+    async fn hits(&self, key: &str, window_start: Timestamp) -> StoreResult<u64> {
+        let key = format!("{key}@{}", to_millis(window_start));
+        let window = self
+            .coll::<Document>(RATE_LIMITS)
+            .find_one(doc! { "_id": key })
+            .await?;
+        Ok(window.as_ref().map(hits_of).transpose()?.unwrap_or(0))
     }
 
     async fn purge_limits(&self, before: Timestamp) -> StoreResult<u64> {

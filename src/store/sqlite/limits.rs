@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 
 use super::{ms, SqliteStore};
 use crate::domain::Timestamp;
@@ -22,6 +22,18 @@ impl LimitStore for SqliteStore {
                 )?
                 .query_row(params![key, ms(expires_at)], |r| r.get(0))?;
             Ok(hits as u64)
+        })
+        .await
+    }
+
+    async fn hits(&self, key: &str, window_start: Timestamp) -> StoreResult<u64> {
+        let key = format!("{key}@{}", ms(window_start));
+        self.run(move |c| {
+            let hits: Option<i64> = c
+                .prepare_cached("SELECT hits FROM rate_limits WHERE key = ?1")?
+                .query_row([key], |r| r.get(0))
+                .optional()?;
+            Ok(hits.map_or(0, |h| u64::try_from(h).unwrap_or(0)))
         })
         .await
     }
