@@ -21,48 +21,20 @@ Needs valgrind (Debian: apt-get install valgrind).
 
 import glob
 import http.client
-import json
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from bench import free_port, api as bench_api, must  # noqa: E402  (the bench's HTTP helpers)
 BINARY = os.path.join(ROOT, "target", "release", "tienda")
 OUT = os.path.join(ROOT, "build", "symbol-order.txt")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def api(port, method, path, body=None, token=None, accept="application/json"):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    headers = {"Accept": accept}
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
-    if token:
-        headers["Authorization"] = "Bearer " + token
-    try:
-        conn.request(method, path, body=data, headers=headers)
-        r = conn.getresponse()
-        raw = r.read()
-    finally:
-        conn.close()
-    if r.status >= 400:
-        raise SystemExit(f"{method} {path}: HTTP {r.status}: {raw[:300]!r}")
-    if "json" in r.getheader("Content-Type", ""):
-        return json.loads(raw)
-    return raw
 
 
 def wait_ready(port, proc, deadline=120):
@@ -79,6 +51,11 @@ def wait_ready(port, proc, deadline=120):
             pass
         time.sleep(0.2)
     raise SystemExit("tienda did not answer /healthz under valgrind")
+
+
+def api(port, method, path, body=None, token=None, accept="application/json"):
+    return must(bench_api(port, method, path, body, token, timeout=120, accept=accept),
+                200, 201, what=f"{method} {path}")
 
 
 def drive_requests(port):
