@@ -35,12 +35,12 @@ pub struct Receivers {
     /// Deliveries counted so far, per message index.
     pub delivered: Arc<Vec<AtomicUsize>>,
     stop: Arc<AtomicBool>,
-    waker: Arc<Waker>,
-    new_sockets: mpsc::Sender<NewSocket>,
+    adder: Adder,
     thread: JoinHandle<anyhow::Result<Vec<Arrival>>>,
 }
 
 /// Hands connected sockets to the poll thread (one per handshake task).
+#[derive(Clone)]
 pub struct Adder {
     waker: Arc<Waker>,
     new_sockets: mpsc::Sender<NewSocket>,
@@ -76,23 +76,19 @@ impl Receivers {
         Ok(Self {
             delivered,
             stop,
-            waker,
-            new_sockets,
+            adder: Adder { waker, new_sockets },
             thread,
         })
     }
 
     pub fn adder(&self) -> Adder {
-        Adder {
-            waker: self.waker.clone(),
-            new_sockets: self.new_sockets.clone(),
-        }
+        self.adder.clone()
     }
 
     /// Stops the poll thread and returns every delivery it saw.
     pub fn finish(self) -> anyhow::Result<Vec<Arrival>> {
         self.stop.store(true, Ordering::Release);
-        self.waker.wake()?;
+        self.adder.waker.wake()?;
         self.thread
             .join()
             .map_err(|_| anyhow!("the receivers' poll thread panicked"))?
@@ -101,9 +97,32 @@ impl Receivers {
 
 struct Conn {
     stream: TcpStream,
+    frames: Frames,
+    open: bool,
+}
+
+/// Splits a socket's byte stream into WebSocket frames, across reads.
+#[derive(Default)]
+struct Frames {
     /// Bytes of a frame that has not fully arrived yet.
     pending: Vec<u8>,
-    open: bool,
+}
+
+impl Frames {
+    /// Calls `on_frame(opcode, payload)` for each frame `data` completes;
+    /// false once a frame asked to stop (close).
+    fn feed(&mut self, data: &[u8], mut on_frame: impl FnMut(u8, &[u8]) -> bool) -> bool {
+        if self.pending.is_empty() {
+            // Usually whole frames: parse them in place, keep only a tail.
+            let (consumed, open) = parse_frames(data, &mut on_frame);
+            self.pending.extend_from_slice(&data[consumed..]);
+            return open;
+        }
+        self.pending.extend_from_slice(data);
+        let (consumed, open) = parse_frames(&self.pending, &mut on_frame);
+        self.pending.drain(..consumed);
+        open
+    }
 }
 
 fn poll_loop(
@@ -133,12 +152,12 @@ fn poll_loop(
                         .register(&mut stream, token, Interest::READABLE)?;
                     let mut conn = Conn {
                         stream,
-                        pending: Vec::new(),
+                        frames: Frames::default(),
                         open: true,
                     };
                     if !rest.is_empty() {
                         let at = Instant::now();
-                        feed(&mut conn, &rest, at, tag, delivered, &mut arrivals);
+                        record(&mut conn, &rest, at, tag, delivered, &mut arrivals);
                     }
                     conns.push(conn);
                 }
@@ -177,7 +196,7 @@ fn read_ready(
             Ok(0) => conn.open = false,
             Ok(n) => {
                 let at = Instant::now();
-                feed(conn, &buf[..n], at, tag, delivered, arrivals);
+                record(conn, &buf[..n], at, tag, delivered, arrivals);
                 // A short read emptied the socket; epoll (edge-triggered)
                 // reports the next data, so skip the read that would block.
                 if n < buf.len() && conn.open {
@@ -192,8 +211,8 @@ fn read_ready(
     let _ = registry.deregister(&mut conn.stream);
 }
 
-/// Parses the frames in `data` (after any pending partial frame).
-fn feed(
+/// Counts the tagged messages among the frames `data` completes.
+fn record(
     conn: &mut Conn,
     data: &[u8],
     at: Instant,
@@ -201,7 +220,7 @@ fn feed(
     delivered: &[AtomicUsize],
     arrivals: &mut Vec<Arrival>,
 ) {
-    let mut on_frame = |opcode: u8, payload: &[u8]| {
+    let open = conn.frames.feed(data, |opcode, payload| {
         if opcode == OP_CLOSE {
             return false;
         }
@@ -214,16 +233,7 @@ fn feed(
             }
         }
         true
-    };
-    let (consumed, open) = if conn.pending.is_empty() {
-        let (consumed, open) = parse_frames(data, &mut on_frame);
-        conn.pending.extend_from_slice(&data[consumed..]);
-        (0, open)
-    } else {
-        conn.pending.extend_from_slice(data);
-        parse_frames(&conn.pending, &mut on_frame)
-    };
-    conn.pending.drain(..consumed);
+    });
     conn.open &= open;
 }
 
@@ -318,25 +328,24 @@ mod tests {
         let mut stream = text_frame(r#"{"type":"message","message":{"body":"chatload-2-a"}}"#);
         stream.extend(text_frame(&long));
         stream.extend([0x88, 0x00]); // close
-        let mut seen = Vec::new();
-        let mut pending: Vec<u8> = Vec::new();
-        let mut open = true;
-        // Feed it 7 bytes at a time, as `feed` does with a pending buffer.
-        for chunk in stream.chunks(7) {
-            pending.extend_from_slice(chunk);
-            let (consumed, still_open) = parse_frames(&pending, &mut |op, payload| {
-                if op == OP_CLOSE {
-                    return false;
-                }
-                seen.push(message_index(payload, b"chatload-"));
-                true
-            });
-            pending.drain(..consumed);
-            open &= still_open;
+                                     // Whole, and in 7-byte reads (frames split across reads).
+        for chunk_len in [stream.len(), 7] {
+            let mut frames = Frames::default();
+            let mut seen = Vec::new();
+            let mut open = true;
+            for chunk in stream.chunks(chunk_len) {
+                open &= frames.feed(chunk, |op, payload| {
+                    if op == OP_CLOSE {
+                        return false;
+                    }
+                    seen.push(message_index(payload, b"chatload-"));
+                    true
+                });
+            }
+            assert_eq!(seen, vec![Some(2), Some(3)], "reads of {chunk_len}");
+            assert!(!open, "the close frame ends the socket");
+            assert!(frames.pending.is_empty());
         }
-        assert_eq!(seen, vec![Some(2), Some(3)]);
-        assert!(!open, "the close frame ends the socket");
-        assert!(pending.is_empty());
     }
 
     #[test]

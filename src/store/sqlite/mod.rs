@@ -366,7 +366,8 @@ mod tests {
             })
         };
         write("CREATE TABLE t (n INTEGER)").await.expect("create");
-        // Queued together, so they share a batch with the panicking one.
+        // Queued back to back: usually one batch with the panicking write,
+        // and either way the others must commit and the writer live on.
         let (before, panicked, after) = tokio::join!(
             write("INSERT INTO t VALUES (1)"),
             store.write(|c| -> StoreResult<()> {
