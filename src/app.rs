@@ -54,6 +54,7 @@ impl Application {
             catalog: Arc::new(crate::http::catalog_cache::CatalogCache::new(
                 store.backend() == "sqlite",
             )),
+            sessions: Default::default(),
             store: store.clone(),
             settings: settings.clone(),
         };

@@ -26,4 +26,6 @@ pub struct AppState {
     pub mail_wake: Arc<Notify>,
     /// Ready-to-send catalog answers (SQLite only).
     pub catalog: Arc<crate::http::catalog_cache::CatalogCache>,
+    /// Sessions and users read lately (where the store allows caching them).
+    pub sessions: Arc<crate::http::session_cache::SessionCache>,
 }

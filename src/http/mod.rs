@@ -9,6 +9,7 @@ pub mod pages;
 pub mod routes;
 pub mod server;
 pub mod session;
+pub mod session_cache;
 
 use std::time::Duration;
 

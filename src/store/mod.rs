@@ -130,6 +130,13 @@ pub trait AccountStore: Send + Sync {
             .map(|user| (session, user)))
     }
     async fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>>;
+    /// A number that changes once any change to users or sessions made
+    /// through this store has committed, so callers can cache them; `None`
+    /// where other instances change them unseen (a shared store): then
+    /// nothing may be cached.
+    fn accounts_version(&self) -> Option<u64> {
+        None
+    }
     /// `false` when no live session had that id.
     async fn revoke_session(&self, id: &str, at: Timestamp) -> StoreResult<bool>;
     /// Revokes every live session of the user; returns how many.

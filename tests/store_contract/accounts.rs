@@ -297,3 +297,52 @@ pub async fn session_with_user(store: Arc<dyn Store>) {
         "no session without its user"
     );
 }
+
+/// Where a store lets callers cache sessions and users, each change to them
+/// moves its accounts version on, and reads do not; a shared store offers none.
+pub async fn accounts_version_moves_on_each_change(store: Arc<dyn Store>) {
+    if store.backend() == "mongodb" {
+        assert_eq!(
+            store.accounts_version(),
+            None,
+            "other instances change a shared store's accounts unseen"
+        );
+        return;
+    }
+    let version = || {
+        store
+            .accounts_version()
+            .expect("an embedded store offers one")
+    };
+    let last = std::cell::Cell::new(version());
+    let moved = |what: &str| {
+        let now = version();
+        assert_ne!(now, last.get(), "{what} moves the version on");
+        last.set(now);
+    };
+    let ana = user("ana@example.com");
+    store.create_user(&ana, &[]).await.expect("ana");
+    moved("creating a user");
+    let s = session(&ana.id, t(0), t(5_000));
+    store.create_session(&s).await.expect("session");
+    moved("creating a session");
+    store.get_session_user(&s.id).await.expect("read");
+    store.get_user(&ana.id).await.expect("read");
+    assert_eq!(version(), last.get(), "reads leave it");
+    store
+        .set_role(&ana.email, Role::Admin)
+        .await
+        .expect("grant");
+    moved("a role change");
+    store.revoke_session(&s.id, t(10)).await.expect("revoke");
+    moved("revoking a session");
+    store
+        .revoke_user_sessions(&ana.id, t(20))
+        .await
+        .expect("revoke all");
+    moved("revoking a user's sessions");
+    store.purge_sessions(t(10_000)).await.expect("purge");
+    moved("purging sessions");
+    store.delete_user(&ana.id).await.expect("delete");
+    moved("deleting a user");
+}

@@ -3,12 +3,22 @@
 
 use std::time::SystemTime;
 
-use handlebars::Handlebars;
+use handlebars::{Context, Handlebars};
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
-use serde_json::json;
+use serde::Serialize;
 
 use super::OutboxMail;
+
+/// What the mail templates see.
+#[derive(Serialize)]
+struct MailContext<'a> {
+    shop: &'a str,
+    public_url: &'a str,
+    to: &'a str,
+    to_name: Option<&'a str>,
+    data: &'a serde_json::Value,
+}
 
 /// Builds the email for `mail`. The Message-ID derives from the outbox id and
 /// the Date from its creation, so a resend is byte-for-byte the same email.
@@ -20,16 +30,18 @@ pub fn render(
     public_url: &str,
 ) -> anyhow::Result<Message> {
     let kind = mail.kind.as_str();
-    let context = json!({
-        "shop": shop_name,
-        "public_url": public_url.trim_end_matches('/'),
-        "to": mail.to,
-        "to_name": mail.to_name,
-        "data": mail.payload,
-    });
-    let subject = registry.render(&format!("mail/{kind}.subject"), &context)?;
-    let text = registry.render(&format!("mail/{kind}.txt"), &context)?;
-    let html = registry.render(&format!("mail/{kind}.html"), &context)?;
+    // Converted to Handlebars' data once for the three templates, not once
+    // each (three copies of the payload showed in the checkout profile).
+    let context = Context::wraps(MailContext {
+        shop: shop_name,
+        public_url: public_url.trim_end_matches('/'),
+        to: &mail.to,
+        to_name: mail.to_name.as_deref(),
+        data: &mail.payload,
+    })?;
+    let subject = registry.render_with_context(&format!("mail/{kind}.subject"), &context)?;
+    let text = registry.render_with_context(&format!("mail/{kind}.txt"), &context)?;
+    let html = registry.render_with_context(&format!("mail/{kind}.html"), &context)?;
     let to = Mailbox::new(mail.to_name.clone(), mail.to.parse()?);
     let domain = from.email.domain().to_owned();
     let date: SystemTime = mail.created_at.into();

@@ -59,11 +59,10 @@ impl OrderStore for SqliteStore {
         self.write(move |tx| {
             if let Some(key) = &checkout.idempotency_key {
                 let earlier: Option<i64> = tx
-                    .query_row(
+                    .prepare_cached(
                         "SELECT number FROM orders WHERE email = ?1 AND idempotency_key = ?2",
-                        params![checkout.email, key],
-                        |r| r.get(0),
-                    )
+                    )?
+                    .query_row(params![checkout.email, key], |r| r.get(0))
                     .optional()?;
                 if let Some(number) = earlier {
                     let order = get(tx, number)?.ok_or(StoreError::OrderNotFound { number })?;
@@ -112,9 +111,10 @@ impl OrderStore for SqliteStore {
                     });
                 }
             }
-            tx.execute(
-                &format!("INSERT INTO orders ({COLUMNS}, idempotency_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
-                params![
+            tx.prepare_cached(&format!(
+                "INSERT INTO orders ({COLUMNS}, idempotency_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+            ))?
+            .execute(params![
                     order.number,
                     order.email,
                     order.status.as_str(),
@@ -127,7 +127,8 @@ impl OrderStore for SqliteStore {
                     checkout.idempotency_key
                 ],
             )?;
-            tx.execute("DELETE FROM cart WHERE email = ?1", [&order.email])?;
+            tx.prepare_cached("DELETE FROM cart WHERE email = ?1")?
+                .execute([&order.email])?;
             for mail in (checkout.mails)(&order) {
                 insert_mail(tx, &mail)?;
             }
