@@ -58,7 +58,7 @@ impl StoreError {
 }
 
 /// Builds the outbox rows for a new order, inside the checkout transaction.
-pub type OrderMails = Arc<dyn Fn(&Order) -> Vec<OutboxMail> + Send + Sync>;
+pub type OrderMails = Arc<dyn Fn(&Order) -> serde_json::Result<Vec<OutboxMail>> + Send + Sync>;
 
 /// What a checkout produced.
 #[derive(Debug, Clone, PartialEq, Eq)]

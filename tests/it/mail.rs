@@ -342,8 +342,9 @@ async fn a_resent_email_is_the_same_email() {
         password_hash: String::new(),
         created_at: tienda::domain::now(),
     };
-    let mail =
-        tienda::domain::mail::compose::registration(&user, "", tienda::domain::now()).remove(0);
+    let mail = tienda::domain::mail::compose::registration(&user, "", tienda::domain::now())
+        .expect("compose")
+        .remove(0);
     let from = "shop <shop@shop.test>".parse().expect("from");
     let header = |m: &lettre::Message, name: &str| {
         String::from_utf8_lossy(&m.formatted())

@@ -6,7 +6,7 @@ use tienda::domain::orders::{OrderFilter, OrderStatus};
 use tienda::domain::Page;
 use tienda::store::{Store, StoreError};
 
-use crate::support::{checkout, outbox_count, ready_cart, stock_of, stocked, t};
+use crate::support::{checkout, outbox_count, payload, ready_cart, stock_of, stocked, t};
 
 const ANA: &str = "ana@example.com";
 const BOB: &str = "bob@example.com";
@@ -72,7 +72,7 @@ pub async fn checkout_happy_path(store: Arc<dyn Store>) {
     );
     assert!(mails
         .iter()
-        .all(|m| m.payload == serde_json::json!({ "number": 1001 })));
+        .all(|m| m.payload == payload(serde_json::json!({ "number": 1001 }))));
 
     ready_cart(&store, BOB, &mug, 1).await;
     let second = store

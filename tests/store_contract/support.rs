@@ -5,7 +5,7 @@ use std::sync::Arc;
 use serde_json::json;
 use tienda::domain::accounts::{Role, User};
 use tienda::domain::catalog::Product;
-use tienda::domain::mail::{MailKind, OutboxMail};
+use tienda::domain::mail::{MailKind, MailPayload, OutboxMail};
 use tienda::domain::orders::Order;
 use tienda::domain::{from_millis, new_id, Timestamp};
 use tienda::store::{Checkout, Store};
@@ -149,8 +149,18 @@ pub fn user(email: &str) -> User {
     }
 }
 
+pub fn payload(data: serde_json::Value) -> MailPayload {
+    MailPayload::new(&data).expect("a JSON value serializes")
+}
+
 pub fn mail(kind: MailKind, to: &str, at: Timestamp) -> OutboxMail {
-    OutboxMail::new(kind, to, Some("Someone"), json!({ "k": [1, "two"] }), at)
+    OutboxMail::new(
+        kind,
+        to,
+        Some("Someone"),
+        payload(json!({ "k": [1, "two"] })),
+        at,
+    )
 }
 
 /// A checkout that writes a confirmation and a notice per order.
@@ -162,22 +172,22 @@ pub fn checkout(email: &str, key: Option<&str>, at: Timestamp) -> Checkout {
         currency: "EUR".to_owned(),
         at,
         mails: Arc::new(move |order: &Order| {
-            vec![
+            Ok(vec![
                 OutboxMail::new(
                     MailKind::OrderConfirmation,
                     &order.email,
                     None,
-                    json!({ "number": order.number }),
+                    payload(json!({ "number": order.number })),
                     at,
                 ),
                 OutboxMail::new(
                     MailKind::OrderNotice,
                     "notify@shop.test",
                     None,
-                    json!({ "number": order.number }),
+                    payload(json!({ "number": order.number })),
                     at,
                 ),
-            ]
+            ])
         }),
     }
 }

@@ -1,15 +1,21 @@
 //! Which emails each event queues, and what their templates get.
 
+use serde::Serialize;
 use serde_json::json;
 
-use super::{MailKind, OutboxMail};
+use super::{MailKind, MailPayload, OutboxMail};
 use crate::domain::accounts::User;
 use crate::domain::orders::Order;
 use crate::domain::Timestamp;
 
 /// A welcome to the new customer, and a notice to `notify` (if set).
-pub fn registration(user: &User, notify: &str, at: Timestamp) -> Vec<OutboxMail> {
-    let payload = json!({ "name": user.name, "email": user.email, "phone": user.phone });
+pub fn registration(
+    user: &User,
+    notify: &str,
+    at: Timestamp,
+) -> serde_json::Result<Vec<OutboxMail>> {
+    let payload =
+        MailPayload::new(&json!({ "name": user.name, "email": user.email, "phone": user.phone }))?;
     let mut mails = vec![OutboxMail::new(
         MailKind::Welcome,
         &user.email,
@@ -26,16 +32,31 @@ pub fn registration(user: &User, notify: &str, at: Timestamp) -> Vec<OutboxMail>
             at,
         ));
     }
-    mails
+    Ok(mails)
+}
+
+/// What the order mails' templates get.
+#[derive(Serialize)]
+struct OrderData<'a> {
+    order: &'a Order,
+    name: &'a str,
+    created: String,
 }
 
 /// The confirmation to the customer, and a notice to `notify` (if set).
-pub fn order(order: &Order, customer_name: &str, notify: &str) -> Vec<OutboxMail> {
-    let payload = json!({
-        "order": order,
-        "name": customer_name,
-        "created": order.created_at.format(&time::format_description::well_known::Rfc2822).unwrap_or_default(),
-    });
+pub fn order(
+    order: &Order,
+    customer_name: &str,
+    notify: &str,
+) -> serde_json::Result<Vec<OutboxMail>> {
+    let payload = MailPayload::new(&OrderData {
+        order,
+        name: customer_name,
+        created: order
+            .created_at
+            .format(&time::format_description::well_known::Rfc2822)
+            .unwrap_or_default(),
+    })?;
     let mut mails = vec![OutboxMail::new(
         MailKind::OrderConfirmation,
         &order.email,
@@ -52,16 +73,16 @@ pub fn order(order: &Order, customer_name: &str, notify: &str) -> Vec<OutboxMail
             order.created_at,
         ));
     }
-    mails
+    Ok(mails)
 }
 
 /// A single-use reset link.
-pub fn password_reset(user: &User, link: &str, at: Timestamp) -> OutboxMail {
-    OutboxMail::new(
+pub fn password_reset(user: &User, link: &str, at: Timestamp) -> serde_json::Result<OutboxMail> {
+    Ok(OutboxMail::new(
         MailKind::PasswordReset,
         &user.email,
         Some(&user.name),
-        json!({ "name": user.name, "link": link }),
+        MailPayload::new(&json!({ "name": user.name, "link": link }))?,
         at,
-    )
+    ))
 }

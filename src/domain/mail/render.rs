@@ -17,7 +17,7 @@ struct MailContext<'a> {
     public_url: &'a str,
     to: &'a str,
     to_name: Option<&'a str>,
-    data: &'a serde_json::Value,
+    data: &'a serde_json::value::RawValue,
 }
 
 /// Builds the email for `mail`. The Message-ID derives from the outbox id and
@@ -37,7 +37,7 @@ pub fn render(
         public_url: public_url.trim_end_matches('/'),
         to: &mail.to,
         to_name: mail.to_name.as_deref(),
-        data: &mail.payload,
+        data: mail.payload.as_raw(),
     })?;
     let subject = registry.render_with_context(&format!("mail/{kind}.subject"), &context)?;
     let text = registry.render_with_context(&format!("mail/{kind}.txt"), &context)?;

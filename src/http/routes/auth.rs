@@ -67,7 +67,8 @@ pub async fn register(
         password_hash: hash_password(registration.password.clone()).await?,
         created_at: at,
     };
-    let mails = compose::registration(&user, &state.settings.mail.notify, at);
+    let mails = compose::registration(&user, &state.settings.mail.notify, at)
+        .map_err(anyhow::Error::from)?;
     state.store.create_user(&user, &mails).await?;
     state.mail_wake.notify_one();
     tracing::info!(user_id = %user.id, "registered");
@@ -368,7 +369,7 @@ pub async fn forgot_password(
             "{}/password/reset?token={token}",
             state.settings.server.public_url.trim_end_matches('/')
         );
-        let mail = compose::password_reset(&user, &link, at);
+        let mail = compose::password_reset(&user, &link, at).map_err(anyhow::Error::from)?;
         state.store.create_password_reset(&reset, &mail).await?;
         state.mail_wake.notify_one();
     }

@@ -199,7 +199,7 @@ impl MongoStore {
             .delete_one(doc! { "_id": &order.email })
             .session(&mut *s)
             .await?;
-        let mails = MailDoc::many(&(c.mails)(&order))?;
+        let mails = MailDoc::many(&(c.mails)(&order)?)?;
         self.insert_mails(s, &mails).await?;
         Ok(Placed {
             order,

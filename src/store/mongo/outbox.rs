@@ -6,7 +6,7 @@ use mongodb::{ClientSession, Collection};
 use serde::{Deserialize, Serialize};
 
 use super::{bson_time, limit, time, MongoStore};
-use crate::domain::mail::{MailKind, MailStatus, OutboxMail};
+use crate::domain::mail::{MailKind, MailPayload, MailStatus, OutboxMail};
 use crate::domain::{Page, Timestamp};
 use crate::store::{OutboxStore, StoreError, StoreResult};
 
@@ -36,7 +36,7 @@ impl MailDoc {
             kind: m.kind.as_str().to_owned(),
             to: m.to.clone(),
             to_name: m.to_name.clone(),
-            payload: serde_json::to_string(&m.payload)?,
+            payload: m.payload.as_json().to_owned(),
             status: m.status.as_str().to_owned(),
             attempts: i64::from(m.attempts),
             next_attempt_at: bson_time(m.next_attempt_at),
@@ -62,7 +62,7 @@ impl MailDoc {
             kind,
             to: self.to,
             to_name: self.to_name,
-            payload: serde_json::from_str(&self.payload)?,
+            payload: MailPayload::from_json(self.payload)?,
             status,
             attempts: u32::try_from(self.attempts).unwrap_or(u32::MAX),
             next_attempt_at: time(self.next_attempt_at),

@@ -129,7 +129,7 @@ impl OrderStore for SqliteStore {
             )?;
             tx.prepare_cached("DELETE FROM cart WHERE email = ?1")?
                 .execute([&order.email])?;
-            for mail in (checkout.mails)(&order) {
+            for mail in (checkout.mails)(&order)? {
                 insert_mail(tx, &mail)?;
             }
             Ok(Placed {

@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, Row};
 
 use super::{ms, ts, SqliteStore};
-use crate::domain::mail::{MailKind, MailStatus, OutboxMail};
+use crate::domain::mail::{MailKind, MailPayload, MailStatus, OutboxMail};
 use crate::domain::{Page, Timestamp};
 use crate::store::{OutboxStore, StoreError, StoreResult};
 
@@ -17,7 +17,7 @@ pub(super) fn insert_mail(c: &Connection, m: &OutboxMail) -> StoreResult<()> {
         m.kind.as_str(),
         m.to,
         m.to_name,
-        serde_json::to_string(&m.payload)?,
+        m.payload.as_json(),
         m.status.as_str(),
         m.attempts,
         ms(m.next_attempt_at),
@@ -35,7 +35,7 @@ fn mail_from_row(row: &Row) -> rusqlite::Result<(OutboxMail, String, String, Str
             kind: MailKind::Welcome,
             to: row.get(2)?,
             to_name: row.get(3)?,
-            payload: serde_json::Value::Null,
+            payload: MailPayload::default(),
             status: MailStatus::Pending,
             attempts: row.get(6)?,
             next_attempt_at: ts(row.get(7)?),
@@ -55,7 +55,7 @@ fn decode(parts: (OutboxMail, String, String, String)) -> StoreResult<OutboxMail
         .ok_or_else(|| StoreError::backend(anyhow::anyhow!("unknown mail kind {kind}")))?;
     mail.status = MailStatus::parse(&status)
         .ok_or_else(|| StoreError::backend(anyhow::anyhow!("unknown mail status {status}")))?;
-    mail.payload = serde_json::from_str(&payload)?;
+    mail.payload = MailPayload::from_json(payload)?;
     Ok(mail)
 }
 
