@@ -201,7 +201,7 @@ async fn place_orders(
                         idempotency_key: None,
                         currency: currency.clone(),
                         at: now(),
-                        mails: Arc::new(|_| Vec::new()),
+                        mails: Arc::new(|_| Ok(Vec::new())),
                     })
                     .await?;
                 placed += 1;
