@@ -106,8 +106,8 @@ pub struct OutboxMail {
 
 /// What a mail's templates get, kept as the JSON text the stores keep: it is
 /// written once and rendered once, so parsing it into a tree on the way into
-/// and out of the store was wasted work (a tenth of a checkout's
-/// instructions, on the one writer thread).
+/// and out of the store was wasted work (a seventh of what a checkout costs
+/// the one writer thread).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct MailPayload(Box<serde_json::value::RawValue>);

@@ -187,7 +187,7 @@ impl SqliteStore {
 /// Runs queued writes in one transaction, each under a savepoint, then
 /// reports every result after the commit. A write alone in its batch runs
 /// without one: its transaction is its rollback, and a savepoint would copy
-/// every page it touches into the sub-journal (a tenth of the checkout
+/// every page it touches into the sub-journal (6% of the checkout
 /// profile). The transaction statements are cached: parsing them per write
 /// showed in the same profile.
 fn write_batch(conn: &Connection, batch: Vec<WriteJob>) {
@@ -382,62 +382,67 @@ mod tests {
         assert!(conn.is_autocommit(), "rolled back after a panic");
     }
 
-    #[tokio::test]
-    async fn a_panicking_write_fails_alone() {
+    /// A store on a fresh file holding a table `t (n INTEGER)`, and its directory.
+    async fn scratch_store() -> (SqliteStore, std::path::PathBuf) {
         let dir = std::env::temp_dir().join(format!("tienda-writer-{}", crate::domain::new_id()));
         let path = dir.join("t.db");
         let store = SqliteStore::open(path.to_str().expect("utf-8 path"), 2)
             .await
             .expect("open");
-        let write = |sql: &'static str| {
-            store.write(move |c| {
+        exec(&store, "CREATE TABLE t (n INTEGER)")
+            .await
+            .expect("create");
+        (store, dir)
+    }
+
+    /// A write of one SQL statement.
+    async fn exec(store: &SqliteStore, sql: &'static str) -> StoreResult<()> {
+        store
+            .write(move |c| {
                 c.execute_batch(sql)?;
                 Ok(())
             })
-        };
-        write("CREATE TABLE t (n INTEGER)").await.expect("create");
-        // Queued back to back: usually one batch with the panicking write,
-        // and either way the others must commit and the writer live on.
-        let (before, panicked, after) = tokio::join!(
-            write("INSERT INTO t VALUES (1)"),
-            store.write(|c| -> StoreResult<()> {
-                c.execute_batch("INSERT INTO t VALUES (2)")?;
-                panic!("a bug in a write")
-            }),
-            write("INSERT INTO t VALUES (3)"),
-        );
-        assert!(before.is_ok() && after.is_ok(), "{before:?} {after:?}");
-        assert!(panicked.is_err());
-        // The writer thread lives on; the panicked write left nothing behind.
-        write("INSERT INTO t VALUES (4)")
             .await
-            .expect("later write");
-        let rows: Vec<i64> = store
+    }
+
+    async fn numbers(store: &SqliteStore) -> Vec<i64> {
+        store
             .run(|c| {
                 let mut st = c.prepare("SELECT n FROM t ORDER BY n")?;
                 let rows = st.query_map([], |r| r.get(0))?;
                 Ok(rows.collect::<Result<_, _>>()?)
             })
             .await
-            .expect("read");
-        assert_eq!(rows, vec![1, 3, 4]);
+            .expect("read")
+    }
+
+    #[tokio::test]
+    async fn a_panicking_write_fails_alone() {
+        let (store, dir) = scratch_store().await;
+        // Queued back to back: usually one batch with the panicking write,
+        // and either way the others must commit and the writer live on.
+        let (before, panicked, after) = tokio::join!(
+            exec(&store, "INSERT INTO t VALUES (1)"),
+            store.write(|c| -> StoreResult<()> {
+                c.execute_batch("INSERT INTO t VALUES (2)")?;
+                panic!("a bug in a write")
+            }),
+            exec(&store, "INSERT INTO t VALUES (3)"),
+        );
+        assert!(before.is_ok() && after.is_ok(), "{before:?} {after:?}");
+        assert!(panicked.is_err());
+        // The writer thread lives on; the panicked write left nothing behind.
+        exec(&store, "INSERT INTO t VALUES (4)")
+            .await
+            .expect("later write");
+        assert_eq!(numbers(&store).await, vec![1, 3, 4]);
         drop(store);
         let _ = std::fs::remove_dir_all(dir);
     }
 
     #[tokio::test]
     async fn a_failing_write_leaves_nothing_behind_alone_or_in_a_batch() {
-        let dir = std::env::temp_dir().join(format!("tienda-writer-{}", crate::domain::new_id()));
-        let path = dir.join("t.db");
-        let store = SqliteStore::open(path.to_str().expect("utf-8 path"), 2)
-            .await
-            .expect("open");
-        let write = |sql: &'static str| {
-            store.write(move |c| {
-                c.execute_batch(sql)?;
-                Ok(())
-            })
-        };
+        let (store, dir) = scratch_store().await;
         // Changes something, then refuses, as a checkout does when its
         // second line is out of stock.
         let failing = |n: i64| {
@@ -446,24 +451,15 @@ mod tests {
                 Err(StoreError::CartEmpty)
             })
         };
-        write("CREATE TABLE t (n INTEGER)").await.expect("create");
         assert!(failing(1).await.is_err(), "alone");
         let (before, failed, after) = tokio::join!(
-            write("INSERT INTO t VALUES (2)"),
+            exec(&store, "INSERT INTO t VALUES (2)"),
             failing(3),
-            write("INSERT INTO t VALUES (4)"),
+            exec(&store, "INSERT INTO t VALUES (4)"),
         );
         assert!(before.is_ok() && after.is_ok(), "{before:?} {after:?}");
         assert!(failed.is_err());
-        let rows: Vec<i64> = store
-            .run(|c| {
-                let mut st = c.prepare("SELECT n FROM t ORDER BY n")?;
-                let rows = st.query_map([], |r| r.get(0))?;
-                Ok(rows.collect::<Result<_, _>>()?)
-            })
-            .await
-            .expect("read");
-        assert_eq!(rows, vec![2, 4]);
+        assert_eq!(numbers(&store).await, vec![2, 4]);
         drop(store);
         let _ = std::fs::remove_dir_all(dir);
     }
