@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use crate::domain::accounts::{Session, User};
 
 /// Longest an entry is used without asking the store again.
-pub const TTL: Duration = Duration::from_secs(1);
+const TTL: Duration = Duration::from_secs(1);
 /// Most entries kept; past this the cache starts over.
 const MAX_ENTRIES: usize = 4096;
 
