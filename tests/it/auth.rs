@@ -291,6 +291,8 @@ async fn password_reset_works_once_and_ends_sessions() {
         .expect("token in mail")
         .to_owned();
     let new_password = "a brand new password";
+    // In use right up to the reset, so a cached session must be dropped by it.
+    assert_eq!(app.get("/auth/me", Some(&old)).await.status, StatusCode::OK);
     let reset = app
         .post(
             "/auth/password/reset",

@@ -343,6 +343,23 @@ pub async fn accounts_version_moves_on_each_change(store: Arc<dyn Store>) {
     moved("revoking a user's sessions");
     store.purge_sessions(t(10_000)).await.expect("purge");
     moved("purging sessions");
+    let reset = PasswordReset {
+        token_hash: "hash-of-a-reset".into(),
+        user_id: ana.id.clone(),
+        expires_at: t(3_600),
+    };
+    let reset_mail = mail(MailKind::PasswordReset, &ana.email, t(0));
+    store
+        .create_password_reset(&reset, &reset_mail)
+        .await
+        .expect("create reset");
+    last.set(version());
+    store
+        .consume_password_reset("hash-of-a-reset", "$argon2id$new", t(30))
+        .await
+        .expect("consume")
+        .expect("a live reset");
+    moved("a password reset (new hash, sessions revoked)");
     store.delete_user(&ana.id).await.expect("delete");
     moved("deleting a user");
 }

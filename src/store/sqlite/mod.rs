@@ -28,8 +28,9 @@ use crate::domain::{from_millis, to_millis, Timestamp};
 const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
 
 /// A write for the writer thread. It runs inside its batch's transaction,
-/// under its own savepoint, and returns whether it succeeded plus how to
-/// report its result once the batch's fate is known.
+/// under its own savepoint when the batch holds others (see [`write_batch`]),
+/// and returns whether it succeeded plus how to report its result once the
+/// batch's fate is known.
 type WriteJob = Box<dyn FnOnce(&Connection) -> (bool, Report) + Send>;
 /// Delivers a write's result: `None` once its batch committed, or why it did not.
 type Report = Box<dyn FnOnce(Option<StoreError>) + Send>;
@@ -44,9 +45,9 @@ pub struct SqliteStore {
     /// arrival order. Writers never collide inside SQLite (whose busy handler
     /// backs off by sleeping: the p99 spikes under load) and the thread stays
     /// hot instead of a blocking-pool hand-off per write. Writes that queue up
-    /// meanwhile commit together (group commit): each under its own savepoint,
-    /// so one failing rolls back alone, and none is reported done before the
-    /// commit that makes it durable.
+    /// meanwhile commit together (group commit): each under its own savepoint
+    /// (a lone write needs none), so one failing rolls back alone, and none
+    /// is reported done before the commit that makes it durable.
     writer: std::sync::mpsc::Sender<WriteJob>,
     /// Counts committed changes to users and sessions: see
     /// [`crate::store::AccountStore::accounts_version`].
