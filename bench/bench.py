@@ -1158,13 +1158,19 @@ def write_markdown(res, path, svg_name):
         L.append("## Chat fan-out\n")
         L.append(f"{ch['connected']:,} of {ch['sockets']:,} sockets connected ({ch['connect_failures']} failed) in "
                  f"{ch['connect_secs']:.1f} s, all on 4 customer accounts, over 4 source addresses 127.0.0.1-4; then one "
-                 f"more customer sent {ch['messages']} messages, one at a time. Per-socket delivery latency (from the send "
-                 f"to the return of the read that brought the frame to chatload's receiving thread, which pauses 0.5 ms "
-                 f"between batches of ready sockets; the pause is included) over {ch['deliveries']:,} deliveries: p50 **{ch['p50_ms']:.1f} ms**, p99 "
-                 f"**{ch['p99_ms']:.1f} ms**, max {ch['max_ms']:.1f} ms; {ch['missing']} missing.")
+                 f"more customer sent {ch['messages']} messages, one at a time. Per-socket delivery latency, from the send "
+                 f"to the kernel's receive timestamp (`SO_TIMESTAMPNS`) of the data that completed the frame in the receiving "
+                 f"socket, over {ch['deliveries']:,} deliveries: p50 **{ch['p50_ms']:.1f} ms**, p99 "
+                 f"**{ch['p99_ms']:.1f} ms**, max {ch['max_ms']:.1f} ms; {ch['missing']} missing. chatload's receiving thread "
+                 f"starts reading a message's frames {ch.get('settle_ms', 0)} ms after sending it, so that its own CPU "
+                 f"(~5 µs per delivery, on the server's two cores) is not taken during the fan-out it measures; the "
+                 f"kernel's timestamps do not depend on when it reads.")
         full = [x["all_delivered_ms"] for x in ch["per_message"]]
         L.append("Time until every socket had the message, per message: "
                  + ", ".join("—" if v is None else f"{v:.0f} ms" for v in full) + ".")
+        if ch.get("read_all_ms"):
+            L.append("Time from the send until chatload had read the message's last delivery (includes the wait "
+                     "before reading): " + ", ".join(f"{v:.0f} ms" for v in ch["read_all_ms"]) + ".")
         per = ((ch["rss_connected_mb"] or 0) - ch["rss_before_mb"]) * 1024 / max(ch["connected"], 1)
         L.append(f"Server (freshly started, so no other work's memory is counted) RSS: {ch['rss_before_mb']:.1f} MB before, "
                  f"{ch['rss_connected_mb'] or 0:.1f} MB with the sockets connected (**{per:.0f} KB per socket**), peak "
@@ -1239,17 +1245,14 @@ def write_markdown(res, path, svg_name):
 MISS_NOTES = {
     "chat": (
         "**Why it is missed, and what would reach it.** The fan-out is bound by the kernel's loopback TCP work at "
-        "both ends of 10,000 connections sharing 2 cores: while a message fans out both cores are busy, and three "
-        "quarters of the server's own samples are in the kernel, in the one `sendto` per delivery (on loopback it "
-        "carries the receiver's TCP processing and its wake-up; there is no other syscall per delivery). tienda's own "
-        "code (audience filter, frame, WebSocket encoding) is a few percent; tokio's wake-ups and polls most of the "
-        "rest of the user time. Done: frames serialized once per audience, 1 KiB socket read buffers, no split sink, "
-        "mimalloc (188 MB -> 77 MB for the 10,000 sockets). The load client was the other half of the problem, "
-        "since its CPU is taken from the server: chatload went from a task, a tungstenite stream and a channel send "
-        "per socket (~10 µs of CPU per delivery) to one epoll thread parsing frames by hand and pausing 0.5 ms "
-        "between batches, so that the server's sends do not each wake it (~5 µs); side by side, p99 ~140 -> "
-        "~105 ms. What is left is the server's ~15 µs of CPU per delivery, nearly all kernel; reaching 100 ms "
-        "reliably needs the load client on other cores or another machine."
+        "both ends of 10,000 connections sharing 2 cores: three quarters of the server's own samples are in the "
+        "kernel, in the one `sendto` per delivery (on loopback it carries the receiver's TCP processing and its "
+        "wake-up; there is no other syscall per delivery). Done: frames serialized once per audience and shared "
+        "by every socket; a fan-out that writes each frame straight into the socket from a few tasks per worker "
+        "instead of waking 10,000 socket tasks (which was about a quarter of the server's CPU per delivery); "
+        "mimalloc (188 MB -> 77 MB for the 10,000 sockets). chatload reads with one epoll thread parsing frames by "
+        "hand (~5 µs of CPU per delivery) and only after each fan-out, timing arrivals by the kernel's receive "
+        "timestamps. What is left is the server's ~15 µs of CPU per delivery, nearly all kernel."
     ),
     "idle_rss": (
         "**Why it is missed.** Most of the figure is file-backed: the binary's code and read-only data that start-up "

@@ -356,3 +356,63 @@ async fn an_expiring_or_admin_revoked_session_closes_its_socket() {
         "revocation closes"
     );
 }
+
+#[tokio::test]
+async fn a_reader_that_stops_reading_gets_what_fits_in_order_then_a_missed_notice() {
+    // Past the 4 MiB the kernel lets a socket buffer by default (tcp_wmem).
+    const SENT: usize = 600;
+    let app = spawn_app_with(|s| s.chat.max_body = 12_000).await;
+    let staff = app.admin().await;
+    let ana = app.customer("ana@example.com").await;
+    // Staff's socket with a tiny receive buffer, not read while Ana writes:
+    // the server's socket fills, then the backlog behind it, then messages
+    // are dropped for this socket alone.
+    let tcp = tokio::net::TcpSocket::new_v4().expect("socket");
+    tcp.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+    let stream = tcp
+        .connect(([127, 0, 0, 1], app.port).into())
+        .await
+        .expect("connect");
+    let mut req = format!("ws://127.0.0.1:{}/chat/ws", app.port)
+        .into_client_request()
+        .expect("request");
+    req.headers_mut().insert(
+        "authorization",
+        format!("Bearer {staff}").parse().expect("header"),
+    );
+    let stream = tokio_tungstenite::MaybeTlsStream::Plain(stream);
+    let (mut slow, _) = tokio_tungstenite::client_async(req, stream)
+        .await
+        .expect("staff socket");
+    let mut ana_ws = connect(&app, Some(&ana), "").await.expect("ana socket");
+    let filler = "x".repeat(10_000);
+    for i in 0..SENT {
+        send(&mut ana_ws, json!({"body": format!("m{i} {filler}")})).await;
+        // Ana reads her own echo, so only the staff socket falls behind.
+        let echo = next(&mut ana_ws, 5000).await.expect("echo");
+        assert_eq!(echo["type"], "message", "{echo}");
+    }
+    let mut bodies = Vec::new();
+    let mut notice = None;
+    while let Some(f) = next(&mut slow, 1500).await {
+        match f["type"].as_str() {
+            Some("message") => {
+                let body = f["message"]["body"].as_str().unwrap_or_default();
+                bodies.push(body.split(' ').next().unwrap_or_default().to_owned());
+            }
+            Some("error") => notice = Some(f),
+            _ => {}
+        }
+    }
+    let expected: Vec<String> = (0..bodies.len()).map(|i| format!("m{i}")).collect();
+    assert_eq!(bodies, expected, "delivered in order, without gaps");
+    assert!(bodies.len() < SENT, "the slow socket missed some");
+    let notice = notice.expect("a missed-messages notice");
+    assert_eq!(notice["code"], "unavailable");
+    let detail = notice["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains(&format!("missed {} messages", SENT - bodies.len())),
+        "{detail}"
+    );
+    assert!(notice["id"].as_str().is_some_and(|id| !id.is_empty()));
+}

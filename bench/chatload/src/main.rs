@@ -5,15 +5,21 @@
 //! waits `--hold-secs`, then a separate sender socket sends `--messages`
 //! messages one after another. For each message it measures, per receiving
 //! socket, the time from the send to the arrival of the matching
-//! `{"type":"message",...}` frame. The last stdout line is one JSON object
-//! with the figures. Every wait is bounded; the whole run stops by itself
-//! after `--deadline-secs`.
+//! `{"type":"message",...}` frame in that socket (the kernel's receive
+//! timestamp). The last stdout line is one JSON object with the figures.
+//! Every wait is bounded; the whole run stops by itself after
+//! `--deadline-secs`.
 //!
 //! The receivers share one thread and one epoll set (mio) and parse frames
 //! by hand: the client runs on the same two cores as the server it measures,
 //! so every microsecond it spends per delivery is taken from the server.
 //! With a task, a tungstenite stream and a channel send per socket it used
-//! ~10 µs of CPU per delivery; this way, about 5.
+//! ~10 µs of CPU per delivery; this way, about 5. And it reads a message's
+//! frames only `--settle-ms` after sending it, once the server is done, so
+//! none of that is taken during the fan-out it measures (the timestamps are
+//! the kernel's, so reading later does not change them). Also reported, per
+//! message: the time from the send to the read of its last delivery
+//! (`read_all_ms`, at least `--settle-ms`).
 
 mod receivers;
 
@@ -21,7 +27,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{bail, Context};
 use clap::Parser;
@@ -70,9 +76,13 @@ struct Args {
     /// Pause between messages.
     #[arg(long, default_value_t = 0.3)]
     gap_secs: f64,
+    /// How long after a send the receivers start reading (frames that
+    /// arrive later are read as they come).
+    #[arg(long, default_value_t = 300)]
+    settle_ms: u64,
     /// Pause of the receivers' thread after each batch of ready sockets, so
-    /// the server's sends do not each wake it (see receivers.rs); counted in
-    /// the latencies.
+    /// the server's sends do not each wake it (see receivers.rs); not in the
+    /// latencies, which are the kernel's arrival times.
     #[arg(long, default_value_t = 500)]
     coalesce_us: u64,
     /// Hard bound on the whole run.
@@ -257,12 +267,16 @@ async fn run(args: &Args) -> anyhow::Result<Value> {
     let mut sender = connect_sender(args.addr, &args.sender_token)
         .await
         .context("connecting the sender socket")?;
-    let mut sent_at = Vec::with_capacity(args.messages);
+    // Wall-clock send times, to compare with the kernel's arrival stamps;
+    // the monotonic ones bound the waits and time the reads.
+    let mut sent_at: Vec<SystemTime> = Vec::with_capacity(args.messages);
+    let mut read_ms: Vec<f64> = Vec::with_capacity(args.messages);
     let mut all_delivered: Vec<bool> = Vec::with_capacity(args.messages);
     let timeout = Duration::from_secs_f64(args.message_timeout_secs);
     for index in 0..args.messages {
+        receivers.open_gate(false);
         let sent = Instant::now();
-        sent_at.push(sent);
+        sent_at.push(SystemTime::now());
         sender
             .send(Frame::Text(
                 json!({ "body": format!("{TAG}{index}-fan-out probe") })
@@ -271,13 +285,16 @@ async fn run(args: &Args) -> anyhow::Result<Value> {
             ))
             .await
             .context("sending a message")?;
-        // The poll thread stamps each arrival; here we only wait for the count.
+        tokio::time::sleep(Duration::from_millis(args.settle_ms)).await;
+        receivers.open_gate(true);
+        // The poll thread records each arrival; here we only wait for the count.
         let until = sent + timeout;
         while receivers.delivered[index].load(Ordering::Acquire) < connected
             && Instant::now() < until
         {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
+        read_ms.push(sent.elapsed().as_secs_f64() * 1000.0);
         all_delivered.push(receivers.delivered[index].load(Ordering::Acquire) >= connected);
         // Drain the sender's own echo and any other frame it was sent.
         while let Ok(Some(_)) = tokio::time::timeout(Duration::from_millis(1), sender.next()).await
@@ -293,11 +310,13 @@ async fn run(args: &Args) -> anyhow::Result<Value> {
     let mut got = vec![0usize; args.messages];
     let mut late = 0usize;
     for (index, at) in arrivals {
-        let ms = at.duration_since(sent_at[index]).as_secs_f64() * 1000.0;
-        if at > sent_at[index] + timeout {
+        // Before the send only if the wall clock stepped back: count it as 0.
+        let took = at.duration_since(sent_at[index]).unwrap_or_default();
+        if took > timeout {
             late += 1;
             continue;
         }
+        let ms = took.as_secs_f64() * 1000.0;
         latencies_ms.push(ms);
         slowest[index] = slowest[index].max(ms);
         got[index] += 1;
@@ -320,6 +339,10 @@ async fn run(args: &Args) -> anyhow::Result<Value> {
         "p50_ms": percentile(&latencies_ms, 50.0),
         "p99_ms": percentile(&latencies_ms, 99.0),
         "max_ms": latencies_ms.last().copied().unwrap_or(f64::NAN),
+        "settle_ms": args.settle_ms,
+        // Send to the read that completed the message's last delivery (at
+        // least --settle-ms: the receivers wait that long before reading).
+        "read_all_ms": read_ms,
         "per_message": fanout_ms,
     }))
 }

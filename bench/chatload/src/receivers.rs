@@ -1,22 +1,24 @@
 //! The receiving sockets: one thread, one epoll set, frames parsed by hand.
 //!
 //! Handshakes happen on the tokio runtime (see `connect_receiver`); the raw
-//! streams then move here. Each read is stamped with the time it returned,
-//! and every text frame whose body starts with the tag counts as a delivery
-//! of the message index that follows the tag.
+//! streams then move here. Every text frame whose body starts with the tag
+//! counts as a delivery of the message index that follows the tag.
 //!
-//! After each batch of readiness events the thread sleeps `coalesce` before
-//! asking for the next. While it sleeps, the server's sends only queue
-//! readiness; when it waits in epoll instead, every send wakes it, and on
-//! these two cores that wake-up (and the preemption that follows) is paid
-//! by the server's sending thread. The measured latency includes the pause.
-
-use std::io::{ErrorKind, Read};
+//! A delivery's time is the kernel's receive timestamp of the data that
+//! completed the frame (`SO_TIMESTAMPNS`): when the server's write put it in
+//! this socket, not when this thread got round to reading it. So the thread
+//! can stay out of the way while the server fans a message out (it reads
+//! only while the gate is open, see `Receivers::open_gate`) and sleeps
+//! `coalesce` after each batch of readiness events; neither shows in the
+//! latencies. This client shares the server's two cores, and every
+//! microsecond it spends reading during a fan-out is taken from the server.
+use std::io::ErrorKind;
 use std::ops::Range;
+use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{anyhow, Context};
 use mio::net::TcpStream;
@@ -26,8 +28,8 @@ const WAKER: Token = Token(0);
 const OP_TEXT: u8 = 0x1;
 const OP_CLOSE: u8 = 0x8;
 
-/// A delivery: (message index, when the read that carried it returned).
-pub type Arrival = (usize, Instant);
+/// A delivery: (message index, when its data reached the socket).
+pub type Arrival = (usize, SystemTime);
 
 type NewSocket = (std::net::TcpStream, Vec<u8>);
 
@@ -35,6 +37,7 @@ pub struct Receivers {
     /// Deliveries counted so far, per message index.
     pub delivered: Arc<Vec<AtomicUsize>>,
     stop: Arc<AtomicBool>,
+    gate: Arc<AtomicBool>,
     adder: Adder,
     thread: JoinHandle<anyhow::Result<Vec<Arrival>>>,
 }
@@ -49,6 +52,7 @@ pub struct Adder {
 impl Adder {
     /// `rest`: bytes that arrived after the handshake response's head.
     pub fn add(&self, stream: std::net::TcpStream, rest: Vec<u8>) -> anyhow::Result<()> {
+        stamp_arrivals(&stream).context("SO_TIMESTAMPNS")?;
         self.new_sockets
             .send((stream, rest))
             .map_err(|_| anyhow!("the receivers' poll thread has stopped"))?;
@@ -63,22 +67,35 @@ impl Receivers {
         let delivered: Arc<Vec<AtomicUsize>> =
             Arc::new((0..messages).map(|_| AtomicUsize::new(0)).collect());
         let stop = Arc::new(AtomicBool::new(false));
+        let gate = Arc::new(AtomicBool::new(true));
         let (new_sockets, incoming) = mpsc::channel();
         let thread = {
             let delivered = delivered.clone();
             let stop = stop.clone();
+            let gate = gate.clone();
             std::thread::Builder::new()
                 .name("receivers".into())
                 .spawn(move || {
-                    poll_loop(poll, incoming, &delivered, &stop, tag.as_bytes(), coalesce)
+                    let flags = Flags {
+                        stop: &stop,
+                        gate: &gate,
+                    };
+                    poll_loop(poll, incoming, &delivered, flags, tag.as_bytes(), coalesce)
                 })?
         };
         Ok(Self {
             delivered,
             stop,
+            gate,
             adder: Adder { waker, new_sockets },
             thread,
         })
+    }
+
+    /// While closed, the thread reads nothing (data waits in the sockets,
+    /// already stamped).
+    pub fn open_gate(&self, open: bool) {
+        self.gate.store(open, Ordering::Release);
     }
 
     pub fn adder(&self) -> Adder {
@@ -88,6 +105,7 @@ impl Receivers {
     /// Stops the poll thread and returns every delivery it saw.
     pub fn finish(self) -> anyhow::Result<Vec<Arrival>> {
         self.stop.store(true, Ordering::Release);
+        self.open_gate(true);
         self.adder.waker.wake()?;
         self.thread
             .join()
@@ -125,11 +143,16 @@ impl Frames {
     }
 }
 
+struct Flags<'a> {
+    stop: &'a AtomicBool,
+    gate: &'a AtomicBool,
+}
+
 fn poll_loop(
     mut poll: Poll,
     incoming: mpsc::Receiver<NewSocket>,
     delivered: &[AtomicUsize],
-    stop: &AtomicBool,
+    flags: Flags,
     tag: &[u8],
     coalesce: Duration,
 ) -> anyhow::Result<Vec<Arrival>> {
@@ -137,7 +160,11 @@ fn poll_loop(
     let mut conns: Vec<Conn> = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
     let mut arrivals: Vec<Arrival> = Vec::new();
-    while !stop.load(Ordering::Acquire) {
+    while !flags.stop.load(Ordering::Acquire) {
+        if !flags.gate.load(Ordering::Acquire) {
+            std::thread::sleep(Duration::from_millis(1));
+            continue;
+        }
         match poll.poll(&mut events, Some(Duration::from_millis(50))) {
             Ok(()) => {}
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
@@ -156,7 +183,7 @@ fn poll_loop(
                         open: true,
                     };
                     if !rest.is_empty() {
-                        let at = Instant::now();
+                        let at = SystemTime::now();
                         record(&mut conn, &rest, at, tag, delivered, &mut arrivals);
                     }
                     conns.push(conn);
@@ -192,10 +219,10 @@ fn read_ready(
     arrivals: &mut Vec<Arrival>,
 ) {
     while conn.open {
-        match conn.stream.read(buf) {
-            Ok(0) => conn.open = false,
-            Ok(n) => {
-                let at = Instant::now();
+        match recv_stamped(&conn.stream, buf) {
+            Ok((0, _)) => conn.open = false,
+            Ok((n, stamp)) => {
+                let at = stamp.unwrap_or_else(SystemTime::now);
                 record(conn, &buf[..n], at, tag, delivered, arrivals);
                 // A short read emptied the socket; epoll (edge-triggered)
                 // reports the next data, so skip the read that would block.
@@ -211,11 +238,70 @@ fn read_ready(
     let _ = registry.deregister(&mut conn.stream);
 }
 
+/// Asks the kernel to stamp each read with when its data arrived.
+fn stamp_arrivals(stream: &std::net::TcpStream) -> std::io::Result<()> {
+    let on: libc::c_int = 1;
+    // SAFETY: a valid socket descriptor and an int option of the stated size.
+    let rc = unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_TIMESTAMPNS,
+            (&on as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// One read into `buf`, with the kernel's arrival time of the newest data
+/// it returned (TCP reports that of the last segment read).
+fn recv_stamped(
+    stream: &TcpStream,
+    buf: &mut [u8],
+) -> std::io::Result<(usize, Option<SystemTime>)> {
+    // u64s: cmsg headers need their alignment.
+    let mut control = [0u64; 8];
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    // SAFETY: zero is a valid msghdr; every pointer set below outlives the call.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.as_mut_ptr().cast();
+    msg.msg_controllen = std::mem::size_of_val(&control);
+    // SAFETY: a valid socket descriptor and a msghdr describing live buffers.
+    let n = unsafe { libc::recvmsg(stream.as_raw_fd(), &mut msg, 0) };
+    if n < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let mut stamp = None;
+    // SAFETY: the CMSG_* walk stays within msg_controllen, which the kernel set.
+    unsafe {
+        let mut cmsg = libc::CMSG_FIRSTHDR(&msg);
+        while !cmsg.is_null() {
+            if (*cmsg).cmsg_level == libc::SOL_SOCKET && (*cmsg).cmsg_type == libc::SCM_TIMESTAMPNS
+            {
+                let ts: libc::timespec = std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast());
+                stamp = Some(UNIX_EPOCH + Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32));
+            }
+            cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
+        }
+    }
+    Ok((n as usize, stamp))
+}
+
 /// Counts the tagged messages among the frames `data` completes.
 fn record(
     conn: &mut Conn,
     data: &[u8],
-    at: Instant,
+    at: SystemTime,
     tag: &[u8],
     delivered: &[AtomicUsize],
     arrivals: &mut Vec<Arrival>,

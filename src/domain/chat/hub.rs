@@ -1,52 +1,100 @@
-//! Fan-out of chat events to this instance's open sockets. One broadcast
-//! channel; each socket filters for what its user may see. With a shared
+//! Fan-out of chat events to this instance's open sockets. With a shared
 //! store, messages arrive here from the store's change feed, so every
 //! instance sees every message once.
+//!
+//! Sockets are spread over fan-out tasks, several per runtime worker so that
+//! work stealing keeps every worker busy during a fan-out (with one each,
+//! both sometimes ran on one worker and a fan-out took twice as long). Each
+//! task hands every event, in publish order, to each socket of its shard through
+//! [`Subscriber::on_event`], which writes the frame straight to the socket
+//! when it can. A socket's own task wakes only for what it cannot do there:
+//! a full socket, a session that ended. (A broadcast channel with a
+//! receiver per socket task woke and polled 10,000 tasks per message, about
+//! a quarter of the server's CPU per delivery.)
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use tokio::sync::broadcast;
+use bytes::Bytes;
+use tokio::sync::mpsc;
 
 use super::Message;
 
-/// Events buffered per socket before a slow socket lags.
-const CHANNEL_CAPACITY: usize = 1024;
+/// Sockets a fan-out task hands an event to before it lets other tasks on
+/// its worker run.
+const FAN_OUT_BATCH: usize = 64;
+/// Fan-out tasks per runtime worker.
+const SHARDS_PER_WORKER: usize = 8;
 
 /// A new message, with the frames most sockets receive serialized once for
-/// all of them (rather than once per socket).
+/// all of them (rather than once per socket), as UTF-8 JSON text that every
+/// socket's outgoing frame shares without a copy.
 pub struct Published {
     pub message: Message,
     /// The frame for staff who did not write it.
-    pub staff_frame: OnceLock<Arc<str>>,
+    pub staff_frame: OnceLock<Bytes>,
     /// The frame for customers who neither wrote it nor are answered by it.
-    pub public_frame: OnceLock<Arc<str>>,
+    pub public_frame: OnceLock<Bytes>,
 }
 
-#[derive(Clone)]
 pub enum HubEvent {
-    Message(Arc<Published>),
+    Message(Published),
     /// A session ended on this instance (logout, revocation): close its sockets.
     SessionEnded(String),
     /// Every session of a user ended (password reset, account deleted).
     UserEnded(String),
 }
 
+/// An open socket as the hub sees it.
+pub trait Subscriber: Send + Sync {
+    /// Takes one event. Called from a fan-out task, in publish order, for
+    /// every event; must not wait on anything (queue what cannot be done now).
+    fn on_event(&self, event: &HubEvent);
+}
+
+type Subscribers = Mutex<HashMap<u64, Arc<dyn Subscriber>>>;
+
+struct Shard {
+    subscribers: Arc<Subscribers>,
+    events: mpsc::UnboundedSender<Arc<HubEvent>>,
+}
+
 #[derive(Clone)]
 pub struct ChatHub {
-    sender: broadcast::Sender<HubEvent>,
+    shards: Arc<[Shard]>,
+    next_id: Arc<AtomicU64>,
     sockets: Arc<Mutex<HashMap<String, usize>>>,
     max_per_user: usize,
 }
 
-/// Keeps a socket counted against its user's cap until dropped.
+/// Keeps a socket counted against its user's cap, and subscribed once
+/// attached, until dropped.
 pub struct SocketSlot {
     hub: ChatHub,
     user_id: String,
+    subscription: Option<(usize, u64)>,
+}
+
+impl SocketSlot {
+    /// Starts handing events to `subscriber`, until the slot is dropped.
+    pub fn attach(&mut self, subscriber: Arc<dyn Subscriber>) {
+        let id = self.hub.next_id.fetch_add(1, Ordering::Relaxed);
+        let shard = (id % self.hub.shards.len() as u64) as usize;
+        if let Ok(mut subscribers) = self.hub.shards[shard].subscribers.lock() {
+            subscribers.insert(id, subscriber);
+            self.subscription = Some((shard, id));
+        }
+    }
 }
 
 impl Drop for SocketSlot {
     fn drop(&mut self) {
+        if let Some((shard, id)) = self.subscription {
+            if let Ok(mut subscribers) = self.hub.shards[shard].subscribers.lock() {
+                subscribers.remove(&id);
+            }
+        }
         if let Ok(mut sockets) = self.hub.sockets.lock() {
             if let Some(n) = sockets.get_mut(&self.user_id) {
                 *n = n.saturating_sub(1);
@@ -59,37 +107,51 @@ impl Drop for SocketSlot {
 }
 
 impl ChatHub {
+    /// Starts the fan-out tasks on the current tokio runtime.
     pub fn new(max_per_user: usize) -> Self {
-        let (sender, _) = broadcast::channel(CHANNEL_CAPACITY);
+        let workers = tokio::runtime::Handle::current().metrics().num_workers();
+        let shards: Vec<Shard> = (0..workers.max(1) * SHARDS_PER_WORKER)
+            .map(|_| {
+                let subscribers: Arc<Subscribers> = Arc::default();
+                let (events, incoming) = mpsc::unbounded_channel();
+                tokio::spawn(fan_out(subscribers.clone(), incoming));
+                Shard {
+                    subscribers,
+                    events,
+                }
+            })
+            .collect();
         Self {
-            sender,
-            sockets: Arc::new(Mutex::new(HashMap::new())),
+            shards: shards.into(),
+            next_id: Arc::default(),
+            sockets: Arc::default(),
             max_per_user,
+        }
+    }
+
+    fn send(&self, event: HubEvent) {
+        let event = Arc::new(event);
+        for shard in self.shards.iter() {
+            // Fails only once the fan-out task is gone (runtime shutdown).
+            let _ = shard.events.send(event.clone());
         }
     }
 
     /// Delivers `message` to every socket of this instance.
     pub fn publish(&self, message: Message) {
-        // No receivers is fine: nobody is connected.
-        let _ = self.sender.send(HubEvent::Message(Arc::new(Published {
+        self.send(HubEvent::Message(Published {
             message,
             staff_frame: OnceLock::new(),
             public_frame: OnceLock::new(),
-        })));
+        }));
     }
 
     pub fn session_ended(&self, session_id: &str) {
-        let _ = self
-            .sender
-            .send(HubEvent::SessionEnded(session_id.to_owned()));
+        self.send(HubEvent::SessionEnded(session_id.to_owned()));
     }
 
     pub fn user_ended(&self, user_id: &str) {
-        let _ = self.sender.send(HubEvent::UserEnded(user_id.to_owned()));
-    }
-
-    pub fn subscribe(&self) -> broadcast::Receiver<HubEvent> {
-        self.sender.subscribe()
+        self.send(HubEvent::UserEnded(user_id.to_owned()));
     }
 
     /// Reserves a socket slot for `user_id`; `None` when they hold the maximum.
@@ -103,6 +165,7 @@ impl ChatHub {
         Some(SocketSlot {
             hub: self.clone(),
             user_id: user_id.to_owned(),
+            subscription: None,
         })
     }
 
@@ -115,12 +178,38 @@ impl ChatHub {
     }
 }
 
+/// One shard's fan-out: every event to every subscriber, in order.
+async fn fan_out(
+    subscribers: Arc<Subscribers>,
+    mut events: mpsc::UnboundedReceiver<Arc<HubEvent>>,
+) {
+    while let Some(event) = events.recv().await {
+        // A copy of the list, so sockets come and go while it is walked.
+        let current: Vec<Arc<dyn Subscriber>> = match subscribers.lock() {
+            Ok(s) => s.values().cloned().collect(),
+            Err(_) => return,
+        };
+        // Unconstrained: tokio's I/O budget would otherwise turn the writes
+        // after the first hundred or so into "socket busy" queueing; the
+        // batches yield to the worker's other tasks instead.
+        tokio::task::unconstrained(async {
+            for batch in current.chunks(FAN_OUT_BATCH) {
+                for subscriber in batch {
+                    subscriber.on_event(&event);
+                }
+                tokio::task::yield_now().await;
+            }
+        })
+        .await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn slots_are_capped_and_released() {
+    #[tokio::test]
+    async fn slots_are_capped_and_released() {
         let hub = ChatHub::new(2);
         let a = hub.open_slot("u");
         let b = hub.open_slot("u");
@@ -129,5 +218,87 @@ mod tests {
         drop(a);
         assert!(hub.open_slot("u").is_some());
         assert_eq!(hub.open_sockets(), 1);
+    }
+
+    /// Records the events it is handed.
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<String>>);
+
+    impl Subscriber for Recorder {
+        fn on_event(&self, event: &HubEvent) {
+            let seen = match event {
+                HubEvent::Message(p) => p.message.body.clone(),
+                HubEvent::SessionEnded(id) => format!("session {id}"),
+                HubEvent::UserEnded(id) => format!("user {id}"),
+            };
+            self.0.lock().expect("recorder lock").push(seen);
+        }
+    }
+
+    fn message(body: &str) -> Message {
+        Message {
+            id: crate::domain::new_id(),
+            author: "A".into(),
+            email: "a@example.com".into(),
+            kind: super::super::MessageType::Customer,
+            body: body.into(),
+            to: None,
+            created_at: crate::domain::now(),
+        }
+    }
+
+    async fn settle(recorders: &[Arc<Recorder>], events: usize) {
+        for _ in 0..500 {
+            if recorders
+                .iter()
+                .all(|r| r.0.lock().expect("lock").len() >= events)
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_attached_socket_gets_every_event_in_order_until_dropped() {
+        let hub = ChatHub::new(1000);
+        // More sockets than one batch, on both shards.
+        let mut slots = Vec::new();
+        let mut recorders = Vec::new();
+        for i in 0..150 {
+            let mut slot = hub.open_slot(&format!("u{i}")).expect("slot");
+            let recorder = Arc::new(Recorder::default());
+            slot.attach(recorder.clone());
+            slots.push(slot);
+            recorders.push(recorder);
+        }
+        let unattached = hub.open_slot("nobody").expect("slot");
+        for body in ["one", "two", "three"] {
+            hub.publish(message(body));
+        }
+        hub.session_ended("s1");
+        hub.user_ended("u1");
+        settle(&recorders, 5).await;
+        for r in &recorders {
+            assert_eq!(
+                *r.0.lock().expect("lock"),
+                ["one", "two", "three", "session s1", "user u1"]
+            );
+        }
+        drop(unattached);
+        // A dropped slot stops receiving; the others go on.
+        let gone = slots.remove(0);
+        drop(gone);
+        hub.publish(message("four"));
+        settle(&recorders[1..], 6).await;
+        assert_eq!(recorders[0].0.lock().expect("lock").len(), 5);
+        assert!(recorders[1..].iter().all(|r| r
+            .0
+            .lock()
+            .expect("lock")
+            .last()
+            .map(String::as_str)
+            == Some("four")));
+        assert_eq!(hub.open_sockets(), 149);
     }
 }

@@ -12,12 +12,12 @@ use axum::extract::ws::{CloseFrame, Message as Frame, Utf8Bytes, WebSocket, WebS
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use tokio::sync::broadcast::error::RecvError;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::domain::chat::hub::{HubEvent, Published};
+use crate::domain::chat::hub::SocketSlot;
 use crate::domain::chat::{Message, MessageFilter, MessageType, MessageView};
 use crate::domain::validation::{is_valid_email, text_field, FieldErrors};
 use crate::domain::{new_id, now};
@@ -26,6 +26,10 @@ use crate::http::extract::{truncate, ApiQuery, WantsHtml};
 use crate::http::limits;
 use crate::http::session::Identity;
 use crate::state::AppState;
+
+mod outlet;
+
+use outlet::Outlet;
 
 /// Largest frame a client may send.
 const MAX_FRAME: usize = 16 * 1024;
@@ -226,10 +230,7 @@ pub async fn socket(
         // (larger frames still arrive whole: the buffer grows for them).
         .read_buffer_size(1024)
         .write_buffer_size(0)
-        .on_upgrade(move |ws| async move {
-            let _slot = slot;
-            run_socket(ws, state, who, channel).await;
-        }))
+        .on_upgrade(move |ws| run_socket(ws, state, who, channel, slot)))
 }
 
 fn error_frame(code: ErrorCode, detail: &str) -> Frame {
@@ -247,9 +248,19 @@ fn close_frame(code: u16, reason: &str) -> Frame {
     }))
 }
 
-async fn run_socket(mut ws: WebSocket, state: AppState, who: Identity, channel: Option<String>) {
-    let mut feed = state.chat.subscribe();
-    // Ends here on this instance arrive as hub events; expiry is known in
+async fn run_socket(
+    ws: WebSocket,
+    state: AppState,
+    who: Identity,
+    channel: Option<String>,
+    mut slot: SocketSlot,
+) {
+    let (sink, mut incoming) = ws.split();
+    // Shared with the outlet: 10,000 sockets would otherwise hold two copies.
+    let who = Arc::new(who);
+    let outlet = Arc::new(Outlet::new(who.clone(), channel, sink));
+    slot.attach(outlet.clone());
+    // Ends here on this instance arrive through the hub; expiry is known in
     // advance; the periodic check catches revocations made on other instances.
     let mut check = tokio::time::interval(Duration::from_secs(
         state.settings.chat.session_check_interval.0.max(1),
@@ -262,94 +273,49 @@ async fn run_socket(mut ws: WebSocket, state: AppState, who: Identity, channel: 
     tokio::pin!(expiry);
     let mut refusals = 0u32;
     loop {
-        // (frame to send, whether it refuses something the client sent)
-        let outgoing: Option<(Frame, bool)> = tokio::select! {
-            frame = ws.recv() => match frame {
+        // A frame refusing something the client sent.
+        let refusal: Option<Frame> = tokio::select! {
+            _ = outlet.woken() => {
+                if !outlet.drain().await {
+                    break;
+                }
+                None
+            }
+            frame = incoming.next() => match frame {
                 None | Some(Err(_)) => break,
                 Some(Ok(Frame::Close(_))) => break,
                 Some(Ok(Frame::Ping(_) | Frame::Pong(_))) => None,
                 Some(Ok(Frame::Binary(_))) => {
-                    Some((error_frame(ErrorCode::BadRequest, "binary frames are not accepted; send JSON text"), true))
+                    Some(error_frame(ErrorCode::BadRequest, "binary frames are not accepted; send JSON text"))
                 }
                 // Boxed: its state would otherwise sit in every idle socket's task.
-                Some(Ok(Frame::Text(text))) => Box::pin(receive(&state, &who, text.as_str())).await.err().map(|f| (f, true)),
-            },
-            event = feed.recv() => match event {
-                Ok(HubEvent::Message(m)) => deliver(&who, channel.as_deref(), &m).map(|f| (f, false)),
-                Ok(HubEvent::SessionEnded(id)) if id == who.session.id => {
-                    let _ = ws.send(close_frame(4401, "session ended")).await;
-                    break;
-                }
-                Ok(HubEvent::UserEnded(id)) if id == who.user.id => {
-                    let _ = ws.send(close_frame(4401, "session ended")).await;
-                    break;
-                }
-                Ok(_) => None,
-                Err(RecvError::Lagged(n)) => Some((error_frame(
-                    ErrorCode::Unavailable,
-                    &format!("this connection fell behind and missed {n} messages; reload the history"),
-                ), false)),
-                Err(RecvError::Closed) => break,
+                Some(Ok(Frame::Text(text))) => Box::pin(receive(&state, &who, text.as_str())).await.err(),
             },
             _ = &mut expiry => {
-                let _ = ws.send(close_frame(4401, "session expired")).await;
+                outlet.send(close_frame(4401, "session expired")).await;
                 break;
             }
             _ = check.tick() => {
                 if !crate::http::session::session_is_live(&state, &who.session.id).await {
-                    let _ = ws.send(close_frame(4401, "session ended")).await;
+                    outlet.send(close_frame(4401, "session ended")).await;
                     break;
                 }
                 None
             }
         };
-        if let Some((frame, refused)) = outgoing {
-            if refused {
-                refusals += 1;
-                if refusals > MAX_REFUSALS {
-                    let _ = ws.send(close_frame(1008, "too many refused frames")).await;
-                    break;
-                }
+        if let Some(frame) = refusal {
+            refusals += 1;
+            if refusals > MAX_REFUSALS {
+                outlet
+                    .send(close_frame(1008, "too many refused frames"))
+                    .await;
+                break;
             }
-            if ws.send(frame).await.is_err() {
+            if !outlet.send(frame).await {
                 break;
             }
         }
     }
-}
-
-fn message_frame(message: &Message, viewer: &crate::domain::accounts::User) -> Arc<str> {
-    Arc::from(json!({ "type": "message", "message": message.view_for(viewer) }).to_string())
-}
-
-/// The frame to push to this socket for a new message, if it may see it.
-/// Staff and uninvolved customers share one serialized frame each.
-fn deliver(who: &Identity, channel: Option<&str>, published: &Published) -> Option<Frame> {
-    let message = &published.message;
-    if !message.visible_to(&who.user) {
-        return None;
-    }
-    if let Some(channel) = channel {
-        if !message.in_channel_of(channel) {
-            return None;
-        }
-    }
-    let involved =
-        message.email == who.user.email || message.to.as_deref() == Some(&who.user.email);
-    let text = if involved {
-        message_frame(message, &who.user)
-    } else if who.is_admin() {
-        published
-            .staff_frame
-            .get_or_init(|| message_frame(message, &who.user))
-            .clone()
-    } else {
-        published
-            .public_frame
-            .get_or_init(|| message_frame(message, &who.user))
-            .clone()
-    };
-    Some(Frame::Text(Utf8Bytes::from(text.to_string())))
 }
 
 /// Validates, stores and publishes one client frame; the error frame otherwise.

@@ -1,0 +1,418 @@
+//! One chat socket's outgoing side, as the hub's subscriber.
+//!
+//! The hub's fan-out task writes a message frame straight into the socket
+//! when nothing is queued ahead of it and the socket takes it without
+//! waiting; otherwise the frame joins a short backlog and the socket's own
+//! task, woken for it, writes it. Frames reach a socket in publish order
+//! either way.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+
+use axum::extract::ws::{Message as Frame, Utf8Bytes};
+use bytes::Bytes;
+use futures_util::{Sink, SinkExt};
+use serde_json::json;
+use tokio::sync::Notify;
+
+use super::{close_frame, error_frame};
+use crate::domain::accounts::User;
+use crate::domain::chat::hub::{HubEvent, Published, Subscriber};
+use crate::domain::chat::Message;
+use crate::error::ErrorCode;
+use crate::http::session::Identity;
+
+/// Frames a socket may have waiting; past this a slow reader misses
+/// messages and is told so. (The kernel's send buffer, which fills first,
+/// already holds hundreds.)
+const BACKLOG: usize = 64;
+
+pub struct Outlet<S> {
+    who: Arc<Identity>,
+    /// Only this customer's channel, when the socket asked for one.
+    channel: Option<String>,
+    sink: tokio::sync::Mutex<S>,
+    backlog: Mutex<Backlog>,
+    wake: Notify,
+}
+
+#[derive(Default)]
+struct Backlog {
+    frames: VecDeque<Frame>,
+    /// Messages dropped because the backlog was full.
+    missed: u64,
+    /// The session ended: close the socket.
+    ended: bool,
+    /// A write failed: the socket is gone.
+    broken: bool,
+}
+
+/// What an attempt to write without waiting did.
+enum WriteNow {
+    Written,
+    /// Taken, but part of it still waits to be flushed.
+    Flushing,
+    /// Not taken: the socket is full or busy.
+    Busy(Frame),
+    Broken,
+}
+
+impl<S> Outlet<S>
+where
+    S: Sink<Frame> + Unpin + Send,
+{
+    pub fn new(who: Arc<Identity>, channel: Option<String>, sink: S) -> Self {
+        Self {
+            who,
+            channel,
+            sink: tokio::sync::Mutex::new(sink),
+            backlog: Mutex::default(),
+            wake: Notify::new(),
+        }
+    }
+
+    /// Resolves when the fan-out left work for the socket's task ([`Self::drain`]).
+    pub async fn woken(&self) {
+        self.wake.notified().await;
+    }
+
+    /// Writes `frame` now if nothing is queued and the socket takes it at
+    /// once; queues it for the socket's task otherwise.
+    fn offer(&self, frame: Frame) {
+        let Ok(mut backlog) = self.backlog.lock() else {
+            return;
+        };
+        if backlog.broken || backlog.ended {
+            return;
+        }
+        if backlog.frames.is_empty() {
+            // Busy when the socket's task is writing: queue behind it.
+            if let Ok(mut sink) = self.sink.try_lock() {
+                match write_now(&mut *sink, frame) {
+                    WriteNow::Written => return,
+                    WriteNow::Flushing => {}
+                    WriteNow::Busy(frame) => backlog.frames.push_back(frame),
+                    WriteNow::Broken => backlog.broken = true,
+                }
+                drop(backlog);
+                self.wake.notify_one();
+                return;
+            }
+        }
+        if backlog.frames.len() < BACKLOG {
+            backlog.frames.push_back(frame);
+        } else {
+            backlog.missed += 1;
+        }
+        drop(backlog);
+        self.wake.notify_one();
+    }
+
+    fn end(&self) {
+        if let Ok(mut backlog) = self.backlog.lock() {
+            backlog.ended = true;
+        }
+        self.wake.notify_one();
+    }
+
+    /// The socket task's part: writes and flushes what the fan-out left.
+    /// False once the socket is finished (its session ended, or it broke).
+    pub async fn drain(&self) -> bool {
+        let mut sink = self.sink.lock().await;
+        loop {
+            // (the next frame, or None when the queue is empty; whether the session ended)
+            let (next, ended) = {
+                let Ok(mut backlog) = self.backlog.lock() else {
+                    return false;
+                };
+                if backlog.broken {
+                    return false;
+                }
+                let next = backlog.frames.pop_front().or_else(|| {
+                    (backlog.missed > 0).then(|| {
+                        let missed = std::mem::take(&mut backlog.missed);
+                        error_frame(
+                            ErrorCode::Unavailable,
+                            &format!("this connection fell behind and missed {missed} messages; reload the history"),
+                        )
+                    })
+                });
+                (next, backlog.ended)
+            };
+            match next {
+                Some(frame) => {
+                    if sink.feed(frame).await.is_err() {
+                        return false;
+                    }
+                }
+                None if ended => {
+                    let _ = sink.send(close_frame(4401, "session ended")).await;
+                    return false;
+                }
+                None => return sink.flush().await.is_ok(),
+            }
+        }
+    }
+
+    /// Writes one frame of the socket's own (a reply, a close), waiting for
+    /// room; false if the socket failed.
+    pub async fn send(&self, frame: Frame) -> bool {
+        self.sink.lock().await.send(frame).await.is_ok()
+    }
+}
+
+impl<S> Subscriber for Outlet<S>
+where
+    S: Sink<Frame> + Unpin + Send,
+{
+    fn on_event(&self, event: &HubEvent) {
+        match event {
+            HubEvent::Message(published) => {
+                if let Some(frame) = frame_for(&self.who, self.channel.as_deref(), published) {
+                    self.offer(frame);
+                }
+            }
+            HubEvent::SessionEnded(id) if *id == self.who.session.id => self.end(),
+            HubEvent::UserEnded(id) if *id == self.who.user.id => self.end(),
+            _ => {}
+        }
+    }
+}
+
+/// Starts writing `frame` without waiting for anything.
+fn write_now<S: Sink<Frame> + Unpin>(sink: &mut S, frame: Frame) -> WriteNow {
+    // Nothing is woken from here: every outcome that leaves work behind
+    // wakes the socket's task, which then polls with its own waker.
+    let mut cx = Context::from_waker(Waker::noop());
+    match Pin::new(&mut *sink).poll_ready(&mut cx) {
+        Poll::Ready(Ok(())) => {}
+        Poll::Ready(Err(_)) => return WriteNow::Broken,
+        Poll::Pending => return WriteNow::Busy(frame),
+    }
+    if Pin::new(&mut *sink).start_send(frame).is_err() {
+        return WriteNow::Broken;
+    }
+    match Pin::new(sink).poll_flush(&mut cx) {
+        Poll::Ready(Ok(())) => WriteNow::Written,
+        Poll::Ready(Err(_)) => WriteNow::Broken,
+        Poll::Pending => WriteNow::Flushing,
+    }
+}
+
+fn message_frame(message: &Message, viewer: &User) -> Bytes {
+    Bytes::from(json!({ "type": "message", "message": message.view_for(viewer) }).to_string())
+}
+
+/// The frame to push to this socket for a new message, if it may see it.
+/// Staff and uninvolved customers share one serialized frame each.
+fn frame_for(who: &Identity, channel: Option<&str>, published: &Published) -> Option<Frame> {
+    let message = &published.message;
+    if !message.visible_to(&who.user) {
+        return None;
+    }
+    if let Some(channel) = channel {
+        if !message.in_channel_of(channel) {
+            return None;
+        }
+    }
+    let involved =
+        message.email == who.user.email || message.to.as_deref() == Some(&who.user.email);
+    let text = if involved {
+        message_frame(message, &who.user)
+    } else if who.is_admin() {
+        published
+            .staff_frame
+            .get_or_init(|| message_frame(message, &who.user))
+            .clone()
+    } else {
+        published
+            .public_frame
+            .get_or_init(|| message_frame(message, &who.user))
+            .clone()
+    };
+    // Always UTF-8 (made from a `String` above), so this never refuses.
+    Utf8Bytes::try_from(text).ok().map(Frame::Text)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::OnceLock;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::domain::accounts::{Role, Session};
+    use crate::domain::chat::MessageType;
+    use crate::domain::{new_id, now};
+
+    /// A socket that takes frames only while open, as a full one would not.
+    #[derive(Default)]
+    struct Gate {
+        open: bool,
+        taken: Vec<String>,
+        waker: Option<Waker>,
+    }
+
+    #[derive(Clone, Default)]
+    struct GateSink(std::sync::Arc<Mutex<Gate>>);
+
+    impl GateSink {
+        fn open(&self, open: bool) {
+            let mut gate = self.0.lock().expect("gate");
+            gate.open = open;
+            if let Some(w) = gate.waker.take() {
+                w.wake();
+            }
+        }
+        fn taken(&self) -> Vec<String> {
+            self.0.lock().expect("gate").taken.clone()
+        }
+    }
+
+    impl Sink<Frame> for GateSink {
+        type Error = ();
+        fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), ()>> {
+            let mut gate = self.0.lock().map_err(|_| ())?;
+            if gate.open {
+                Poll::Ready(Ok(()))
+            } else {
+                gate.waker = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+        fn start_send(self: Pin<&mut Self>, frame: Frame) -> Result<(), ()> {
+            let text = match frame {
+                Frame::Text(t) => t.as_str().to_owned(),
+                Frame::Close(Some(c)) => format!("close {}", c.code),
+                _ => "other".to_owned(),
+            };
+            self.0.lock().map_err(|_| ())?.taken.push(text);
+            Ok(())
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), ()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), ()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    fn customer() -> Arc<Identity> {
+        let at = now();
+        let user = User {
+            id: "u1".into(),
+            name: "Ana".into(),
+            phone: "+34 600 000 000".into(),
+            email: "ana@example.com".into(),
+            role: Role::Customer,
+            password_hash: String::new(),
+            created_at: at,
+        };
+        let session = Session {
+            id: "s1".into(),
+            user_id: user.id.clone(),
+            created_at: at,
+            expires_at: at + time::Duration::hours(1),
+            revoked_at: None,
+        };
+        Arc::new(Identity { user, session })
+    }
+
+    /// A staff answer to another customer: public, so every socket sees it.
+    fn published(body: &str) -> HubEvent {
+        HubEvent::Message(Published {
+            message: Message {
+                id: new_id(),
+                author: "Staff".into(),
+                email: "staff@example.com".into(),
+                kind: MessageType::Staff,
+                body: body.into(),
+                to: None,
+                created_at: now(),
+            },
+            staff_frame: OnceLock::new(),
+            public_frame: OnceLock::new(),
+        })
+    }
+
+    fn bodies(taken: &[String]) -> Vec<String> {
+        taken
+            .iter()
+            .map(|t| {
+                serde_json::from_str::<serde_json::Value>(t)
+                    .ok()
+                    .and_then(|v| {
+                        v["message"]["body"]
+                            .as_str()
+                            .map(str::to_owned)
+                            .or_else(|| v["detail"].as_str().map(|d| format!("error: {d}")))
+                    })
+                    .unwrap_or_else(|| t.clone())
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn frames_go_straight_out_and_queue_in_order_behind_a_full_socket() {
+        let sink = GateSink::default();
+        sink.open(true);
+        let outlet = Outlet::new(customer(), None, sink.clone());
+        outlet.on_event(&published("one"));
+        // Written by the fan-out itself: nothing for the socket's task.
+        assert_eq!(bodies(&sink.taken()), ["one"]);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(20), outlet.woken())
+                .await
+                .is_err(),
+            "a frame written at once must not wake the socket's task"
+        );
+        sink.open(false);
+        outlet.on_event(&published("two"));
+        sink.open(true);
+        // Queued behind "two" even though the socket has room again.
+        outlet.on_event(&published("three"));
+        assert_eq!(bodies(&sink.taken()), ["one"]);
+        outlet.woken().await;
+        assert!(outlet.drain().await);
+        assert_eq!(bodies(&sink.taken()), ["one", "two", "three"]);
+        outlet.on_event(&published("four"));
+        assert_eq!(bodies(&sink.taken()), ["one", "two", "three", "four"]);
+    }
+
+    #[tokio::test]
+    async fn a_slow_reader_is_told_what_it_missed_and_an_ended_session_closes() {
+        let sink = GateSink::default();
+        let outlet = Outlet::new(customer(), None, sink.clone());
+        for i in 0..BACKLOG + 5 {
+            outlet.on_event(&published(&format!("m{i}")));
+        }
+        sink.open(true);
+        assert!(outlet.drain().await);
+        let taken = bodies(&sink.taken());
+        assert_eq!(taken.len(), BACKLOG + 1);
+        assert_eq!(taken[0], "m0");
+        assert_eq!(taken[BACKLOG - 1], format!("m{}", BACKLOG - 1));
+        assert!(
+            taken[BACKLOG].contains("missed 5 messages"),
+            "{}",
+            taken[BACKLOG]
+        );
+        // Another session's end changes nothing; its own closes the socket.
+        outlet.on_event(&HubEvent::SessionEnded("other".into()));
+        outlet.on_event(&HubEvent::UserEnded("u2".into()));
+        outlet.on_event(&published("still open"));
+        assert_eq!(
+            bodies(&sink.taken()).last().map(String::as_str),
+            Some("still open")
+        );
+        outlet.on_event(&HubEvent::SessionEnded("s1".into()));
+        outlet.on_event(&published("after the end"));
+        assert!(
+            !outlet.drain().await,
+            "an ended session finishes the socket"
+        );
+        assert_eq!(sink.taken().last().map(String::as_str), Some("close 4401"));
+        assert!(!bodies(&sink.taken()).contains(&"after the end".to_owned()));
+    }
+}
