@@ -273,6 +273,9 @@ pub struct ChatSettings {
     pub max_sockets_per_user: usize,
     /// How often an open socket re-checks that its session is still live.
     pub session_check_interval: Seconds,
+    /// How long a write to a socket may wait for its client to read before
+    /// the socket is dropped.
+    pub write_timeout: Seconds,
 }
 
 impl Default for ChatSettings {
@@ -282,6 +285,7 @@ impl Default for ChatSettings {
             history_page: 50,
             max_sockets_per_user: 8,
             session_check_interval: Seconds(30),
+            write_timeout: Seconds(20),
         }
     }
 }

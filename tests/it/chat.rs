@@ -357,16 +357,8 @@ async fn an_expiring_or_admin_revoked_session_closes_its_socket() {
     );
 }
 
-#[tokio::test]
-async fn a_reader_that_stops_reading_gets_what_fits_in_order_then_a_missed_notice() {
-    // Past the 4 MiB the kernel lets a socket buffer by default (tcp_wmem).
-    const SENT: usize = 600;
-    let app = spawn_app_with(|s| s.chat.max_body = 12_000).await;
-    let staff = app.admin().await;
-    let ana = app.customer("ana@example.com").await;
-    // Staff's socket with a tiny receive buffer, not read while Ana writes:
-    // the server's socket fills, then the backlog behind it, then messages
-    // are dropped for this socket alone.
+/// A staff socket with a 4 KiB receive buffer, which the test leaves unread.
+async fn slow_staff_socket(app: &TestApp, staff: &str) -> Socket {
     let tcp = tokio::net::TcpSocket::new_v4().expect("socket");
     tcp.set_recv_buffer_size(4096).expect("SO_RCVBUF");
     let stream = tcp
@@ -381,38 +373,97 @@ async fn a_reader_that_stops_reading_gets_what_fits_in_order_then_a_missed_notic
         format!("Bearer {staff}").parse().expect("header"),
     );
     let stream = tokio_tungstenite::MaybeTlsStream::Plain(stream);
-    let (mut slow, _) = tokio_tungstenite::client_async(req, stream)
+    tokio_tungstenite::client_async(req, stream)
         .await
-        .expect("staff socket");
-    let mut ana_ws = connect(&app, Some(&ana), "").await.expect("ana socket");
+        .expect("staff socket")
+        .0
+}
+
+/// Past the 4 MiB the kernel lets a socket buffer by default (tcp_wmem), twice.
+const FLOOD: usize = 800;
+
+/// Ana sends `FLOOD` messages of 10 KB, reading her own echoes as she goes.
+async fn flood_as_ana(app: &TestApp, ana: &str) {
+    let mut ana_ws = connect(app, Some(ana), "").await.expect("ana socket");
     let filler = "x".repeat(10_000);
-    for i in 0..SENT {
+    for i in 0..FLOOD {
         send(&mut ana_ws, json!({"body": format!("m{i} {filler}")})).await;
-        // Ana reads her own echo, so only the staff socket falls behind.
         let echo = next(&mut ana_ws, 5000).await.expect("echo");
         assert_eq!(echo["type"], "message", "{echo}");
     }
-    let mut bodies = Vec::new();
-    let mut notice = None;
+}
+
+#[tokio::test]
+async fn a_reader_that_stops_reading_gets_what_fits_in_order_then_a_missed_notice() {
+    let app = spawn_app_with(|s| {
+        s.chat.max_body = 12_000;
+        s.chat.write_timeout = tienda::config::Seconds(600);
+    })
+    .await;
+    let staff = app.admin().await;
+    let ana = app.customer("ana@example.com").await;
+    // The server's socket fills, then the backlog behind it, then messages
+    // are dropped for this socket alone.
+    let mut slow = slow_staff_socket(&app, &staff).await;
+    flood_as_ana(&app, &ana).await;
+    // (first word of each message body, or the error frame)
+    let mut frames: Vec<Result<String, Value>> = Vec::new();
     while let Some(f) = next(&mut slow, 1500).await {
         match f["type"].as_str() {
             Some("message") => {
                 let body = f["message"]["body"].as_str().unwrap_or_default();
-                bodies.push(body.split(' ').next().unwrap_or_default().to_owned());
+                frames.push(Ok(body.split(' ').next().unwrap_or_default().to_owned()));
             }
-            Some("error") => notice = Some(f),
-            _ => {}
+            _ => frames.push(Err(f)),
         }
     }
+    let Some(Err(notice)) = frames.pop() else {
+        panic!("the missed-messages notice comes last, after what was delivered");
+    };
+    let bodies: Vec<String> = frames
+        .into_iter()
+        .map(|f| f.expect("only messages before the notice"))
+        .collect();
     let expected: Vec<String> = (0..bodies.len()).map(|i| format!("m{i}")).collect();
     assert_eq!(bodies, expected, "delivered in order, without gaps");
-    assert!(bodies.len() < SENT, "the slow socket missed some");
-    let notice = notice.expect("a missed-messages notice");
+    assert!(bodies.len() < FLOOD, "the slow socket missed some");
     assert_eq!(notice["code"], "unavailable");
     let detail = notice["detail"].as_str().unwrap_or_default();
     assert!(
-        detail.contains(&format!("missed {} messages", SENT - bodies.len())),
+        detail.contains(&format!("missed {} messages", FLOOD - bodies.len())),
         "{detail}"
     );
     assert!(notice["id"].as_str().is_some_and(|id| !id.is_empty()));
+}
+
+#[tokio::test]
+async fn a_socket_whose_client_stops_reading_is_dropped_after_the_write_timeout() {
+    let app = spawn_app_with(|s| {
+        s.chat.max_body = 12_000;
+        s.chat.write_timeout = tienda::config::Seconds(1);
+    })
+    .await;
+    let staff = app.admin().await;
+    let ana = app.customer("ana@example.com").await;
+    let mut slow = slow_staff_socket(&app, &staff).await;
+    flood_as_ana(&app, &ana).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    // What the kernel buffered still arrives, then the connection ends.
+    let mut messages = 0;
+    let ended = loop {
+        match tokio::time::timeout(Duration::from_secs(5), slow.next()).await {
+            Ok(Some(Ok(Frame::Text(_)))) => messages += 1,
+            Ok(Some(Ok(_))) => {}
+            Ok(None | Some(Err(_))) => break true,
+            Err(_) => break false,
+        }
+    };
+    assert!(ended, "the server dropped the stalled socket");
+    assert!(messages > 0 && messages < FLOOD, "{messages} messages");
+    // The slot was given back: staff may open sockets up to the cap again.
+    for _ in 0..8 {
+        connect(&app, Some(&staff), "")
+            .await
+            .expect("a socket within the cap");
+    }
 }

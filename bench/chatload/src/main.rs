@@ -77,7 +77,7 @@ struct Args {
     #[arg(long, default_value_t = 0.3)]
     gap_secs: f64,
     /// How long after a send the receivers start reading (frames that
-    /// arrive later are read as they come).
+    /// arrive later are read as they come); 0 reads throughout.
     #[arg(long, default_value_t = 300)]
     settle_ms: u64,
     /// Pause of the receivers' thread after each batch of ready sockets, so
@@ -269,14 +269,18 @@ async fn run(args: &Args) -> anyhow::Result<Value> {
         .context("connecting the sender socket")?;
     // Wall-clock send times, to compare with the kernel's arrival stamps;
     // the monotonic ones bound the waits and time the reads.
-    let mut sent_at: Vec<SystemTime> = Vec::with_capacity(args.messages);
+    let mut sent_wall: Vec<SystemTime> = Vec::with_capacity(args.messages);
+    let mut sent_mono: Vec<Instant> = Vec::with_capacity(args.messages);
     let mut read_ms: Vec<f64> = Vec::with_capacity(args.messages);
     let mut all_delivered: Vec<bool> = Vec::with_capacity(args.messages);
     let timeout = Duration::from_secs_f64(args.message_timeout_secs);
     for index in 0..args.messages {
-        receivers.open_gate(false);
+        if args.settle_ms > 0 {
+            receivers.pause().await?;
+        }
         let sent = Instant::now();
-        sent_at.push(SystemTime::now());
+        sent_mono.push(sent);
+        sent_wall.push(SystemTime::now());
         sender
             .send(Frame::Text(
                 json!({ "body": format!("{TAG}{index}-fan-out probe") })
@@ -285,8 +289,10 @@ async fn run(args: &Args) -> anyhow::Result<Value> {
             ))
             .await
             .context("sending a message")?;
-        tokio::time::sleep(Duration::from_millis(args.settle_ms)).await;
-        receivers.open_gate(true);
+        if args.settle_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(args.settle_ms)).await;
+            receivers.resume();
+        }
         // The poll thread records each arrival; here we only wait for the count.
         let until = sent + timeout;
         while receivers.delivered[index].load(Ordering::Acquire) < connected
@@ -306,18 +312,30 @@ async fn run(args: &Args) -> anyhow::Result<Value> {
         .await
         .context("joining the receivers' poll thread")??;
     let mut latencies_ms: Vec<f64> = Vec::new();
+    let mut read_latencies_ms: Vec<f64> = Vec::new();
     let mut slowest = vec![0f64; args.messages];
     let mut got = vec![0usize; args.messages];
     let mut late = 0usize;
-    for (index, at) in arrivals {
-        // Before the send only if the wall clock stepped back: count it as 0.
-        let took = at.duration_since(sent_at[index]).unwrap_or_default();
+    let mut unstamped = 0usize;
+    for arrival in arrivals {
+        let index = arrival.index;
+        let read = arrival.read.duration_since(sent_mono[index]);
+        let took = match arrival.arrived {
+            // Before the send only if the wall clock stepped back: count it as 0.
+            Some(at) => at.duration_since(sent_wall[index]).unwrap_or_default(),
+            // No stamp (not seen on Linux): the read time, which is later.
+            None => {
+                unstamped += 1;
+                read
+            }
+        };
         if took > timeout {
             late += 1;
             continue;
         }
         let ms = took.as_secs_f64() * 1000.0;
         latencies_ms.push(ms);
+        read_latencies_ms.push(read.as_secs_f64() * 1000.0);
         slowest[index] = slowest[index].max(ms);
         got[index] += 1;
     }
@@ -326,6 +344,7 @@ async fn run(args: &Args) -> anyhow::Result<Value> {
         .map(|i| json!({ "message": i, "delivered": got[i], "all_delivered_ms": (all_delivered[i] && got[i] >= connected).then_some(slowest[i]) }))
         .collect();
     latencies_ms.sort_by(f64::total_cmp);
+    read_latencies_ms.sort_by(f64::total_cmp);
     Ok(json!({
         "sockets": args.sockets,
         "connected": connected,
@@ -339,7 +358,12 @@ async fn run(args: &Args) -> anyhow::Result<Value> {
         "p50_ms": percentile(&latencies_ms, 50.0),
         "p99_ms": percentile(&latencies_ms, 99.0),
         "max_ms": latencies_ms.last().copied().unwrap_or(f64::NAN),
+        "unstamped": unstamped,
         "settle_ms": args.settle_ms,
+        // Send to the return of the read that brought the frame (with
+        // --settle-ms 0, what this client reported before it used stamps).
+        "read_p50_ms": percentile(&read_latencies_ms, 50.0),
+        "read_p99_ms": percentile(&read_latencies_ms, 99.0),
         // Send to the read that completed the message's last delivery (at
         // least --settle-ms: the receivers wait that long before reading).
         "read_all_ms": read_ms,

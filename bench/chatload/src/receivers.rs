@@ -8,7 +8,7 @@
 //! completed the frame (`SO_TIMESTAMPNS`): when the server's write put it in
 //! this socket, not when this thread got round to reading it. So the thread
 //! can stay out of the way while the server fans a message out (it reads
-//! only while the gate is open, see `Receivers::open_gate`) and sleeps
+//! only while the gate is open, see `Receivers::pause`) and sleeps
 //! `coalesce` after each batch of readiness events; neither shows in the
 //! latencies. This client shares the server's two cores, and every
 //! microsecond it spends reading during a fan-out is taken from the server.
@@ -18,7 +18,7 @@ use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{anyhow, Context};
 use mio::net::TcpStream;
@@ -28,8 +28,14 @@ const WAKER: Token = Token(0);
 const OP_TEXT: u8 = 0x1;
 const OP_CLOSE: u8 = 0x8;
 
-/// A delivery: (message index, when its data reached the socket).
-pub type Arrival = (usize, SystemTime);
+/// A delivery.
+pub struct Arrival {
+    pub index: usize,
+    /// When its data reached the socket (the kernel's stamp), if stamped.
+    pub arrived: Option<SystemTime>,
+    /// When the read that brought it returned.
+    pub read: Instant,
+}
 
 type NewSocket = (std::net::TcpStream, Vec<u8>);
 
@@ -38,6 +44,8 @@ pub struct Receivers {
     pub delivered: Arc<Vec<AtomicUsize>>,
     stop: Arc<AtomicBool>,
     gate: Arc<AtomicBool>,
+    /// Set by the thread once it has seen the gate closed.
+    paused: Arc<AtomicBool>,
     adder: Adder,
     thread: JoinHandle<anyhow::Result<Vec<Arrival>>>,
 }
@@ -68,17 +76,20 @@ impl Receivers {
             Arc::new((0..messages).map(|_| AtomicUsize::new(0)).collect());
         let stop = Arc::new(AtomicBool::new(false));
         let gate = Arc::new(AtomicBool::new(true));
+        let paused = Arc::new(AtomicBool::new(false));
         let (new_sockets, incoming) = mpsc::channel();
         let thread = {
             let delivered = delivered.clone();
             let stop = stop.clone();
             let gate = gate.clone();
+            let paused = paused.clone();
             std::thread::Builder::new()
                 .name("receivers".into())
                 .spawn(move || {
                     let flags = Flags {
                         stop: &stop,
                         gate: &gate,
+                        paused: &paused,
                     };
                     poll_loop(poll, incoming, &delivered, flags, tag.as_bytes(), coalesce)
                 })?
@@ -87,15 +98,33 @@ impl Receivers {
             delivered,
             stop,
             gate,
+            paused,
             adder: Adder { waker, new_sockets },
             thread,
         })
     }
 
-    /// While closed, the thread reads nothing (data waits in the sockets,
-    /// already stamped).
-    pub fn open_gate(&self, open: bool) {
-        self.gate.store(open, Ordering::Release);
+    /// Stops the thread reading (data waits in the sockets, already
+    /// stamped); returns once it has stopped, so nothing it does overlaps
+    /// what follows.
+    pub async fn pause(&self) -> anyhow::Result<()> {
+        self.gate.store(false, Ordering::Release);
+        // Out of epoll_wait, to see the gate.
+        self.adder.waker.wake()?;
+        let until = Instant::now() + Duration::from_secs(5);
+        while !self.paused.load(Ordering::Acquire) {
+            if Instant::now() > until {
+                anyhow::bail!("the receivers' thread did not pause");
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        Ok(())
+    }
+
+    pub fn resume(&self) {
+        self.paused.store(false, Ordering::Release);
+        self.gate.store(true, Ordering::Release);
+        self.thread.thread().unpark();
     }
 
     pub fn adder(&self) -> Adder {
@@ -105,7 +134,7 @@ impl Receivers {
     /// Stops the poll thread and returns every delivery it saw.
     pub fn finish(self) -> anyhow::Result<Vec<Arrival>> {
         self.stop.store(true, Ordering::Release);
-        self.open_gate(true);
+        self.resume();
         self.adder.waker.wake()?;
         self.thread
             .join()
@@ -146,6 +175,7 @@ impl Frames {
 struct Flags<'a> {
     stop: &'a AtomicBool,
     gate: &'a AtomicBool,
+    paused: &'a AtomicBool,
 }
 
 fn poll_loop(
@@ -162,7 +192,9 @@ fn poll_loop(
     let mut arrivals: Vec<Arrival> = Vec::new();
     while !flags.stop.load(Ordering::Acquire) {
         if !flags.gate.load(Ordering::Acquire) {
-            std::thread::sleep(Duration::from_millis(1));
+            flags.paused.store(true, Ordering::Release);
+            // `resume` unparks it; the timeout only bounds a missed unpark.
+            std::thread::park_timeout(Duration::from_millis(50));
             continue;
         }
         match poll.poll(&mut events, Some(Duration::from_millis(50))) {
@@ -183,8 +215,15 @@ fn poll_loop(
                         open: true,
                     };
                     if !rest.is_empty() {
-                        let at = SystemTime::now();
-                        record(&mut conn, &rest, at, tag, delivered, &mut arrivals);
+                        let read = Instant::now();
+                        record(
+                            &mut conn,
+                            &rest,
+                            (None, read),
+                            tag,
+                            delivered,
+                            &mut arrivals,
+                        );
                     }
                     conns.push(conn);
                 }
@@ -222,8 +261,8 @@ fn read_ready(
         match recv_stamped(&conn.stream, buf) {
             Ok((0, _)) => conn.open = false,
             Ok((n, stamp)) => {
-                let at = stamp.unwrap_or_else(SystemTime::now);
-                record(conn, &buf[..n], at, tag, delivered, arrivals);
+                let read = Instant::now();
+                record(conn, &buf[..n], (stamp, read), tag, delivered, arrivals);
                 // A short read emptied the socket; epoll (edge-triggered)
                 // reports the next data, so skip the read that would block.
                 if n < buf.len() && conn.open {
@@ -301,7 +340,7 @@ fn recv_stamped(
 fn record(
     conn: &mut Conn,
     data: &[u8],
-    at: SystemTime,
+    (arrived, read): (Option<SystemTime>, Instant),
     tag: &[u8],
     delivered: &[AtomicUsize],
     arrivals: &mut Vec<Arrival>,
@@ -314,7 +353,11 @@ fn record(
             if let Some(index) = message_index(payload, tag) {
                 if let Some(count) = delivered.get(index) {
                     count.fetch_add(1, Ordering::AcqRel);
-                    arrivals.push((index, at));
+                    arrivals.push(Arrival {
+                        index,
+                        arrived,
+                        read,
+                    });
                 }
             }
         }

@@ -13,8 +13,9 @@
 //! a quarter of the server's CPU per delivery.)
 
 use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
@@ -63,6 +64,9 @@ struct Shard {
 #[derive(Clone)]
 pub struct ChatHub {
     shards: Arc<[Shard]>,
+    /// Held while an event is queued to every shard, so that events sent at
+    /// once from two workers reach all shards in the same order.
+    sending: Arc<Mutex<()>>,
     next_id: Arc<AtomicU64>,
     sockets: Arc<Mutex<HashMap<String, usize>>>,
     max_per_user: usize,
@@ -81,19 +85,23 @@ impl SocketSlot {
     pub fn attach(&mut self, subscriber: Arc<dyn Subscriber>) {
         let id = self.hub.next_id.fetch_add(1, Ordering::Relaxed);
         let shard = (id % self.hub.shards.len() as u64) as usize;
-        if let Ok(mut subscribers) = self.hub.shards[shard].subscribers.lock() {
-            subscribers.insert(id, subscriber);
-            self.subscription = Some((shard, id));
-        }
+        self.hub.shards[shard]
+            .subscribers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id, subscriber);
+        self.subscription = Some((shard, id));
     }
 }
 
 impl Drop for SocketSlot {
     fn drop(&mut self) {
         if let Some((shard, id)) = self.subscription {
-            if let Ok(mut subscribers) = self.hub.shards[shard].subscribers.lock() {
-                subscribers.remove(&id);
-            }
+            self.hub.shards[shard]
+                .subscribers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&id);
         }
         if let Ok(mut sockets) = self.hub.sockets.lock() {
             if let Some(n) = sockets.get_mut(&self.user_id) {
@@ -123,6 +131,7 @@ impl ChatHub {
             .collect();
         Self {
             shards: shards.into(),
+            sending: Arc::default(),
             next_id: Arc::default(),
             sockets: Arc::default(),
             max_per_user,
@@ -131,9 +140,12 @@ impl ChatHub {
 
     fn send(&self, event: HubEvent) {
         let event = Arc::new(event);
+        let _in_order = self.sending.lock().unwrap_or_else(PoisonError::into_inner);
         for shard in self.shards.iter() {
-            // Fails only once the fan-out task is gone (runtime shutdown).
-            let _ = shard.events.send(event.clone());
+            if shard.events.send(event.clone()).is_err() {
+                // Only as the runtime shuts down.
+                tracing::warn!("a chat fan-out task has stopped");
+            }
         }
     }
 
@@ -185,17 +197,22 @@ async fn fan_out(
 ) {
     while let Some(event) = events.recv().await {
         // A copy of the list, so sockets come and go while it is walked.
-        let current: Vec<Arc<dyn Subscriber>> = match subscribers.lock() {
-            Ok(s) => s.values().cloned().collect(),
-            Err(_) => return,
-        };
+        let current: Vec<Arc<dyn Subscriber>> = subscribers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .cloned()
+            .collect();
         // Unconstrained: tokio's I/O budget would otherwise turn the writes
         // after the first hundred or so into "socket busy" queueing; the
         // batches yield to the worker's other tasks instead.
         tokio::task::unconstrained(async {
             for batch in current.chunks(FAN_OUT_BATCH) {
                 for subscriber in batch {
-                    subscriber.on_event(&event);
+                    // One socket's bug must not end the fan-out for its shard.
+                    if catch_unwind(AssertUnwindSafe(|| subscriber.on_event(&event))).is_err() {
+                        tracing::error!("a chat socket panicked taking an event");
+                    }
                 }
                 tokio::task::yield_now().await;
             }
@@ -248,24 +265,25 @@ mod tests {
     }
 
     async fn settle(recorders: &[Arc<Recorder>], events: usize) {
-        for _ in 0..500 {
+        for _ in 0..2000 {
             if recorders
                 .iter()
                 .all(|r| r.0.lock().expect("lock").len() >= events)
             {
                 return;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn every_attached_socket_gets_every_event_in_order_until_dropped() {
         let hub = ChatHub::new(1000);
-        // More sockets than one batch, on both shards.
+        // More sockets than a batch on every shard.
+        let sockets = hub.shards.len() * FAN_OUT_BATCH + hub.shards.len() * 3;
         let mut slots = Vec::new();
         let mut recorders = Vec::new();
-        for i in 0..150 {
+        for i in 0..sockets {
             let mut slot = hub.open_slot(&format!("u{i}")).expect("slot");
             let recorder = Arc::new(Recorder::default());
             slot.attach(recorder.clone());
@@ -299,6 +317,74 @@ mod tests {
             .last()
             .map(String::as_str)
             == Some("four")));
-        assert_eq!(hub.open_sockets(), 149);
+        assert_eq!(hub.open_sockets(), sockets - 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn events_published_at_once_reach_every_shard_in_one_order() {
+        let hub = ChatHub::new(1000);
+        let mut slots = Vec::new();
+        let mut recorders = Vec::new();
+        for i in 0..hub.shards.len() * 2 {
+            let mut slot = hub.open_slot(&format!("u{i}")).expect("slot");
+            let recorder = Arc::new(Recorder::default());
+            slot.attach(recorder.clone());
+            slots.push(slot);
+            recorders.push(recorder);
+        }
+        let publishers: Vec<_> = ["a", "b"]
+            .into_iter()
+            .map(|who| {
+                let hub = hub.clone();
+                std::thread::spawn(move || {
+                    for i in 0..3000 {
+                        hub.publish(message(&format!("{who}{i}")));
+                    }
+                })
+            })
+            .collect();
+        for p in publishers {
+            p.join().expect("publisher");
+        }
+        settle(&recorders, 6000).await;
+        let first = recorders[0].0.lock().expect("lock").clone();
+        assert_eq!(first.len(), 6000);
+        for r in &recorders[1..] {
+            assert!(
+                *r.0.lock().expect("lock") == first,
+                "every socket sees one order"
+            );
+        }
+    }
+
+    struct Panicker;
+
+    impl Subscriber for Panicker {
+        fn on_event(&self, _: &HubEvent) {
+            panic!("a subscriber bug");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panicking_socket_does_not_stop_its_shard() {
+        let hub = ChatHub::new(1000);
+        let mut bad = hub.open_slot("bad").expect("slot");
+        bad.attach(Arc::new(Panicker));
+        // Enough to share the bad one's shard (ids go round the shards).
+        let mut slots = Vec::new();
+        let mut recorders = Vec::new();
+        for i in 0..hub.shards.len() * 2 {
+            let mut slot = hub.open_slot(&format!("u{i}")).expect("slot");
+            let recorder = Arc::new(Recorder::default());
+            slot.attach(recorder.clone());
+            slots.push(slot);
+            recorders.push(recorder);
+        }
+        hub.publish(message("one"));
+        hub.publish(message("two"));
+        settle(&recorders, 2).await;
+        for r in &recorders {
+            assert_eq!(*r.0.lock().expect("lock"), ["one", "two"]);
+        }
     }
 }

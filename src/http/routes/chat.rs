@@ -258,7 +258,8 @@ async fn run_socket(
     let (sink, mut incoming) = ws.split();
     // Shared with the outlet: 10,000 sockets would otherwise hold two copies.
     let who = Arc::new(who);
-    let outlet = Arc::new(Outlet::new(who.clone(), channel, sink));
+    let stall = Duration::from_secs(state.settings.chat.write_timeout.0.max(1));
+    let outlet = Arc::new(Outlet::new(who.clone(), channel, sink, stall));
     slot.attach(outlet.clone());
     // Ends here on this instance arrive through the hub; expiry is known in
     // advance; the periodic check catches revocations made on other instances.

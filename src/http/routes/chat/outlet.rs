@@ -4,12 +4,15 @@
 //! when nothing is queued ahead of it and the socket takes it without
 //! waiting; otherwise the frame joins a short backlog and the socket's own
 //! task, woken for it, writes it. Frames reach a socket in publish order
-//! either way.
+//! either way, and a gap left by a full backlog is reported where it is.
+//! A client that stops reading is dropped once a write to it has waited
+//! `stall` (also how long an ended session can take to close it then).
 
 use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use axum::extract::ws::{Message as Frame, Utf8Bytes};
 use bytes::Bytes;
@@ -36,13 +39,19 @@ pub struct Outlet<S> {
     sink: tokio::sync::Mutex<S>,
     backlog: Mutex<Backlog>,
     wake: Notify,
+    /// Longest a write may wait for the client to read.
+    stall: Duration,
+}
+
+enum Queued {
+    Frame(Frame),
+    /// Messages dropped here because the backlog was full.
+    Missed(u64),
 }
 
 #[derive(Default)]
 struct Backlog {
-    frames: VecDeque<Frame>,
-    /// Messages dropped because the backlog was full.
-    missed: u64,
+    frames: VecDeque<Queued>,
     /// The session ended: close the socket.
     ended: bool,
     /// A write failed: the socket is gone.
@@ -63,13 +72,14 @@ impl<S> Outlet<S>
 where
     S: Sink<Frame> + Unpin + Send,
 {
-    pub fn new(who: Arc<Identity>, channel: Option<String>, sink: S) -> Self {
+    pub fn new(who: Arc<Identity>, channel: Option<String>, sink: S, stall: Duration) -> Self {
         Self {
             who,
             channel,
             sink: tokio::sync::Mutex::new(sink),
             backlog: Mutex::default(),
             wake: Notify::new(),
+            stall,
         }
     }
 
@@ -93,7 +103,7 @@ where
                 match write_now(&mut *sink, frame) {
                     WriteNow::Written => return,
                     WriteNow::Flushing => {}
-                    WriteNow::Busy(frame) => backlog.frames.push_back(frame),
+                    WriteNow::Busy(frame) => backlog.frames.push_back(Queued::Frame(frame)),
                     WriteNow::Broken => backlog.broken = true,
                 }
                 drop(backlog);
@@ -102,9 +112,11 @@ where
             }
         }
         if backlog.frames.len() < BACKLOG {
-            backlog.frames.push_back(frame);
+            backlog.frames.push_back(Queued::Frame(frame));
+        } else if let Some(Queued::Missed(n)) = backlog.frames.back_mut() {
+            *n += 1;
         } else {
-            backlog.missed += 1;
+            backlog.frames.push_back(Queued::Missed(1));
         }
         drop(backlog);
         self.wake.notify_one();
@@ -118,8 +130,15 @@ where
     }
 
     /// The socket task's part: writes and flushes what the fan-out left.
-    /// False once the socket is finished (its session ended, or it broke).
+    /// False once the socket is finished: its session ended, it broke, or
+    /// the client stopped reading.
     pub async fn drain(&self) -> bool {
+        tokio::time::timeout(self.stall, self.write_backlog())
+            .await
+            .unwrap_or(false)
+    }
+
+    async fn write_backlog(&self) -> bool {
         let mut sink = self.sink.lock().await;
         loop {
             // (the next frame, or None when the queue is empty; whether the session ended)
@@ -130,14 +149,12 @@ where
                 if backlog.broken {
                     return false;
                 }
-                let next = backlog.frames.pop_front().or_else(|| {
-                    (backlog.missed > 0).then(|| {
-                        let missed = std::mem::take(&mut backlog.missed);
-                        error_frame(
-                            ErrorCode::Unavailable,
-                            &format!("this connection fell behind and missed {missed} messages; reload the history"),
-                        )
-                    })
+                let next = backlog.frames.pop_front().map(|queued| match queued {
+                    Queued::Frame(frame) => frame,
+                    Queued::Missed(n) => error_frame(
+                        ErrorCode::Unavailable,
+                        &format!("this connection fell behind and missed {n} messages; reload the history"),
+                    ),
                 });
                 (next, backlog.ended)
             };
@@ -157,9 +174,12 @@ where
     }
 
     /// Writes one frame of the socket's own (a reply, a close), waiting for
-    /// room; false if the socket failed.
+    /// room; false if the socket failed or the client stopped reading.
     pub async fn send(&self, frame: Frame) -> bool {
-        self.sink.lock().await.send(frame).await.is_ok()
+        let write = async { self.sink.lock().await.send(frame).await.is_ok() };
+        tokio::time::timeout(self.stall, write)
+            .await
+            .unwrap_or(false)
     }
 }
 
@@ -250,6 +270,8 @@ mod tests {
     #[derive(Default)]
     struct Gate {
         open: bool,
+        /// Frames taken but not yet flushed out, as when the kernel's buffer is full.
+        flush_blocked: bool,
         taken: Vec<String>,
         waker: Option<Waker>,
     }
@@ -261,6 +283,13 @@ mod tests {
         fn open(&self, open: bool) {
             let mut gate = self.0.lock().expect("gate");
             gate.open = open;
+            if let Some(w) = gate.waker.take() {
+                w.wake();
+            }
+        }
+        fn block_flush(&self, blocked: bool) {
+            let mut gate = self.0.lock().expect("gate");
+            gate.flush_blocked = blocked;
             if let Some(w) = gate.waker.take() {
                 w.wake();
             }
@@ -290,8 +319,14 @@ mod tests {
             self.0.lock().map_err(|_| ())?.taken.push(text);
             Ok(())
         }
-        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), ()>> {
-            Poll::Ready(Ok(()))
+        fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), ()>> {
+            let mut gate = self.0.lock().map_err(|_| ())?;
+            if gate.flush_blocked {
+                gate.waker = Some(cx.waker().clone());
+                Poll::Pending
+            } else {
+                Poll::Ready(Ok(()))
+            }
         }
         fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), ()>> {
             Poll::Ready(Ok(()))
@@ -357,7 +392,7 @@ mod tests {
     async fn frames_go_straight_out_and_queue_in_order_behind_a_full_socket() {
         let sink = GateSink::default();
         sink.open(true);
-        let outlet = Outlet::new(customer(), None, sink.clone());
+        let outlet = Outlet::new(customer(), None, sink.clone(), Duration::from_secs(5));
         outlet.on_event(&published("one"));
         // Written by the fan-out itself: nothing for the socket's task.
         assert_eq!(bodies(&sink.taken()), ["one"]);
@@ -383,7 +418,7 @@ mod tests {
     #[tokio::test]
     async fn a_slow_reader_is_told_what_it_missed_and_an_ended_session_closes() {
         let sink = GateSink::default();
-        let outlet = Outlet::new(customer(), None, sink.clone());
+        let outlet = Outlet::new(customer(), None, sink.clone(), Duration::from_secs(5));
         for i in 0..BACKLOG + 5 {
             outlet.on_event(&published(&format!("m{i}")));
         }
@@ -414,5 +449,67 @@ mod tests {
         );
         assert_eq!(sink.taken().last().map(String::as_str), Some("close 4401"));
         assert!(!bodies(&sink.taken()).contains(&"after the end".to_owned()));
+    }
+
+    #[tokio::test]
+    async fn a_gap_is_reported_where_it_is() {
+        let sink = GateSink::default();
+        let outlet = Outlet::new(customer(), None, sink.clone(), Duration::from_secs(5));
+        for i in 0..BACKLOG + 3 {
+            outlet.on_event(&published(&format!("m{i}")));
+        }
+        // As if the socket's task had written two: room again, behind the gap.
+        for _ in 0..2 {
+            outlet.backlog.lock().expect("backlog").frames.pop_front();
+        }
+        outlet.on_event(&published("later"));
+        sink.open(true);
+        assert!(outlet.drain().await);
+        let taken = bodies(&sink.taken());
+        assert_eq!(taken.len(), BACKLOG);
+        assert_eq!(taken[0], "m2");
+        assert_eq!(taken[BACKLOG - 3], format!("m{}", BACKLOG - 1));
+        assert!(
+            taken[BACKLOG - 2].contains("missed 3 messages"),
+            "{}",
+            taken[BACKLOG - 2]
+        );
+        assert_eq!(taken[BACKLOG - 1], "later");
+    }
+
+    #[tokio::test]
+    async fn a_half_written_frame_or_a_busy_socket_wakes_the_task() {
+        let sink = GateSink::default();
+        sink.open(true);
+        sink.block_flush(true);
+        let outlet = Outlet::new(customer(), None, sink.clone(), Duration::from_secs(5));
+        outlet.on_event(&published("one"));
+        // Taken but not flushed: only the socket's task can finish it.
+        tokio::time::timeout(Duration::from_secs(1), outlet.woken())
+            .await
+            .expect("woken to flush");
+        sink.block_flush(false);
+        assert!(outlet.drain().await);
+        // The socket's task is writing (holds the sink): the fan-out queues.
+        let held = outlet.sink.lock().await;
+        outlet.on_event(&published("two"));
+        assert_eq!(bodies(&sink.taken()), ["one"]);
+        drop(held);
+        tokio::time::timeout(Duration::from_secs(1), outlet.woken())
+            .await
+            .expect("woken to write what was queued");
+        assert!(outlet.drain().await);
+        assert_eq!(bodies(&sink.taken()), ["one", "two"]);
+    }
+
+    #[tokio::test]
+    async fn a_client_that_stops_reading_is_given_up_on() {
+        let sink = GateSink::default();
+        let outlet = Outlet::new(customer(), None, sink.clone(), Duration::from_millis(50));
+        outlet.on_event(&published("one"));
+        let started = std::time::Instant::now();
+        assert!(!outlet.drain().await, "a stalled write ends the socket");
+        assert!(!outlet.send(close_frame(1000, "bye")).await);
+        assert!(started.elapsed() < Duration::from_secs(2));
     }
 }
