@@ -181,6 +181,30 @@ pub struct LoginInput {
     pub password: String,
 }
 
+/// Ana's account (user `u1`) and a session of hers (`s1`) valid for an hour,
+/// for unit tests that need someone signed in.
+#[cfg(test)]
+pub(crate) fn signed_in(role: Role) -> (Session, User) {
+    let at = crate::domain::now();
+    let user = User {
+        id: "u1".into(),
+        name: "Ana".into(),
+        phone: "+34 600 000 000".into(),
+        email: "ana@example.com".into(),
+        role,
+        password_hash: String::new(),
+        created_at: at,
+    };
+    let session = Session {
+        id: "s1".into(),
+        user_id: user.id.clone(),
+        created_at: at,
+        expires_at: at + time::Duration::hours(1),
+        revoked_at: None,
+    };
+    (session, user)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -81,34 +81,12 @@ impl SessionCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::accounts::Role;
-    use crate::domain::now;
-
-    fn found(role: Role) -> (Session, User) {
-        let at = now();
-        let user = User {
-            id: "u1".into(),
-            name: "Ana".into(),
-            phone: "+34 600 000 000".into(),
-            email: "ana@example.com".into(),
-            role,
-            password_hash: String::new(),
-            created_at: at,
-        };
-        let session = Session {
-            id: "s1".into(),
-            user_id: user.id.clone(),
-            created_at: at,
-            expires_at: at + time::Duration::hours(1),
-            revoked_at: None,
-        };
-        (session, user)
-    }
+    use crate::domain::accounts::{signed_in, Role};
 
     #[test]
     fn an_entry_holds_only_under_the_version_it_was_read_at() {
         let cache = SessionCache::default();
-        cache.put("t1", 100, 7, Some(&found(Role::Customer)));
+        cache.put("t1", 100, 7, Some(&signed_in(Role::Customer)));
         let hit = cache.get("t1", 7, 50).map(|(s, _)| s.id);
         assert_eq!(hit, Some("s1".into()));
         assert!(
@@ -121,11 +99,11 @@ mod tests {
     #[test]
     fn admins_and_missing_sessions_are_not_kept() {
         let cache = SessionCache::default();
-        cache.put("t1", 100, 1, Some(&found(Role::Customer)));
+        cache.put("t1", 100, 1, Some(&signed_in(Role::Customer)));
         // Granted admin meanwhile: the new answer replaces the old entry.
-        cache.put("t1", 100, 2, Some(&found(Role::Admin)));
+        cache.put("t1", 100, 2, Some(&signed_in(Role::Admin)));
         assert!(cache.get("t1", 2, 50).is_none());
-        cache.put("t1", 100, 3, Some(&found(Role::Customer)));
+        cache.put("t1", 100, 3, Some(&signed_in(Role::Customer)));
         cache.put("t1", 100, 3, None);
         assert!(cache.get("t1", 3, 50).is_none());
     }
@@ -133,7 +111,7 @@ mod tests {
     #[test]
     fn entries_and_tokens_expire() {
         let cache = SessionCache::default();
-        cache.put("t1", 100, 1, Some(&found(Role::Customer)));
+        cache.put("t1", 100, 1, Some(&signed_in(Role::Customer)));
         assert!(cache.get("t1", 1, 99).is_some());
         assert!(cache.get("t1", 1, 100).is_none(), "the token has expired");
         if let Ok(mut entries) = cache.entries.lock() {

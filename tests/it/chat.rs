@@ -382,30 +382,34 @@ async fn slow_staff_socket(app: &TestApp, staff: &str) -> Socket {
 /// Past the 4 MiB the kernel lets a socket buffer by default (tcp_wmem), twice.
 const FLOOD: usize = 800;
 
-/// Ana sends `FLOOD` messages of 10 KB, reading her own echoes as she goes.
-async fn flood_as_ana(app: &TestApp, ana: &str) {
-    let mut ana_ws = connect(app, Some(ana), "").await.expect("ana socket");
+/// A staff socket with a 4 KiB receive buffer, left unread while Ana sends
+/// `FLOOD` messages of 10 KB (reading her own echoes as she goes), on an app
+/// that gives up on a stalled write after `write_timeout` seconds. Returns
+/// the app, the staff member's token and the socket.
+async fn flood_past_an_unread_staff_socket(write_timeout: u64) -> (TestApp, String, Socket) {
+    let app = spawn_app_with(|s| {
+        s.chat.max_body = 12_000;
+        s.chat.write_timeout = tienda::config::Seconds(write_timeout);
+    })
+    .await;
+    let staff = app.admin().await;
+    let ana = app.customer("ana@example.com").await;
+    let slow = slow_staff_socket(&app, &staff).await;
+    let mut ana_ws = connect(&app, Some(&ana), "").await.expect("ana socket");
     let filler = "x".repeat(10_000);
     for i in 0..FLOOD {
         send(&mut ana_ws, json!({"body": format!("m{i} {filler}")})).await;
         let echo = next(&mut ana_ws, 5000).await.expect("echo");
         assert_eq!(echo["type"], "message", "{echo}");
     }
+    (app, staff, slow)
 }
 
 #[tokio::test]
 async fn a_reader_that_stops_reading_gets_what_fits_in_order_then_a_missed_notice() {
-    let app = spawn_app_with(|s| {
-        s.chat.max_body = 12_000;
-        s.chat.write_timeout = tienda::config::Seconds(600);
-    })
-    .await;
-    let staff = app.admin().await;
-    let ana = app.customer("ana@example.com").await;
     // The server's socket fills, then the backlog behind it, then messages
     // are dropped for this socket alone.
-    let mut slow = slow_staff_socket(&app, &staff).await;
-    flood_as_ana(&app, &ana).await;
+    let (_app, _, mut slow) = flood_past_an_unread_staff_socket(600).await;
     // (first word of each message body, or the error frame)
     let mut frames: Vec<Result<String, Value>> = Vec::new();
     while let Some(f) = next(&mut slow, 1500).await {
@@ -438,15 +442,7 @@ async fn a_reader_that_stops_reading_gets_what_fits_in_order_then_a_missed_notic
 
 #[tokio::test]
 async fn a_socket_whose_client_stops_reading_is_dropped_after_the_write_timeout() {
-    let app = spawn_app_with(|s| {
-        s.chat.max_body = 12_000;
-        s.chat.write_timeout = tienda::config::Seconds(1);
-    })
-    .await;
-    let staff = app.admin().await;
-    let ana = app.customer("ana@example.com").await;
-    let mut slow = slow_staff_socket(&app, &staff).await;
-    flood_as_ana(&app, &ana).await;
+    let (app, staff, mut slow) = flood_past_an_unread_staff_socket(1).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     // What the kernel buffered still arrives, then the connection ends.
     let mut messages = 0;

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use tienda::domain::accounts::{PasswordReset, Role, Session};
+use tienda::domain::accounts::{PasswordReset, Role, Session, User};
 use tienda::domain::mail::{MailKind, MailStatus};
 use tienda::domain::{new_id, Page, Timestamp};
 use tienda::store::{Store, StoreError};
@@ -15,6 +15,19 @@ fn session(user_id: &str, created: Timestamp, expires: Timestamp) -> Session {
         expires_at: expires,
         revoked_at: None,
     }
+}
+
+/// Asks for a password reset for `user`, valid until t(3,600), with its mail.
+async fn request_reset(store: &Arc<dyn Store>, user: &User, token_hash: &str, at: Timestamp) {
+    let reset = PasswordReset {
+        token_hash: token_hash.into(),
+        user_id: user.id.clone(),
+        expires_at: t(3_600),
+    };
+    store
+        .create_password_reset(&reset, &mail(MailKind::PasswordReset, &user.email, at))
+        .await
+        .expect("create reset");
 }
 
 pub async fn users_unique_email_roles_delete(store: Arc<dyn Store>) {
@@ -189,16 +202,7 @@ pub async fn password_reset_once_expiry_revokes(store: Arc<dyn Store>) {
     store.create_session(&s1).await.expect("s1");
     store.create_session(&s2).await.expect("s2");
 
-    let reset = PasswordReset {
-        token_hash: "hash-of-token-1".into(),
-        user_id: ana.id.clone(),
-        expires_at: t(3_600),
-    };
-    let reset_mail = mail(MailKind::PasswordReset, &ana.email, t(0));
-    store
-        .create_password_reset(&reset, &reset_mail)
-        .await
-        .expect("create reset");
+    request_reset(&store, &ana, "hash-of-token-1", t(0)).await;
     assert_eq!(outbox_count(&store).await, 1, "reset mail written with it");
 
     assert_eq!(
@@ -239,15 +243,7 @@ pub async fn password_reset_once_expiry_revokes(store: Arc<dyn Store>) {
     );
 
     // Expired: refused, nothing changes.
-    let late = PasswordReset {
-        token_hash: "hash-of-token-2".into(),
-        user_id: ana.id.clone(),
-        expires_at: t(3_600),
-    };
-    store
-        .create_password_reset(&late, &mail(MailKind::PasswordReset, &ana.email, t(20)))
-        .await
-        .expect("create second reset");
+    request_reset(&store, &ana, "hash-of-token-2", t(20)).await;
     assert_eq!(
         store
             .consume_password_reset("hash-of-token-2", "$argon2id$late", t(3_600))
@@ -343,16 +339,7 @@ pub async fn accounts_version_moves_on_each_change(store: Arc<dyn Store>) {
     moved("revoking a user's sessions");
     store.purge_sessions(t(10_000)).await.expect("purge");
     moved("purging sessions");
-    let reset = PasswordReset {
-        token_hash: "hash-of-a-reset".into(),
-        user_id: ana.id.clone(),
-        expires_at: t(3_600),
-    };
-    let reset_mail = mail(MailKind::PasswordReset, &ana.email, t(0));
-    store
-        .create_password_reset(&reset, &reset_mail)
-        .await
-        .expect("create reset");
+    request_reset(&store, &ana, "hash-of-a-reset", t(0)).await;
     last.set(version());
     store
         .consume_password_reset("hash-of-a-reset", "$argon2id$new", t(30))

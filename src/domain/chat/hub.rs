@@ -252,6 +252,18 @@ mod tests {
         }
     }
 
+    /// `n` sockets of users u0, u1, ..., each recording what it is handed.
+    fn attach_recorders(hub: &ChatHub, n: usize) -> (Vec<SocketSlot>, Vec<Arc<Recorder>>) {
+        (0..n)
+            .map(|i| {
+                let mut slot = hub.open_slot(&format!("u{i}")).expect("slot");
+                let recorder = Arc::new(Recorder::default());
+                slot.attach(recorder.clone());
+                (slot, recorder)
+            })
+            .unzip()
+    }
+
     fn message(body: &str) -> Message {
         Message {
             id: crate::domain::new_id(),
@@ -281,15 +293,7 @@ mod tests {
         let hub = ChatHub::new(1000);
         // More sockets than a batch on every shard.
         let sockets = hub.shards.len() * FAN_OUT_BATCH + hub.shards.len() * 3;
-        let mut slots = Vec::new();
-        let mut recorders = Vec::new();
-        for i in 0..sockets {
-            let mut slot = hub.open_slot(&format!("u{i}")).expect("slot");
-            let recorder = Arc::new(Recorder::default());
-            slot.attach(recorder.clone());
-            slots.push(slot);
-            recorders.push(recorder);
-        }
+        let (mut slots, recorders) = attach_recorders(&hub, sockets);
         let unattached = hub.open_slot("nobody").expect("slot");
         for body in ["one", "two", "three"] {
             hub.publish(message(body));
@@ -323,15 +327,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn events_published_at_once_reach_every_shard_in_one_order() {
         let hub = ChatHub::new(1000);
-        let mut slots = Vec::new();
-        let mut recorders = Vec::new();
-        for i in 0..hub.shards.len() * 2 {
-            let mut slot = hub.open_slot(&format!("u{i}")).expect("slot");
-            let recorder = Arc::new(Recorder::default());
-            slot.attach(recorder.clone());
-            slots.push(slot);
-            recorders.push(recorder);
-        }
+        let (_slots, recorders) = attach_recorders(&hub, hub.shards.len() * 2);
         let publishers: Vec<_> = ["a", "b"]
             .into_iter()
             .map(|who| {
@@ -371,15 +367,7 @@ mod tests {
         let mut bad = hub.open_slot("bad").expect("slot");
         bad.attach(Arc::new(Panicker));
         // Enough to share the bad one's shard (ids go round the shards).
-        let mut slots = Vec::new();
-        let mut recorders = Vec::new();
-        for i in 0..hub.shards.len() * 2 {
-            let mut slot = hub.open_slot(&format!("u{i}")).expect("slot");
-            let recorder = Arc::new(Recorder::default());
-            slot.attach(recorder.clone());
-            slots.push(slot);
-            recorders.push(recorder);
-        }
+        let (_slots, recorders) = attach_recorders(&hub, hub.shards.len() * 2);
         hub.publish(message("one"));
         hub.publish(message("two"));
         settle(&recorders, 2).await;

@@ -262,7 +262,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::domain::accounts::{Role, Session};
+    use crate::domain::accounts::{signed_in, Role};
     use crate::domain::chat::MessageType;
     use crate::domain::{new_id, now};
 
@@ -334,23 +334,7 @@ mod tests {
     }
 
     fn customer() -> Arc<Identity> {
-        let at = now();
-        let user = User {
-            id: "u1".into(),
-            name: "Ana".into(),
-            phone: "+34 600 000 000".into(),
-            email: "ana@example.com".into(),
-            role: Role::Customer,
-            password_hash: String::new(),
-            created_at: at,
-        };
-        let session = Session {
-            id: "s1".into(),
-            user_id: user.id.clone(),
-            created_at: at,
-            expires_at: at + time::Duration::hours(1),
-            revoked_at: None,
-        };
+        let (session, user) = signed_in(Role::Customer);
         Arc::new(Identity { user, session })
     }
 
