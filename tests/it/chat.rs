@@ -5,7 +5,6 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message as Frame;
 
 use crate::helpers::*;
@@ -18,14 +17,7 @@ async fn connect(
     token: Option<&str>,
     query: &str,
 ) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
-    let mut req = format!("ws://127.0.0.1:{}/chat/ws{query}", app.port).into_client_request()?;
-    if let Some(t) = token {
-        req.headers_mut().insert(
-            "authorization",
-            format!("Bearer {t}").parse().expect("header"),
-        );
-    }
-    tokio_tungstenite::connect_async(req)
+    tokio_tungstenite::connect_async(app.chat_request(token, query))
         .await
         .map(|(ws, _)| ws)
 }
@@ -365,15 +357,8 @@ async fn slow_staff_socket(app: &TestApp, staff: &str) -> Socket {
         .connect(([127, 0, 0, 1], app.port).into())
         .await
         .expect("connect");
-    let mut req = format!("ws://127.0.0.1:{}/chat/ws", app.port)
-        .into_client_request()
-        .expect("request");
-    req.headers_mut().insert(
-        "authorization",
-        format!("Bearer {staff}").parse().expect("header"),
-    );
     let stream = tokio_tungstenite::MaybeTlsStream::Plain(stream);
-    tokio_tungstenite::client_async(req, stream)
+    tokio_tungstenite::client_async(app.chat_request(Some(staff), ""), stream)
         .await
         .expect("staff socket")
         .0

@@ -7,7 +7,10 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 use tienda::app::Application;
+
+pub type ChatRequest = tokio_tungstenite::tungstenite::handshake::client::Request;
 use tienda::config::{MailTransportKind, Secret, Settings};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 pub const ADMIN_EMAIL: &str = "admin@tienda.test";
 pub const PASSWORD: &str = "correct horse battery";
@@ -137,6 +140,21 @@ impl Answer {
 }
 
 impl TestApp {
+    /// The chat WebSocket's upgrade request (`query` starts with `?` or is
+    /// empty), with a bearer token if given.
+    pub fn chat_request(&self, token: Option<&str>, query: &str) -> ChatRequest {
+        let mut req = format!("ws://127.0.0.1:{}/chat/ws{query}", self.port)
+            .into_client_request()
+            .expect("chat request");
+        if let Some(t) = token {
+            req.headers_mut().insert(
+                "authorization",
+                format!("Bearer {t}").parse().expect("header"),
+            );
+        }
+        req
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

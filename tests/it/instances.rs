@@ -7,7 +7,6 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use serde_json::json;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message as Frame;
 
 use crate::helpers::*;
@@ -42,22 +41,10 @@ async fn chat_sent_through_one_instance_reaches_a_socket_on_the_other() {
     let (a, b) = pair(|_| {}).await;
     let staff = a.admin().await;
     let ana = b.customer("ana@example.com").await;
-    let mut req = format!("ws://127.0.0.1:{}/chat/ws", b.port)
-        .into_client_request()
-        .expect("req");
-    req.headers_mut().insert(
-        "authorization",
-        format!("Bearer {staff}").parse().expect("h"),
-    );
-    let (mut staff_on_b, _) = tokio_tungstenite::connect_async(req)
+    let (mut staff_on_b, _) = tokio_tungstenite::connect_async(b.chat_request(Some(&staff), ""))
         .await
         .expect("socket on B");
-    let mut req = format!("ws://127.0.0.1:{}/chat/ws", a.port)
-        .into_client_request()
-        .expect("req");
-    req.headers_mut()
-        .insert("authorization", format!("Bearer {ana}").parse().expect("h"));
-    let (mut ana_on_a, _) = tokio_tungstenite::connect_async(req)
+    let (mut ana_on_a, _) = tokio_tungstenite::connect_async(a.chat_request(Some(&ana), ""))
         .await
         .expect("socket on A");
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -88,14 +75,7 @@ async fn a_logout_on_one_instance_is_refused_on_the_other() {
     let (a, b) = pair(|s| s.chat.session_check_interval = tienda::config::Seconds(1)).await;
     let token = a.customer("c@example.com").await;
     assert_eq!(b.get("/auth/me", Some(&token)).await.status, StatusCode::OK);
-    let mut req = format!("ws://127.0.0.1:{}/chat/ws", b.port)
-        .into_client_request()
-        .expect("req");
-    req.headers_mut().insert(
-        "authorization",
-        format!("Bearer {token}").parse().expect("h"),
-    );
-    let (mut socket_on_b, _) = tokio_tungstenite::connect_async(req)
+    let (mut socket_on_b, _) = tokio_tungstenite::connect_async(b.chat_request(Some(&token), ""))
         .await
         .expect("socket on B");
     let out = a

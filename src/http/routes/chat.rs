@@ -293,12 +293,14 @@ async fn run_socket(
                 Some(Ok(Frame::Text(text))) => Box::pin(receive(&state, &who, text.as_str())).await.err(),
             },
             _ = &mut expiry => {
-                outlet.send(close_frame(4401, "session expired")).await;
+                outlet.end("session expired");
+                outlet.drain().await;
                 break;
             }
             _ = check.tick() => {
                 if !crate::http::session::session_is_live(&state, &who.session.id).await {
-                    outlet.send(close_frame(4401, "session ended")).await;
+                    outlet.end("session ended");
+                    outlet.drain().await;
                     break;
                 }
                 None

@@ -9,6 +9,7 @@
 //! `stall` (also how long an ended session can take to close it then).
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
@@ -52,8 +53,8 @@ enum Queued {
 #[derive(Default)]
 struct Backlog {
     frames: VecDeque<Queued>,
-    /// The session ended: close the socket.
-    ended: bool,
+    /// The session ended, for this reason: close the socket after what is queued.
+    ended: Option<&'static str>,
     /// A write failed: the socket is gone.
     broken: bool,
 }
@@ -94,7 +95,7 @@ where
         let Ok(mut backlog) = self.backlog.lock() else {
             return;
         };
-        if backlog.broken || backlog.ended {
+        if backlog.broken || backlog.ended.is_some() {
             return;
         }
         if backlog.frames.is_empty() {
@@ -122,9 +123,11 @@ where
         self.wake.notify_one();
     }
 
-    fn end(&self) {
+    /// Closes the socket (code 4401, `reason`) once what is queued is
+    /// written; the socket's task does it in [`Self::drain`].
+    pub fn end(&self, reason: &'static str) {
         if let Ok(mut backlog) = self.backlog.lock() {
-            backlog.ended = true;
+            backlog.ended.get_or_insert(reason);
         }
         self.wake.notify_one();
     }
@@ -133,7 +136,12 @@ where
     /// False once the socket is finished: its session ended, it broke, or
     /// the client stopped reading.
     pub async fn drain(&self) -> bool {
-        tokio::time::timeout(self.stall, self.write_backlog())
+        self.within_stall(self.write_backlog()).await
+    }
+
+    /// `write`'s answer, or false once it has waited `stall` for the client.
+    async fn within_stall(&self, write: impl Future<Output = bool>) -> bool {
+        tokio::time::timeout(self.stall, write)
             .await
             .unwrap_or(false)
     }
@@ -141,7 +149,7 @@ where
     async fn write_backlog(&self) -> bool {
         let mut sink = self.sink.lock().await;
         loop {
-            // (the next frame, or None when the queue is empty; whether the session ended)
+            // (the next frame, or None when the queue is empty; why the session ended)
             let (next, ended) = {
                 let Ok(mut backlog) = self.backlog.lock() else {
                     return false;
@@ -164,11 +172,13 @@ where
                         return false;
                     }
                 }
-                None if ended => {
-                    let _ = sink.send(close_frame(4401, "session ended")).await;
-                    return false;
+                None => {
+                    if let Some(reason) = ended {
+                        let _ = sink.send(close_frame(4401, reason)).await;
+                        return false;
+                    }
+                    return sink.flush().await.is_ok();
                 }
-                None => return sink.flush().await.is_ok(),
             }
         }
     }
@@ -176,10 +186,8 @@ where
     /// Writes one frame of the socket's own (a reply, a close), waiting for
     /// room; false if the socket failed or the client stopped reading.
     pub async fn send(&self, frame: Frame) -> bool {
-        let write = async { self.sink.lock().await.send(frame).await.is_ok() };
-        tokio::time::timeout(self.stall, write)
+        self.within_stall(async { self.sink.lock().await.send(frame).await.is_ok() })
             .await
-            .unwrap_or(false)
     }
 }
 
@@ -194,8 +202,8 @@ where
                     self.offer(frame);
                 }
             }
-            HubEvent::SessionEnded(id) if *id == self.who.session.id => self.end(),
-            HubEvent::UserEnded(id) if *id == self.who.user.id => self.end(),
+            HubEvent::SessionEnded(id) if *id == self.who.session.id => self.end("session ended"),
+            HubEvent::UserEnded(id) if *id == self.who.user.id => self.end("session ended"),
             _ => {}
         }
     }
@@ -273,6 +281,8 @@ mod tests {
         /// Frames taken but not yet flushed out, as when the kernel's buffer is full.
         flush_blocked: bool,
         taken: Vec<String>,
+        /// Close frames' reasons.
+        reasons: Vec<String>,
         waker: Option<Waker>,
     }
 
@@ -297,6 +307,9 @@ mod tests {
         fn taken(&self) -> Vec<String> {
             self.0.lock().expect("gate").taken.clone()
         }
+        fn reasons(&self) -> Vec<String> {
+            self.0.lock().expect("gate").reasons.clone()
+        }
     }
 
     impl Sink<Frame> for GateSink {
@@ -313,7 +326,11 @@ mod tests {
         fn start_send(self: Pin<&mut Self>, frame: Frame) -> Result<(), ()> {
             let text = match frame {
                 Frame::Text(t) => t.as_str().to_owned(),
-                Frame::Close(Some(c)) => format!("close {}", c.code),
+                Frame::Close(Some(c)) => {
+                    let mut gate = self.0.lock().map_err(|_| ())?;
+                    gate.reasons.push(c.reason.as_str().to_owned());
+                    format!("close {}", c.code)
+                }
                 _ => "other".to_owned(),
             };
             self.0.lock().map_err(|_| ())?.taken.push(text);
@@ -333,9 +350,17 @@ mod tests {
         }
     }
 
-    fn customer() -> Arc<Identity> {
+    /// Ana's socket on the general channel, its gate closed.
+    fn customer_outlet(stall: Duration) -> (GateSink, Outlet<GateSink>) {
         let (session, user) = signed_in(Role::Customer);
-        Arc::new(Identity { user, session })
+        let sink = GateSink::default();
+        let outlet = Outlet::new(
+            Arc::new(Identity { user, session }),
+            None,
+            sink.clone(),
+            stall,
+        );
+        (sink, outlet)
     }
 
     /// A staff answer to another customer: public, so every socket sees it.
@@ -374,9 +399,8 @@ mod tests {
 
     #[tokio::test]
     async fn frames_go_straight_out_and_queue_in_order_behind_a_full_socket() {
-        let sink = GateSink::default();
+        let (sink, outlet) = customer_outlet(Duration::from_secs(5));
         sink.open(true);
-        let outlet = Outlet::new(customer(), None, sink.clone(), Duration::from_secs(5));
         outlet.on_event(&published("one"));
         // Written by the fan-out itself: nothing for the socket's task.
         assert_eq!(bodies(&sink.taken()), ["one"]);
@@ -401,8 +425,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_slow_reader_is_told_what_it_missed_and_an_ended_session_closes() {
-        let sink = GateSink::default();
-        let outlet = Outlet::new(customer(), None, sink.clone(), Duration::from_secs(5));
+        let (sink, outlet) = customer_outlet(Duration::from_secs(5));
         for i in 0..BACKLOG + 5 {
             outlet.on_event(&published(&format!("m{i}")));
         }
@@ -437,8 +460,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_gap_is_reported_where_it_is() {
-        let sink = GateSink::default();
-        let outlet = Outlet::new(customer(), None, sink.clone(), Duration::from_secs(5));
+        let (sink, outlet) = customer_outlet(Duration::from_secs(5));
         for i in 0..BACKLOG + 3 {
             outlet.on_event(&published(&format!("m{i}")));
         }
@@ -463,10 +485,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_half_written_frame_or_a_busy_socket_wakes_the_task() {
-        let sink = GateSink::default();
+        let (sink, outlet) = customer_outlet(Duration::from_secs(5));
         sink.open(true);
         sink.block_flush(true);
-        let outlet = Outlet::new(customer(), None, sink.clone(), Duration::from_secs(5));
         outlet.on_event(&published("one"));
         // Taken but not flushed: only the socket's task can finish it.
         tokio::time::timeout(Duration::from_secs(1), outlet.woken())
@@ -488,12 +509,33 @@ mod tests {
 
     #[tokio::test]
     async fn a_client_that_stops_reading_is_given_up_on() {
-        let sink = GateSink::default();
-        let outlet = Outlet::new(customer(), None, sink.clone(), Duration::from_millis(50));
+        let (_closed, outlet) = customer_outlet(Duration::from_millis(50));
         outlet.on_event(&published("one"));
         let started = std::time::Instant::now();
         assert!(!outlet.drain().await, "a stalled write ends the socket");
         assert!(!outlet.send(close_frame(1000, "bye")).await);
         assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[tokio::test]
+    async fn the_users_end_or_expiry_closes_after_what_is_queued() {
+        let (sink, outlet) = customer_outlet(Duration::from_secs(5));
+        outlet.on_event(&published("queued"));
+        outlet.on_event(&HubEvent::UserEnded("u1".into()));
+        sink.open(true);
+        assert!(!outlet.drain().await);
+        assert_eq!(sink.taken().len(), 2);
+        assert_eq!(bodies(&sink.taken())[0], "queued");
+        assert_eq!(sink.taken()[1], "close 4401");
+
+        // Expiry, known to the socket's own task, takes the same way out.
+        let (sink, outlet) = customer_outlet(Duration::from_secs(5));
+        sink.open(true);
+        outlet.end("session expired");
+        // The first reason stands.
+        outlet.on_event(&HubEvent::SessionEnded("s1".into()));
+        assert!(!outlet.drain().await);
+        assert_eq!(sink.taken(), ["close 4401"]);
+        assert_eq!(sink.reasons(), ["session expired"]);
     }
 }
