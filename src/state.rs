@@ -1,31 +1,31 @@
-//! What every handler can reach: settings, the store, templates, token keys,
-//! the chat hub and the mail sender's wake-up signal.
+//! What every handler can reach: settings, the store, the shop's operations,
+//! templates, and the running chat hub.
 
 use std::sync::Arc;
 
-use tokio::sync::Notify;
-
 use crate::config::Settings;
-use crate::domain::accounts::TokenKeys;
+use crate::domain::accounts::Accounts;
 use crate::domain::chat::hub::ChatHub;
+use crate::domain::orders::Orders;
+use crate::domain::ports::ShopEvents;
 use crate::http::pages::Pages;
 use crate::store::Store;
 
+/// The application state handlers share; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
+    /// The effective configuration, parsed once at start.
     pub settings: Arc<Settings>,
+    /// The store, with its caches in front.
     pub store: Arc<dyn Store>,
+    /// Server-rendered pages.
     pub pages: Arc<Pages>,
-    pub tokens: Arc<TokenKeys>,
+    /// Registration, login, sessions, roles, password resets.
+    pub accounts: Arc<Accounts>,
+    /// Checkout and the order lifecycle.
+    pub orders: Arc<Orders>,
+    /// Open chat sockets and their fan-out.
     pub chat: ChatHub,
-    /// True when new chat messages reach the hub from the store's change
-    /// feed (shared store); false when the inserting instance publishes.
-    pub chat_fed_by_store: bool,
-    /// Poked after a write that queues mail, so it goes out without waiting
-    /// for the next poll.
-    pub mail_wake: Arc<Notify>,
-    /// Ready-to-send catalog answers (SQLite only).
-    pub catalog: Arc<crate::http::catalog_cache::CatalogCache>,
-    /// Sessions and users read lately (where the store allows caching them).
-    pub sessions: Arc<crate::http::session_cache::SessionCache>,
+    /// Where writes tell the running services what changed.
+    pub events: Arc<dyn ShopEvents>,
 }

@@ -19,6 +19,7 @@ pub fn format_money(minor: i64) -> String {
 handlebars_helper!(money: |minor: i64| format_money(minor));
 handlebars_helper!(eq: |a: Value, b: Value| a == b);
 
+/// Builds the registry: every embedded `.hbs` template, plus the `money` and `eq` helpers.
 pub fn registry() -> anyhow::Result<Handlebars<'static>> {
     let mut registry = Handlebars::new();
     registry.set_strict_mode(true);

@@ -1,3 +1,5 @@
+//! [`Seconds`]: the duration type of every time setting.
+
 use std::fmt;
 use std::time::Duration;
 
@@ -10,6 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub struct Seconds(pub u64);
 
 impl Seconds {
+    /// The same length as a [`Duration`].
     pub fn as_duration(self) -> Duration {
         Duration::from_secs(self.0)
     }

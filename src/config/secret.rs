@@ -1,3 +1,5 @@
+//! [`Secret`]: a setting that must not show up in logs.
+
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -10,10 +12,12 @@ use serde::{Deserialize, Serialize};
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps `value`.
     pub fn new(value: impl Into<String>) -> Self {
         Self(value.into())
     }
 
+    /// The value itself, for the code that uses it; never log it.
     pub fn expose(&self) -> &str {
         &self.0
     }

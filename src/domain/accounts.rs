@@ -1,6 +1,7 @@
 //! Customers, admins, their sessions and credentials.
 
 mod password;
+mod service;
 mod token;
 
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,7 @@ use super::validation::{email_field, text_field, FieldErrors};
 use super::Timestamp;
 
 pub use password::{hash_password, verify_password, ARGON2_M_KIB, ARGON2_P, ARGON2_T};
+pub use service::{AccountRules, Accounts, Identity, Login};
 pub use token::{Claims, TokenKeys};
 
 /// Password length bounds: long enough to resist guessing, short enough that
@@ -172,13 +174,41 @@ fn normalise_phone(errors: &mut FieldErrors, text: &str) -> String {
     format!("{plus}{digits}")
 }
 
+/// The body of `POST /auth/login`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginInput {
+    /// The account's email.
     #[schema(format = Email, max_length = 254, example = "ana@example.com")]
     pub email: String,
+    /// The account's password.
     #[schema(format = Password, min_length = 1, max_length = 1024)]
     pub password: String,
+}
+
+/// Login input that passed its checks: a normalised email and a password of
+/// a length worth hashing.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// Lowercased, trimmed.
+    pub email: String,
+    /// As typed.
+    pub password: String,
+}
+
+impl LoginInput {
+    /// Checks both fields, naming each bad one.
+    pub fn validate(self) -> Result<Credentials, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let email = email_field(&mut errors, "email", &self.email);
+        if self.password.is_empty() || self.password.chars().count() > 1024 {
+            errors.add("password", "must be given (at most 1024 characters)");
+        }
+        errors.into_result(Credentials {
+            email,
+            password: self.password,
+        })
+    }
 }
 
 /// Ana's account (user `u1`) and a session of hers (`s1`) valid for an hour,

@@ -7,6 +7,8 @@ use super::catalog::Product;
 use super::validation::{text_field, FieldErrors};
 use super::Timestamp;
 
+pub mod lines;
+
 /// Most units of one product a single cart line may hold.
 pub const MAX_LINE_QUANTITY: i64 = 1000;
 /// Most distinct lines in one cart.

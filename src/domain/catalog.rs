@@ -11,10 +11,14 @@ pub const MAX_PRICE: i64 = 10_000_000_000;
 /// Highest accepted stock for one product.
 pub const MAX_STOCK: i64 = 1_000_000;
 
+/// A product in the catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Product {
+    /// Product id (a UUID).
     pub id: String,
+    /// Display name.
     pub name: String,
+    /// Longer text shown on the product page; may be empty.
     pub description: String,
     /// Lowercase slug, e.g. `electronics`.
     pub category: String,
@@ -24,10 +28,13 @@ pub struct Product {
     pub currency: String,
     /// Absolute http(s) URL or a path under `/static/`.
     pub photo_url: String,
+    /// Units in stock.
     pub stock: i64,
+    /// When the product was created.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    /// When the product was last changed.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: Timestamp,
@@ -37,11 +44,14 @@ pub struct Product {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductInput {
+    /// Display name; surrounding whitespace is trimmed.
     #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
+    /// Longer text for the product page; may be left out or empty.
     #[serde(default)]
     #[schema(max_length = 5000)]
     pub description: String,
+    /// Category slug; stored lowercased.
     #[schema(pattern = r"^[A-Za-z0-9-]{1,40}$", example = "home")]
     pub category: String,
     /// Minor units.
@@ -50,9 +60,11 @@ pub struct ProductInput {
     /// Defaults to `shop.currency`.
     #[serde(default)]
     pub currency: Option<String>,
+    /// Absolute http(s) URL or a path under `/static/`; may be left out or empty.
     #[serde(default)]
     #[schema(example = "/static/photos/ceramic-mug.svg")]
     pub photo_url: String,
+    /// Units in stock.
     #[schema(minimum = 0, maximum = 1_000_000)]
     pub stock: i64,
 }
@@ -60,16 +72,25 @@ pub struct ProductInput {
 /// A product's fields after validation (no id or timestamps yet).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductFields {
+    /// Trimmed display name.
     pub name: String,
+    /// Trimmed description.
     pub description: String,
+    /// Lowercase category slug.
     pub category: String,
+    /// Unit price in minor units.
     pub price: i64,
+    /// ISO 4217 code, always the shop's.
     pub currency: String,
+    /// Trimmed photo URL or path; may be empty.
     pub photo_url: String,
+    /// Units in stock.
     pub stock: i64,
 }
 
 impl ProductInput {
+    /// Normalises the input and checks it against the shop's rules; the errors
+    /// name every bad field, not just the first.
     pub fn validate(self, shop_currency: &str) -> Result<ProductFields, FieldErrors> {
         let mut errors = FieldErrors::default();
         let name = text_field(&mut errors, "name", &self.name, 1, 200, false);
@@ -141,6 +162,7 @@ fn is_photo_url(text: &str) -> bool {
 }
 
 impl Product {
+    /// A new product from validated fields, created and updated `at`.
     pub fn from_fields(id: String, fields: ProductFields, at: Timestamp) -> Self {
         Self {
             id,

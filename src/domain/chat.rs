@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use super::accounts::User;
 use super::Timestamp;
 
+/// Who wrote a message: a customer or staff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MessageType {
@@ -18,6 +19,7 @@ pub enum MessageType {
 }
 
 impl MessageType {
+    /// The name used in JSON and in the store.
     pub fn as_str(self) -> &'static str {
         match self {
             MessageType::Customer => "customer",
@@ -25,6 +27,7 @@ impl MessageType {
         }
     }
 
+    /// The type with this name, if any.
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "customer" => Some(MessageType::Customer),
@@ -34,18 +37,23 @@ impl MessageType {
     }
 }
 
+/// A chat message as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Message {
+    /// Message id (a UUIDv7: time-ordered).
     pub id: String,
     /// Display name of the author.
     pub author: String,
     /// The author's email.
     pub email: String,
+    /// `customer` or `staff`.
     #[serde(rename = "type")]
     pub kind: MessageType,
+    /// The message text.
     pub body: String,
     /// For staff answers: the customer it answers; `None` means everyone.
     pub to: Option<String>,
+    /// When the message was posted.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
@@ -54,14 +62,21 @@ pub struct Message {
 /// A message as one particular viewer may see it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MessageView {
+    /// Message id.
     pub id: String,
+    /// Display name of the author.
     pub author: String,
     /// Only for staff and for the author themself; `null` for anyone else.
     pub email: Option<String>,
+    /// `customer` or `staff`.
     #[serde(rename = "type")]
     pub kind: MessageType,
+    /// The message text.
     pub body: String,
+    /// For staff answers, the email of the customer it answers; only shown to
+    /// staff and to that customer, `null` otherwise and for broadcasts.
     pub to: Option<String>,
+    /// When the message was posted.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
@@ -88,6 +103,8 @@ impl Message {
         self.email == email || self.to.as_deref() == Some(email)
     }
 
+    /// This message as `viewer` sees it: emails and the addressee are hidden from
+    /// those who may not see them.
     pub fn view_for(&self, viewer: &User) -> MessageView {
         let mine = self.email == viewer.email;
         MessageView {
@@ -115,6 +132,7 @@ pub struct MessageFilter {
     pub visible_to: Option<String>,
     /// Only messages created strictly before this id (paging backwards).
     pub before: Option<String>,
+    /// Most messages to return.
     pub limit: u64,
 }
 

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::Timestamp;
 
+/// Which email a mail is; each kind has its own templates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MailKind {
@@ -25,6 +26,7 @@ pub enum MailKind {
 }
 
 impl MailKind {
+    /// The name used in JSON, in the store and in template names.
     pub fn as_str(self) -> &'static str {
         match self {
             MailKind::Welcome => "welcome",
@@ -35,6 +37,7 @@ impl MailKind {
         }
     }
 
+    /// The kind with this name, if any.
     pub fn parse(text: &str) -> Option<Self> {
         [
             MailKind::Welcome,
@@ -48,17 +51,20 @@ impl MailKind {
     }
 }
 
+/// Where a mail is in the outbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum MailStatus {
     /// Waiting for its first or next attempt.
     Pending,
+    /// Handed to the transport.
     Sent,
     /// Gave up after `mail.max_attempts`; an admin may retry it.
     Failed,
 }
 
 impl MailStatus {
+    /// The name used in JSON and in the store.
     pub fn as_str(self) -> &'static str {
         match self {
             MailStatus::Pending => "pending",
@@ -67,6 +73,7 @@ impl MailStatus {
         }
     }
 
+    /// The status with this name, if any.
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "pending" => Some(MailStatus::Pending),
@@ -81,7 +88,9 @@ impl MailStatus {
 /// after a crash is recognisably the same email.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct OutboxMail {
+    /// Mail id; the email's Message-ID is made from it.
     pub id: String,
+    /// Which email this is.
     pub kind: MailKind,
     /// Recipient address.
     pub to: String,
@@ -90,15 +99,21 @@ pub struct OutboxMail {
     /// Everything the template needs.
     #[schema(value_type = Object)]
     pub payload: MailPayload,
+    /// `pending`, `sent` or `failed`.
     pub status: MailStatus,
+    /// Delivery attempts made so far.
     pub attempts: u32,
+    /// While pending: the earliest time of the next attempt.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub next_attempt_at: Timestamp,
+    /// Why the last failed attempt failed; cleared once sent.
     pub last_error: Option<String>,
+    /// When the mail was queued.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    /// When the transport took it; `null` until then.
     #[serde(with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub sent_at: Option<Timestamp>,
@@ -113,6 +128,7 @@ pub struct OutboxMail {
 pub struct MailPayload(Box<serde_json::value::RawValue>);
 
 impl MailPayload {
+    /// The JSON text of `data`.
     pub fn new(data: &impl Serialize) -> serde_json::Result<Self> {
         serde_json::value::to_raw_value(data).map(Self)
     }
@@ -122,10 +138,12 @@ impl MailPayload {
         serde_json::value::RawValue::from_string(json).map(Self)
     }
 
+    /// The JSON text.
     pub fn as_json(&self) -> &str {
         self.0.get()
     }
 
+    /// The JSON as a raw value, to embed in other JSON as is.
     pub fn as_raw(&self) -> &serde_json::value::RawValue {
         &self.0
     }
@@ -145,6 +163,7 @@ impl PartialEq for MailPayload {
 }
 
 impl OutboxMail {
+    /// A pending mail, due at once.
     pub fn new(
         kind: MailKind,
         to: &str,

@@ -3,10 +3,14 @@
 pub mod accounts;
 pub mod cart;
 pub mod catalog;
+pub mod checkout;
 pub mod chat;
 pub mod demo;
+pub mod error;
 pub mod mail;
 pub mod orders;
+pub mod ports;
+pub mod shared;
 pub mod validation;
 
 use time::OffsetDateTime;
@@ -37,6 +41,16 @@ pub fn new_id() -> String {
 /// True when `text` is a well-formed id (any UUID in canonical form).
 pub fn is_id(text: &str) -> bool {
     text.len() == 36 && uuid::Uuid::try_parse(text).is_ok()
+}
+
+/// `text` cut to `max` characters (with an ellipsis), for messages that
+/// echo what a client sent.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        format!("{}…", text.chars().take(max).collect::<String>())
+    }
 }
 
 /// Offset/limit paging for lists.

@@ -1,9 +1,16 @@
 //! Orders: what was bought, at which price, and where it is in its lifecycle.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::Timestamp;
+use super::accounts::Identity;
+use super::cart::check_address;
+use super::error::ShopResult;
+use super::mail::compose;
+use super::ports::{Checkout, Placed, ShopEvents, Store, StoreError};
+use super::{now, Page, Timestamp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -117,6 +124,129 @@ pub struct StatusInput {
 pub struct OrderFilter {
     pub email: Option<String>,
     pub status: Option<OrderStatus>,
+}
+
+/// A client's key that makes a retried checkout return the first order
+/// instead of placing another: 1-200 visible ASCII characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    /// The key in `text` (trimmed), if it is one.
+    pub fn parse(text: &str) -> Option<Self> {
+        let key = text.trim();
+        let visible = key.bytes().all(|b| b.is_ascii_graphic() || b == b' ');
+        (!key.is_empty() && key.len() <= 200 && visible).then(|| Self(key.to_owned()))
+    }
+
+    /// The key itself.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Which orders a caller asked to see (admins may narrow by customer).
+#[derive(Debug, Clone, Default)]
+pub struct OrderQuery {
+    /// Only this status.
+    pub status: Option<OrderStatus>,
+    /// Only this customer (admins; ignored for customers).
+    pub email: Option<String>,
+}
+
+/// Checkout and the order lifecycle over the store.
+pub struct Orders {
+    store: Arc<dyn Store>,
+    events: Arc<dyn ShopEvents>,
+    currency: String,
+    notify: String,
+}
+
+impl Orders {
+    /// Order operations on `store` in `currency`; order mails are copied to `notify`.
+    pub fn new(store: Arc<dyn Store>, events: Arc<dyn ShopEvents>, currency: &str, notify: &str) -> Self {
+        Self {
+            store,
+            events,
+            currency: currency.to_owned(),
+            notify: notify.to_owned(),
+        }
+    }
+
+    /// Turns the caller's cart into an order, in one store transaction, with
+    /// its mails queued; a replayed key answers the first order.
+    pub async fn checkout(
+        &self,
+        who: &Identity,
+        delivery_address: Option<String>,
+        key: Option<IdempotencyKey>,
+    ) -> ShopResult<Placed> {
+        let address = delivery_address
+            .as_deref()
+            .map(check_address)
+            .transpose()?;
+        let name = who.user.name.clone();
+        let notify = self.notify.clone();
+        let placed = self
+            .store
+            .place_order(Checkout {
+                email: who.user.email.clone(),
+                delivery_address: address,
+                idempotency_key: key.map(|k| k.0),
+                currency: self.currency.clone(),
+                at: now(),
+                mails: Arc::new(move |order| compose::order(order, &name, &notify)),
+            })
+            .await?;
+        if !placed.replayed {
+            self.events.mail_queued();
+            tracing::info!(order = placed.order.number, total = placed.order.total, "order placed");
+        }
+        Ok(placed)
+    }
+
+    /// The caller's orders, newest first; an admin sees everyone's. Returns
+    /// the page, the total, and the filter that applied.
+    pub async fn list(
+        &self,
+        who: &Identity,
+        query: OrderQuery,
+        page: Page,
+    ) -> ShopResult<(Vec<Order>, u64, OrderFilter)> {
+        let email = if who.is_admin() {
+            query
+                .email
+                .filter(|e| !e.is_empty())
+                .map(|e| e.trim().to_ascii_lowercase())
+        } else {
+            Some(who.user.email.clone())
+        };
+        let filter = OrderFilter {
+            email,
+            status: query.status,
+        };
+        let (orders, total) = self.store.list_orders(&filter, page).await?;
+        Ok((orders, total, filter))
+    }
+
+    /// One order: the caller's own, or any for an admin; anyone else's is
+    /// "not found", so order numbers cannot be probed.
+    pub async fn get(&self, who: &Identity, number: i64) -> ShopResult<Order> {
+        Ok(self
+            .store
+            .get_order(number)
+            .await?
+            .filter(|o| who.is_admin() || o.email == who.user.email)
+            .ok_or(StoreError::OrderNotFound { number })?)
+    }
+
+    /// Moves an order along its lifecycle, recording the admin who did.
+    pub async fn set_status(&self, admin: &Identity, number: i64, status: OrderStatus) -> ShopResult<Order> {
+        Ok(self
+            .store
+            .set_order_status(number, status, &admin.user.email, now())
+            .await?)
+    }
 }
 
 #[cfg(test)]

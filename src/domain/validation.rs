@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 pub struct FieldErrors(pub BTreeMap<String, Vec<String>>);
 
 impl FieldErrors {
+    /// Records one more message for `field`.
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
         self.0
             .entry(field.to_owned())
@@ -14,10 +15,12 @@ impl FieldErrors {
             .push(message.into());
     }
 
+    /// True when no error was recorded.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
+    /// Errors with one message for one field.
     pub fn single(field: &str, message: impl Into<String>) -> Self {
         let mut errors = Self::default();
         errors.add(field, message);
@@ -77,6 +80,9 @@ pub fn email_field(errors: &mut FieldErrors, field: &str, text: &str) -> String 
     email
 }
 
+/// Whether `email` is an address tienda accepts: ASCII, one `@`, a dot-atom
+/// local part of at most 64 bytes and a domain of two or more hostname labels.
+/// Takes the text as is; [`email_field`] trims and lowercases it first.
 pub fn is_valid_email(email: &str) -> bool {
     if email.len() > 254 || !email.is_ascii() {
         return false;

@@ -15,6 +15,7 @@ pub struct ApiJson<T>(pub T);
 
 /// A JSON or `application/x-www-form-urlencoded` body (entry-page forms).
 pub struct JsonOrForm<T> {
+    /// The decoded body.
     pub value: T,
     /// True when the body was a form: answer with a redirect, not JSON.
     pub from_form: bool,
@@ -249,6 +250,8 @@ pub struct PageQuery {
 }
 
 impl PageQuery {
+    /// The page asked for, defaults filled in; `invalid_parameter` (400) for a
+    /// `limit` outside 1-200 or an `offset` past `i64::MAX`.
     pub fn page(&self) -> Result<crate::domain::Page, AppError> {
         let default = crate::domain::Page::default();
         let limit = self.limit.unwrap_or(default.limit);

@@ -1,6 +1,5 @@
 //! The HTTP layer: routes, extractors, pages, middleware.
 
-pub mod catalog_cache;
 pub mod extract;
 pub mod limits;
 pub mod middleware;
@@ -9,7 +8,6 @@ pub mod pages;
 pub mod routes;
 pub mod server;
 pub mod session;
-pub mod session_cache;
 
 use std::time::Duration;
 

@@ -5,6 +5,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::routes::{admin, auth, cart, chat, orders, products, site};
 
+/// The API's OpenAPI document, served at `/openapi.json` (Swagger UI at `/docs`).
 #[derive(OpenApi)]
 #[openapi(
     info(title = "tienda", description = "Self-hosted shop: catalog, cart, orders, accounts, support chat. Errors are RFC 9457 problem+json with an `id`, `code` and details."),

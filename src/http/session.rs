@@ -1,29 +1,17 @@
 //! Who is calling: the session token from `Authorization: Bearer` or the
-//! session cookie, checked against the store on every request.
+//! session cookie, resolved by [`crate::domain::accounts::Accounts`].
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 
-use crate::domain::accounts::{Role, Session, User};
+pub use crate::domain::accounts::Identity;
 use crate::error::AppError;
 use crate::state::AppState;
 
+/// The cookie a browser carries its session token in.
 pub const SESSION_COOKIE: &str = "tienda_session";
-
-/// A caller with a live session.
-#[derive(Debug, Clone)]
-pub struct Identity {
-    pub user: User,
-    pub session: Session,
-}
-
-impl Identity {
-    pub fn is_admin(&self) -> bool {
-        self.user.is_admin()
-    }
-}
 
 /// An admin caller: 401 without a session, 403 for customers.
 #[derive(Debug, Clone)]
@@ -41,6 +29,7 @@ pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
     cookie_value(headers, SESSION_COOKIE)
 }
 
+/// The value of cookie `name`, if the request carries it.
 pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(COOKIE)
@@ -52,54 +41,6 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// Resolves a token to a live identity, or explains why not.
-pub async fn identify(state: &AppState, token: &str) -> Result<Identity, AppError> {
-    identify_from(state, token, true).await
-}
-
-/// As [`identify`]; `cached` allows an answer from the session cache.
-async fn identify_from(state: &AppState, token: &str, cached: bool) -> Result<Identity, AppError> {
-    let version = state.store.accounts_version();
-    let now = crate::domain::now();
-    let hit = match version {
-        Some(v) if cached => state.sessions.get(token, v, now.unix_timestamp()),
-        _ => None,
-    };
-    let (session, mut user) = match hit {
-        Some(found) => found,
-        None => {
-            let claims = state
-                .tokens
-                .verify(token)
-                .ok_or_else(|| AppError::unauthorized("the session token is invalid or expired"))?;
-            let found = state
-                .store
-                .get_session_user(&claims.sid)
-                .await?
-                .filter(|(s, _)| s.user_id == claims.sub);
-            if let Some(v) = version {
-                state.sessions.put(token, claims.exp, v, found.as_ref());
-            }
-            found.ok_or_else(|| AppError::unauthorized("the session does not exist"))?
-        }
-    };
-    if !session.is_live(now) {
-        return Err(AppError::unauthorized(
-            "the session has ended; log in again",
-        ));
-    }
-    if state
-        .settings
-        .admin
-        .emails
-        .iter()
-        .any(|e| e.eq_ignore_ascii_case(&user.email))
-    {
-        user.role = Role::Admin;
-    }
-    Ok(Identity { user, session })
-}
-
 impl FromRequestParts<AppState> for Identity {
     type Rejection = AppError;
 
@@ -109,7 +50,7 @@ impl FromRequestParts<AppState> for Identity {
         }
         let token = token_from_headers(&parts.headers)
             .ok_or_else(|| AppError::unauthorized("log in first: no session token was sent"))?;
-        let identity = identify(state, &token).await?;
+        let identity = state.accounts.identify(&token).await?;
         parts.extensions.insert(identity.clone());
         Ok(identity)
     }
@@ -136,32 +77,10 @@ impl FromRequestParts<AppState> for Admin {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let mut identity =
+        let identity =
             <Identity as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
-        if !identity.is_admin() && state.store.accounts_version().is_some() {
-            // The identity may come from the session cache, from before a
-            // `tienda admin grant`: the store has the last word on a refusal.
-            if let Some(token) = token_from_headers(&parts.headers) {
-                identity = identify_from(state, &token, false).await?;
-                parts.extensions.insert(identity.clone());
-            }
-        }
-        if !identity.is_admin() {
-            return Err(AppError::forbidden("this needs an admin account"));
-        }
-        Ok(Admin(identity))
-    }
-}
-
-/// Whether a session is still live; a store hiccup counts as live so open
-/// sockets are not dropped for it.
-pub async fn session_is_live(state: &AppState, session_id: &str) -> bool {
-    match state.store.get_session(session_id).await {
-        Ok(Some(s)) => s.is_live(crate::domain::now()),
-        Ok(None) => false,
-        Err(e) => {
-            tracing::warn!("session check failed: {e:#}");
-            true
-        }
+        let admin = state.accounts.require_admin(identity).await?;
+        parts.extensions.insert(admin.clone());
+        Ok(Admin(admin))
     }
 }

@@ -1,6 +1,9 @@
 //! The HTTP integration suite: every test spawns the real app on a random
 //! port against a fresh store and talks HTTP / WebSocket to it.
 
+// A test that cannot go on should stop loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod helpers;
 
 mod hostile;

@@ -4,7 +4,7 @@ use tienda::domain::catalog::ProductFields;
 use tienda::domain::{new_id, Page};
 use tienda::store::Store;
 
-use crate::support::{product, t};
+use crate::support::{list, product, read_product, t};
 
 pub async fn products_crud(store: Arc<dyn Store>) {
     let lamp = product("Lamp", "home", 1999, 3, t(0));
@@ -12,9 +12,9 @@ pub async fn products_crud(store: Arc<dyn Store>) {
     store.insert_product(&lamp).await.expect("insert lamp");
     store.insert_product(&mug).await.expect("insert mug");
 
-    let got = store.get_product(&lamp.id).await.expect("get");
+    let got = read_product(&store, &lamp.id).await;
     assert_eq!(got.as_ref(), Some(&lamp), "round trip is exact");
-    assert_eq!(store.get_product(&new_id()).await.expect("get"), None);
+    assert_eq!(read_product(&store, &new_id()).await, None);
 
     // In the order asked, unknown ids skipped.
     let ids = vec![mug.id.clone(), new_id(), lamp.id.clone()];
@@ -44,7 +44,7 @@ pub async fn products_crud(store: Arc<dyn Store>) {
     assert_eq!(replaced.created_at, lamp.created_at);
     assert_eq!(replaced.updated_at, t(50));
     assert_eq!(
-        store.get_product(&lamp.id).await.expect("get"),
+        read_product(&store, &lamp.id).await,
         Some(replaced)
     );
     assert_eq!(
@@ -57,8 +57,8 @@ pub async fn products_crud(store: Arc<dyn Store>) {
 
     assert!(store.delete_product(&lamp.id).await.expect("delete"));
     assert!(!store.delete_product(&lamp.id).await.expect("delete again"));
-    assert_eq!(store.get_product(&lamp.id).await.expect("get"), None);
-    assert!(store.get_product(&mug.id).await.expect("get").is_some());
+    assert_eq!(read_product(&store, &lamp.id).await, None);
+    assert!(read_product(&store, &mug.id).await.is_some());
 }
 
 pub async fn list_order_paging_and_category(store: Arc<dyn Store>) {
@@ -84,48 +84,30 @@ pub async fn list_order_paging_and_category(store: Arc<dyn Store>) {
         items.iter().map(|p| p.name.clone()).collect::<Vec<_>>()
     };
 
-    let (items, total) = store
-        .list_products(None, Page::default())
-        .await
-        .expect("list");
+    let (items, total) = list(&store, None, Page::default()).await;
     assert_eq!(total, 6);
     assert_eq!(names(&items), names(&all), "creation order");
 
-    let (items, total) = store
-        .list_products(
-            None,
+    let (items, total) = list(&store, None,
             Page {
                 offset: 2,
                 limit: 3,
-            },
-        )
-        .await
-        .expect("page");
+            },).await;
     assert_eq!(total, 6);
     assert_eq!(names(&items), names(&all[2..5]));
 
-    let (items, total) = store
-        .list_products(
-            None,
+    let (items, total) = list(&store, None,
             Page {
                 offset: 10,
                 limit: 3,
-            },
-        )
-        .await
-        .expect("past the end");
+            },).await;
     assert_eq!((items.len(), total), (0, 6));
 
-    let (items, total) = store
-        .list_products(
-            None,
+    let (items, total) = list(&store, None,
             Page {
                 offset: 0,
                 limit: 0,
-            },
-        )
-        .await
-        .expect("limit 0");
+            },).await;
     assert_eq!((items.len(), total), (0, 6), "limit 0 is an empty page");
 
     let books: Vec<_> = all
@@ -133,37 +115,23 @@ pub async fn list_order_paging_and_category(store: Arc<dyn Store>) {
         .filter(|p| p.category == "books")
         .cloned()
         .collect();
-    let (items, total) = store
-        .list_products(Some("books"), Page::default())
-        .await
-        .expect("category");
+    let (items, total) = list(&store, Some("books"), Page::default()).await;
     assert_eq!(total, books.len() as u64);
     assert_eq!(items, books);
 
-    let (items, total) = store
-        .list_products(
-            Some("books"),
+    let (items, total) = list(&store, Some("books"),
             Page {
                 offset: 1,
                 limit: 1,
-            },
-        )
-        .await
-        .expect("category page");
+            },).await;
     assert_eq!(total, books.len() as u64);
     assert_eq!(names(&items), names(&books[1..2]));
 
-    let (items, total) = store
-        .list_products(Some("garden"), Page::default())
-        .await
-        .expect("empty category");
+    let (items, total) = list(&store, Some("garden"), Page::default()).await;
     assert_eq!((items.len(), total), (0, 0));
 
     // A category value is data, never an operator.
-    let (items, _) = store
-        .list_products(Some("{\"$ne\": null}"), Page::default())
-        .await
-        .expect("odd category");
+    let (items, _) = list(&store, Some("{\"$ne\": null}"), Page::default()).await;
     assert!(items.is_empty());
 
     assert_eq!(
@@ -176,25 +144,17 @@ pub async fn seed_only_when_empty(store: Arc<dyn Store>) {
     let demo = tienda::domain::demo::catalog("EUR", t(0));
     assert!(!demo.is_empty());
     assert!(store.seed_products(&demo).await.expect("seed"));
-    let (items, total) = store
-        .list_products(
-            None,
+    let (items, total) = list(&store, None,
             Page {
                 offset: 0,
                 limit: 200,
-            },
-        )
-        .await
-        .expect("list");
+            },).await;
     assert_eq!(total, demo.len() as u64);
     assert_eq!(items, demo, "seeded in order, exactly");
 
     let again = tienda::domain::demo::catalog("EUR", t(100));
     assert!(!store.seed_products(&again).await.expect("seed again"));
-    let (_, total) = store
-        .list_products(None, Page::default())
-        .await
-        .expect("list");
+    let (_, total) = list(&store, None, Page::default()).await;
     assert_eq!(total, demo.len() as u64, "second seed adds nothing");
 
     // Two instances seeding an empty catalog at once: exactly one does.
@@ -215,16 +175,11 @@ pub async fn seed_only_when_empty(store: Arc<dyn Store>) {
         }
     }
     assert_eq!(seeded, 1, "one seed wins");
-    let (items, total) = store
-        .list_products(
-            None,
+    let (items, total) = list(&store, None,
             Page {
                 offset: 0,
                 limit: 200,
-            },
-        )
-        .await
-        .expect("list");
+            },).await;
     assert_eq!(total, demo.len() as u64, "no double catalog");
 
     // Emptied again, the catalog takes a seed again.
@@ -233,9 +188,6 @@ pub async fn seed_only_when_empty(store: Arc<dyn Store>) {
     }
     let one = vec![product("Only", "misc", 1, 1, t(200))];
     assert!(store.seed_products(&one).await.expect("reseed"));
-    let (items, _) = store
-        .list_products(None, Page::default())
-        .await
-        .expect("list");
+    let (items, _) = list(&store, None, Page::default()).await;
     assert_eq!(items, one);
 }

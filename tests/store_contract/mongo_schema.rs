@@ -165,7 +165,7 @@ async fn mongo_instances_share_chat() {
     let b = tienda::store::open(backend.url(), 2)
         .await
         .expect("second instance");
-    let mut feed_a = a.watch_messages().await.expect("watch").expect("a feed");
+    let mut feed_a = a.watch_messages().await.expect("a feed");
     let message = Message {
         id: tienda::domain::new_id(),
         author: "Ana".into(),

@@ -204,6 +204,28 @@ pub async fn ready_cart(store: &Arc<dyn Store>, email: &str, product: &Product, 
         .expect("set address");
 }
 
+/// A product as the store answers it now.
+pub async fn read_product(store: &Arc<dyn Store>, id: &str) -> Option<Product> {
+    store
+        .get_product(id)
+        .await
+        .expect("get product")
+        .map(|p| p.value().clone())
+}
+
+/// A page of the catalog: its products and the total.
+pub async fn list(
+    store: &Arc<dyn Store>,
+    category: Option<&str>,
+    page: tienda::domain::Page,
+) -> (Vec<Product>, u64) {
+    let page = store
+        .list_products(category, page)
+        .await
+        .expect("list products");
+    (page.items.clone(), page.total)
+}
+
 /// Current stock of a product.
 pub async fn stock_of(store: &Arc<dyn Store>, id: &str) -> i64 {
     store

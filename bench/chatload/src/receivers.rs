@@ -30,6 +30,7 @@ const OP_CLOSE: u8 = 0x8;
 
 /// A delivery.
 pub struct Arrival {
+    /// Index of the message delivered.
     pub index: usize,
     /// When its data reached the socket (the kernel's stamp), if stamped.
     pub arrived: Option<SystemTime>,
@@ -39,6 +40,7 @@ pub struct Arrival {
 
 type NewSocket = (std::net::TcpStream, Vec<u8>);
 
+/// The receiving sockets' poll thread and the deliveries it counts.
 pub struct Receivers {
     /// Deliveries counted so far, per message index.
     pub delivered: Arc<Vec<AtomicUsize>>,
@@ -69,6 +71,8 @@ impl Adder {
 }
 
 impl Receivers {
+    /// Starts the poll thread for `messages` messages tagged `tag`; after each
+    /// batch of readiness events it sleeps `coalesce`.
     pub fn start(messages: usize, tag: &'static str, coalesce: Duration) -> anyhow::Result<Self> {
         let poll = Poll::new().context("creating the epoll set")?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
@@ -121,12 +125,14 @@ impl Receivers {
         Ok(())
     }
 
+    /// Lets the thread read again after [`Receivers::pause`].
     pub fn resume(&self) {
         self.paused.store(false, Ordering::Release);
         self.gate.store(true, Ordering::Release);
         self.thread.thread().unpark();
     }
 
+    /// A handle that gives the thread new sockets.
     pub fn adder(&self) -> Adder {
         self.adder.clone()
     }

@@ -7,7 +7,9 @@ use argon2::{Algorithm, Argon2, Params, Version};
 
 /// OWASP's first recommended argon2id setting: 19 MiB, 2 passes, 1 lane.
 pub const ARGON2_M_KIB: u32 = 19 * 1024;
+/// argon2id passes (time cost).
 pub const ARGON2_T: u32 = 2;
+/// argon2id lanes (parallelism).
 pub const ARGON2_P: u32 = 1;
 
 type Job = Box<dyn FnOnce() + Send>;

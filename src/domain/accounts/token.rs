@@ -6,17 +6,23 @@ use serde::{Deserialize, Serialize};
 
 use super::Role;
 
+/// What a session token says.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Claims {
     /// User id.
     pub sub: String,
     /// Session id.
     pub sid: String,
+    /// The user's role when the token was issued; informational, as each
+    /// request reads the current role from the store.
     pub role: Role,
+    /// Issued at, in Unix seconds.
     pub iat: i64,
+    /// Expires at, in Unix seconds.
     pub exp: i64,
 }
 
+/// The keys and rules that sign and check session tokens, made once from `auth.jwt_secret`.
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
@@ -24,6 +30,7 @@ pub struct TokenKeys {
 }
 
 impl TokenKeys {
+    /// Keys for the HMAC `secret`; verification accepts HS256 only, with no clock leeway.
     pub fn new(secret: &str) -> Self {
         // The algorithm is pinned: `alg: none` and asymmetric algorithms are
         // refused whatever the header says.
@@ -38,6 +45,7 @@ impl TokenKeys {
         }
     }
 
+    /// Signs `claims` into a compact HS256 token.
     pub fn sign(&self, claims: &Claims) -> anyhow::Result<String> {
         Ok(jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),

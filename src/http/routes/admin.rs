@@ -22,7 +22,7 @@ pub async fn products_page(
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> AppResult<Response> {
     let page = q.page()?;
-    let (items, total) = state
+    let list = state
         .store
         .list_products(
             None,
@@ -36,7 +36,7 @@ pub async fn products_page(
         "admin_products",
         "Manage products",
         Some(&admin),
-        json!({ "items": items, "total": total }),
+        json!({ "items": list.items, "total": list.total }),
     )
 }
 
@@ -60,20 +60,28 @@ pub async fn edit_product_page(
     )
 }
 
+/// Query parameters of `GET /admin/mail`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct MailQuery {
     /// pending, sent or failed.
     pub status: Option<String>,
+    /// Mails to skip.
     pub offset: Option<u64>,
+    /// Mails per page (1-200, default 50).
     pub limit: Option<u64>,
 }
 
+/// One page of the outbox.
 #[derive(Serialize, ToSchema)]
 pub struct MailList {
+    /// The mails on this page, newest first.
     pub items: Vec<OutboxMail>,
+    /// Mails matching the filter, on all pages.
     pub total: u64,
+    /// Mails skipped before this page.
     pub offset: u64,
+    /// Page size used.
     pub limit: u64,
 }
 
@@ -129,7 +137,7 @@ pub async fn retry_mail(
     ProductId(id): ProductId,
 ) -> AppResult<StatusCode> {
     if state.store.retry_mail(&id, now()).await? {
-        state.mail_wake.notify_one();
+        state.events.mail_queued();
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AppError::new(

@@ -36,6 +36,7 @@ const MAX_FRAME: usize = 16 * 1024;
 /// Refused frames in a row before the socket is closed as a flood.
 const MAX_REFUSALS: u32 = 20;
 
+/// Query parameters of `GET /messages`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct HistoryQuery {
@@ -47,6 +48,7 @@ pub struct HistoryQuery {
     pub limit: Option<u64>,
 }
 
+/// One page of chat history.
 #[derive(Serialize, ToSchema)]
 pub struct MessageList {
     /// Oldest first.
@@ -180,6 +182,7 @@ pub async fn channel_page(
     )
 }
 
+/// Query parameters of `GET /chat/ws`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct SocketQuery {
@@ -191,6 +194,8 @@ pub struct SocketQuery {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Incoming {
+    /// The message text: after trimming, 1 to `chat.max_body` (default 2000)
+    /// characters; line breaks and tabs are the only control characters allowed.
     pub body: String,
     /// Staff only: the customer this answers.
     #[serde(default)]
@@ -298,7 +303,7 @@ async fn run_socket(
                 break;
             }
             _ = check.tick() => {
-                if !crate::http::session::session_is_live(&state, &who.session.id).await {
+                if !state.accounts.session_is_live(&who.session.id).await {
                     outlet.end("session ended");
                     outlet.drain().await;
                     break;
@@ -392,7 +397,7 @@ async fn receive(state: &AppState, who: &Identity, text: &str) -> Result<(), Fra
             "the message could not be stored; try again",
         ));
     }
-    if !state.chat_fed_by_store {
+    if !state.store.is_shared() {
         state.chat.publish(message);
     }
     Ok(())

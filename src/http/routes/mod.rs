@@ -1,3 +1,6 @@
+//! The request handlers, one module per part of the shop; `http::router`
+//! mounts them.
+
 pub mod admin;
 pub mod auth;
 pub mod cart;

@@ -1,7 +1,5 @@
 //! Checkout, order history and the admin status lifecycle.
 
-use std::sync::Arc;
-
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -10,15 +8,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::domain::cart::check_address;
-use crate::domain::mail::compose;
-use crate::domain::now;
-use crate::domain::orders::{CheckoutInput, Order, OrderFilter, OrderStatus, StatusInput};
+use crate::domain::orders::{CheckoutInput, IdempotencyKey, Order, OrderQuery, OrderStatus, StatusInput};
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::{parse_json, truncate, ApiQuery, PageQuery, WantsHtml};
 use crate::http::session::{Admin, Identity};
 use crate::state::AppState;
-use crate::store::Checkout;
 
 /// Turn the cart into an order, in one store transaction.
 #[utoipa::path(post, path = "/orders", tag = "orders", request_body(content = Option<CheckoutInput>),
@@ -52,45 +46,28 @@ pub async fn checkout(
         }
         parse_json(&body)?
     };
-    let address = input
-        .delivery_address
-        .as_deref()
-        .map(check_address)
-        .transpose()
-        .map_err(AppError::validation)?;
     let key = match headers.get("idempotency-key") {
         None => None,
-        Some(v) => {
-            let key = v.to_str().ok().map(str::trim).unwrap_or_default();
-            if key.is_empty() || key.len() > 200 {
-                return Err(AppError::bad_param(
-                    "Idempotency-Key",
-                    "the Idempotency-Key header must be 1-200 visible ASCII characters",
-                ));
-            }
-            Some(key.to_owned())
-        }
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .and_then(IdempotencyKey::parse)
+                .ok_or_else(|| {
+                    AppError::bad_param(
+                        "Idempotency-Key",
+                        "the Idempotency-Key header must be 1-200 visible ASCII characters",
+                    )
+                })?,
+        ),
     };
-    let name = who.user.name.clone();
-    let notify = state.settings.mail.notify.clone();
     let placed = state
-        .store
-        .place_order(Checkout {
-            email: who.user.email.clone(),
-            delivery_address: address,
-            idempotency_key: key,
-            currency: state.settings.shop.currency.clone(),
-            at: now(),
-            mails: Arc::new(move |order| compose::order(order, &name, &notify)),
-        })
+        .orders
+        .checkout(&who, input.delivery_address, key)
         .await?;
-    state.mail_wake.notify_one();
-    state.catalog.invalidate();
     let order = placed.order;
     let status = if placed.replayed {
         StatusCode::OK
     } else {
-        tracing::info!(order = order.number, total = order.total, "order placed");
         StatusCode::CREATED
     };
     Ok((status, Json(order)))
@@ -142,21 +119,17 @@ pub async fn list(
             )
         })?),
     };
-    let filter = if who.is_admin() {
-        OrderFilter {
-            email: q
-                .email
-                .filter(|e| !e.is_empty())
-                .map(|e| e.trim().to_ascii_lowercase()),
-            status,
-        }
-    } else {
-        OrderFilter {
-            email: Some(who.user.email.clone()),
-            status,
-        }
-    };
-    let (items, total) = state.store.list_orders(&filter, page).await?;
+    let (items, total, filter) = state
+        .orders
+        .list(
+            &who,
+            OrderQuery {
+                status,
+                email: q.email,
+            },
+            page,
+        )
+        .await?;
     let list = OrderList {
         items,
         total,
@@ -205,12 +178,7 @@ pub async fn get(
     Path(number): Path<String>,
 ) -> AppResult<Response> {
     let number = parse_number(&number)?;
-    let order = state
-        .store
-        .get_order(number)
-        .await?
-        .filter(|o| who.is_admin() || o.email == who.user.email)
-        .ok_or(crate::store::StoreError::OrderNotFound { number })?;
+    let order = state.orders.get(&who, number).await?;
     if html {
         return state.pages.render(
             "order",
@@ -236,11 +204,6 @@ pub async fn set_status(
     crate::http::extract::ApiJson(input): crate::http::extract::ApiJson<StatusInput>,
 ) -> AppResult<Json<Order>> {
     let number = parse_number(&number)?;
-    let order = state
-        .store
-        .set_order_status(number, input.status, &admin.user.email, now())
-        .await?;
-    // A cancellation puts stock back.
-    state.catalog.invalidate();
+    let order = state.orders.set_status(&admin, number, input.status).await?;
     Ok(Json(order))
 }

@@ -1,8 +1,5 @@
 //! The catalog: list, by category, one product, and admin writes.
 
-use std::sync::Arc;
-
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::http::StatusCode;
@@ -14,21 +11,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::catalog::{is_category, Product, ProductInput};
 use crate::domain::{is_id, new_id, now, Page};
+use crate::domain::shared::Shared;
 use crate::error::{AppError, AppResult, Problem};
-use crate::http::catalog_cache::{Cached, Key};
+use crate::store::ProductPage;
 use crate::http::extract::{truncate, ApiJson, ApiQuery, ProductId, WantsHtml};
 use crate::http::session::{Admin, Identity};
 use crate::state::AppState;
-
-#[derive(Serialize, ToSchema)]
-pub struct ProductList {
-    pub items: Vec<Product>,
-    pub total: u64,
-    pub offset: u64,
-    pub limit: u64,
-    /// Set when the list is one category.
-    pub category: Option<String>,
-}
 
 /// What `GET /products/{x}` answers: one product (id) or a list (category).
 #[derive(Serialize, ToSchema)]
@@ -36,7 +24,7 @@ pub struct ProductList {
 #[allow(dead_code)]
 pub enum ProductOrList {
     Product(Product),
-    List(ProductList),
+    List(ProductPage),
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -60,7 +48,7 @@ fn page_of(q: &ListQuery) -> AppResult<Page> {
 
 /// All products, oldest first, paged.
 #[utoipa::path(get, path = "/products", tag = "catalog", params(ListQuery),
-    responses((status = 200, body = ProductList), (status = 400, body = Problem)))]
+    responses((status = 200, body = ProductPage), (status = 400, body = Problem)))]
 pub async fn list(
     State(state): State<AppState>,
     WantsHtml(html): WantsHtml,
@@ -80,14 +68,10 @@ pub async fn list(
     render_list(&state, html, who.as_ref(), category, page).await
 }
 
-fn json_bytes(bytes: Bytes) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], bytes).into_response()
-}
-
-fn to_bytes(value: &impl Serialize) -> AppResult<Bytes> {
-    Ok(Bytes::from(
-        serde_json::to_vec(value).map_err(anyhow::Error::from)?,
-    ))
+/// A shared read as a JSON answer; its text is made once per read.
+fn json_answer<T: Serialize>(shared: &Shared<T>) -> AppResult<Response> {
+    let json = shared.json().map_err(anyhow::Error::from)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
 async fn render_list(
@@ -97,43 +81,20 @@ async fn render_list(
     category: Option<String>,
     page: Page,
 ) -> AppResult<Response> {
-    let key = Key::List(category.clone(), page.offset, page.limit);
+    let list = state.store.list_products(category.as_deref(), page).await?;
     if !html {
-        if let Some(hit) = state.catalog.get(&key) {
-            return Ok(json_bytes(hit.json));
-        }
+        return json_answer(&list);
     }
-    let generation = state.catalog.generation();
-    let (items, total) = state.store.list_products(category.as_deref(), page).await?;
-    let list = ProductList {
-        items,
-        total,
-        offset: page.offset,
-        limit: page.limit,
-        category,
-    };
-    if html {
-        let categories = state.store.categories().await?;
-        let title = list.category.clone().unwrap_or_else(|| "Catalog".into());
-        let next = (page.offset + page.limit < total).then(|| page.offset + page.limit);
-        let prev = (page.offset > 0).then(|| page.offset.saturating_sub(page.limit));
-        return state.pages.render(
-            "products",
-            &title,
-            who,
-            json!({ "list": list, "categories": categories, "next": next, "prev": prev }),
-        );
-    }
-    let json = to_bytes(&list)?;
-    state.catalog.put(
-        key,
-        generation,
-        Cached {
-            json: json.clone(),
-            product: None,
-        },
-    );
-    Ok(json_bytes(json))
+    let categories = state.store.categories().await?;
+    let title = list.category.clone().unwrap_or_else(|| "Catalog".into());
+    let next = (page.offset + page.limit < list.total).then(|| page.offset + page.limit);
+    let prev = (page.offset > 0).then(|| page.offset.saturating_sub(page.limit));
+    state.pages.render(
+        "products",
+        &title,
+        who,
+        json!({ "list": list, "categories": categories, "next": next, "prev": prev }),
+    )
 }
 
 /// One product when `x` is a product id (404 "product … does not exist" when
@@ -151,27 +112,14 @@ pub async fn get_one_or_category(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> AppResult<Response> {
     if is_id(&x) {
-        let key = Key::Product(x.clone());
-        let cached = match state.catalog.get(&key) {
-            Some(hit) => hit,
-            None => {
-                let generation = state.catalog.generation();
-                let product = state
-                    .store
-                    .get_product(&x)
-                    .await?
-                    .ok_or_else(|| AppError::product_not_found(&x))?;
-                let cached = Cached {
-                    json: to_bytes(&product)?,
-                    product: Some(Arc::new(product)),
-                };
-                state.catalog.put(key, generation, cached.clone());
-                cached
-            }
-        };
-        let Some(product) = cached.product.filter(|_| html) else {
-            return Ok(json_bytes(cached.json));
-        };
+        let product = state
+            .store
+            .get_product(&x)
+            .await?
+            .ok_or_else(|| AppError::product_not_found(&x))?;
+        if !html {
+            return json_answer(&product);
+        }
         return state.pages.render(
             "product",
             &product.name,
@@ -207,7 +155,6 @@ pub async fn create(
         .map_err(AppError::validation)?;
     let product = Product::from_fields(new_id(), fields, now());
     state.store.insert_product(&product).await?;
-    state.catalog.invalidate();
     Ok((StatusCode::CREATED, Json(product)))
 }
 
@@ -232,7 +179,6 @@ pub async fn replace(
         .replace_product(id, &fields, now())
         .await?
         .ok_or_else(|| AppError::product_not_found(id))?;
-    state.catalog.invalidate();
     Ok(Json(product))
 }
 
@@ -249,7 +195,6 @@ pub async fn delete(
 ) -> AppResult<StatusCode> {
     let id = id.as_str();
     let deleted = state.store.delete_product(id).await?;
-    state.catalog.invalidate();
     if deleted {
         Ok(StatusCode::NO_CONTENT)
     } else {

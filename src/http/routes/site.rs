@@ -34,14 +34,17 @@ pub async fn forgot_page(State(state): State<AppState>) -> AppResult<Response> {
         .render("forgot", "Forgot your password?", None, json!({}))
 }
 
+/// The form that sets a new password with the token from a reset link.
 pub async fn reset_page(State(state): State<AppState>) -> AppResult<Response> {
     state
         .pages
         .render("reset", "Choose a new password", None, json!({}))
 }
 
+/// Answer of the health checks.
 #[derive(Serialize, ToSchema)]
 pub struct Health {
+    /// `ok` from `/healthz`, `ready` from `/readyz`.
     pub status: String,
 }
 

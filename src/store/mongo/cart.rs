@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::{bson_time, race_on_duplicate, time, MongoStore};
 use crate::domain::cart::{Cart, CartLine};
 use crate::domain::Timestamp;
-use crate::store::{rules, CartStore, StoreResult};
+use crate::domain::cart::lines;
+use crate::store::{CartStore, StoreResult};
 
 /// A `cart` document; `_id` is the customer's email (one cart each), kept
 /// as `email` too so the document reads as the seed describes it.
@@ -135,7 +136,7 @@ impl CartStore for MongoStore {
             Box::pin(async move {
                 let product = store.product_in(s, c.product_id).await?;
                 let cart = store.cart_in(s, c.email).await?;
-                let cart = rules::add_line(
+                let cart = lines::add_line(
                     cart,
                     c.email,
                     c.product_id,
@@ -167,7 +168,7 @@ impl CartStore for MongoStore {
             Box::pin(async move {
                 let product = store.product_in(s, c.product_id).await?;
                 let cart = store.cart_in(s, c.email).await?;
-                let cart = rules::set_line(cart, c.product_id, product.as_ref(), c.quantity, c.at)?;
+                let cart = lines::set_line(cart, c.product_id, product.as_ref(), c.quantity, c.at)?;
                 store.save_cart(s, &cart).await?;
                 Ok(cart)
             })
@@ -190,7 +191,7 @@ impl CartStore for MongoStore {
         self.transact(&ctx, |store, s, c| {
             Box::pin(async move {
                 let cart = store.cart_in(s, c.email).await?;
-                let cart = rules::set_line(cart, c.product_id, None, 0, c.at)?;
+                let cart = lines::set_line(cart, c.product_id, None, 0, c.at)?;
                 store.save_cart(s, &cart).await?;
                 Ok(cart)
             })
@@ -208,7 +209,7 @@ impl CartStore for MongoStore {
         self.transact(&ctx, |store, s, (email, address, at)| {
             Box::pin(async move {
                 let cart = store.cart_in(s, email).await?;
-                let cart = rules::set_address(cart, email, address, *at);
+                let cart = lines::set_address(cart, email, address, *at);
                 store.save_cart(s, &cart).await?;
                 Ok(cart)
             })

@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
@@ -10,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use super::{bson_time, limit, time, MongoStore};
 use crate::domain::catalog::{Product, ProductFields};
 use crate::domain::{Page, Timestamp};
-use crate::store::{CatalogStore, StoreResult};
+use crate::domain::shared::Shared;
+use crate::store::{CatalogStore, ProductPage, StoreResult};
 
 pub(super) const PRODUCTS: &str = "products";
 
@@ -90,14 +92,23 @@ impl CatalogStore for MongoStore {
         &self,
         category: Option<&str>,
         page: Page,
-    ) -> StoreResult<(Vec<Product>, u64)> {
+    ) -> StoreResult<Arc<Shared<ProductPage>>> {
+        let answer = |items: Vec<Product>, total| {
+            Shared::new(ProductPage {
+                items,
+                total,
+                offset: page.offset,
+                limit: page.limit,
+                category: category.map(str::to_owned),
+            })
+        };
         let filter = match category {
             Some(cat) => doc! { "category": cat },
             None => doc! {},
         };
         let total = self.products().count_documents(filter.clone()).await?;
         if page.limit == 0 {
-            return Ok((Vec::new(), total));
+            return Ok(answer(Vec::new(), total));
         }
         let items: Vec<ProductDoc> = self
             .products()
@@ -108,15 +119,15 @@ impl CatalogStore for MongoStore {
             .await?
             .try_collect()
             .await?;
-        Ok((items.into_iter().map(Product::from).collect(), total))
+        Ok(answer(items.into_iter().map(Product::from).collect(), total))
     }
 
-    async fn get_product(&self, id: &str) -> StoreResult<Option<Product>> {
+    async fn get_product(&self, id: &str) -> StoreResult<Option<Arc<Shared<Product>>>> {
         Ok(self
             .products()
             .find_one(doc! { "_id": id })
             .await?
-            .map(Product::from))
+            .map(|d| Shared::new(Product::from(d))))
     }
 
     async fn get_products(&self, ids: &[String]) -> StoreResult<Vec<Product>> {

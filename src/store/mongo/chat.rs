@@ -114,9 +114,7 @@ impl ChatStore for MongoStore {
         Ok(messages)
     }
 
-    async fn watch_messages(
-        &self,
-    ) -> StoreResult<Option<BoxStream<'static, StoreResult<Message>>>> {
+    async fn watch_messages(&self) -> StoreResult<BoxStream<'static, StoreResult<Message>>> {
         // Every instance inserting into `messages` shows up here: this is
         // how several instances share one chat.
         let stream = self
@@ -133,6 +131,6 @@ impl ChatStore for MongoStore {
                 Ok(_) => None,
             }
         });
-        Ok(Some(messages.boxed()))
+        Ok(messages.boxed())
     }
 }

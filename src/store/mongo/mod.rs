@@ -196,6 +196,12 @@ impl MongoStore {
     /// succeeds. The whole of `f` is retried when the server labels an error
     /// `TransientTransactionError` (e.g. a write conflict with a concurrent
     /// transaction); a commit with an unknown outcome is retried by itself.
+    ///
+    /// Not the driver's `start_transaction().and_run(..)`: that helper retries
+    /// at once, with no pause, and only on the server's labels. Fifty racing
+    /// checkouts of one product conflict on its stock document, and without a
+    /// jittered backoff they keep colliding; and a concurrent upsert that the
+    /// server reports as a duplicate key ([`WriteRace`]) must be retried too.
     pub(super) async fn transact<T, C, F>(&self, ctx: &C, f: F) -> StoreResult<T>
     where
         C: Sync + ?Sized,
@@ -309,6 +315,10 @@ pub(super) fn limit(n: u64) -> i64 {
 impl Store for MongoStore {
     fn backend(&self) -> &'static str {
         "mongodb"
+    }
+
+    fn is_shared(&self) -> bool {
+        true
     }
 
     async fn ping(&self) -> StoreResult<()> {

@@ -7,9 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use super::outbox::MailDoc;
 use super::{bson_time, limit, race_on_duplicate, time, MongoStore, WriteRace};
+use crate::domain::cart::Cart;
+use crate::domain::catalog::Product;
+use crate::domain::checkout::{self, CheckoutTx, StatusTx, FIRST_ORDER_NUMBER};
+use crate::domain::mail::OutboxMail;
 use crate::domain::orders::{Order, OrderFilter, OrderItem, OrderStatus, StatusChange};
 use crate::domain::{Page, Timestamp};
-use crate::store::rules::{self, FIRST_ORDER_NUMBER};
 use crate::store::{Checkout, OrderStore, Placed, StoreError, StoreResult};
 
 pub(super) const COUNTERS: &str = "counters";
@@ -105,20 +108,53 @@ impl MongoStore {
     fn orders(&self) -> Collection<OrderDoc> {
         self.coll("orders")
     }
+}
 
-    async fn order_in(&self, s: &mut ClientSession, number: i64) -> StoreResult<Option<Order>> {
+/// The checkout and status steps inside one transaction's session.
+struct SessionTx<'a> {
+    store: &'a MongoStore,
+    s: &'a mut ClientSession,
+}
+
+impl CheckoutTx for SessionTx<'_> {
+    async fn order_for_key(&mut self, email: &str, key: &str) -> StoreResult<Option<Order>> {
         Ok(self
+            .store
             .orders()
-            .find_one(doc! { "_id": number })
-            .session(s)
+            .find_one(doc! { "email": email, "idempotency_key": key })
+            .session(&mut *self.s)
             .await?
             .map(Order::from))
     }
 
-    /// Takes the next order number inside the checkout transaction, so a
-    /// refused checkout gives its number back with the rollback.
-    async fn next_number(&self, s: &mut ClientSession) -> StoreResult<i64> {
+    async fn cart(&mut self, email: &str) -> StoreResult<Option<Cart>> {
+        self.store.cart_in(self.s, email).await
+    }
+
+    async fn product(&mut self, id: &str) -> StoreResult<Option<Product>> {
+        self.store.product_in(self.s, id).await
+    }
+
+    async fn take_stock(&mut self, product_id: &str, quantity: i64) -> StoreResult<bool> {
+        // A concurrent change to the same stock is a write conflict, which
+        // retries the whole transaction.
+        let result = self
+            .store
+            .products()
+            .update_one(
+                doc! { "_id": product_id, "stock": { "$gte": quantity } },
+                doc! { "$inc": { "stock": -quantity } },
+            )
+            .session(&mut *self.s)
+            .await?;
+        Ok(result.matched_count == 1)
+    }
+
+    /// Inside the transaction, so a refused checkout gives its number back
+    /// with the rollback.
+    async fn next_order_number(&mut self) -> StoreResult<i64> {
         let counter = self
+            .store
             .coll::<Document>(COUNTERS)
             .find_one_and_update(
                 doc! { "_id": ORDER_COUNTER },
@@ -126,7 +162,7 @@ impl MongoStore {
             )
             .upsert(true)
             .return_document(ReturnDocument::After)
-            .session(s)
+            .session(&mut *self.s)
             .await
             .map_err(race_on_duplicate)?
             // MongoDB always returns the upserted document here; a wire
@@ -139,72 +175,65 @@ impl MongoStore {
         Ok(FIRST_ORDER_NUMBER + issued - 1)
     }
 
-    async fn place_order_in(&self, s: &mut ClientSession, c: &Checkout) -> StoreResult<Placed> {
-        if let Some(key) = &c.idempotency_key {
-            let earlier = self
-                .orders()
-                .find_one(doc! { "email": &c.email, "idempotency_key": key })
-                .session(&mut *s)
-                .await?;
-            if let Some(order) = earlier {
-                return Ok(Placed {
-                    order: order.into(),
-                    replayed: true,
-                });
-            }
-        }
-        let cart = self
-            .cart_in(s, &c.email)
+    async fn insert_order(&mut self, order: &Order, key: Option<&str>) -> StoreResult<()> {
+        self.store
+            .orders()
+            .insert_one(OrderDoc::new(order, key.map(str::to_owned)))
+            .session(&mut *self.s)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_cart(&mut self, email: &str) -> StoreResult<()> {
+        self.store
+            .carts()
+            .delete_one(doc! { "_id": email })
+            .session(&mut *self.s)
+            .await?;
+        Ok(())
+    }
+
+    async fn queue_mail(&mut self, mails: &[OutboxMail]) -> StoreResult<()> {
+        self.store
+            .insert_mails(self.s, &MailDoc::many(mails)?)
+            .await
+    }
+}
+
+impl StatusTx for SessionTx<'_> {
+    async fn order(&mut self, number: i64) -> StoreResult<Option<Order>> {
+        Ok(self
+            .store
+            .orders()
+            .find_one(doc! { "_id": number })
+            .session(&mut *self.s)
             .await?
-            .ok_or(StoreError::CartEmpty)?;
-        let mut products = Vec::with_capacity(cart.items.len());
-        for line in &cart.items {
-            products.push(self.product_in(s, &line.product_id).await?);
-        }
-        // Validate before taking a number so a refused checkout burns none.
-        let draft = rules::build_order(
-            0,
-            &cart,
-            &products,
-            c.delivery_address.clone(),
-            &c.currency,
-            c.at,
-        )?;
-        for item in &draft.items {
-            // The stock condition makes overselling impossible even if the
-            // read above were stale; a concurrent change is a write conflict.
-            let result = self
-                .products()
-                .update_one(
-                    doc! { "_id": &item.product_id, "stock": { "$gte": item.quantity } },
-                    doc! { "$inc": { "stock": -item.quantity } },
-                )
-                .session(&mut *s)
-                .await?;
-            if result.matched_count == 0 {
-                return Err(StoreError::InsufficientStock {
-                    product_id: item.product_id.clone(),
-                    available: 0,
-                    requested: item.quantity,
-                });
-            }
-        }
-        let number = self.next_number(s).await?;
-        let order = Order { number, ..draft };
-        self.orders()
-            .insert_one(OrderDoc::new(&order, c.idempotency_key.clone()))
-            .session(&mut *s)
+            .map(Order::from))
+    }
+
+    async fn put_back_stock(&mut self, product_id: &str, quantity: i64) -> StoreResult<()> {
+        self.store
+            .products()
+            .update_one(
+                doc! { "_id": product_id },
+                doc! { "$inc": { "stock": quantity } },
+            )
+            .session(&mut *self.s)
             .await?;
-        self.carts()
-            .delete_one(doc! { "_id": &order.email })
-            .session(&mut *s)
+        Ok(())
+    }
+
+    async fn save_status(&mut self, order: &Order) -> StoreResult<()> {
+        let history = mongodb::bson::to_bson(&history_docs(&order.history))?;
+        self.store
+            .orders()
+            .update_one(
+                doc! { "_id": order.number },
+                doc! { "$set": { "status": order.status.as_str(), "history": history } },
+            )
+            .session(&mut *self.s)
             .await?;
-        let mails = MailDoc::many(&(c.mails)(&order)?)?;
-        self.insert_mails(s, &mails).await?;
-        Ok(Placed {
-            order,
-            replayed: false,
-        })
+        Ok(())
     }
 }
 
@@ -212,7 +241,7 @@ impl MongoStore {
 impl OrderStore for MongoStore {
     async fn place_order(&self, checkout: Checkout) -> StoreResult<Placed> {
         self.transact(&checkout, |store, s, c| {
-            Box::pin(store.place_order_in(s, c))
+            Box::pin(async move { checkout::place_order(&mut SessionTx { store, s }, c).await })
         })
         .await
     }
@@ -263,34 +292,8 @@ impl OrderStore for MongoStore {
         let ctx = (number, status, by, at);
         self.transact(&ctx, |store, s, &(number, status, by, at)| {
             Box::pin(async move {
-                let mut order = store
-                    .order_in(s, number)
-                    .await?
-                    .ok_or(StoreError::OrderNotFound { number })?;
-                rules::change_status(&mut order, status, by, at)?;
-                if status == OrderStatus::Cancelled {
-                    for item in &order.items {
-                        // A product deleted since the sale has nothing to restock.
-                        store
-                            .products()
-                            .update_one(
-                                doc! { "_id": &item.product_id },
-                                doc! { "$inc": { "stock": item.quantity } },
-                            )
-                            .session(&mut *s)
-                            .await?;
-                    }
-                }
-                let history = mongodb::bson::to_bson(&history_docs(&order.history))?;
-                store
-                    .orders()
-                    .update_one(
-                        doc! { "_id": number },
-                        doc! { "$set": { "status": status.as_str(), "history": history } },
-                    )
-                    .session(&mut *s)
-                    .await?;
-                Ok(order)
+                checkout::change_order_status(&mut SessionTx { store, s }, number, status, by, at)
+                    .await
             })
         })
         .await

@@ -1,4 +1,3 @@
-use std::sync::atomic::Ordering;
 
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -69,25 +68,11 @@ fn session_by_id(c: &Connection, id: &str) -> StoreResult<Option<Session>> {
     .optional()?)
 }
 
-impl SqliteStore {
-    /// A write to users or sessions: once it has committed (or failed), the
-    /// accounts version moves on, so identities cached before it are stale.
-    async fn write_accounts<T, F>(&self, f: F) -> StoreResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
-    {
-        let out = self.write(f).await;
-        self.accounts_version.fetch_add(1, Ordering::Release);
-        out
-    }
-}
-
 #[async_trait]
 impl AccountStore for SqliteStore {
     async fn create_user(&self, user: &User, mails: &[OutboxMail]) -> StoreResult<()> {
         let (u, mails) = (user.clone(), mails.to_vec());
-        self.write_accounts(move |tx| {
+        self.write(move |tx| {
             let inserted = tx.execute(
                 &format!("INSERT INTO users ({USER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
                 params![
@@ -133,7 +118,7 @@ impl AccountStore for SqliteStore {
 
     async fn set_role(&self, email: &str, role: Role) -> StoreResult<bool> {
         let email = email.to_owned();
-        self.write_accounts(move |tx| {
+        self.write(move |tx| {
             Ok(tx.execute(
                 "UPDATE users SET role = ?2 WHERE email = ?1",
                 params![email, role.as_str()],
@@ -144,7 +129,7 @@ impl AccountStore for SqliteStore {
 
     async fn delete_user(&self, id: &str) -> StoreResult<bool> {
         let id = id.to_owned();
-        self.write_accounts(move |tx| {
+        self.write(move |tx| {
             tx.execute("DELETE FROM sessions WHERE user_id = ?1", [&id])?;
             Ok(tx.execute("DELETE FROM users WHERE id = ?1", [&id])? > 0)
         })
@@ -153,7 +138,7 @@ impl AccountStore for SqliteStore {
 
     async fn create_session(&self, s: &Session) -> StoreResult<()> {
         let s = s.clone();
-        self.write_accounts(move |tx| {
+        self.write(move |tx| {
             tx.execute(
                 &format!("INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5)"),
                 params![
@@ -185,10 +170,6 @@ impl AccountStore for SqliteStore {
         .await
     }
 
-    fn accounts_version(&self) -> Option<u64> {
-        Some(self.accounts_version.load(Ordering::Acquire))
-    }
-
     async fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>> {
         let user_id = user_id.to_owned();
         self.run(move |c| {
@@ -203,7 +184,7 @@ impl AccountStore for SqliteStore {
 
     async fn revoke_session(&self, id: &str, at: Timestamp) -> StoreResult<bool> {
         let id = id.to_owned();
-        self.write_accounts(move |tx| {
+        self.write(move |tx| {
             Ok(tx.execute(
                 "UPDATE sessions SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
                 params![id, ms(at)],
@@ -214,7 +195,7 @@ impl AccountStore for SqliteStore {
 
     async fn revoke_user_sessions(&self, user_id: &str, at: Timestamp) -> StoreResult<u64> {
         let user_id = user_id.to_owned();
-        self.write_accounts(move |tx| {
+        self.write(move |tx| {
             Ok(tx.execute(
                 "UPDATE sessions SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL",
                 params![user_id, ms(at)],
@@ -224,7 +205,7 @@ impl AccountStore for SqliteStore {
     }
 
     async fn purge_sessions(&self, before: Timestamp) -> StoreResult<u64> {
-        self.write_accounts(move |tx| {
+        self.write(move |tx| {
             let n = tx.execute("DELETE FROM sessions WHERE expires_at < ?1", [ms(before)])?;
             tx.execute(
                 "DELETE FROM password_resets WHERE expires_at < ?1",
@@ -241,7 +222,7 @@ impl AccountStore for SqliteStore {
         mail: &OutboxMail,
     ) -> StoreResult<()> {
         let (r, mail) = (reset.clone(), mail.clone());
-        self.write_accounts(move |tx| {
+        self.write(move |tx| {
             tx.execute(
                 "INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
                 params![r.token_hash, r.user_id, ms(r.expires_at)],
@@ -259,7 +240,7 @@ impl AccountStore for SqliteStore {
         at: Timestamp,
     ) -> StoreResult<Option<String>> {
         let (token_hash, password_hash) = (token_hash.to_owned(), password_hash.to_owned());
-        self.write_accounts(move |tx| {
+        self.write(move |tx| {
             let user_id: Option<String> = tx
                 .query_row(
                     "UPDATE password_resets SET used_at = ?2

@@ -6,7 +6,8 @@ use super::catalog;
 use super::{ms, ts, SqliteStore};
 use crate::domain::cart::{Cart, CartLine};
 use crate::domain::Timestamp;
-use crate::store::{rules, CartStore, StoreResult};
+use crate::domain::cart::lines;
+use crate::store::{CartStore, StoreResult};
 
 #[derive(Serialize, Deserialize)]
 struct StoredLine {
@@ -108,7 +109,7 @@ impl CartStore for SqliteStore {
         let product_id = product_id.to_owned();
         self.change_cart(email, move |tx, email, cart| {
             let product = catalog::get(tx, &product_id)?;
-            rules::add_line(cart, email, &product_id, product.as_ref(), quantity, at)
+            lines::add_line(cart, email, &product_id, product.as_ref(), quantity, at)
         })
         .await
     }
@@ -123,7 +124,7 @@ impl CartStore for SqliteStore {
         let product_id = product_id.to_owned();
         self.change_cart(email, move |tx, _, cart| {
             let product = catalog::get(tx, &product_id)?;
-            rules::set_line(cart, &product_id, product.as_ref(), quantity, at)
+            lines::set_line(cart, &product_id, product.as_ref(), quantity, at)
         })
         .await
     }
@@ -136,7 +137,7 @@ impl CartStore for SqliteStore {
     ) -> StoreResult<Cart> {
         let product_id = product_id.to_owned();
         self.change_cart(email, move |_, _, cart| {
-            rules::set_line(cart, &product_id, None, 0, at)
+            lines::set_line(cart, &product_id, None, 0, at)
         })
         .await
     }
@@ -149,7 +150,7 @@ impl CartStore for SqliteStore {
     ) -> StoreResult<Cart> {
         let address = address.to_owned();
         self.change_cart(email, move |_, email, cart| {
-            Ok(rules::set_address(cart, email, &address, at))
+            Ok(lines::set_address(cart, email, &address, at))
         })
         .await
     }

@@ -1,10 +1,13 @@
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::{ms, ts, SqliteStore};
 use crate::domain::catalog::{Product, ProductFields};
 use crate::domain::{Page, Timestamp};
-use crate::store::{CatalogStore, StoreResult};
+use crate::domain::shared::Shared;
+use crate::store::{CatalogStore, ProductPage, StoreResult};
 
 const COLUMNS: &str =
     "id, name, description, category, price, currency, photo_url, stock, created_at, updated_at";
@@ -66,7 +69,7 @@ impl CatalogStore for SqliteStore {
         &self,
         category: Option<&str>,
         page: Page,
-    ) -> StoreResult<(Vec<Product>, u64)> {
+    ) -> StoreResult<Arc<Shared<ProductPage>>> {
         let category = category.map(str::to_owned);
         self.run(move |c| {
             let limit = page.limit as i64;
@@ -97,14 +100,20 @@ impl CatalogStore for SqliteStore {
                     (items, total)
                 }
             };
-            Ok((items, total as u64))
+            Ok(Shared::new(ProductPage {
+                items,
+                total: total as u64,
+                offset: page.offset,
+                limit: page.limit,
+                category,
+            }))
         })
         .await
     }
 
-    async fn get_product(&self, id: &str) -> StoreResult<Option<Product>> {
+    async fn get_product(&self, id: &str) -> StoreResult<Option<Arc<Shared<Product>>>> {
         let id = id.to_owned();
-        self.run(move |c| Ok(get(c, &id)?)).await
+        self.run(move |c| Ok(get(c, &id)?.map(Shared::new))).await
     }
 
     async fn get_products(&self, ids: &[String]) -> StoreResult<Vec<Product>> {

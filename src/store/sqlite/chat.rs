@@ -4,7 +4,7 @@ use rusqlite::{params, OptionalExtension, Row};
 
 use super::{ms, ts, SqliteStore};
 use crate::domain::chat::{Message, MessageFilter, MessageType};
-use crate::store::{ChatStore, StoreResult};
+use crate::store::{ChatStore, StoreError, StoreResult};
 
 const COLUMNS: &str = "id, author, email, type, body, recipient, created_at";
 
@@ -86,10 +86,10 @@ impl ChatStore for SqliteStore {
         .await
     }
 
-    async fn watch_messages(
-        &self,
-    ) -> StoreResult<Option<BoxStream<'static, StoreResult<Message>>>> {
+    async fn watch_messages(&self) -> StoreResult<BoxStream<'static, StoreResult<Message>>> {
         // One process owns an SQLite file: the local hub sees every insert.
-        Ok(None)
+        Err(StoreError::backend(anyhow::anyhow!(
+            "the embedded store is not shared: there is no feed to watch"
+        )))
     }
 }

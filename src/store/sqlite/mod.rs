@@ -49,9 +49,6 @@ pub struct SqliteStore {
     /// (a lone write needs none), so one failing rolls back alone, and none
     /// is reported done before the commit that makes it durable.
     writer: std::sync::mpsc::Sender<WriteJob>,
-    /// Counts committed changes to users and sessions: see
-    /// [`crate::store::AccountStore::accounts_version`].
-    accounts_version: std::sync::atomic::AtomicU64,
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -120,7 +117,6 @@ impl SqliteStore {
         Ok(Self {
             pool,
             writer,
-            accounts_version: Default::default(),
         })
     }
 
@@ -301,6 +297,18 @@ fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Runs a domain sequence (checkout, status change) over this backend's
+/// primitives, which never wait: on the writer thread the future is done
+/// after one poll.
+fn run_without_waiting<T>(sequence: impl std::future::Future<Output = StoreResult<T>>) -> StoreResult<T> {
+    use futures_util::FutureExt;
+    sequence.now_or_never().unwrap_or_else(|| {
+        Err(StoreError::backend(anyhow::anyhow!(
+            "a SQLite step waited on the writer thread"
+        )))
+    })
+}
+
 fn ms(t: Timestamp) -> i64 {
     to_millis(t)
 }
@@ -322,6 +330,10 @@ fn is_unique_violation(err: &rusqlite::Error) -> bool {
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+
+    fn is_shared(&self) -> bool {
+        false
     }
 
     async fn ping(&self) -> StoreResult<()> {

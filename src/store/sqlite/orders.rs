@@ -2,11 +2,14 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::outbox::insert_mail;
-use super::{cart, catalog, ms, ts, SqliteStore};
+use super::{cart, catalog, ms, run_without_waiting, ts, SqliteStore};
+use crate::domain::cart::Cart;
+use crate::domain::catalog::Product;
+use crate::domain::checkout::{self, CheckoutTx, StatusTx, FIRST_ORDER_NUMBER};
+use crate::domain::mail::OutboxMail;
 use crate::domain::orders::{Order, OrderFilter, OrderStatus};
 use crate::domain::{Page, Timestamp};
-use crate::store::rules::{self, FIRST_ORDER_NUMBER};
-use crate::store::{Checkout, OrderStore, Placed, StoreError, StoreResult};
+use crate::store::{Checkout, OrderStore, Placed, StoreResult};
 
 const COLUMNS: &str =
     "number, email, status, items, total, currency, delivery_address, created_at, history";
@@ -45,99 +48,111 @@ fn get(c: &Connection, number: i64) -> StoreResult<Option<Order>> {
         .transpose()
 }
 
-fn next_number(c: &Connection) -> StoreResult<i64> {
-    Ok(c.prepare_cached(
-        "INSERT INTO counters (name, value) VALUES ('order_number', ?1)
-         ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
-    )?
-    .query_row([FIRST_ORDER_NUMBER], |r| r.get(0))?)
+/// The checkout and status steps on the writer's transaction.
+struct WriterTx<'c>(&'c Connection);
+
+impl CheckoutTx for WriterTx<'_> {
+    async fn order_for_key(&mut self, email: &str, key: &str) -> StoreResult<Option<Order>> {
+        let earlier: Option<i64> = self
+            .0
+            .prepare_cached("SELECT number FROM orders WHERE email = ?1 AND idempotency_key = ?2")?
+            .query_row(params![email, key], |r| r.get(0))
+            .optional()?;
+        match earlier {
+            Some(number) => get(self.0, number),
+            None => Ok(None),
+        }
+    }
+
+    async fn cart(&mut self, email: &str) -> StoreResult<Option<Cart>> {
+        cart::load(self.0, email)
+    }
+
+    async fn product(&mut self, id: &str) -> StoreResult<Option<Product>> {
+        Ok(catalog::get(self.0, id)?)
+    }
+
+    async fn take_stock(&mut self, product_id: &str, quantity: i64) -> StoreResult<bool> {
+        let changed = self
+            .0
+            .prepare_cached("UPDATE products SET stock = stock - ?2 WHERE id = ?1 AND stock >= ?2")?
+            .execute(params![product_id, quantity])?;
+        Ok(changed == 1)
+    }
+
+    async fn next_order_number(&mut self) -> StoreResult<i64> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "INSERT INTO counters (name, value) VALUES ('order_number', ?1)
+                 ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
+            )?
+            .query_row([FIRST_ORDER_NUMBER], |r| r.get(0))?)
+    }
+
+    async fn insert_order(&mut self, order: &Order, key: Option<&str>) -> StoreResult<()> {
+        self.0
+            .prepare_cached(&format!(
+                "INSERT INTO orders ({COLUMNS}, idempotency_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+            ))?
+            .execute(params![
+                order.number,
+                order.email,
+                order.status.as_str(),
+                serde_json::to_string(&order.items)?,
+                order.total,
+                order.currency,
+                order.delivery_address,
+                ms(order.created_at),
+                serde_json::to_string(&order.history)?,
+                key
+            ])?;
+        Ok(())
+    }
+
+    async fn delete_cart(&mut self, email: &str) -> StoreResult<()> {
+        self.0
+            .prepare_cached("DELETE FROM cart WHERE email = ?1")?
+            .execute([email])?;
+        Ok(())
+    }
+
+    async fn queue_mail(&mut self, mails: &[OutboxMail]) -> StoreResult<()> {
+        mails.iter().try_for_each(|mail| insert_mail(self.0, mail))
+    }
+}
+
+impl StatusTx for WriterTx<'_> {
+    async fn order(&mut self, number: i64) -> StoreResult<Option<Order>> {
+        get(self.0, number)
+    }
+
+    async fn put_back_stock(&mut self, product_id: &str, quantity: i64) -> StoreResult<()> {
+        self.0.execute(
+            "UPDATE products SET stock = stock + ?2 WHERE id = ?1",
+            params![product_id, quantity],
+        )?;
+        Ok(())
+    }
+
+    async fn save_status(&mut self, order: &Order) -> StoreResult<()> {
+        self.0.execute(
+            "UPDATE orders SET status = ?2, history = ?3 WHERE number = ?1",
+            params![
+                order.number,
+                order.status.as_str(),
+                serde_json::to_string(&order.history)?
+            ],
+        )?;
+        Ok(())
+    }
 }
 
 #[async_trait]
 impl OrderStore for SqliteStore {
     async fn place_order(&self, checkout: Checkout) -> StoreResult<Placed> {
-        self.write(move |tx| {
-            if let Some(key) = &checkout.idempotency_key {
-                let earlier: Option<i64> = tx
-                    .prepare_cached(
-                        "SELECT number FROM orders WHERE email = ?1 AND idempotency_key = ?2",
-                    )?
-                    .query_row(params![checkout.email, key], |r| r.get(0))
-                    .optional()?;
-                if let Some(number) = earlier {
-                    let order = get(tx, number)?.ok_or(StoreError::OrderNotFound { number })?;
-                    return Ok(Placed {
-                        order,
-                        replayed: true,
-                    });
-                }
-            }
-            let cart = cart::load(tx, &checkout.email)?.ok_or(StoreError::CartEmpty)?;
-            let mut products = Vec::with_capacity(cart.items.len());
-            for line in &cart.items {
-                products.push(catalog::get(tx, &line.product_id)?);
-            }
-            // Validate before taking a number so a refused checkout burns none.
-            rules::build_order(
-                0,
-                &cart,
-                &products,
-                checkout.delivery_address.clone(),
-                &checkout.currency,
-                checkout.at,
-            )?;
-            let number = next_number(tx)?;
-            let order = rules::build_order(
-                number,
-                &cart,
-                &products,
-                checkout.delivery_address.clone(),
-                &checkout.currency,
-                checkout.at,
-            )?;
-            for item in &order.items {
-                // The WHERE clause makes overselling impossible even if the
-                // read above were stale.
-                let changed = tx
-                    .prepare_cached(
-                        "UPDATE products SET stock = stock - ?2 WHERE id = ?1 AND stock >= ?2",
-                    )?
-                    .execute(params![item.product_id, item.quantity])?;
-                if changed == 0 {
-                    return Err(StoreError::InsufficientStock {
-                        product_id: item.product_id.clone(),
-                        available: 0,
-                        requested: item.quantity,
-                    });
-                }
-            }
-            tx.prepare_cached(&format!(
-                "INSERT INTO orders ({COLUMNS}, idempotency_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
-            ))?
-            .execute(params![
-                    order.number,
-                    order.email,
-                    order.status.as_str(),
-                    serde_json::to_string(&order.items)?,
-                    order.total,
-                    order.currency,
-                    order.delivery_address,
-                    ms(order.created_at),
-                    serde_json::to_string(&order.history)?,
-                    checkout.idempotency_key
-                ],
-            )?;
-            tx.prepare_cached("DELETE FROM cart WHERE email = ?1")?
-                .execute([&order.email])?;
-            for mail in (checkout.mails)(&order)? {
-                insert_mail(tx, &mail)?;
-            }
-            Ok(Placed {
-                order,
-                replayed: false,
-            })
-        })
-        .await
+        self.write(move |c| run_without_waiting(checkout::place_order(&mut WriterTx(c), &checkout)))
+            .await
     }
 
     async fn get_order(&self, number: i64) -> StoreResult<Option<Order>> {
@@ -182,27 +197,14 @@ impl OrderStore for SqliteStore {
         at: Timestamp,
     ) -> StoreResult<Order> {
         let by = by.to_owned();
-        self.write(move |tx| {
-            let mut order = get(tx, number)?.ok_or(StoreError::OrderNotFound { number })?;
-            rules::change_status(&mut order, status, &by, at)?;
-            if status == OrderStatus::Cancelled {
-                for item in &order.items {
-                    // A product deleted since the sale has nothing to restock.
-                    tx.execute(
-                        "UPDATE products SET stock = stock + ?2 WHERE id = ?1",
-                        params![item.product_id, item.quantity],
-                    )?;
-                }
-            }
-            tx.execute(
-                "UPDATE orders SET status = ?2, history = ?3 WHERE number = ?1",
-                params![
-                    number,
-                    status.as_str(),
-                    serde_json::to_string(&order.history)?
-                ],
-            )?;
-            Ok(order)
+        self.write(move |c| {
+            run_without_waiting(checkout::change_order_status(
+                &mut WriterTx(c),
+                number,
+                status,
+                &by,
+                at,
+            ))
         })
         .await
     }

@@ -1,0 +1,47 @@
+//! What a shop operation can refuse, in domain terms. The HTTP layer maps
+//! each to its error code (see `crate::error`).
+
+use super::ports::StoreError;
+use super::validation::FieldErrors;
+
+/// A refused or failed shop operation.
+#[derive(Debug, thiserror::Error)]
+pub enum ShopError {
+    /// The input broke a rule; every bad field is named.
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    /// Wrong email or password (never says which).
+    #[error("the email or the password is wrong")]
+    InvalidCredentials,
+    /// No live session: missing, bad, expired or revoked token.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// A live session that may not do this.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// The named thing does not exist (or is not the caller's to see).
+    #[error("{0}")]
+    NotFound(String),
+    /// What the store refused (stock, cart, order…) or its failure.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Our fault (a template, a serializer): logged, never shown in production.
+    #[error("internal failure")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl From<FieldErrors> for ShopError {
+    fn from(errors: FieldErrors) -> Self {
+        ShopError::Invalid(errors)
+    }
+}
+
+impl ShopError {
+    /// Wraps an internal failure.
+    pub fn internal(err: impl Into<anyhow::Error>) -> Self {
+        ShopError::Internal(err.into())
+    }
+}
+
+/// The result of a shop operation.
+pub type ShopResult<T> = Result<T, ShopError>;

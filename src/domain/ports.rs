@@ -1,0 +1,322 @@
+//! The storage the shop rules need, in domain terms: the traits that
+//! `store/sqlite` and `store/mongo` implement (and the cache wraps), and what
+//! they can refuse. Declared here so the domain depends on no backend.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use futures_util::stream::BoxStream;
+
+use super::accounts::{PasswordReset, Role, Session, User};
+use super::cart::Cart;
+use super::catalog::{Product, ProductFields};
+use super::chat::{Message, MessageFilter};
+use super::mail::{MailStatus, OutboxMail};
+use super::orders::{Order, OrderFilter, OrderStatus};
+use super::shared::Shared;
+use super::{Page, Timestamp};
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// What a store operation can refuse, in domain terms, plus backend failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique value is taken (`what` names it, e.g. `email`).
+    #[error("{what} is already taken")]
+    Duplicate { what: &'static str },
+    #[error("product {product_id} does not exist")]
+    ProductNotFound { product_id: String },
+    #[error("product {product_id} has {available} in stock, {requested} requested")]
+    InsufficientStock {
+        product_id: String,
+        available: i64,
+        requested: i64,
+    },
+    #[error("the cart has no line for product {product_id}")]
+    CartLineNotFound { product_id: String },
+    #[error("the cart already has {max} lines")]
+    CartFull { max: usize },
+    #[error("the cart is empty")]
+    CartEmpty,
+    #[error("no delivery address")]
+    NoDeliveryAddress,
+    #[error("order {number} does not exist")]
+    OrderNotFound { number: i64 },
+    #[error("an order cannot go from {from:?} to {to:?}")]
+    InvalidTransition { from: OrderStatus, to: OrderStatus },
+    #[error("store backend failed")]
+    Backend(#[source] anyhow::Error),
+}
+
+impl StoreError {
+    pub fn backend(err: impl Into<anyhow::Error>) -> Self {
+        StoreError::Backend(err.into())
+    }
+}
+
+/// What the running parts of the shop must hear after a write: the mail
+/// sender, and the chat's open sockets. Domain operations call it; the
+/// application wires it to those services.
+pub trait ShopEvents: Send + Sync {
+    /// Mail was queued in the outbox: send it without waiting for the next poll.
+    fn mail_queued(&self);
+    /// A session ended (logout, revocation): its sockets close.
+    fn session_ended(&self, session_id: &str);
+    /// Every session of a user ended (deletion, password reset).
+    fn user_ended(&self, user_id: &str);
+}
+
+/// Builds the outbox rows for a new order, inside the checkout transaction.
+pub type OrderMails = Arc<dyn Fn(&Order) -> serde_json::Result<Vec<OutboxMail>> + Send + Sync>;
+
+/// What a checkout produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    pub order: Order,
+    /// The idempotency key had placed this order before; nothing changed now.
+    pub replayed: bool,
+}
+
+/// A checkout request: everything `place_order` needs.
+pub struct Checkout {
+    pub email: String,
+    pub delivery_address: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub currency: String,
+    pub at: Timestamp,
+    pub mails: OrderMails,
+}
+
+/// One page of the catalog, as `GET /products` answers it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct ProductPage {
+    /// The products on this page, oldest first.
+    pub items: Vec<Product>,
+    /// Products in the whole list (every page).
+    pub total: u64,
+    /// Products skipped before this page.
+    pub offset: u64,
+    /// Most products on one page.
+    pub limit: u64,
+    /// Set when the list is one category.
+    pub category: Option<String>,
+}
+
+#[async_trait]
+pub trait CatalogStore: Send + Sync {
+    /// Products by creation order (oldest first), optionally one category.
+    async fn list_products(
+        &self,
+        category: Option<&str>,
+        page: Page,
+    ) -> StoreResult<Arc<Shared<ProductPage>>>;
+    /// One product; `None` when it does not exist.
+    async fn get_product(&self, id: &str) -> StoreResult<Option<Arc<Shared<Product>>>>;
+    /// The products that exist among `ids`, in `ids` order.
+    async fn get_products(&self, ids: &[String]) -> StoreResult<Vec<Product>>;
+    async fn categories(&self) -> StoreResult<Vec<String>>;
+    async fn insert_product(&self, product: &Product) -> StoreResult<()>;
+    /// Replaces a product's fields; `None` when it does not exist.
+    async fn replace_product(
+        &self,
+        id: &str,
+        fields: &ProductFields,
+        at: Timestamp,
+    ) -> StoreResult<Option<Product>>;
+    /// `false` when it did not exist.
+    async fn delete_product(&self, id: &str) -> StoreResult<bool>;
+    /// Inserts `products` only if the catalog is empty; `true` if it did.
+    async fn seed_products(&self, products: &[Product]) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Inserts the user and its outbox mail in one transaction;
+    /// `Duplicate { what: "email" }` when the email is taken.
+    async fn create_user(&self, user: &User, mails: &[OutboxMail]) -> StoreResult<()>;
+    async fn get_user(&self, id: &str) -> StoreResult<Option<User>>;
+    async fn get_user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+    /// `false` when no such user.
+    async fn set_role(&self, email: &str, role: Role) -> StoreResult<bool>;
+    /// Deletes the user and their sessions; `false` when no such user.
+    async fn delete_user(&self, id: &str) -> StoreResult<bool>;
+
+    async fn create_session(&self, session: &Session) -> StoreResult<()>;
+    async fn get_session(&self, id: &str) -> StoreResult<Option<Session>>;
+    /// The session and its user, as every authenticated request needs them
+    /// (one round trip where the store can); `None` when either is missing.
+    async fn get_session_user(&self, session_id: &str) -> StoreResult<Option<(Session, User)>> {
+        let Some(session) = self.get_session(session_id).await? else {
+            return Ok(None);
+        };
+        Ok(self
+            .get_user(&session.user_id)
+            .await?
+            .map(|user| (session, user)))
+    }
+    async fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>>;
+    /// `false` when no live session had that id.
+    async fn revoke_session(&self, id: &str, at: Timestamp) -> StoreResult<bool>;
+    /// Revokes every live session of the user; returns how many.
+    async fn revoke_user_sessions(&self, user_id: &str, at: Timestamp) -> StoreResult<u64>;
+    /// Deletes sessions that expired before `before`; returns how many.
+    async fn purge_sessions(&self, before: Timestamp) -> StoreResult<u64>;
+
+    /// Stores a reset and its email in one transaction.
+    async fn create_password_reset(
+        &self,
+        reset: &PasswordReset,
+        mail: &OutboxMail,
+    ) -> StoreResult<()>;
+    /// Uses the reset with this token hash, if live: sets the new password hash
+    /// and revokes every session of the user, in one transaction. Returns the
+    /// user id, or `None` for an unknown, used or expired token.
+    async fn consume_password_reset(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        at: Timestamp,
+    ) -> StoreResult<Option<String>>;
+}
+
+#[async_trait]
+pub trait CartStore: Send + Sync {
+    async fn get_cart(&self, email: &str) -> StoreResult<Option<Cart>>;
+    /// Adds `quantity` units (or raises an existing line) after checking the
+    /// product exists and has stock for the new line quantity.
+    async fn add_to_cart(
+        &self,
+        email: &str,
+        product_id: &str,
+        quantity: i64,
+        at: Timestamp,
+    ) -> StoreResult<Cart>;
+    /// Sets a line's quantity (0 removes it), checked against stock.
+    async fn set_cart_quantity(
+        &self,
+        email: &str,
+        product_id: &str,
+        quantity: i64,
+        at: Timestamp,
+    ) -> StoreResult<Cart>;
+    async fn remove_from_cart(
+        &self,
+        email: &str,
+        product_id: &str,
+        at: Timestamp,
+    ) -> StoreResult<Cart>;
+    async fn set_delivery_address(
+        &self,
+        email: &str,
+        address: &str,
+        at: Timestamp,
+    ) -> StoreResult<Cart>;
+}
+
+#[async_trait]
+pub trait OrderStore: Send + Sync {
+    /// The whole checkout in one transaction: idempotency check, stock
+    /// decrement (never below zero), order with the next number, cart emptied,
+    /// outbox rows written. A key used before returns that order, replayed.
+    async fn place_order(&self, checkout: Checkout) -> StoreResult<Placed>;
+    async fn get_order(&self, number: i64) -> StoreResult<Option<Order>>;
+    /// Newest first.
+    async fn list_orders(&self, filter: &OrderFilter, page: Page)
+        -> StoreResult<(Vec<Order>, u64)>;
+    /// Moves an order along its lifecycle; cancelling puts the stock back, in
+    /// the same transaction.
+    async fn set_order_status(
+        &self,
+        number: i64,
+        status: OrderStatus,
+        by: &str,
+        at: Timestamp,
+    ) -> StoreResult<Order>;
+}
+
+#[async_trait]
+pub trait ChatStore: Send + Sync {
+    async fn insert_message(&self, message: &Message) -> StoreResult<()>;
+    /// Oldest first: the `limit` newest messages matching `filter`.
+    async fn list_messages(&self, filter: &MessageFilter) -> StoreResult<Vec<Message>>;
+    /// A feed of messages inserted by any instance; only a shared store
+    /// ([`Store::is_shared`]) has one, and the embedded one answers an error.
+    async fn watch_messages(&self) -> StoreResult<BoxStream<'static, StoreResult<Message>>>;
+}
+
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Takes up to `limit` pending mails due at `now` and leases them until
+    /// `lease_until`, so no other sender picks them meanwhile.
+    async fn claim_mail(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u64,
+    ) -> StoreResult<Vec<OutboxMail>>;
+    /// Marks every mail in `ids` sent (one write for a whole round).
+    async fn mark_mail_sent(&self, ids: &[String], at: Timestamp) -> StoreResult<()>;
+    /// Records a failed attempt: retried at `retry_at`, or failed for good when `None`.
+    async fn mark_mail_failed(
+        &self,
+        id: &str,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> StoreResult<()>;
+    /// Newest first.
+    async fn list_mail(
+        &self,
+        status: Option<MailStatus>,
+        page: Page,
+    ) -> StoreResult<(Vec<OutboxMail>, u64)>;
+    /// Puts a failed mail back to pending now; `false` if it is not failed.
+    async fn retry_mail(&self, id: &str, at: Timestamp) -> StoreResult<bool>;
+}
+
+#[async_trait]
+pub trait LimitStore: Send + Sync {
+    /// Counts one hit for `key` in the fixed window starting at `window_start`;
+    /// returns the hits in that window including this one.
+    async fn hit(
+        &self,
+        key: &str,
+        window_start: Timestamp,
+        expires_at: Timestamp,
+    ) -> StoreResult<u64>;
+    /// The hits counted so far in `key`'s window starting at `window_start`
+    /// (0 for none), without counting one.
+    async fn hits(&self, key: &str, window_start: Timestamp) -> StoreResult<u64>;
+    /// Drops rate-limit windows that expired before `before`.
+    async fn purge_limits(&self, before: Timestamp) -> StoreResult<u64>;
+}
+
+/// Everything tienda keeps.
+#[async_trait]
+pub trait Store:
+    CatalogStore + AccountStore + CartStore + OrderStore + ChatStore + OutboxStore + LimitStore
+{
+    /// `sqlite` or `mongodb`, for logs and the config page.
+    fn backend(&self) -> &'static str;
+    /// Whether other tienda instances write to this store too. Then nothing
+    /// read from it may be kept in this process, and chat messages from the
+    /// others arrive through [`ChatStore::watch_messages`].
+    fn is_shared(&self) -> bool;
+    /// Cheap round trip, for `/readyz`.
+    async fn ping(&self) -> StoreResult<()>;
+    /// Flushes and closes; called once at shutdown.
+    async fn close(&self);
+
+    /// The cart and the products its lines name (those that still exist),
+    /// read together where the store can, so prices and stock match the lines.
+    async fn get_cart_with_products(
+        &self,
+        email: &str,
+    ) -> StoreResult<(Option<Cart>, Vec<Product>)> {
+        let Some(cart) = self.get_cart(email).await? else {
+            return Ok((None, Vec::new()));
+        };
+        let products = self.get_products(&cart.product_ids()).await?;
+        Ok((Some(cart), products))
+    }
+}
+
