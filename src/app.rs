@@ -12,13 +12,14 @@ use tokio::task::JoinHandle;
 
 use crate::config::Settings;
 use crate::domain::accounts::{AccountRules, Accounts};
-use crate::domain::chat::hub::ChatHub;
 use crate::domain::orders::Orders;
 use crate::domain::ports::ShopEvents;
-use crate::domain::mail::sender::{MailSender, Transport};
 use crate::domain::{demo, from_millis, now, to_millis};
 use crate::http::pages::Pages;
-use crate::state::AppState;
+use crate::http::AppState;
+use crate::services::chat_hub::ChatHub;
+use crate::services::events::ServiceEvents;
+use crate::services::mail::sender::{MailSender, Transport};
 use crate::store::{self, Store};
 
 pub struct Application {
@@ -80,7 +81,11 @@ impl Application {
         let mut tasks = Vec::new();
         let sender = MailSender::new(store.clone(), transport, registry, settings.clone())?;
         tasks.push(tokio::spawn(sender.run(mail_wake, stopped.clone())));
-        tasks.push(tokio::spawn(purge_loop(store.clone(), settings.clone(), stopped.clone())));
+        tasks.push(tokio::spawn(purge_loop(
+            store.clone(),
+            settings.clone(),
+            stopped.clone(),
+        )));
         if store.is_shared() {
             // Other instances' chat messages reach this hub from the store.
             let mut feed = store.watch_messages().await?;
@@ -161,26 +166,6 @@ impl Application {
         state.store.close().await;
         tracing::info!("tienda stopped");
         Ok(())
-    }
-}
-
-/// Tells the running services what a write changed.
-struct ServiceEvents {
-    mail_wake: Arc<Notify>,
-    chat: ChatHub,
-}
-
-impl ShopEvents for ServiceEvents {
-    fn mail_queued(&self) {
-        self.mail_wake.notify_one();
-    }
-
-    fn session_ended(&self, session_id: &str) {
-        self.chat.session_ended(session_id);
-    }
-
-    fn user_ended(&self, user_id: &str) {
-        self.chat.user_ended(user_id);
     }
 }
 

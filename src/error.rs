@@ -14,108 +14,90 @@ use crate::domain::error::ShopError;
 use crate::domain::validation::FieldErrors;
 use crate::store::StoreError;
 
-/// Stable machine codes; the table in [`ErrorCode::status`] maps each to its
-/// HTTP status. Clients script against these strings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    /// 400: the body is not well-formed JSON.
-    MalformedJson,
-    /// 400: a path or query parameter is not acceptable.
-    InvalidParameter,
-    /// 400: anything else malformed about the request.
-    BadRequest,
-    /// 401: no valid session (missing, bad, expired or revoked token).
-    Unauthorized,
-    /// 401: wrong email or password.
-    InvalidCredentials,
-    /// 403: logged in, but not allowed.
-    Forbidden,
-    /// 403: a cross-site form post was refused.
-    CsrfRejected,
-    /// 404: no route here.
-    RouteNotFound,
-    /// 404: the named product does not exist.
-    ProductNotFound,
-    /// 404: the named order does not exist (or is not yours).
-    OrderNotFound,
-    /// 404: any other missing resource.
-    NotFound,
-    /// 405: the route exists, the verb does not.
-    MethodNotAllowed,
-    /// 408: the request took too long.
-    RequestTimeout,
-    /// 409: a unique value (email) is taken.
-    AlreadyExists,
-    /// 409: not enough stock for the quantity asked.
-    InsufficientStock,
-    /// 409: the order cannot move to that status.
-    InvalidTransition,
-    /// 413: the body exceeds `server.body_limit`.
-    PayloadTooLarge,
-    /// 415: the body is not `application/json` (or a form, where accepted).
-    UnsupportedMediaType,
-    /// 422: the body parsed but a field is wrong; see `errors`.
-    ValidationFailed,
-    /// 422: checkout of an empty cart.
-    CartEmpty,
-    /// 429: too many attempts; see `Retry-After`.
-    RateLimited,
-    /// 500: our fault; details are in the log under the error id.
-    Internal,
-    /// 503: the store cannot be reached.
-    Unavailable,
+/// Declares [`ErrorCode`] from one table: each line gives a code its variant,
+/// its stable name (what clients script against), its HTTP status and its
+/// title. The serialized name, `as_str`, the status and the title all come
+/// from that one line, so they cannot disagree.
+macro_rules! error_codes {
+    ($( $(#[doc = $doc:literal])* $variant:ident = $name:literal, $status:ident, $title:literal; )*) => {
+        /// Stable machine codes, each with its HTTP status and title.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+        pub enum ErrorCode {
+            $( $(#[doc = $doc])* #[serde(rename = $name)] $variant, )*
+        }
+
+        impl ErrorCode {
+            /// Every code, in table order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            /// The HTTP status answers with this code carry.
+            pub fn status(self) -> StatusCode {
+                match self { $(ErrorCode::$variant => StatusCode::$status,)* }
+            }
+
+            /// The stable name, e.g. `validation_failed`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $name,)* }
+            }
+
+            /// A short human summary of the code, the problem's `title`.
+            pub fn title(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $title,)* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// The body is not well-formed JSON.
+    MalformedJson = "malformed_json", BAD_REQUEST, "Malformed JSON";
+    /// A path or query parameter is not acceptable.
+    InvalidParameter = "invalid_parameter", BAD_REQUEST, "Invalid parameter";
+    /// Anything else malformed about the request.
+    BadRequest = "bad_request", BAD_REQUEST, "Bad request";
+    /// No valid session (missing, bad, expired or revoked token).
+    Unauthorized = "unauthorized", UNAUTHORIZED, "Not logged in";
+    /// Wrong email or password.
+    InvalidCredentials = "invalid_credentials", UNAUTHORIZED, "Wrong email or password";
+    /// Logged in, but not allowed.
+    Forbidden = "forbidden", FORBIDDEN, "Not allowed";
+    /// A cross-site form post was refused.
+    CsrfRejected = "csrf_rejected", FORBIDDEN, "Cross-site request refused";
+    /// No route here.
+    RouteNotFound = "route_not_found", NOT_FOUND, "No such page";
+    /// The named product does not exist.
+    ProductNotFound = "product_not_found", NOT_FOUND, "Product not found";
+    /// The named order does not exist (or is not yours).
+    OrderNotFound = "order_not_found", NOT_FOUND, "Order not found";
+    /// Any other missing resource.
+    NotFound = "not_found", NOT_FOUND, "Not found";
+    /// The route exists, the verb does not.
+    MethodNotAllowed = "method_not_allowed", METHOD_NOT_ALLOWED, "Method not allowed";
+    /// The request took too long.
+    RequestTimeout = "request_timeout", REQUEST_TIMEOUT, "Request timed out";
+    /// A unique value (email) is taken.
+    AlreadyExists = "already_exists", CONFLICT, "Already exists";
+    /// Not enough stock for the quantity asked.
+    InsufficientStock = "insufficient_stock", CONFLICT, "Not enough stock";
+    /// The order cannot move to that status.
+    InvalidTransition = "invalid_transition", CONFLICT, "Status change not allowed";
+    /// The body exceeds `server.body_limit`.
+    PayloadTooLarge = "payload_too_large", PAYLOAD_TOO_LARGE, "Request too large";
+    /// The body is not `application/json` (or a form, where accepted).
+    UnsupportedMediaType = "unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "Unsupported media type";
+    /// The body parsed but a field is wrong; see `errors`.
+    ValidationFailed = "validation_failed", UNPROCESSABLE_ENTITY, "Invalid input";
+    /// Checkout of an empty cart.
+    CartEmpty = "cart_empty", UNPROCESSABLE_ENTITY, "The cart is empty";
+    /// Too many attempts; see `Retry-After`.
+    RateLimited = "rate_limited", TOO_MANY_REQUESTS, "Too many attempts";
+    /// Our fault; details are in the log under the error id.
+    Internal = "internal_error", INTERNAL_SERVER_ERROR, "Internal error";
+    /// The store cannot be reached.
+    Unavailable = "unavailable", SERVICE_UNAVAILABLE, "Service unavailable";
 }
 
 impl ErrorCode {
-    pub fn status(self) -> StatusCode {
-        use ErrorCode::*;
-        match self {
-            MalformedJson | InvalidParameter | BadRequest => StatusCode::BAD_REQUEST,
-            Unauthorized | InvalidCredentials => StatusCode::UNAUTHORIZED,
-            Forbidden | CsrfRejected => StatusCode::FORBIDDEN,
-            RouteNotFound | ProductNotFound | OrderNotFound | NotFound => StatusCode::NOT_FOUND,
-            MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-            AlreadyExists | InsufficientStock | InvalidTransition => StatusCode::CONFLICT,
-            PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ValidationFailed | CartEmpty => StatusCode::UNPROCESSABLE_ENTITY,
-            RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        use ErrorCode::*;
-        match self {
-            MalformedJson => "malformed_json",
-            InvalidParameter => "invalid_parameter",
-            BadRequest => "bad_request",
-            Unauthorized => "unauthorized",
-            InvalidCredentials => "invalid_credentials",
-            Forbidden => "forbidden",
-            CsrfRejected => "csrf_rejected",
-            RouteNotFound => "route_not_found",
-            ProductNotFound => "product_not_found",
-            OrderNotFound => "order_not_found",
-            NotFound => "not_found",
-            MethodNotAllowed => "method_not_allowed",
-            RequestTimeout => "request_timeout",
-            AlreadyExists => "already_exists",
-            InsufficientStock => "insufficient_stock",
-            InvalidTransition => "invalid_transition",
-            PayloadTooLarge => "payload_too_large",
-            UnsupportedMediaType => "unsupported_media_type",
-            ValidationFailed => "validation_failed",
-            CartEmpty => "cart_empty",
-            RateLimited => "rate_limited",
-            Internal => "internal_error",
-            Unavailable => "unavailable",
-        }
-    }
-
     /// The code a bare status gets when something below our handlers (the
     /// router, a tower layer) answered it.
     pub fn for_status(status: StatusCode) -> Self {
@@ -382,7 +364,7 @@ impl AppError {
             id: crate::domain::new_id(),
             status: status.as_u16(),
             code: self.code.as_str().to_owned(),
-            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            title: self.code.title().to_owned(),
             detail: self.detail.clone(),
             instance: instance.to_owned(),
             errors: self.errors.clone(),
@@ -394,6 +376,20 @@ impl AppError {
                 None
             },
             extra: self.extra.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_serializes_as_its_name() {
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_value(code).ok();
+            assert_eq!(json, Some(Value::from(code.as_str())), "{code:?}");
+            assert!(code.status().is_client_error() || code.status().is_server_error());
         }
     }
 }

@@ -1,8 +1,11 @@
 //! tienda: a self-hosted shop in one binary.
 //!
-//! Layout: `http` (routes, extractors, pages, middleware), `domain` (shop
-//! concepts and rules), `store` (the storage interface and its SQLite and
-//! MongoDB backends), `config`, and `app` which wires them together.
+//! Layout, one way down: `http` (routes, extractors, pages, middleware: parse,
+//! call one domain operation, render) → `domain` (shop rules, self-validating
+//! types, and the storage ports they need) ← `store` (the ports' SQLite and
+//! MongoDB backends, with the caches in front); `services` (chat hub, mail
+//! sender) run beside them; `config` is read once at start; `app` wires it
+//! all together.
 
 pub mod app;
 pub mod cli;
@@ -10,6 +13,6 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;
-pub mod state;
+pub mod services;
 pub mod store;
 pub mod templates;

@@ -1,7 +1,5 @@
 //! Support chat messages (the seed's `messages` collection) and who may see them.
 
-pub mod hub;
-
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -9,8 +7,21 @@ use super::accounts::User;
 use super::Timestamp;
 
 /// Who wrote a message: a customer or staff.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum MessageType {
     /// A question from a customer, posted on the general channel.
     Customer,
@@ -21,19 +32,12 @@ pub enum MessageType {
 impl MessageType {
     /// The name used in JSON and in the store.
     pub fn as_str(self) -> &'static str {
-        match self {
-            MessageType::Customer => "customer",
-            MessageType::Staff => "staff",
-        }
+        self.into()
     }
 
     /// The type with this name, if any.
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "customer" => Some(MessageType::Customer),
-            "staff" => Some(MessageType::Staff),
-            _ => None,
-        }
+        text.parse().ok()
     }
 }
 

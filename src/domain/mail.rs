@@ -1,8 +1,6 @@
 //! The outbox: emails written with the change that causes them, sent later.
 
 pub mod compose;
-pub mod render;
-pub mod sender;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -10,8 +8,21 @@ use utoipa::ToSchema;
 use super::Timestamp;
 
 /// Which email a mail is; each kind has its own templates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum MailKind {
     /// To a new customer.
     Welcome,
@@ -28,32 +39,31 @@ pub enum MailKind {
 impl MailKind {
     /// The name used in JSON, in the store and in template names.
     pub fn as_str(self) -> &'static str {
-        match self {
-            MailKind::Welcome => "welcome",
-            MailKind::RegistrationNotice => "registration_notice",
-            MailKind::OrderConfirmation => "order_confirmation",
-            MailKind::OrderNotice => "order_notice",
-            MailKind::PasswordReset => "password_reset",
-        }
+        self.into()
     }
 
     /// The kind with this name, if any.
     pub fn parse(text: &str) -> Option<Self> {
-        [
-            MailKind::Welcome,
-            MailKind::RegistrationNotice,
-            MailKind::OrderConfirmation,
-            MailKind::OrderNotice,
-            MailKind::PasswordReset,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == text)
+        text.parse().ok()
     }
 }
 
 /// Where a mail is in the outbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum MailStatus {
     /// Waiting for its first or next attempt.
     Pending,
@@ -66,21 +76,12 @@ pub enum MailStatus {
 impl MailStatus {
     /// The name used in JSON and in the store.
     pub fn as_str(self) -> &'static str {
-        match self {
-            MailStatus::Pending => "pending",
-            MailStatus::Sent => "sent",
-            MailStatus::Failed => "failed",
-        }
+        self.into()
     }
 
     /// The status with this name, if any.
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "pending" => Some(MailStatus::Pending),
-            "sent" => Some(MailStatus::Sent),
-            "failed" => Some(MailStatus::Failed),
-            _ => None,
-        }
+        text.parse().ok()
     }
 }
 

@@ -3,8 +3,8 @@
 pub mod accounts;
 pub mod cart;
 pub mod catalog;
-pub mod checkout;
 pub mod chat;
+pub mod checkout;
 pub mod demo;
 pub mod error;
 pub mod mail;
@@ -81,6 +81,25 @@ mod tests {
     fn timestamps_round_trip_through_millis() {
         let t = now();
         assert_eq!(from_millis(to_millis(t)), t);
+    }
+
+    /// Enums stored as text take their names from strum and their JSON
+    /// from serde: both must spell every variant the same way.
+    #[test]
+    fn stored_names_match_json_names() {
+        use strum::VariantArray;
+        fn check<T: VariantArray + serde::Serialize + Copy + Into<&'static str>>() {
+            for v in T::VARIANTS {
+                let json = serde_json::to_value(v).ok();
+                let text: &'static str = (*v).into();
+                assert_eq!(json, Some(serde_json::Value::from(text)));
+            }
+        }
+        check::<accounts::Role>();
+        check::<orders::OrderStatus>();
+        check::<chat::MessageType>();
+        check::<mail::MailKind>();
+        check::<mail::MailStatus>();
     }
 
     #[test]

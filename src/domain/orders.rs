@@ -12,8 +12,21 @@ use super::mail::compose;
 use super::ports::{Checkout, Placed, ShopEvents, Store, StoreError};
 use super::{now, Page, Timestamp};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum OrderStatus {
     Placed,
     Paid,
@@ -23,26 +36,12 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
-    pub const ALL: [OrderStatus; 5] = [
-        OrderStatus::Placed,
-        OrderStatus::Paid,
-        OrderStatus::Shipped,
-        OrderStatus::Delivered,
-        OrderStatus::Cancelled,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            OrderStatus::Placed => "placed",
-            OrderStatus::Paid => "paid",
-            OrderStatus::Shipped => "shipped",
-            OrderStatus::Delivered => "delivered",
-            OrderStatus::Cancelled => "cancelled",
-        }
+        self.into()
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
+        text.parse().ok()
     }
 
     /// The lifecycle: placed → paid → shipped → delivered; placed|paid → cancelled.
@@ -60,8 +59,9 @@ impl OrderStatus {
 
     /// Statuses reachable from this one.
     pub fn next_statuses(self) -> Vec<OrderStatus> {
-        Self::ALL
-            .into_iter()
+        <Self as strum::VariantArray>::VARIANTS
+            .iter()
+            .copied()
             .filter(|s| self.can_become(*s))
             .collect()
     }
@@ -164,7 +164,12 @@ pub struct Orders {
 
 impl Orders {
     /// Order operations on `store` in `currency`; order mails are copied to `notify`.
-    pub fn new(store: Arc<dyn Store>, events: Arc<dyn ShopEvents>, currency: &str, notify: &str) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        events: Arc<dyn ShopEvents>,
+        currency: &str,
+        notify: &str,
+    ) -> Self {
         Self {
             store,
             events,
@@ -181,10 +186,7 @@ impl Orders {
         delivery_address: Option<String>,
         key: Option<IdempotencyKey>,
     ) -> ShopResult<Placed> {
-        let address = delivery_address
-            .as_deref()
-            .map(check_address)
-            .transpose()?;
+        let address = delivery_address.as_deref().map(check_address).transpose()?;
         let name = who.user.name.clone();
         let notify = self.notify.clone();
         let placed = self
@@ -200,7 +202,11 @@ impl Orders {
             .await?;
         if !placed.replayed {
             self.events.mail_queued();
-            tracing::info!(order = placed.order.number, total = placed.order.total, "order placed");
+            tracing::info!(
+                order = placed.order.number,
+                total = placed.order.total,
+                "order placed"
+            );
         }
         Ok(placed)
     }
@@ -241,7 +247,12 @@ impl Orders {
     }
 
     /// Moves an order along its lifecycle, recording the admin who did.
-    pub async fn set_status(&self, admin: &Identity, number: i64, status: OrderStatus) -> ShopResult<Order> {
+    pub async fn set_status(
+        &self,
+        admin: &Identity,
+        number: i64,
+        status: OrderStatus,
+    ) -> ShopResult<Order> {
         Ok(self
             .store
             .set_order_status(number, status, &admin.user.email, now())

@@ -48,6 +48,42 @@ pub enum StoreError {
     Backend(#[source] anyhow::Error),
 }
 
+/// A stored value that does not decode, with the row it came from: never
+/// replaced by a default, which would hide the damage.
+#[derive(Debug, thiserror::Error)]
+#[error("{table} row {id}: the stored {field} `{value}` is not valid")]
+pub struct CorruptValue {
+    /// Table or collection.
+    pub table: &'static str,
+    /// The row's id (or order number).
+    pub id: String,
+    /// The column or field.
+    pub field: &'static str,
+    /// What was stored.
+    pub value: String,
+}
+
+/// Decodes an enum stored as text (role, order status, message type…).
+pub fn decode_stored<T: std::str::FromStr>(
+    table: &'static str,
+    id: &str,
+    field: &'static str,
+    value: &str,
+) -> Result<T, CorruptValue> {
+    value.parse().map_err(|_| CorruptValue {
+        table,
+        id: id.to_owned(),
+        field,
+        value: value.to_owned(),
+    })
+}
+
+impl From<CorruptValue> for StoreError {
+    fn from(err: CorruptValue) -> Self {
+        StoreError::backend(err)
+    }
+}
+
 impl StoreError {
     pub fn backend(err: impl Into<anyhow::Error>) -> Self {
         StoreError::Backend(err.into())
@@ -319,4 +355,3 @@ pub trait Store:
         Ok((Some(cart), products))
     }
 }
-

@@ -7,7 +7,7 @@
 
 use crate::domain::{from_millis, now, to_millis};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::state::AppState;
+use crate::http::AppState;
 
 /// Counts one attempt of `scope` by `key`; refuses with 429 and `Retry-After`
 /// past `max` attempts in the last window.

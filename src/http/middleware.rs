@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use crate::error::{AppError, ErrorCode, ErrorReport};
 use crate::http::extract::wants_html;
-use crate::state::AppState;
+use crate::http::AppState;
 
 /// Turns every error answer (ours, the router's, a tower layer's) into one
 /// model: a problem+json body or an HTML error page, with a fresh id that is

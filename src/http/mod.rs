@@ -8,6 +8,7 @@ pub mod pages;
 pub mod routes;
 pub mod server;
 pub mod session;
+pub mod state;
 
 use std::time::Duration;
 
@@ -22,8 +23,8 @@ use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::state::AppState;
 use routes::{admin, auth, cart, chat, orders, products, site};
+pub use state::AppState;
 
 /// Every route of the shop, with its middleware, over `state`.
 pub fn router(state: AppState) -> Router {

@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 
 pub use crate::domain::accounts::Identity;
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::http::AppState;
 
 /// The cookie a browser carries its session token in.
 pub const SESSION_COOKIE: &str = "tienda_session";

@@ -311,18 +311,56 @@ pub async fn session_reads_see_every_account_write(store: Arc<dyn Store>) {
         assert!(s.revoked_at.is_none());
         assert_eq!(u.role, Role::Customer);
     }
-    store.set_role(&ana.email, Role::Admin).await.expect("grant");
-    assert_eq!(read(s1.id.clone()).await.expect("found").1.role, Role::Admin, "a role change");
-    store.set_role(&ana.email, Role::Customer).await.expect("revoke role");
-    assert_eq!(read(s1.id.clone()).await.expect("found").1.role, Role::Customer, "a role taken away");
+    store
+        .set_role(&ana.email, Role::Admin)
+        .await
+        .expect("grant");
+    assert_eq!(
+        read(s1.id.clone()).await.expect("found").1.role,
+        Role::Admin,
+        "a role change"
+    );
+    store
+        .set_role(&ana.email, Role::Customer)
+        .await
+        .expect("revoke role");
+    assert_eq!(
+        read(s1.id.clone()).await.expect("found").1.role,
+        Role::Customer,
+        "a role taken away"
+    );
     store.revoke_session(&s1.id, t(10)).await.expect("revoke");
-    assert!(read(s1.id.clone()).await.expect("found").0.revoked_at.is_some(), "revoking a session");
+    assert!(
+        read(s1.id.clone())
+            .await
+            .expect("found")
+            .0
+            .revoked_at
+            .is_some(),
+        "revoking a session"
+    );
 
     let s2 = session(&ana.id, t(0), t(50_000));
     store.create_session(&s2).await.expect("session 2");
-    assert!(read(s2.id.clone()).await.expect("found").0.revoked_at.is_none());
-    store.revoke_user_sessions(&ana.id, t(20)).await.expect("revoke all");
-    assert!(read(s2.id.clone()).await.expect("found").0.revoked_at.is_some(), "revoking a user's sessions");
+    assert!(read(s2.id.clone())
+        .await
+        .expect("found")
+        .0
+        .revoked_at
+        .is_none());
+    store
+        .revoke_user_sessions(&ana.id, t(20))
+        .await
+        .expect("revoke all");
+    assert!(
+        read(s2.id.clone())
+            .await
+            .expect("found")
+            .0
+            .revoked_at
+            .is_some(),
+        "revoking a user's sessions"
+    );
 
     let s3 = session(&ana.id, t(0), t(500));
     store.create_session(&s3).await.expect("session 3");
@@ -332,14 +370,27 @@ pub async fn session_reads_see_every_account_write(store: Arc<dyn Store>) {
 
     let s4 = session(&ana.id, t(0), t(50_000));
     store.create_session(&s4).await.expect("session 4");
-    assert!(read(s4.id.clone()).await.expect("found").0.revoked_at.is_none());
+    assert!(read(s4.id.clone())
+        .await
+        .expect("found")
+        .0
+        .revoked_at
+        .is_none());
     request_reset(&store, &ana, "hash-of-a-reset", t(0)).await;
     store
         .consume_password_reset("hash-of-a-reset", "$argon2id$new", t(30))
         .await
         .expect("consume")
         .expect("a live reset");
-    assert!(read(s4.id.clone()).await.expect("found").0.revoked_at.is_some(), "a password reset");
+    assert!(
+        read(s4.id.clone())
+            .await
+            .expect("found")
+            .0
+            .revoked_at
+            .is_some(),
+        "a password reset"
+    );
 
     let s5 = session(&ana.id, t(0), t(50_000));
     store.create_session(&s5).await.expect("session 5");

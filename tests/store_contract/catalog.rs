@@ -43,10 +43,7 @@ pub async fn products_crud(store: Arc<dyn Store>) {
     assert_eq!(replaced.stock, 7);
     assert_eq!(replaced.created_at, lamp.created_at);
     assert_eq!(replaced.updated_at, t(50));
-    assert_eq!(
-        read_product(&store, &lamp.id).await,
-        Some(replaced)
-    );
+    assert_eq!(read_product(&store, &lamp.id).await, Some(replaced));
     assert_eq!(
         store
             .replace_product(&new_id(), &fields, t(51))
@@ -88,26 +85,38 @@ pub async fn list_order_paging_and_category(store: Arc<dyn Store>) {
     assert_eq!(total, 6);
     assert_eq!(names(&items), names(&all), "creation order");
 
-    let (items, total) = list(&store, None,
-            Page {
-                offset: 2,
-                limit: 3,
-            },).await;
+    let (items, total) = list(
+        &store,
+        None,
+        Page {
+            offset: 2,
+            limit: 3,
+        },
+    )
+    .await;
     assert_eq!(total, 6);
     assert_eq!(names(&items), names(&all[2..5]));
 
-    let (items, total) = list(&store, None,
-            Page {
-                offset: 10,
-                limit: 3,
-            },).await;
+    let (items, total) = list(
+        &store,
+        None,
+        Page {
+            offset: 10,
+            limit: 3,
+        },
+    )
+    .await;
     assert_eq!((items.len(), total), (0, 6));
 
-    let (items, total) = list(&store, None,
-            Page {
-                offset: 0,
-                limit: 0,
-            },).await;
+    let (items, total) = list(
+        &store,
+        None,
+        Page {
+            offset: 0,
+            limit: 0,
+        },
+    )
+    .await;
     assert_eq!((items.len(), total), (0, 6), "limit 0 is an empty page");
 
     let books: Vec<_> = all
@@ -119,11 +128,15 @@ pub async fn list_order_paging_and_category(store: Arc<dyn Store>) {
     assert_eq!(total, books.len() as u64);
     assert_eq!(items, books);
 
-    let (items, total) = list(&store, Some("books"),
-            Page {
-                offset: 1,
-                limit: 1,
-            },).await;
+    let (items, total) = list(
+        &store,
+        Some("books"),
+        Page {
+            offset: 1,
+            limit: 1,
+        },
+    )
+    .await;
     assert_eq!(total, books.len() as u64);
     assert_eq!(names(&items), names(&books[1..2]));
 
@@ -144,11 +157,15 @@ pub async fn seed_only_when_empty(store: Arc<dyn Store>) {
     let demo = tienda::domain::demo::catalog("EUR", t(0));
     assert!(!demo.is_empty());
     assert!(store.seed_products(&demo).await.expect("seed"));
-    let (items, total) = list(&store, None,
-            Page {
-                offset: 0,
-                limit: 200,
-            },).await;
+    let (items, total) = list(
+        &store,
+        None,
+        Page {
+            offset: 0,
+            limit: 200,
+        },
+    )
+    .await;
     assert_eq!(total, demo.len() as u64);
     assert_eq!(items, demo, "seeded in order, exactly");
 
@@ -175,11 +192,15 @@ pub async fn seed_only_when_empty(store: Arc<dyn Store>) {
         }
     }
     assert_eq!(seeded, 1, "one seed wins");
-    let (items, total) = list(&store, None,
-            Page {
-                offset: 0,
-                limit: 200,
-            },).await;
+    let (items, total) = list(
+        &store,
+        None,
+        Page {
+            offset: 0,
+            limit: 200,
+        },
+    )
+    .await;
     assert_eq!(total, demo.len() as u64, "no double catalog");
 
     // Emptied again, the catalog takes a seed again.

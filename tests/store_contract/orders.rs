@@ -6,7 +6,9 @@ use tienda::domain::orders::{OrderFilter, OrderStatus};
 use tienda::domain::Page;
 use tienda::store::{Store, StoreError};
 
-use crate::support::{checkout, outbox_count, payload, read_product, ready_cart, stock_of, stocked, t};
+use crate::support::{
+    checkout, outbox_count, payload, read_product, ready_cart, stock_of, stocked, t,
+};
 
 const ANA: &str = "ana@example.com";
 const BOB: &str = "bob@example.com";

@@ -275,15 +275,12 @@ impl Accounts {
     /// The account with this email.
     async fn find_user(&self, email: &str) -> ShopResult<User> {
         let email = email.trim().to_ascii_lowercase();
-        self.store
-            .get_user_by_email(&email)
-            .await?
-            .ok_or_else(|| {
-                ShopError::NotFound(format!(
-                    "no account has the email {}",
-                    truncate(&email, 100)
-                ))
-            })
+        self.store.get_user_by_email(&email).await?.ok_or_else(|| {
+            ShopError::NotFound(format!(
+                "no account has the email {}",
+                truncate(&email, 100)
+            ))
+        })
     }
 
     /// The sessions of the account with this email (for admins).
@@ -328,9 +325,7 @@ impl Accounts {
     /// Sets a new password with a reset token and ends every session of the
     /// account.
     pub async fn reset_password(&self, token: &str, password: String) -> ShopResult<()> {
-        let hash = hash_password(password)
-            .await
-            .map_err(ShopError::internal)?;
+        let hash = hash_password(password).await.map_err(ShopError::internal)?;
         match self
             .store
             .consume_password_reset(&hash_token(token), &hash, now())

@@ -99,4 +99,3 @@ pub fn set_address(cart: Option<Cart>, email: &str, address: &str, at: Timestamp
     cart.updated_at = at;
     cart
 }
-

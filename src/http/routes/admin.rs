@@ -13,7 +13,7 @@ use crate::domain::{now, Page};
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::{truncate, ApiQuery, PageQuery, ProductId, WantsHtml};
 use crate::http::session::Admin;
-use crate::state::AppState;
+use crate::http::AppState;
 
 /// Catalog management: every product with edit and delete, and a create form.
 pub async fn products_page(

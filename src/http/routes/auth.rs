@@ -16,7 +16,7 @@ use crate::error::{AppError, AppResult, Problem};
 use crate::http::extract::{ApiJson, JsonOrForm};
 use crate::http::limits;
 use crate::http::session::{Admin, Identity, SESSION_COOKIE};
-use crate::state::AppState;
+use crate::http::AppState;
 
 /// Register a customer; queues the welcome email in the same transaction.
 #[utoipa::path(post, path = "/auth/register", tag = "accounts", request_body = RegisterInput,
@@ -67,7 +67,11 @@ fn login_body(login: Login) -> LoginResponse {
 }
 
 /// `response` with the session cookie for `login` set.
-fn with_session_cookie(state: &AppState, login: &Login, mut response: Response) -> AppResult<Response> {
+fn with_session_cookie(
+    state: &AppState,
+    login: &Login,
+    mut response: Response,
+) -> AppResult<Response> {
     let max_age = state.settings.session.ttl.0;
     response
         .headers_mut()

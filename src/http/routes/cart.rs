@@ -13,7 +13,7 @@ use crate::domain::now;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::extract::{ApiJson, ProductId, WantsHtml};
 use crate::http::session::Identity;
-use crate::state::AppState;
+use crate::http::AppState;
 
 /// The view of a cart just changed (the change returned the cart).
 async fn view(state: &AppState, email: &str, cart: &Cart) -> AppResult<CartView> {

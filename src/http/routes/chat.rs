@@ -17,7 +17,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::domain::chat::hub::SocketSlot;
 use crate::domain::chat::{Message, MessageFilter, MessageType, MessageView};
 use crate::domain::validation::{is_valid_email, text_field, FieldErrors};
 use crate::domain::{new_id, now};
@@ -25,7 +24,8 @@ use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::{truncate, ApiQuery, WantsHtml};
 use crate::http::limits;
 use crate::http::session::Identity;
-use crate::state::AppState;
+use crate::http::AppState;
+use crate::services::chat_hub::SocketSlot;
 
 mod outlet;
 

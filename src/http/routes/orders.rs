@@ -8,11 +8,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::domain::orders::{CheckoutInput, IdempotencyKey, Order, OrderQuery, OrderStatus, StatusInput};
+use crate::domain::orders::{
+    CheckoutInput, IdempotencyKey, Order, OrderQuery, OrderStatus, StatusInput,
+};
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::{parse_json, truncate, ApiQuery, PageQuery, WantsHtml};
 use crate::http::session::{Admin, Identity};
-use crate::state::AppState;
+use crate::http::AppState;
 
 /// Turn the cart into an order, in one store transaction.
 #[utoipa::path(post, path = "/orders", tag = "orders", request_body(content = Option<CheckoutInput>),
@@ -151,7 +153,7 @@ pub async fn list(
             "orders",
             title,
             Some(&who),
-            json!({ "orders": orders, "total": list.total, "statuses": OrderStatus::ALL, "filter_status": q.status, "filter_email": filter.email }),
+            json!({ "orders": orders, "total": list.total, "statuses": <OrderStatus as strum::VariantArray>::VARIANTS, "filter_status": q.status, "filter_email": filter.email }),
         );
     }
     Ok(Json(list).into_response())
@@ -204,6 +206,9 @@ pub async fn set_status(
     crate::http::extract::ApiJson(input): crate::http::extract::ApiJson<StatusInput>,
 ) -> AppResult<Json<Order>> {
     let number = parse_number(&number)?;
-    let order = state.orders.set_status(&admin, number, input.status).await?;
+    let order = state
+        .orders
+        .set_status(&admin, number, input.status)
+        .await?;
     Ok(Json(order))
 }

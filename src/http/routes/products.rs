@@ -10,13 +10,13 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::catalog::{is_category, Product, ProductInput};
-use crate::domain::{is_id, new_id, now, Page};
 use crate::domain::shared::Shared;
+use crate::domain::{is_id, new_id, now, Page};
 use crate::error::{AppError, AppResult, Problem};
-use crate::store::ProductPage;
 use crate::http::extract::{truncate, ApiJson, ApiQuery, ProductId, WantsHtml};
 use crate::http::session::{Admin, Identity};
-use crate::state::AppState;
+use crate::http::AppState;
+use crate::store::ProductPage;
 
 /// What `GET /products/{x}` answers: one product (id) or a list (category).
 #[derive(Serialize, ToSchema)]

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::WantsHtml;
 use crate::http::session::{Admin, Identity};
-use crate::state::AppState;
+use crate::http::AppState;
 
 #[derive(RustEmbed)]
 #[folder = "static/"]

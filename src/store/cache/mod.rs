@@ -87,7 +87,10 @@ impl CachedStore {
     }
 
     /// Runs `write`, then drops the catalog answers if it succeeded.
-    async fn catalog_write<T>(&self, write: impl std::future::Future<Output = StoreResult<T>>) -> StoreResult<T> {
+    async fn catalog_write<T>(
+        &self,
+        write: impl std::future::Future<Output = StoreResult<T>>,
+    ) -> StoreResult<T> {
         let out = write.await;
         if out.is_ok() {
             self.catalog_changed();
@@ -97,7 +100,10 @@ impl CachedStore {
 
     /// Runs `write`, then drops the kept sessions whatever its outcome (a
     /// write whose commit failed may still have changed the store).
-    async fn accounts_write<T>(&self, write: impl std::future::Future<Output = StoreResult<T>>) -> StoreResult<T> {
+    async fn accounts_write<T>(
+        &self,
+        write: impl std::future::Future<Output = StoreResult<T>>,
+    ) -> StoreResult<T> {
         let out = write.await;
         self.accounts_changed();
         out
@@ -303,7 +309,9 @@ impl CartStore for CachedStore {
         quantity: i64,
         at: Timestamp,
     ) -> StoreResult<Cart> {
-        self.inner.add_to_cart(email, product_id, quantity, at).await
+        self.inner
+            .add_to_cart(email, product_id, quantity, at)
+            .await
     }
 
     #[instrument(level = "debug", skip_all)]

@@ -9,6 +9,7 @@ use super::{bson_time, is_duplicate_key, time, MongoStore};
 use crate::domain::accounts::{PasswordReset, Role, Session, User};
 use crate::domain::mail::OutboxMail;
 use crate::domain::Timestamp;
+use crate::store::{decode_stored, CorruptValue};
 use crate::store::{AccountStore, StoreError, StoreResult};
 
 /// A `users` document; `_id` is the user id.
@@ -38,17 +39,19 @@ impl From<&User> for UserDoc {
     }
 }
 
-impl From<UserDoc> for User {
-    fn from(d: UserDoc) -> Self {
-        Self {
+impl TryFrom<UserDoc> for User {
+    type Error = CorruptValue;
+
+    fn try_from(d: UserDoc) -> Result<Self, CorruptValue> {
+        Ok(Self {
+            role: decode_stored("users", &d.id, "role", &d.role)?,
             id: d.id,
             name: d.name,
             phone: d.phone,
             email: d.email,
-            role: Role::parse(&d.role).unwrap_or(Role::Customer),
             password_hash: d.password_hash,
             created_at: time(d.created_at),
-        }
+        })
     }
 }
 
@@ -166,7 +169,8 @@ impl AccountStore for MongoStore {
             .users()
             .find_one(doc! { "_id": id })
             .await?
-            .map(User::from))
+            .map(User::try_from)
+            .transpose()?)
     }
 
     async fn get_user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
@@ -174,7 +178,8 @@ impl AccountStore for MongoStore {
             .users()
             .find_one(doc! { "email": email })
             .await?
-            .map(User::from))
+            .map(User::try_from)
+            .transpose()?)
     }
 
     async fn set_role(&self, email: &str, role: Role) -> StoreResult<bool> {

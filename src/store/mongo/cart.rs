@@ -4,9 +4,9 @@ use mongodb::{ClientSession, Collection};
 use serde::{Deserialize, Serialize};
 
 use super::{bson_time, race_on_duplicate, time, MongoStore};
+use crate::domain::cart::lines;
 use crate::domain::cart::{Cart, CartLine};
 use crate::domain::Timestamp;
-use crate::domain::cart::lines;
 use crate::store::{CartStore, StoreResult};
 
 /// A `cart` document; `_id` is the customer's email (one cart each), kept

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{bson_time, limit, time, MongoStore};
 use crate::domain::catalog::{Product, ProductFields};
-use crate::domain::{Page, Timestamp};
 use crate::domain::shared::Shared;
+use crate::domain::{Page, Timestamp};
 use crate::store::{CatalogStore, ProductPage, StoreResult};
 
 pub(super) const PRODUCTS: &str = "products";
@@ -119,7 +119,10 @@ impl CatalogStore for MongoStore {
             .await?
             .try_collect()
             .await?;
-        Ok(answer(items.into_iter().map(Product::from).collect(), total))
+        Ok(answer(
+            items.into_iter().map(Product::from).collect(),
+            total,
+        ))
     }
 
     async fn get_product(&self, id: &str) -> StoreResult<Option<Arc<Shared<Product>>>> {

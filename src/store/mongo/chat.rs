@@ -7,7 +7,8 @@ use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 
 use super::{bson_time, limit, time, MongoStore};
-use crate::domain::chat::{Message, MessageFilter, MessageType};
+use crate::domain::chat::{Message, MessageFilter};
+use crate::store::{decode_stored, CorruptValue};
 use crate::store::{ChatStore, StoreError, StoreResult};
 
 /// A `messages` document; `_id` is the message id, `to` is null for
@@ -39,17 +40,19 @@ impl From<&Message> for MessageDoc {
     }
 }
 
-impl From<MessageDoc> for Message {
-    fn from(d: MessageDoc) -> Self {
-        Self {
+impl TryFrom<MessageDoc> for Message {
+    type Error = CorruptValue;
+
+    fn try_from(d: MessageDoc) -> Result<Self, CorruptValue> {
+        Ok(Self {
+            kind: decode_stored("messages", &d.id, "type", &d.kind)?,
             id: d.id,
             author: d.author,
             email: d.email,
-            kind: MessageType::parse(&d.kind).unwrap_or(MessageType::Customer),
             body: d.body,
             to: d.to,
             created_at: time(d.created_at),
-        }
+        })
     }
 }
 
@@ -101,15 +104,18 @@ impl ChatStore for MongoStore {
             Some(id) => self.messages().find_one(doc! { "_id": id }).await?,
             None => None,
         };
-        let mut messages: Vec<Message> = self
+        let docs: Vec<MessageDoc> = self
             .messages()
             .find(query(filter, cursor.as_ref()))
             .sort(doc! { "created_at": -1, "_id": -1 })
             .limit(limit(filter.limit))
             .await?
-            .map_ok(Message::from)
             .try_collect()
             .await?;
+        let mut messages = docs
+            .into_iter()
+            .map(Message::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
         messages.reverse();
         Ok(messages)
     }
@@ -125,9 +131,9 @@ impl ChatStore for MongoStore {
         let messages = stream.filter_map(|event| async move {
             match event {
                 Err(e) => Some(Err(StoreError::from(e))),
-                Ok(event) if event.operation_type == OperationType::Insert => {
-                    event.full_document.map(|d| Ok(Message::from(d)))
-                }
+                Ok(event) if event.operation_type == OperationType::Insert => event
+                    .full_document
+                    .map(|d| Message::try_from(d).map_err(StoreError::from)),
                 Ok(_) => None,
             }
         });

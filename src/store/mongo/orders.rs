@@ -13,6 +13,7 @@ use crate::domain::checkout::{self, CheckoutTx, StatusTx, FIRST_ORDER_NUMBER};
 use crate::domain::mail::OutboxMail;
 use crate::domain::orders::{Order, OrderFilter, OrderItem, OrderStatus, StatusChange};
 use crate::domain::{Page, Timestamp};
+use crate::store::{decode_stored, CorruptValue};
 use crate::store::{Checkout, OrderStore, Placed, StoreError, StoreResult};
 
 pub(super) const COUNTERS: &str = "counters";
@@ -47,8 +48,8 @@ struct ChangeDoc {
     by: String,
 }
 
-fn status_of(text: &str) -> OrderStatus {
-    OrderStatus::parse(text).unwrap_or(OrderStatus::Placed)
+fn status_of(number: i64, text: &str) -> Result<OrderStatus, CorruptValue> {
+    decode_stored("orders", &number.to_string(), "status", text)
 }
 
 fn history_docs(history: &[StatusChange]) -> Vec<ChangeDoc> {
@@ -80,12 +81,14 @@ impl OrderDoc {
     }
 }
 
-impl From<OrderDoc> for Order {
-    fn from(d: OrderDoc) -> Self {
-        Self {
+impl TryFrom<OrderDoc> for Order {
+    type Error = CorruptValue;
+
+    fn try_from(d: OrderDoc) -> Result<Self, CorruptValue> {
+        Ok(Self {
             number: d.number,
             email: d.email,
-            status: status_of(&d.status),
+            status: status_of(d.number, &d.status)?,
             items: d.items,
             total: d.total,
             currency: d.currency,
@@ -94,13 +97,15 @@ impl From<OrderDoc> for Order {
             history: d
                 .history
                 .into_iter()
-                .map(|c| StatusChange {
-                    status: status_of(&c.status),
-                    at: time(c.at),
-                    by: c.by,
+                .map(|c| {
+                    Ok(StatusChange {
+                        status: status_of(d.number, &c.status)?,
+                        at: time(c.at),
+                        by: c.by,
+                    })
                 })
-                .collect(),
-        }
+                .collect::<Result<_, CorruptValue>>()?,
+        })
     }
 }
 
@@ -124,7 +129,8 @@ impl CheckoutTx for SessionTx<'_> {
             .find_one(doc! { "email": email, "idempotency_key": key })
             .session(&mut *self.s)
             .await?
-            .map(Order::from))
+            .map(Order::try_from)
+            .transpose()?)
     }
 
     async fn cart(&mut self, email: &str) -> StoreResult<Option<Cart>> {
@@ -208,7 +214,8 @@ impl StatusTx for SessionTx<'_> {
             .find_one(doc! { "_id": number })
             .session(&mut *self.s)
             .await?
-            .map(Order::from))
+            .map(Order::try_from)
+            .transpose()?)
     }
 
     async fn put_back_stock(&mut self, product_id: &str, quantity: i64) -> StoreResult<()> {
@@ -251,7 +258,8 @@ impl OrderStore for MongoStore {
             .orders()
             .find_one(doc! { "_id": number })
             .await?
-            .map(Order::from))
+            .map(Order::try_from)
+            .transpose()?)
     }
 
     async fn list_orders(
@@ -279,7 +287,11 @@ impl OrderStore for MongoStore {
             .await?
             .try_collect()
             .await?;
-        Ok((docs.into_iter().map(Order::from).collect(), total))
+        let orders = docs
+            .into_iter()
+            .map(Order::try_from)
+            .collect::<Result<_, _>>()?;
+        Ok((orders, total))
     }
 
     async fn set_order_status(

@@ -6,9 +6,10 @@ use mongodb::{ClientSession, Collection};
 use serde::{Deserialize, Serialize};
 
 use super::{bson_time, limit, time, MongoStore};
-use crate::domain::mail::{MailKind, MailPayload, MailStatus, OutboxMail};
+use crate::domain::mail::{MailPayload, MailStatus, OutboxMail};
 use crate::domain::{Page, Timestamp};
-use crate::store::{OutboxStore, StoreError, StoreResult};
+use crate::store::decode_stored;
+use crate::store::{OutboxStore, StoreResult};
 
 /// An `outbox` document; `_id` is the mail id. The template payload is kept
 /// as JSON text: it is only ever read back whole, and text cannot trip over
@@ -51,12 +52,8 @@ impl MailDoc {
     }
 
     fn decode(self) -> StoreResult<OutboxMail> {
-        let kind = MailKind::parse(&self.kind).ok_or_else(|| {
-            StoreError::backend(anyhow::anyhow!("unknown mail kind {}", self.kind))
-        })?;
-        let status = MailStatus::parse(&self.status).ok_or_else(|| {
-            StoreError::backend(anyhow::anyhow!("unknown mail status {}", self.status))
-        })?;
+        let kind = decode_stored("outbox", &self.id, "kind", &self.kind)?;
+        let status = decode_stored("outbox", &self.id, "status", &self.status)?;
         Ok(OutboxMail {
             id: self.id,
             kind,

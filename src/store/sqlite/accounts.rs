@@ -1,9 +1,8 @@
-
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::outbox::insert_mail;
-use super::{is_unique_violation, ms, ts, SqliteStore};
+use super::{is_unique_violation, ms, stored_enum, ts, SqliteStore};
 use crate::domain::accounts::{PasswordReset, Role, Session, User};
 use crate::domain::mail::OutboxMail;
 use crate::domain::Timestamp;
@@ -18,13 +17,12 @@ fn user_from_row(row: &Row) -> rusqlite::Result<User> {
 
 /// The user whose `USER_COLUMNS` start at column `at`.
 fn user_at(row: &Row, at: usize) -> rusqlite::Result<User> {
-    let role: String = row.get(at + 4)?;
     Ok(User {
         id: row.get(at)?,
         name: row.get(at + 1)?,
         phone: row.get(at + 2)?,
         email: row.get(at + 3)?,
-        role: Role::parse(&role).unwrap_or(Role::Customer),
+        role: stored_enum(row, at + 4, at, "users", "role")?,
         password_hash: row.get(at + 5)?,
         created_at: ts(row.get(at + 6)?),
     })

@@ -4,9 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use super::catalog;
 use super::{ms, ts, SqliteStore};
+use crate::domain::cart::lines;
 use crate::domain::cart::{Cart, CartLine};
 use crate::domain::Timestamp;
-use crate::domain::cart::lines;
 use crate::store::{CartStore, StoreResult};
 
 #[derive(Serialize, Deserialize)]

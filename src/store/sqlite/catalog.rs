@@ -5,8 +5,8 @@ use rusqlite::{params, OptionalExtension, Row};
 
 use super::{ms, ts, SqliteStore};
 use crate::domain::catalog::{Product, ProductFields};
-use crate::domain::{Page, Timestamp};
 use crate::domain::shared::Shared;
+use crate::domain::{Page, Timestamp};
 use crate::store::{CatalogStore, ProductPage, StoreResult};
 
 const COLUMNS: &str =

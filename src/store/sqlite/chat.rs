@@ -2,19 +2,18 @@ use async_trait::async_trait;
 use futures_util::stream::BoxStream;
 use rusqlite::{params, OptionalExtension, Row};
 
-use super::{ms, ts, SqliteStore};
-use crate::domain::chat::{Message, MessageFilter, MessageType};
+use super::{ms, stored_enum, ts, SqliteStore};
+use crate::domain::chat::{Message, MessageFilter};
 use crate::store::{ChatStore, StoreError, StoreResult};
 
 const COLUMNS: &str = "id, author, email, type, body, recipient, created_at";
 
 fn message_from_row(row: &Row) -> rusqlite::Result<Message> {
-    let kind: String = row.get(3)?;
     Ok(Message {
         id: row.get(0)?,
         author: row.get(1)?,
         email: row.get(2)?,
-        kind: MessageType::parse(&kind).unwrap_or(MessageType::Customer),
+        kind: stored_enum(row, 3, 0, "messages", "type")?,
         body: row.get(4)?,
         to: row.get(5)?,
         created_at: ts(row.get(6)?),

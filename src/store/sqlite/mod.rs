@@ -114,10 +114,7 @@ impl SqliteStore {
                     write_batch(&writer_conn, batch);
                 }
             })?;
-        Ok(Self {
-            pool,
-            writer,
-        })
+        Ok(Self { pool, writer })
     }
 
     /// Runs a read inside one read transaction: every statement in `f` sees
@@ -300,12 +297,35 @@ fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
 /// Runs a domain sequence (checkout, status change) over this backend's
 /// primitives, which never wait: on the writer thread the future is done
 /// after one poll.
-fn run_without_waiting<T>(sequence: impl std::future::Future<Output = StoreResult<T>>) -> StoreResult<T> {
+fn run_without_waiting<T>(
+    sequence: impl std::future::Future<Output = StoreResult<T>>,
+) -> StoreResult<T> {
     use futures_util::FutureExt;
     sequence.now_or_never().unwrap_or_else(|| {
         Err(StoreError::backend(anyhow::anyhow!(
             "a SQLite step waited on the writer thread"
         )))
+    })
+}
+
+/// Column `at` of `row`, an enum stored as text; a value that does not
+/// decode fails the read, naming the row by its id in column `id_at`.
+fn stored_enum<T: std::str::FromStr>(
+    row: &rusqlite::Row,
+    at: usize,
+    id_at: usize,
+    table: &'static str,
+    field: &'static str,
+) -> rusqlite::Result<T> {
+    let value: String = row.get(at)?;
+    let id: rusqlite::types::Value = row.get(id_at)?;
+    let id = match id {
+        rusqlite::types::Value::Text(t) => t,
+        rusqlite::types::Value::Integer(n) => n.to_string(),
+        other => format!("{other:?}"),
+    };
+    crate::store::decode_stored(table, &id, field, &value).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(at, rusqlite::types::Type::Text, Box::new(e))
     })
 }
 

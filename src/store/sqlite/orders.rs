@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::outbox::insert_mail;
-use super::{cart, catalog, ms, run_without_waiting, ts, SqliteStore};
+use super::{cart, catalog, ms, run_without_waiting, stored_enum, ts, SqliteStore};
 use crate::domain::cart::Cart;
 use crate::domain::catalog::Product;
 use crate::domain::checkout::{self, CheckoutTx, StatusTx, FIRST_ORDER_NUMBER};
@@ -15,12 +15,11 @@ const COLUMNS: &str =
     "number, email, status, items, total, currency, delivery_address, created_at, history";
 
 fn order_from_row(row: &Row) -> rusqlite::Result<(Order, String, String)> {
-    let status: String = row.get(2)?;
     Ok((
         Order {
             number: row.get(0)?,
             email: row.get(1)?,
-            status: OrderStatus::parse(&status).unwrap_or(OrderStatus::Placed),
+            status: stored_enum(row, 2, 0, "orders", "status")?,
             items: Vec::new(),
             total: row.get(4)?,
             currency: row.get(5)?,

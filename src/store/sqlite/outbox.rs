@@ -4,7 +4,7 @@ use rusqlite::{params, Connection, Row};
 use super::{ms, ts, SqliteStore};
 use crate::domain::mail::{MailKind, MailPayload, MailStatus, OutboxMail};
 use crate::domain::{Page, Timestamp};
-use crate::store::{OutboxStore, StoreError, StoreResult};
+use crate::store::{decode_stored, OutboxStore, StoreResult};
 
 const COLUMNS: &str = "id, kind, recipient, recipient_name, payload, status, attempts, next_attempt_at, last_error, created_at, sent_at";
 
@@ -51,10 +51,8 @@ fn mail_from_row(row: &Row) -> rusqlite::Result<(OutboxMail, String, String, Str
 
 fn decode(parts: (OutboxMail, String, String, String)) -> StoreResult<OutboxMail> {
     let (mut mail, kind, payload, status) = parts;
-    mail.kind = MailKind::parse(&kind)
-        .ok_or_else(|| StoreError::backend(anyhow::anyhow!("unknown mail kind {kind}")))?;
-    mail.status = MailStatus::parse(&status)
-        .ok_or_else(|| StoreError::backend(anyhow::anyhow!("unknown mail status {status}")))?;
+    mail.kind = decode_stored("outbox", &mail.id, "kind", &kind)?;
+    mail.status = decode_stored("outbox", &mail.id, "status", &status)?;
     mail.payload = MailPayload::from_json(payload)?;
     Ok(mail)
 }

@@ -23,10 +23,10 @@ use tokio::sync::Notify;
 
 use super::{close_frame, error_frame};
 use crate::domain::accounts::User;
-use crate::domain::chat::hub::{HubEvent, Published, Subscriber};
 use crate::domain::chat::Message;
 use crate::error::ErrorCode;
 use crate::http::session::Identity;
+use crate::services::chat_hub::{HubEvent, Published, Subscriber};
 
 /// Frames a socket may have waiting; past this a slow reader misses
 /// messages and is told so. (The kernel's send buffer, which fills first,

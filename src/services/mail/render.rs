@@ -8,7 +8,7 @@ use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 use serde::Serialize;
 
-use super::OutboxMail;
+use crate::domain::mail::OutboxMail;
 
 /// What the mail templates see.
 #[derive(Serialize)]

@@ -12,8 +12,8 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Execu
 use tokio::sync::{watch, Notify};
 
 use super::render::render;
-use super::OutboxMail;
 use crate::config::{MailSettings, MailTransportKind, Settings, SmtpTls};
+use crate::domain::mail::OutboxMail;
 use crate::domain::{from_millis, now, to_millis};
 use crate::store::Store;
 

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use super::Message;
+use crate::domain::chat::Message;
 
 /// Sockets a fan-out task hands an event to before it lets other tasks on
 /// its worker run.

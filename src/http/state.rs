@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use crate::config::Settings;
 use crate::domain::accounts::Accounts;
-use crate::domain::chat::hub::ChatHub;
 use crate::domain::orders::Orders;
 use crate::domain::ports::ShopEvents;
 use crate::http::pages::Pages;
+use crate::services::chat_hub::ChatHub;
 use crate::store::Store;
 
 /// The application state handlers share; cheap to clone.

@@ -1,0 +1,7 @@
+//! The running parts of the shop, beside the domain: the chat hub that fans
+//! messages out to open sockets, the mail sender that drains the outbox, and
+//! the events that tell them what a write changed.
+
+pub mod chat_hub;
+pub mod events;
+pub mod mail;
