@@ -1,3 +1,5 @@
+//! The `tienda` binary: parses the command line and runs it.
+
 use clap::Parser;
 
 // mimalloc instead of glibc's malloc: 10,000 chat sockets took 188 MB with

@@ -269,7 +269,7 @@ mod tests {
             id: crate::domain::new_id(),
             author: "A".into(),
             email: "a@example.com".into(),
-            kind: super::super::MessageType::Customer,
+            kind: crate::domain::chat::MessageType::Customer,
             body: body.into(),
             to: None,
             created_at: crate::domain::now(),

@@ -352,10 +352,10 @@ async fn a_resent_email_is_the_same_email() {
             .find(|l| l.starts_with(name))
             .map(str::to_owned)
     };
-    let a = tienda::domain::mail::render::render(&registry, &mail, &from, "tienda", "http://x")
+    let a = tienda::services::mail::render::render(&registry, &mail, &from, "tienda", "http://x")
         .expect("render");
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let b = tienda::domain::mail::render::render(&registry, &mail, &from, "tienda", "http://x")
+    let b = tienda::services::mail::render::render(&registry, &mail, &from, "tienda", "http://x")
         .expect("render");
     assert_eq!(header(&a, "Message-ID"), header(&b, "Message-ID"));
     assert_eq!(header(&a, "Date"), header(&b, "Date"));
