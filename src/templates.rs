@@ -16,15 +16,20 @@ pub fn format_money(minor: i64) -> String {
     format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
-handlebars_helper!(money: |minor: i64| format_money(minor));
-handlebars_helper!(eq: |a: Value, b: Value| a == b);
+/// The template helpers; private, since the macro makes public unit structs.
+mod helpers {
+    use super::{format_money, handlebars_helper, Value};
+
+    handlebars_helper!(money: |minor: i64| format_money(minor));
+    handlebars_helper!(eq: |a: Value, b: Value| a == b);
+}
 
 /// Builds the registry: every embedded `.hbs` template, plus the `money` and `eq` helpers.
 pub fn registry() -> anyhow::Result<Handlebars<'static>> {
     let mut registry = Handlebars::new();
     registry.set_strict_mode(true);
-    registry.register_helper("money", Box::new(money));
-    registry.register_helper("eq", Box::new(eq));
+    registry.register_helper("money", Box::new(helpers::money));
+    registry.register_helper("eq", Box::new(helpers::eq));
     registry.register_embed_templates_with_extension::<Embedded>(".hbs")?;
     Ok(registry)
 }

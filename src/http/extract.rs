@@ -241,7 +241,6 @@ pub fn truncate(text: &str, max: usize) -> String {
 
 /// Paging query parameters shared by every list.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// Items to skip.
     pub offset: Option<u64>,

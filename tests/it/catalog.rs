@@ -103,7 +103,11 @@ async fn listing_categories_and_paging() {
     app.get("/products?limit=100000", None)
         .await
         .assert_problem(400, "invalid_parameter");
-    app.get("/products?bogus=1", None)
+    // Unknown parameters (tracking links) are ignored; known ones still count.
+    let tagged = app.get("/products?bogus=1&limit=1", None).await;
+    assert_eq!(tagged.status, StatusCode::OK, "{}", tagged.text);
+    assert_eq!(tagged.body["limit"], 1);
+    app.get("/products?utm_source=news&limit=0", None)
         .await
         .assert_problem(400, "invalid_parameter");
     app.get("/products/Not%20A%20Category", None)
@@ -371,4 +375,68 @@ async fn cached_catalog_answers_follow_every_change() {
         .await
         .assert_problem(404, "product_not_found");
     assert_eq!(app.get("/products", None).await.body["total"], 0);
+}
+
+/// Links from newsletters and ads carry tracking parameters: every GET route
+/// answers them as it would without, for API clients and browsers alike.
+#[tokio::test]
+async fn tracking_parameters_are_ignored_on_every_get_route() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let ana = app.customer("ana@example.com").await;
+    let p = app.product(&admin, "Lamp", "home", 1999, 5).await;
+    let id = p["id"].as_str().expect("id");
+    let tracking =
+        "utm_source=newsletter&utm_medium=email&utm_campaign=winter&fbclid=IwAR0abc&gclid=xyz";
+    let routes: Vec<(String, &str)> = vec![
+        ("/".into(), ""),
+        ("/healthz".into(), ""),
+        ("/readyz".into(), ""),
+        ("/products".into(), ""),
+        (format!("/products/{id}"), ""),
+        ("/products/home".into(), ""),
+        ("/cart".into(), "ana"),
+        ("/orders".into(), "ana"),
+        ("/messages".into(), "ana"),
+        ("/chat".into(), "ana"),
+        ("/auth/me".into(), "ana"),
+        ("/password/forgot".into(), ""),
+        ("/config".into(), "admin"),
+        ("/admin/products".into(), "admin"),
+        (format!("/admin/products/{id}/edit"), "admin"),
+        ("/admin/mail".into(), "admin"),
+        ("/openapi.json".into(), ""),
+        ("/static/style.css".into(), ""),
+    ];
+    for (path, who) in &routes {
+        let token = match *who {
+            "ana" => Some(ana.as_str()),
+            "admin" => Some(admin.as_str()),
+            _ => None,
+        };
+        let plain = app.get(path, token).await;
+        let tagged = app.get(&format!("{path}?{tracking}"), token).await;
+        assert_eq!(plain.status, tagged.status, "{path}: {}", tagged.text);
+        assert!(
+            tagged.status.is_success(),
+            "{path}: {} {}",
+            tagged.status,
+            tagged.text
+        );
+        for accept in ["text/html", "application/json"] {
+            let mut request = app
+                .http
+                .get(app.url(&format!("{path}?{tracking}")))
+                .header("accept", accept);
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let resp = request.send().await.expect("request sent");
+            assert!(
+                resp.status().is_success(),
+                "{path} as {accept}: {}",
+                resp.status()
+            );
+        }
+    }
 }

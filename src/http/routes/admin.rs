@@ -62,7 +62,6 @@ pub async fn edit_product_page(
 
 /// Query parameters of `GET /admin/mail`.
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 pub struct MailQuery {
     /// pending, sent or failed.
     pub status: Option<String>,

@@ -45,14 +45,18 @@ pub async fn register(
     Ok((StatusCode::CREATED, Json(user)).into_response())
 }
 
+/// The answer to a login.
 #[derive(Serialize, ToSchema)]
 pub struct LoginResponse {
+    /// The session token: send it as `Authorization: Bearer <token>`.
     pub token: String,
     /// Always `Bearer`.
     pub token_type: String,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
+    /// When the token and its session expire.
     pub expires_at: time::OffsetDateTime,
+    /// The logged-in account.
     pub user: User,
 }
 
@@ -154,8 +158,10 @@ pub async fn me(who: Identity) -> Json<User> {
     Json(who.user)
 }
 
+/// A user's sessions.
 #[derive(Serialize, ToSchema)]
 pub struct SessionList {
+    /// The account's sessions, live or ended.
     pub items: Vec<Session>,
 }
 
@@ -201,14 +207,18 @@ pub async fn delete_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The body of `POST /auth/password/forgot`.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ForgotInput {
+    /// The account's email.
     pub email: String,
 }
 
+/// A request taken, to be acted on later.
 #[derive(Serialize, ToSchema)]
 pub struct Accepted {
+    /// What happens next.
     pub message: String,
 }
 
@@ -243,11 +253,13 @@ pub async fn forgot_password(
     ))
 }
 
+/// The body of `POST /auth/password/reset`.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetInput {
     /// The token from the emailed link.
     pub token: String,
+    /// The new password (8-128 characters).
     pub password: String,
 }
 

@@ -38,7 +38,6 @@ const MAX_REFUSALS: u32 = 20;
 
 /// Query parameters of `GET /messages`.
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 pub struct HistoryQuery {
     /// Only this customer's channel (theirs, or any as staff).
     pub channel: Option<String>,
@@ -184,7 +183,6 @@ pub async fn channel_page(
 
 /// Query parameters of `GET /chat/ws`.
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 pub struct SocketQuery {
     /// Follow only this customer's channel.
     pub channel: Option<String>,

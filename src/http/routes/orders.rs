@@ -76,7 +76,6 @@ pub async fn checkout(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 pub struct OrdersQuery {
     pub offset: Option<u64>,
     pub limit: Option<u64>,

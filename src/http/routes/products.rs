@@ -23,12 +23,14 @@ use crate::store::ProductPage;
 #[serde(untagged)]
 #[allow(dead_code)]
 pub enum ProductOrList {
+    /// `x` was a product id.
     Product(Product),
+    /// `x` was a category.
     List(ProductPage),
 }
 
+/// Query parameters of the catalog lists.
 #[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Items to skip.
     pub offset: Option<u64>,

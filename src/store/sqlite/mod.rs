@@ -38,6 +38,7 @@ type Report = Box<dyn FnOnce(Option<StoreError>) + Send>;
 /// Most writes committed together in one transaction.
 const MAX_BATCH: usize = 32;
 
+/// The embedded store on one SQLite file.
 pub struct SqliteStore {
     /// Readers.
     pool: Pool<SqliteConnectionManager>,
@@ -70,6 +71,8 @@ impl From<serde_json::Error> for StoreError {
 }
 
 impl SqliteStore {
+    /// Opens (creating) the database file at `path`, migrates it, and starts
+    /// the writer thread; `pool_size` readers at most.
     pub async fn open(path: &str, pool_size: u32) -> anyhow::Result<Self> {
         let path = path.to_owned();
         tokio::task::spawn_blocking(move || Self::open_blocking(&path, pool_size)).await?
