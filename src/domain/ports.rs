@@ -16,6 +16,7 @@ use super::orders::{Order, OrderFilter, OrderStatus};
 use super::shared::Shared;
 use super::{Page, Timestamp};
 
+/// The result of a store operation.
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// What a store operation can refuse, in domain terms, plus backend failure.
@@ -23,27 +24,62 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub enum StoreError {
     /// A unique value is taken (`what` names it, e.g. `email`).
     #[error("{what} is already taken")]
-    Duplicate { what: &'static str },
+    Duplicate {
+        /// The field whose value is taken.
+        what: &'static str,
+    },
+    /// A cart change or checkout names a product that does not exist (any more).
     #[error("product {product_id} does not exist")]
-    ProductNotFound { product_id: String },
+    ProductNotFound {
+        /// The id asked for.
+        product_id: String,
+    },
+    /// A line asks for more units than the product has in stock.
     #[error("product {product_id} has {available} in stock, {requested} requested")]
     InsufficientStock {
+        /// The product short of stock.
         product_id: String,
+        /// Units in stock as read (0 when a checkout's conditional take
+        /// found too few).
         available: i64,
+        /// Units the line asks for.
         requested: i64,
     },
+    /// The cart (if there is one) has no line for the product.
     #[error("the cart has no line for product {product_id}")]
-    CartLineNotFound { product_id: String },
+    CartLineNotFound {
+        /// The product asked for.
+        product_id: String,
+    },
+    /// A new line would take the cart past its most lines.
     #[error("the cart already has {max} lines")]
-    CartFull { max: usize },
+    CartFull {
+        /// Most lines a cart holds ([`MAX_LINES`](super::cart::MAX_LINES)).
+        max: usize,
+    },
+    /// Checkout without a cart, or of a cart with no lines.
     #[error("the cart is empty")]
     CartEmpty,
+    /// Checkout with no address given and none set on the cart.
     #[error("no delivery address")]
     NoDeliveryAddress,
+    /// No order has this number.
     #[error("order {number} does not exist")]
-    OrderNotFound { number: i64 },
+    OrderNotFound {
+        /// The number asked for.
+        number: i64,
+    },
+    /// The lifecycle does not allow this status change
+    /// ([`OrderStatus::can_become`]).
     #[error("an order cannot go from {from:?} to {to:?}")]
-    InvalidTransition { from: OrderStatus, to: OrderStatus },
+    InvalidTransition {
+        /// The order's status now.
+        from: OrderStatus,
+        /// The status asked for.
+        to: OrderStatus,
+    },
+    /// The backend failed (I/O, a transaction that kept conflicting, a
+    /// missing referenced row) or a stored value did not decode.
     #[error("store backend failed")]
     Backend(#[source] anyhow::Error),
 }
@@ -85,6 +121,7 @@ impl From<CorruptValue> for StoreError {
 }
 
 impl StoreError {
+    /// Wraps a backend failure.
     pub fn backend(err: impl Into<anyhow::Error>) -> Self {
         StoreError::Backend(err.into())
     }
@@ -108,6 +145,7 @@ pub type OrderMails = Arc<dyn Fn(&Order) -> serde_json::Result<Vec<OutboxMail>> 
 /// What a checkout produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Placed {
+    /// The new order, or when replayed the one the key placed first.
     pub order: Order,
     /// The idempotency key had placed this order before; nothing changed now.
     pub replayed: bool,
@@ -115,11 +153,17 @@ pub struct Placed {
 
 /// A checkout request: everything `place_order` needs.
 pub struct Checkout {
+    /// The customer whose cart becomes the order.
     pub email: String,
+    /// Overrides the cart's delivery address (already validated).
     pub delivery_address: Option<String>,
+    /// The client's key: one this customer used before replays that order.
     pub idempotency_key: Option<String>,
+    /// The shop's currency, recorded on the order.
     pub currency: String,
+    /// When the order is placed: its `created_at` and first history entry.
     pub at: Timestamp,
+    /// The order's mails, queued in the same transaction.
     pub mails: OrderMails,
 }
 

@@ -2,9 +2,10 @@
 //! session cookie, resolved by [`crate::domain::accounts::Accounts`].
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
-use axum::http::header::{AUTHORIZATION, COOKIE};
+use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 
 pub use crate::domain::accounts::Identity;
 use crate::error::AppError;
@@ -26,19 +27,25 @@ pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
         }
         return None;
     }
-    cookie_value(headers, SESSION_COOKIE)
+    CookieJar::from_headers(headers)
+        .get(SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
 }
 
-/// The value of cookie `name`, if the request carries it.
-pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
+/// The session cookie carrying `token` for `max_age` (HttpOnly, SameSite=Lax,
+/// `Secure` where configured); an empty token with no age ends it.
+pub fn session_cookie(
+    token: String,
+    max_age: std::time::Duration,
+    secure: bool,
+) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, token))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::try_from(max_age).unwrap_or(time::Duration::MAX))
+        .secure(secure)
+        .build()
 }
 
 impl FromRequestParts<AppState> for Identity {

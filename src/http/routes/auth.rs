@@ -3,10 +3,10 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::header::SET_COOKIE;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
+use axum_extra::extract::cookie::CookieJar;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -15,7 +15,7 @@ use crate::domain::validation::{email_field, FieldErrors};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::extract::{ApiJson, JsonOrForm};
 use crate::http::limits;
-use crate::http::session::{Admin, Identity, SESSION_COOKIE};
+use crate::http::session::{session_cookie, Admin, Identity};
 use crate::http::AppState;
 
 /// Register a customer; queues the welcome email in the same transaction.
@@ -71,28 +71,13 @@ fn login_body(login: Login) -> LoginResponse {
 }
 
 /// `response` with the session cookie for `login` set.
-fn with_session_cookie(
-    state: &AppState,
-    login: &Login,
-    mut response: Response,
-) -> AppResult<Response> {
-    let max_age = state.settings.session.ttl.0;
-    response
-        .headers_mut()
-        .insert(SET_COOKIE, session_cookie(state, &login.token, max_age)?);
-    Ok(response)
-}
-
-fn session_cookie(state: &AppState, value: &str, max_age: u64) -> AppResult<HeaderValue> {
-    let secure = if state.settings.server.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-    ))
-    .map_err(|e| AppError::internal(anyhow::Error::new(e)))
+fn with_session_cookie(state: &AppState, login: &Login, response: Response) -> AppResult<Response> {
+    let cookie = session_cookie(
+        login.token.clone(),
+        std::time::Duration::from_secs(state.settings.session.ttl.0),
+        state.settings.server.secure_cookies,
+    );
+    Ok((CookieJar::new().add(cookie), response).into_response())
 }
 
 /// Log in with email and password: a session token (also set as a cookie).
@@ -141,14 +126,17 @@ pub async fn logout(
     crate::http::extract::WantsHtml(html): crate::http::extract::WantsHtml,
 ) -> AppResult<Response> {
     state.accounts.logout(&who).await?;
-    let cookie = session_cookie(&state, "", 0)?;
-    let mut response = if html {
+    let ended = session_cookie(
+        String::new(),
+        std::time::Duration::ZERO,
+        state.settings.server.secure_cookies,
+    );
+    let response = if html {
         Redirect::to("/").into_response()
     } else {
         StatusCode::NO_CONTENT.into_response()
     };
-    response.headers_mut().insert(SET_COOKIE, cookie);
-    Ok(response)
+    Ok((CookieJar::new().add(ended), response).into_response())
 }
 
 /// The logged-in user.
