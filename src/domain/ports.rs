@@ -182,9 +182,11 @@ pub struct ProductPage {
     pub category: Option<String>,
 }
 
+/// The catalog: products and their stock.
 #[async_trait]
 pub trait CatalogStore: Send + Sync {
-    /// Products by creation order (oldest first), optionally one category.
+    /// One page of products in creation order (oldest first), optionally of
+    /// one category, with the count of the whole list.
     async fn list_products(
         &self,
         category: Option<&str>,
@@ -192,39 +194,54 @@ pub trait CatalogStore: Send + Sync {
     ) -> StoreResult<Arc<Shared<ProductPage>>>;
     /// One product; `None` when it does not exist.
     async fn get_product(&self, id: &str) -> StoreResult<Option<Arc<Shared<Product>>>>;
-    /// The products that exist among `ids`, in `ids` order.
+    /// The products that exist among `ids`, in `ids` order (missing ones skipped).
     async fn get_products(&self, ids: &[String]) -> StoreResult<Vec<Product>>;
+    /// Every category some product is in, once each, sorted.
     async fn categories(&self) -> StoreResult<Vec<String>>;
+    /// Adds a new product; an id already in use fails as a backend error.
     async fn insert_product(&self, product: &Product) -> StoreResult<()>;
-    /// Replaces a product's fields; `None` when it does not exist.
+    /// Replaces a product's fields and sets its `updated_at` to `at`; returns
+    /// the product as stored, `None` when it does not exist.
     async fn replace_product(
         &self,
         id: &str,
         fields: &ProductFields,
         at: Timestamp,
     ) -> StoreResult<Option<Product>>;
-    /// `false` when it did not exist.
+    /// Deletes a product; `false` when it did not exist. Cart lines naming it
+    /// stay (shown as unavailable); orders keep their own copy.
     async fn delete_product(&self, id: &str) -> StoreResult<bool>;
-    /// Inserts `products` only if the catalog is empty; `true` if it did.
+    /// Inserts `products` only if the catalog is empty, atomically (instances
+    /// seeding at once fill it once); `true` if it did.
     async fn seed_products(&self, products: &[Product]) -> StoreResult<bool>;
 }
 
+/// Accounts: users, their sessions and password resets.
 #[async_trait]
 pub trait AccountStore: Send + Sync {
-    /// Inserts the user and its outbox mail in one transaction;
+    /// Inserts the user and its outbox mails in one transaction;
     /// `Duplicate { what: "email" }` when the email is taken.
     async fn create_user(&self, user: &User, mails: &[OutboxMail]) -> StoreResult<()>;
+    /// The user with this id; `None` when there is none.
     async fn get_user(&self, id: &str) -> StoreResult<Option<User>>;
+    /// The user with exactly this email (callers lowercase it); `None` when
+    /// there is none.
     async fn get_user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
-    /// `false` when no such user.
+    /// Sets the stored role of the user with this email; `false` when no
+    /// such user.
     async fn set_role(&self, email: &str, role: Role) -> StoreResult<bool>;
-    /// Deletes the user and their sessions; `false` when no such user.
+    /// Deletes the user with their sessions and password resets, in one
+    /// transaction; `false` when no such user.
     async fn delete_user(&self, id: &str) -> StoreResult<bool>;
 
+    /// Stores a new session; its user must exist (a backend error otherwise).
     async fn create_session(&self, session: &Session) -> StoreResult<()>;
+    /// The session with this id, live or not (see [`Session::is_live`]);
+    /// `None` when there is none.
     async fn get_session(&self, id: &str) -> StoreResult<Option<Session>>;
     /// The session and its user, as every authenticated request needs them
     /// (one round trip where the store can); `None` when either is missing.
+    /// The session may have ended: callers check it.
     async fn get_session_user(&self, session_id: &str) -> StoreResult<Option<(Session, User)>> {
         let Some(session) = self.get_session(session_id).await? else {
             return Ok(None);
@@ -234,23 +251,28 @@ pub trait AccountStore: Send + Sync {
             .await?
             .map(|user| (session, user)))
     }
+    /// Every session of the user, revoked and expired ones too, newest first.
     async fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>>;
-    /// `false` when no live session had that id.
+    /// Marks the session revoked at `at`; `false` when no unrevoked session
+    /// has that id.
     async fn revoke_session(&self, id: &str, at: Timestamp) -> StoreResult<bool>;
-    /// Revokes every live session of the user; returns how many.
+    /// Revokes every unrevoked session of the user at `at`; returns how many.
     async fn revoke_user_sessions(&self, user_id: &str, at: Timestamp) -> StoreResult<u64>;
-    /// Deletes sessions that expired before `before`; returns how many.
+    /// Deletes sessions, and password resets, that expired before `before`;
+    /// returns how many sessions.
     async fn purge_sessions(&self, before: Timestamp) -> StoreResult<u64>;
 
-    /// Stores a reset and its email in one transaction.
+    /// Stores a reset and its email in one transaction; the user must exist
+    /// (a backend error otherwise).
     async fn create_password_reset(
         &self,
         reset: &PasswordReset,
         mail: &OutboxMail,
     ) -> StoreResult<()>;
-    /// Uses the reset with this token hash, if live: sets the new password hash
-    /// and revokes every session of the user, in one transaction. Returns the
-    /// user id, or `None` for an unknown, used or expired token.
+    /// Uses the reset with this token hash, if unused and unexpired at `at`:
+    /// marks it used, sets the new password hash and revokes every session of
+    /// the user, in one transaction. Returns the user id, or `None` for an
+    /// unknown, used or expired token (nothing changes then).
     async fn consume_password_reset(
         &self,
         token_hash: &str,
@@ -259,11 +281,18 @@ pub trait AccountStore: Send + Sync {
     ) -> StoreResult<Option<String>>;
 }
 
+/// Carts, one per customer email. Every change reads the cart, applies the
+/// rule in [`cart::lines`](super::cart::lines) and saves it in one
+/// transaction, and returns the cart as saved; a refused change saves nothing.
 #[async_trait]
 pub trait CartStore: Send + Sync {
+    /// The customer's cart; `None` when they have none (never changed one,
+    /// or checked it out).
     async fn get_cart(&self, email: &str) -> StoreResult<Option<Cart>>;
-    /// Adds `quantity` units (or raises an existing line) after checking the
-    /// product exists and has stock for the new line quantity.
+    /// Adds `quantity` units (or raises an existing line), creating the cart
+    /// if needed. Refuses `ProductNotFound`, `InsufficientStock` when the new
+    /// line quantity exceeds the stock, and `CartFull` for a new line past
+    /// [`MAX_LINES`](super::cart::MAX_LINES).
     async fn add_to_cart(
         &self,
         email: &str,
@@ -271,7 +300,9 @@ pub trait CartStore: Send + Sync {
         quantity: i64,
         at: Timestamp,
     ) -> StoreResult<Cart>;
-    /// Sets a line's quantity (0 removes it), checked against stock.
+    /// Sets a line's quantity, checked against stock; 0 removes it (also for
+    /// a deleted product). Refuses `CartLineNotFound` when there is no such
+    /// line, else `ProductNotFound` or `InsufficientStock`.
     async fn set_cart_quantity(
         &self,
         email: &str,
@@ -279,12 +310,15 @@ pub trait CartStore: Send + Sync {
         quantity: i64,
         at: Timestamp,
     ) -> StoreResult<Cart>;
+    /// Removes the line for `product_id`; `CartLineNotFound` when there is none.
     async fn remove_from_cart(
         &self,
         email: &str,
         product_id: &str,
         at: Timestamp,
     ) -> StoreResult<Cart>;
+    /// Sets the cart's delivery address, creating the cart if needed; never
+    /// refuses.
     async fn set_delivery_address(
         &self,
         email: &str,
@@ -293,18 +327,26 @@ pub trait CartStore: Send + Sync {
     ) -> StoreResult<Cart>;
 }
 
+/// Orders: checkout and the status lifecycle.
 #[async_trait]
 pub trait OrderStore: Send + Sync {
     /// The whole checkout in one transaction: idempotency check, stock
     /// decrement (never below zero), order with the next number, cart emptied,
-    /// outbox rows written. A key used before returns that order, replayed.
+    /// outbox rows written. A key this customer used before returns that
+    /// order, replayed, changing nothing. Refuses `CartEmpty`,
+    /// `NoDeliveryAddress`, `ProductNotFound` or `InsufficientStock`; a
+    /// refused checkout takes no stock and uses no order number.
     async fn place_order(&self, checkout: Checkout) -> StoreResult<Placed>;
+    /// The order with this number, whoever placed it; `None` when there is none.
     async fn get_order(&self, number: i64) -> StoreResult<Option<Order>>;
-    /// Newest first.
+    /// One page of the orders matching `filter`, newest (highest number)
+    /// first, and how many match in all.
     async fn list_orders(&self, filter: &OrderFilter, page: Page)
         -> StoreResult<(Vec<Order>, u64)>;
-    /// Moves an order along its lifecycle; cancelling puts the stock back, in
-    /// the same transaction.
+    /// Moves an order along its lifecycle, appending a history entry by `by`
+    /// at `at`; cancelling puts the stock back, in the same transaction.
+    /// Returns the order as saved; refuses `OrderNotFound`, or
+    /// `InvalidTransition` when [`OrderStatus::can_become`] says no.
     async fn set_order_status(
         &self,
         number: i64,
@@ -314,49 +356,65 @@ pub trait OrderStore: Send + Sync {
     ) -> StoreResult<Order>;
 }
 
+/// The support chat's messages.
 #[async_trait]
 pub trait ChatStore: Send + Sync {
+    /// Stores a message. On a shared store it reaches every instance through
+    /// [`ChatStore::watch_messages`]; otherwise the caller publishes it.
     async fn insert_message(&self, message: &Message) -> StoreResult<()>;
-    /// Oldest first: the `limit` newest messages matching `filter`.
+    /// Oldest first: the `limit` newest messages matching `filter` (those
+    /// before `filter.before` when it names a message; an unknown id pages
+    /// from the newest).
     async fn list_messages(&self, filter: &MessageFilter) -> StoreResult<Vec<Message>>;
     /// A feed of messages inserted by any instance; only a shared store
     /// ([`Store::is_shared`]) has one, and the embedded one answers an error.
     async fn watch_messages(&self) -> StoreResult<BoxStream<'static, StoreResult<Message>>>;
 }
 
+/// The mail outbox: mails queued in the same transaction as the writes that
+/// cause them, delivered later by the sender.
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
-    /// Takes up to `limit` pending mails due at `now` and leases them until
-    /// `lease_until`, so no other sender picks them meanwhile.
+    /// Takes up to `limit` pending mails due at `now`, earliest due first, and
+    /// leases them until `lease_until` (their next attempt moves there), so no
+    /// other sender picks them meanwhile. Each claim is atomic: two senders
+    /// never take the same mail.
     async fn claim_mail(
         &self,
         now: Timestamp,
         lease_until: Timestamp,
         limit: u64,
     ) -> StoreResult<Vec<OutboxMail>>;
-    /// Marks every mail in `ids` sent (one write for a whole round).
+    /// Marks every mail in `ids` sent at `at`, counting the attempt and
+    /// clearing the last error (one write for a whole round).
     async fn mark_mail_sent(&self, ids: &[String], at: Timestamp) -> StoreResult<()>;
-    /// Records a failed attempt: retried at `retry_at`, or failed for good when `None`.
+    /// Records a failed attempt and its error: retried at `retry_at`, or
+    /// failed for good when `None`.
     async fn mark_mail_failed(
         &self,
         id: &str,
         error: &str,
         retry_at: Option<Timestamp>,
     ) -> StoreResult<()>;
-    /// Newest first.
+    /// One page of the outbox, newest first, optionally of one status, and
+    /// how many match in all.
     async fn list_mail(
         &self,
         status: Option<MailStatus>,
         page: Page,
     ) -> StoreResult<(Vec<OutboxMail>, u64)>;
-    /// Puts a failed mail back to pending now; `false` if it is not failed.
+    /// Puts a failed mail back to pending, due at `at` (its attempts kept);
+    /// `false` if no failed mail has that id.
     async fn retry_mail(&self, id: &str, at: Timestamp) -> StoreResult<bool>;
 }
 
+/// Fixed-window hit counters behind the rate limits, shared by every
+/// instance on the store.
 #[async_trait]
 pub trait LimitStore: Send + Sync {
-    /// Counts one hit for `key` in the fixed window starting at `window_start`;
-    /// returns the hits in that window including this one.
+    /// Counts one hit for `key` in the fixed window starting at `window_start`
+    /// (created by its first hit, to expire at `expires_at`); returns the hits
+    /// in that window including this one.
     async fn hit(
         &self,
         key: &str,
@@ -366,7 +424,7 @@ pub trait LimitStore: Send + Sync {
     /// The hits counted so far in `key`'s window starting at `window_start`
     /// (0 for none), without counting one.
     async fn hits(&self, key: &str, window_start: Timestamp) -> StoreResult<u64>;
-    /// Drops rate-limit windows that expired before `before`.
+    /// Drops rate-limit windows that expired before `before`; returns how many.
     async fn purge_limits(&self, before: Timestamp) -> StoreResult<u64>;
 }
 
