@@ -123,8 +123,10 @@ impl ErrorCode {
 #[derive(Debug)]
 pub struct AppError(Box<ErrorDetails>);
 
+/// What an [`AppError`] carries.
 #[derive(Debug)]
 pub struct ErrorDetails {
+    /// Decides the status, the `code` and the `title` of the answer.
     pub code: ErrorCode,
     /// Human message, safe to show.
     pub detail: String,
@@ -138,6 +140,7 @@ pub struct ErrorDetails {
     pub source: Option<anyhow::Error>,
 }
 
+/// The result of a handler or anything it calls.
 pub type AppResult<T> = Result<T, AppError>;
 
 impl std::ops::Deref for AppError {
@@ -154,6 +157,7 @@ impl std::ops::DerefMut for AppError {
 }
 
 impl AppError {
+    /// An error with `code` and the human message `detail`, nothing else.
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self(Box::new(ErrorDetails {
             code,
@@ -165,11 +169,13 @@ impl AppError {
         }))
     }
 
+    /// Adds the member `key` to the problem body.
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
         self.extra.insert(key.to_owned(), value.into());
         self
     }
 
+    /// `validation_failed` with a message per bad field.
     pub fn validation(errors: FieldErrors) -> Self {
         let fields: Vec<&str> = errors.0.keys().map(String::as_str).collect();
         let mut err = Self::new(
@@ -180,10 +186,13 @@ impl AppError {
         err
     }
 
+    /// `validation_failed` for one field and one message.
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         Self::validation(FieldErrors::single(field, message))
     }
 
+    /// `internal_error` with a generic message; `source` is logged (and shown
+    /// only in development).
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
         let mut err = Self::new(
             ErrorCode::Internal,
@@ -193,14 +202,17 @@ impl AppError {
         err
     }
 
+    /// `unauthorized` (401) with this message.
     pub fn unauthorized(detail: impl Into<String>) -> Self {
         Self::new(ErrorCode::Unauthorized, detail)
     }
 
+    /// `forbidden` (403) with this message.
     pub fn forbidden(detail: impl Into<String>) -> Self {
         Self::new(ErrorCode::Forbidden, detail)
     }
 
+    /// `product_not_found` for the product `id`, named in `product_id`.
     pub fn product_not_found(id: &str) -> Self {
         Self::new(
             ErrorCode::ProductNotFound,
@@ -209,6 +221,8 @@ impl AppError {
         .with("product_id", id)
     }
 
+    /// `invalid_parameter` for the path or query parameter `name`, named in
+    /// `parameter`.
     pub fn bad_param(name: &str, detail: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidParameter, detail).with("parameter", name)
     }
@@ -316,19 +330,25 @@ impl From<anyhow::Error> for AppError {
 pub struct Problem {
     /// Fresh per error; the same id is in the server log.
     pub id: String,
+    /// The HTTP status code of the answer.
     pub status: u16,
     /// Stable machine code, e.g. `validation_failed`.
     pub code: String,
+    /// A short human summary of the code; the same for every error with it.
     pub title: String,
+    /// What went wrong this time, safe to show.
     pub detail: String,
     /// The request path.
     pub instance: String,
+    /// For `validation_failed`: the messages for each bad field, by field name.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub errors: Option<FieldErrors>,
     /// Internal cause chain; development profile only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cause: Option<Vec<String>>,
+    /// Members that depend on the code, e.g. `product_id`, `available` and
+    /// `requested` for `insufficient_stock`.
     #[serde(flatten)]
     #[schema(value_type = Object)]
     pub extra: Map<String, Value>,

@@ -7,7 +7,7 @@ use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A duration in whole seconds, written in config as a number of seconds or a
-/// string with a unit: `"90s"`, `"30m"`, `"12h"`, `"7d"`.
+/// string with units (humantime): `"90s"`, `"30m"`, `"12h"`, `"7d"`, `"1h 30m"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Seconds(pub u64);
 
@@ -24,28 +24,16 @@ impl Serialize for Seconds {
     }
 }
 
+/// A bare number is seconds; anything else is a humantime duration
+/// (`90s`, `30m`, `12h`, `7d`, `1h 30m`), counted in whole seconds.
 fn parse(text: &str) -> Result<u64, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (digits, unit) = text.split_at(split);
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration like 90s, 30m, 12h or 7d"))?;
-    let factor = match unit.trim() {
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        other => {
-            return Err(format!(
-                "unknown duration unit `{other}` (use s, m, h or d)"
-            ))
-        }
-    };
-    n.checked_mul(factor)
-        .ok_or_else(|| format!("`{text}` is too long"))
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(seconds);
+    }
+    humantime::parse_duration(text)
+        .map(|d| d.as_secs())
+        .map_err(|e| format!("`{text}` is not a duration like 90s, 30m, 12h or 7d: {e}"))
 }
 
 impl<'de> Deserialize<'de> for Seconds {
@@ -83,8 +71,10 @@ mod tests {
         assert_eq!(parse("30m"), Ok(1800));
         assert_eq!(parse("2h"), Ok(7200));
         assert_eq!(parse("1d"), Ok(86_400));
-        assert!(parse("1w").is_err());
+        assert_eq!(parse("1h 30m"), Ok(5400));
+        assert_eq!(parse("1w"), Ok(604_800));
         assert!(parse("m").is_err());
+        assert!(parse("30 parsecs").is_err());
         assert!(parse("99999999999999999999d").is_err());
     }
 }

@@ -17,8 +17,11 @@ pub use token::{Claims, TokenKeys};
 /// Password length bounds: long enough to resist guessing, short enough that
 /// hashing cannot be abused.
 pub const MIN_PASSWORD: usize = 8;
+/// Longest password accepted, in characters.
 pub const MAX_PASSWORD: usize = 128;
 
+/// What an account may do. Stored per user; the emails in `admin.emails` are
+/// admins whatever is stored.
 #[derive(
     Debug,
     Clone,
@@ -35,15 +38,20 @@ pub const MAX_PASSWORD: usize = 128;
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase")]
 pub enum Role {
+    /// Shops: their own cart, orders and support chat.
     Customer,
+    /// Runs the shop: the catalog, every order, accounts, the mail outbox and
+    /// every chat channel.
     Admin,
 }
 
 impl Role {
+    /// The name used in JSON and in the store.
     pub fn as_str(self) -> &'static str {
         self.into()
     }
 
+    /// The role with this name (as [`Role::as_str`] spells it), if any.
     pub fn parse(text: &str) -> Option<Self> {
         text.parse().ok()
     }
@@ -53,20 +61,27 @@ impl Role {
 /// skipped when serialized.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct User {
+    /// The account's id.
     pub id: String,
+    /// Full name.
     pub name: String,
+    /// Digits with an optional leading `+`.
     pub phone: String,
     /// Lowercased; unique.
     pub email: String,
+    /// What the account may do.
     pub role: Role,
+    /// The argon2id hash of the password.
     #[serde(skip)]
     pub password_hash: String,
+    /// When the account was registered.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
 }
 
 impl User {
+    /// Whether the role is admin.
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }
@@ -75,20 +90,27 @@ impl User {
 /// One login. A token is only accepted while its session is live.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Session {
+    /// The session's id, named by its token.
     pub id: String,
+    /// The account logged in.
     pub user_id: String,
+    /// When the login happened.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    /// When the session ends by itself.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub expires_at: Timestamp,
+    /// When it was ended early (logout, revocation, password reset); null
+    /// while it was not.
     #[serde(with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub revoked_at: Option<Timestamp>,
 }
 
 impl Session {
+    /// Whether its token is accepted at `now`: neither revoked nor expired.
     pub fn is_live(&self, now: Timestamp) -> bool {
         self.revoked_at.is_none() && self.expires_at > now
     }
@@ -97,11 +119,15 @@ impl Session {
 /// A pending password reset; only the SHA-256 of the emailed token is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordReset {
+    /// Hex SHA-256 of the emailed token.
     pub token_hash: String,
+    /// The account whose password it resets.
     pub user_id: String,
+    /// When the link stops working.
     pub expires_at: Timestamp,
 }
 
+/// The body of `POST /auth/register`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterInput {
@@ -111,21 +137,30 @@ pub struct RegisterInput {
     /// Digits with an optional leading `+`; spaces, dashes, dots and brackets allowed.
     #[schema(pattern = r"^\+?[0-9]{6,15}$", example = "+34600123456")]
     pub phone: String,
+    /// The account's email (kept lowercased); must not be registered yet.
     #[schema(format = Email, max_length = 254, example = "ana@example.com")]
     pub email: String,
+    /// 8 to 128 characters.
     #[schema(format = Password, min_length = 8, max_length = 128)]
     pub password: String,
 }
 
+/// Registration input that passed its checks, normalised.
 #[derive(Debug, Clone)]
 pub struct Registration {
+    /// Trimmed.
     pub name: String,
+    /// Digits with an optional leading `+`, separators dropped.
     pub phone: String,
+    /// Lowercased, trimmed.
     pub email: String,
+    /// As typed.
     pub password: String,
 }
 
 impl RegisterInput {
+    /// Checks every field, naming each bad one, and normalises the name,
+    /// phone and email.
     pub fn validate(self) -> Result<Registration, FieldErrors> {
         let mut errors = FieldErrors::default();
         let name = text_field(&mut errors, "name", &self.name, 1, 100, false);

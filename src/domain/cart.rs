@@ -17,10 +17,15 @@ pub const MAX_LINES: usize = 100;
 /// The stored cart (the seed's `cart` collection).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cart {
+    /// The customer's email; one cart each.
     pub email: String,
+    /// The lines, in the order they were added.
     pub items: Vec<CartLine>,
+    /// Where checkout delivers, unless it names another address.
     pub delivery_address: Option<String>,
+    /// When the cart was first written.
     pub created_at: Timestamp,
+    /// When it last changed.
     pub updated_at: Timestamp,
 }
 
@@ -31,24 +36,32 @@ impl Cart {
     }
 }
 
+/// One product in a cart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CartLine {
+    /// The product (it may have been deleted since).
     pub product_id: String,
+    /// Units wanted.
     pub quantity: i64,
+    /// When the line was first added.
     pub added_at: Timestamp,
 }
 
+/// The body of `POST /cart`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddToCart {
+    /// The product to add.
     #[schema(
         pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
     )]
     pub product_id: String,
+    /// Units to add; a line for the product already in the cart grows by this many.
     #[schema(minimum = 1, maximum = 1000)]
     pub quantity: i64,
 }
 
+/// The body of `PUT /cart/{id}`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetQuantity {
@@ -57,13 +70,17 @@ pub struct SetQuantity {
     pub quantity: i64,
 }
 
+/// The body of `PUT /cart/address`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetAddress {
+    /// Where to deliver the order; surrounding spaces are trimmed.
     #[schema(min_length = 5, max_length = 500, pattern = r"\S")]
     pub delivery_address: String,
 }
 
+/// `quantity` if it is from 1 (0 when `allow_zero`) to [`MAX_LINE_QUANTITY`];
+/// otherwise an error naming `quantity`.
 pub fn check_quantity(quantity: i64, allow_zero: bool) -> Result<i64, FieldErrors> {
     let min = if allow_zero { 0 } else { 1 };
     if quantity < min || quantity > MAX_LINE_QUANTITY {
@@ -75,6 +92,9 @@ pub fn check_quantity(quantity: i64, allow_zero: bool) -> Result<i64, FieldError
     Ok(quantity)
 }
 
+/// The address trimmed, if it is 5 to 500 characters without control
+/// characters other than line breaks and tabs; otherwise an error naming
+/// `delivery_address`.
 pub fn check_address(text: &str) -> Result<String, FieldErrors> {
     let mut errors = FieldErrors::default();
     let address = text_field(&mut errors, "delivery_address", text, 5, 500, true);
@@ -84,30 +104,42 @@ pub fn check_address(text: &str) -> Result<String, FieldErrors> {
 /// The cart as shown to its owner, priced from the current catalog.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CartView {
+    /// The cart's owner.
     pub email: String,
+    /// One per line, in the order they were added.
     pub items: Vec<CartLineView>,
     /// Sum of the available lines, minor units.
     pub total: i64,
+    /// ISO 4217 code of every amount.
     pub currency: String,
+    /// Where checkout delivers unless it is sent another address; null when unset.
     pub delivery_address: Option<String>,
     /// True when every line can be bought as it is.
     pub ready: bool,
+    /// When the cart was first written; null when there is no cart yet.
     #[serde(with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub created_at: Option<Timestamp>,
+    /// When the cart last changed; null when there is no cart yet.
     #[serde(with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub updated_at: Option<Timestamp>,
 }
 
+/// One cart line, priced from the current catalog.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CartLineView {
+    /// The product the line names.
     pub product_id: String,
     /// Empty when the product no longer exists.
     pub name: String,
+    /// Price now, minor units; 0 when the product no longer exists.
     pub unit_price: i64,
+    /// Units in the line.
     pub quantity: i64,
+    /// `unit_price` × `quantity`, minor units.
     pub line_total: i64,
+    /// The product's photo; empty when the product no longer exists.
     pub photo_url: String,
     /// Units in stock now.
     pub stock: i64,

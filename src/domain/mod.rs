@@ -19,15 +19,19 @@ use time::OffsetDateTime;
 /// round-trip it exactly.
 pub type Timestamp = OffsetDateTime;
 
+/// The current time, cut to whole milliseconds like every stored timestamp.
 pub fn now() -> Timestamp {
     let t = OffsetDateTime::now_utc();
     from_millis(to_millis(t))
 }
 
+/// Milliseconds since the Unix epoch, as the stores keep timestamps.
 pub fn to_millis(t: Timestamp) -> i64 {
     (t.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
+/// The timestamp `ms` milliseconds after the Unix epoch (the epoch itself
+/// when out of range).
 pub fn from_millis(ms: i64) -> Timestamp {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
@@ -56,11 +60,14 @@ pub fn truncate(text: &str, max: usize) -> String {
 /// Offset/limit paging for lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
+    /// Items skipped before this page.
     pub offset: u64,
+    /// Most items on the page.
     pub limit: u64,
 }
 
 impl Page {
+    /// Largest `limit` a client may ask for.
     pub const MAX_LIMIT: u64 = 200;
 }
 

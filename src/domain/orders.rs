@@ -12,6 +12,7 @@ use super::mail::compose;
 use super::ports::{Checkout, Placed, ShopEvents, Store, StoreError};
 use super::{now, Page, Timestamp};
 
+/// Where an order is in its lifecycle (see [`OrderStatus::can_become`]).
 #[derive(
     Debug,
     Clone,
@@ -28,18 +29,25 @@ use super::{now, Page, Timestamp};
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase")]
 pub enum OrderStatus {
+    /// Checked out: its stock is taken, it is not paid yet.
     Placed,
+    /// Payment received.
     Paid,
+    /// Handed over for delivery.
     Shipped,
+    /// Received by the customer; final.
     Delivered,
+    /// Called off before shipping, its stock put back; final.
     Cancelled,
 }
 
 impl OrderStatus {
+    /// The name used in JSON and in the store.
     pub fn as_str(self) -> &'static str {
         self.into()
     }
 
+    /// The status with this name (as [`OrderStatus::as_str`] spells it), if any.
     pub fn parse(text: &str) -> Option<Self> {
         text.parse().ok()
     }
@@ -72,32 +80,49 @@ impl OrderStatus {
 pub struct Order {
     /// Sequential, human-readable order number.
     pub number: i64,
+    /// The customer who placed it.
     pub email: String,
+    /// Where the order is in its lifecycle.
     pub status: OrderStatus,
+    /// What was bought, one item per cart line.
     pub items: Vec<OrderItem>,
+    /// Sum of the line totals, minor units.
     pub total: i64,
+    /// ISO 4217 code of every amount in the order.
     pub currency: String,
+    /// Where the order goes.
     pub delivery_address: String,
+    /// When it was placed.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    /// Every status it has had, oldest first, starting with `placed`.
     pub history: Vec<StatusChange>,
 }
 
+/// One line of an order, with the product as it was when bought.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct OrderItem {
+    /// The product bought (it may have been deleted since).
     pub product_id: String,
+    /// The product's name at the time of purchase.
     pub name: String,
+    /// The product's description at the time of purchase.
     pub description: String,
     /// Price at the time of purchase, minor units.
     pub unit_price: i64,
+    /// Units bought.
     pub quantity: i64,
+    /// `unit_price` × `quantity`, minor units.
     pub line_total: i64,
 }
 
+/// One step of an order's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct StatusChange {
+    /// The status the order took.
     pub status: OrderStatus,
+    /// When it took it.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
@@ -105,6 +130,7 @@ pub struct StatusChange {
     pub by: String,
 }
 
+/// The optional body of `POST /orders`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutInput {
@@ -113,16 +139,20 @@ pub struct CheckoutInput {
     pub delivery_address: Option<String>,
 }
 
+/// The body of `PUT /orders/{number}/status`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusInput {
+    /// The status to move the order to.
     pub status: OrderStatus,
 }
 
 /// Which orders a listing shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OrderFilter {
+    /// Only this customer's orders.
     pub email: Option<String>,
+    /// Only orders in this status.
     pub status: Option<OrderStatus>,
 }
 

@@ -32,6 +32,7 @@ const SHARDS_PER_WORKER: usize = 8;
 /// all of them (rather than once per socket), as UTF-8 JSON text that every
 /// socket's outgoing frame shares without a copy.
 pub struct Published {
+    /// The message, as stored.
     pub message: Message,
     /// The frame for staff who did not write it.
     pub staff_frame: OnceLock<Bytes>,
@@ -39,7 +40,9 @@ pub struct Published {
     pub public_frame: OnceLock<Bytes>,
 }
 
+/// What the hub hands every socket of this instance, in one order for all.
 pub enum HubEvent {
+    /// A new chat message: each socket shows it if its user may see it.
     Message(Published),
     /// A session ended on this instance (logout, revocation): close its sockets.
     SessionEnded(String),
@@ -61,6 +64,8 @@ struct Shard {
     events: mpsc::UnboundedSender<Arc<HubEvent>>,
 }
 
+/// The fan-out to this instance's chat sockets, with a cap on sockets per
+/// user; clones share it.
 #[derive(Clone)]
 pub struct ChatHub {
     shards: Arc<[Shard]>,
@@ -158,10 +163,12 @@ impl ChatHub {
         }));
     }
 
+    /// Closes the sockets of the session `session_id`.
     pub fn session_ended(&self, session_id: &str) {
         self.send(HubEvent::SessionEnded(session_id.to_owned()));
     }
 
+    /// Closes every socket of the user `user_id`.
     pub fn user_ended(&self, user_id: &str) {
         self.send(HubEvent::UserEnded(user_id.to_owned()));
     }

@@ -93,6 +93,7 @@ pub fn set_line(
     Ok(cart)
 }
 
+/// The cart (a new one when there is none) with its delivery address set.
 pub fn set_address(cart: Option<Cart>, email: &str, address: &str, at: Timestamp) -> Cart {
     let mut cart = cart.unwrap_or_else(|| empty_cart(email, at));
     cart.delivery_address = Some(address.to_owned());

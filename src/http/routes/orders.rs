@@ -75,21 +75,29 @@ pub async fn checkout(
     Ok((status, Json(order)))
 }
 
+/// Query parameters of `GET /orders`.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct OrdersQuery {
+    /// Items to skip.
     pub offset: Option<u64>,
+    /// Items per page (1-200, default 50).
     pub limit: Option<u64>,
-    /// Admins: only this status.
+    /// Only orders in this status.
     pub status: Option<String>,
     /// Admins: only this customer.
     pub email: Option<String>,
 }
 
+/// One page of orders, as `GET /orders` answers it.
 #[derive(Serialize, ToSchema)]
 pub struct OrderList {
+    /// The orders on this page, newest first.
     pub items: Vec<Order>,
+    /// Orders matching the filter (every page).
     pub total: u64,
+    /// Orders skipped before this page.
     pub offset: u64,
+    /// Most orders on one page.
     pub limit: u64,
 }
 
