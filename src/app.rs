@@ -22,6 +22,7 @@ use crate::services::events::ServiceEvents;
 use crate::services::mail::sender::{MailSender, Transport};
 use crate::store::{self, Store};
 
+/// The shop, built and bound, ready to serve.
 pub struct Application {
     listener: TcpListener,
     state: AppState,
@@ -119,10 +120,12 @@ impl Application {
         })
     }
 
+    /// The port bound (the one picked when `server.port` is 0); 0 if unknown.
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
     }
 
+    /// The state the handlers share: settings, store and services.
     pub fn state(&self) -> &AppState {
         &self.state
     }

@@ -11,6 +11,7 @@ use crate::config::Settings;
 use crate::error::AppResult;
 use crate::http::session::Identity;
 
+/// Renders the server-side pages with the shop's name and currency.
 pub struct Pages {
     registry: Arc<Handlebars<'static>>,
     shop_name: String,
@@ -18,6 +19,7 @@ pub struct Pages {
 }
 
 impl Pages {
+    /// Pages from `registry`, for the shop `settings` describes.
     pub fn new(settings: &Settings, registry: Arc<Handlebars<'static>>) -> Self {
         Self {
             registry,

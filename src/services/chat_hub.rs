@@ -163,12 +163,12 @@ impl ChatHub {
         }));
     }
 
-    /// Closes the sockets of the session `session_id`.
+    /// Closes this instance's sockets of the session `session_id`.
     pub fn session_ended(&self, session_id: &str) {
         self.send(HubEvent::SessionEnded(session_id.to_owned()));
     }
 
-    /// Closes every socket of the user `user_id`.
+    /// Closes this instance's sockets of the user `user_id`, whatever their session.
     pub fn user_ended(&self, user_id: &str) {
         self.send(HubEvent::UserEnded(user_id.to_owned()));
     }

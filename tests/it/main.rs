@@ -18,3 +18,4 @@ mod mail;
 mod orders;
 mod process;
 mod settings;
+mod upgrade;

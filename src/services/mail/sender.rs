@@ -20,8 +20,11 @@ use crate::store::Store;
 /// Rows taken per round.
 const BATCH: u64 = 20;
 
+/// Where sent mail goes (`mail.transport`).
 pub enum Transport {
+    /// Each email written as a `.eml` file into `mail.outbox_dir`.
     File(AsyncFileTransport<Tokio1Executor>),
+    /// Handed to the SMTP server `mail.smtp.*` names.
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
 }
 
@@ -79,6 +82,7 @@ impl Transport {
     }
 }
 
+/// Claims due outbox mails, renders and delivers them, and records each outcome.
 pub struct MailSender {
     store: Arc<dyn Store>,
     transport: Transport,
@@ -88,6 +92,7 @@ pub struct MailSender {
 }
 
 impl MailSender {
+    /// A sender for `store`'s outbox; fails when `mail.from` is not a mailbox.
     pub fn new(
         store: Arc<dyn Store>,
         transport: Transport,

@@ -45,6 +45,7 @@ const DUPLICATE_KEY: i32 = 11000;
 /// A future borrowed from the store and the transaction's session.
 pub(super) type TxFuture<'a, T> = Pin<Box<dyn Future<Output = StoreResult<T>> + Send + 'a>>;
 
+/// The shared store on one MongoDB database.
 pub struct MongoStore {
     client: Client,
     db: Database,
@@ -70,6 +71,9 @@ impl From<mongodb::bson::ser::Error> for StoreError {
 pub(super) struct WriteRace;
 
 impl MongoStore {
+    /// Connects to the database `url` names (`tienda` when it names none),
+    /// checks that it answers, and creates the indexes; at most `pool_size`
+    /// connections (2 or more) unless the URL sets `maxPoolSize`.
     pub async fn open(url: &str, pool_size: u32) -> anyhow::Result<Arc<dyn Store>> {
         let mut options = ClientOptions::parse(url)
             .await

@@ -286,8 +286,18 @@ fn configure(c: &Connection) -> rusqlite::Result<()> {
     )
 }
 
+/// Brings the schema up to date: each migration after the file's
+/// `user_version` runs in its own transaction with the version it reaches.
+/// A file from a newer tienda is refused rather than misread.
 fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
     let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > MIGRATIONS.len() {
+        anyhow::bail!(
+            "the database has schema version {version}, newer than this tienda knows ({}): \
+             run the tienda that wrote it, or a newer one",
+            MIGRATIONS.len()
+        );
+    }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(sql)?;
