@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::Settings;
 use crate::domain::accounts::{AccountRules, Accounts};
+use crate::domain::catalog::Catalog;
 use crate::domain::orders::Orders;
 use crate::domain::ports::ShopEvents;
 use crate::domain::{demo, from_millis, now, to_millis};
@@ -67,6 +68,7 @@ impl Application {
                     jwt_secret: settings.auth.jwt_secret.expose().to_owned(),
                 },
             )),
+            catalog: Arc::new(Catalog::new(store.clone(), &settings.shop.currency)),
             orders: Arc::new(Orders::new(
                 store.clone(),
                 events.clone(),

@@ -1,10 +1,14 @@
 //! Products and the rules a product must satisfy.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::error::ShopResult;
+use super::ports::{Store, StoreError};
 use super::validation::{text_field, FieldErrors};
-use super::Timestamp;
+use super::{new_id, now, Timestamp};
 
 /// Highest accepted price in minor units (100 million in major units).
 pub const MAX_PRICE: i64 = 10_000_000_000;
@@ -175,6 +179,55 @@ impl Product {
             stock: fields.stock,
             created_at: at,
             updated_at: at,
+        }
+    }
+}
+
+/// Catalog writes over the store (admins only: the caller checks the role).
+/// The store's cache drops what a write changes, so readers see it at once.
+pub struct Catalog {
+    store: Arc<dyn Store>,
+    currency: String,
+}
+
+impl Catalog {
+    /// Catalog writes on `store`; products without a currency get `currency`.
+    pub fn new(store: Arc<dyn Store>, currency: &str) -> Self {
+        Self {
+            store,
+            currency: currency.to_owned(),
+        }
+    }
+
+    /// Adds a product.
+    pub async fn create(&self, input: ProductInput) -> ShopResult<Product> {
+        let fields = input.validate(&self.currency)?;
+        let product = Product::from_fields(new_id(), fields, now());
+        self.store.insert_product(&product).await?;
+        Ok(product)
+    }
+
+    /// Replaces every field of product `id`.
+    pub async fn replace(&self, id: &str, input: ProductInput) -> ShopResult<Product> {
+        let fields = input.validate(&self.currency)?;
+        Ok(self
+            .store
+            .replace_product(id, &fields, now())
+            .await?
+            .ok_or_else(|| StoreError::ProductNotFound {
+                product_id: id.to_owned(),
+            })?)
+    }
+
+    /// Deletes product `id`; carts keep its line, shown as unavailable.
+    pub async fn delete(&self, id: &str) -> ShopResult<()> {
+        if self.store.delete_product(id).await? {
+            Ok(())
+        } else {
+            Err(StoreError::ProductNotFound {
+                product_id: id.to_owned(),
+            }
+            .into())
         }
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::config::Settings;
 use crate::domain::accounts::Accounts;
+use crate::domain::catalog::Catalog;
 use crate::domain::orders::Orders;
 use crate::domain::ports::ShopEvents;
 use crate::http::pages::Pages;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub pages: Arc<Pages>,
     /// Registration, login, sessions, roles, password resets.
     pub accounts: Arc<Accounts>,
+    /// Catalog writes.
+    pub catalog: Arc<Catalog>,
     /// Checkout and the order lifecycle.
     pub orders: Arc<Orders>,
     /// Open chat sockets and their fan-out.

@@ -212,3 +212,98 @@ pub async fn seed_only_when_empty(store: Arc<dyn Store>) {
     let (items, _) = list(&store, None, Page::default()).await;
     assert_eq!(items, one);
 }
+
+/// Catalog reads go through the store's cache: every write through the store
+/// (product writes, checkouts taking stock, cancellations putting it back)
+/// shows on the very next read, on both stores.
+pub async fn catalog_reads_see_every_write(store: Arc<dyn Store>) {
+    let lamp = product("Lamp", "home", 1999, 5, t(0));
+    store.insert_product(&lamp).await.expect("insert");
+    // Read twice: the second answer may come from the cache.
+    for _ in 0..2 {
+        assert_eq!(
+            read_product(&store, &lamp.id).await.map(|p| p.stock),
+            Some(5)
+        );
+        assert_eq!(list(&store, Some("home"), Page::default()).await.1, 1);
+    }
+
+    let mug = product("Mug", "home", 899, 2, t(1));
+    store.insert_product(&mug).await.expect("insert mug");
+    assert_eq!(
+        list(&store, Some("home"), Page::default()).await.1,
+        2,
+        "an insert"
+    );
+
+    let fields = ProductFields {
+        name: "Desk lamp".into(),
+        description: lamp.description.clone(),
+        category: "home".into(),
+        price: 2499,
+        currency: "EUR".into(),
+        photo_url: lamp.photo_url.clone(),
+        stock: 5,
+    };
+    store
+        .replace_product(&lamp.id, &fields, t(2))
+        .await
+        .expect("replace");
+    assert_eq!(
+        read_product(&store, &lamp.id).await.map(|p| p.name),
+        Some("Desk lamp".into()),
+        "a replace"
+    );
+    assert_eq!(
+        list(&store, Some("home"), Page::default()).await.0[0].price,
+        2499,
+        "a replace, in the list"
+    );
+
+    store
+        .add_to_cart("ana@example.com", &lamp.id, 2, t(3))
+        .await
+        .expect("add");
+    store
+        .set_delivery_address("ana@example.com", "1 Calle Mayor, Madrid", t(3))
+        .await
+        .expect("address");
+    let order = store
+        .place_order(crate::support::checkout("ana@example.com", None, t(4)))
+        .await
+        .expect("checkout")
+        .order;
+    assert_eq!(
+        read_product(&store, &lamp.id).await.map(|p| p.stock),
+        Some(3),
+        "a checkout"
+    );
+    assert_eq!(
+        list(&store, None, Page::default()).await.0[0].stock,
+        3,
+        "a checkout, in the list"
+    );
+
+    store
+        .set_order_status(
+            order.number,
+            tienda::domain::orders::OrderStatus::Cancelled,
+            "admin@example.com",
+            t(5),
+        )
+        .await
+        .expect("cancel");
+    assert_eq!(
+        read_product(&store, &lamp.id).await.map(|p| p.stock),
+        Some(5),
+        "a cancellation"
+    );
+
+    store.delete_product(&mug.id).await.expect("delete");
+    assert_eq!(read_product(&store, &mug.id).await, None, "a delete");
+    assert_eq!(
+        list(&store, Some("home"), Page::default()).await.1,
+        1,
+        "a delete, in the list"
+    );
+}

@@ -43,6 +43,7 @@ contract! {
     catalog::products_crud => products_crud_sqlite, products_crud_mongo;
     catalog::list_order_paging_and_category => list_order_paging_and_category_sqlite, list_order_paging_and_category_mongo;
     catalog::seed_only_when_empty => seed_only_when_empty_sqlite, seed_only_when_empty_mongo;
+    catalog::catalog_reads_see_every_write => catalog_reads_see_every_write_sqlite, catalog_reads_see_every_write_mongo;
     accounts::users_unique_email_roles_delete => users_unique_email_roles_delete_sqlite, users_unique_email_roles_delete_mongo;
     accounts::sessions_lifecycle => sessions_lifecycle_sqlite, sessions_lifecycle_mongo;
     accounts::session_with_user => session_with_user_sqlite, session_with_user_mongo;
@@ -55,6 +56,7 @@ contract! {
     orders::checkout_happy_path => checkout_happy_path_sqlite, checkout_happy_path_mongo;
     orders::checkout_refusals => checkout_refusals_sqlite, checkout_refusals_mongo;
     orders::checkout_idempotency => checkout_idempotency_sqlite, checkout_idempotency_mongo;
+    orders::checkout_sequence_is_one_behaviour => checkout_sequence_is_one_behaviour_sqlite, checkout_sequence_is_one_behaviour_mongo;
     orders::over_stock_checkout_rolls_back => over_stock_checkout_rolls_back_sqlite, over_stock_checkout_rolls_back_mongo;
     orders::concurrent_checkouts_never_oversell => concurrent_checkouts_never_oversell_sqlite, concurrent_checkouts_never_oversell_mongo;
     orders::status_transitions_and_cancel_restock => status_transitions_and_cancel_restock_sqlite, status_transitions_and_cancel_restock_mongo;

@@ -516,3 +516,104 @@ pub async fn list_orders_filters_newest_first(store: Arc<dyn Store>) {
         .expect("limit 0");
     assert_eq!((items.len(), total), (0, 5));
 }
+
+/// The one checkout sequence, step by step, as both stores run it: a
+/// replayed key answers before the cart is read; prices are the ones at
+/// checkout, not when the line was added; the stock is taken and the number
+/// given only for an order that is placed; the cart is emptied and the
+/// mails see the numbered order.
+pub async fn checkout_sequence_is_one_behaviour(store: Arc<dyn Store>) {
+    let lamp = stocked(&store, "Lamp", 1999, 5).await;
+    ready_cart(&store, ANA, &lamp, 2).await;
+    // The price changes after the line went into the cart: the order takes
+    // today's price.
+    let mut fields = ProductFields {
+        name: lamp.name.clone(),
+        description: lamp.description.clone(),
+        category: lamp.category.clone(),
+        price: 2500,
+        currency: lamp.currency.clone(),
+        photo_url: lamp.photo_url.clone(),
+        stock: lamp.stock,
+    };
+    store
+        .replace_product(&lamp.id, &fields, t(3))
+        .await
+        .expect("reprice");
+    let first = store
+        .place_order(checkout(ANA, Some("k"), t(10)))
+        .await
+        .expect("checkout")
+        .order;
+    assert_eq!(first.number, 1001);
+    assert_eq!(first.items[0].unit_price, 2500, "price at checkout");
+    assert_eq!(first.total, 5000);
+    assert_eq!(
+        store.get_cart(ANA).await.expect("cart"),
+        None,
+        "cart emptied"
+    );
+    assert_eq!(stock_of(&store, &lamp.id).await, 3);
+    let mails = store
+        .list_mail(None, Page::default())
+        .await
+        .expect("mail")
+        .0;
+    assert!(
+        mails
+            .iter()
+            .all(|m| m.payload.as_json().contains("\"number\":1001")),
+        "the mails see the numbered order"
+    );
+
+    // A later price change leaves the order's snapshot alone.
+    fields.price = 100;
+    fields.stock = 3;
+    store
+        .replace_product(&lamp.id, &fields, t(11))
+        .await
+        .expect("reprice again");
+    assert_eq!(
+        store
+            .get_order(1001)
+            .await
+            .expect("get")
+            .expect("order")
+            .items[0]
+            .unit_price,
+        2500
+    );
+
+    // The same key with a new cart: the first order answers, and neither
+    // the new cart nor the stock is touched.
+    ready_cart(&store, ANA, &lamp, 1).await;
+    let cart = store.get_cart(ANA).await.expect("cart");
+    let replay = store
+        .place_order(checkout(ANA, Some("k"), t(20)))
+        .await
+        .expect("replay");
+    assert!(replay.replayed);
+    assert_eq!(replay.order, first);
+    assert_eq!(
+        store.get_cart(ANA).await.expect("cart"),
+        cart,
+        "cart untouched"
+    );
+    assert_eq!(stock_of(&store, &lamp.id).await, 3, "no stock taken");
+
+    // A refused checkout (the product is gone) takes no number: the next
+    // placed order gets 1002.
+    let gone = stocked(&store, "Gone", 100, 5).await;
+    ready_cart(&store, BOB, &gone, 1).await;
+    store.delete_product(&gone.id).await.expect("delete");
+    store
+        .place_order(checkout(BOB, None, t(30)))
+        .await
+        .expect_err("missing product");
+    let next = store
+        .place_order(checkout(ANA, None, t(40)))
+        .await
+        .expect("next")
+        .order;
+    assert_eq!(next.number, 1002);
+}

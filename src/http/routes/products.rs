@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::catalog::{is_category, Product, ProductInput};
 use crate::domain::shared::Shared;
-use crate::domain::{is_id, new_id, now, Page};
+use crate::domain::{is_id, Page};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::extract::{truncate, ApiJson, ApiQuery, ProductId, WantsHtml};
 use crate::http::session::{Admin, Identity};
@@ -152,11 +152,7 @@ pub async fn create(
     _admin: Admin,
     ApiJson(input): ApiJson<ProductInput>,
 ) -> AppResult<(StatusCode, Json<Product>)> {
-    let fields = input
-        .validate(&state.settings.shop.currency)
-        .map_err(AppError::validation)?;
-    let product = Product::from_fields(new_id(), fields, now());
-    state.store.insert_product(&product).await?;
+    let product = state.catalog.create(input).await?;
     Ok((StatusCode::CREATED, Json(product)))
 }
 
@@ -172,16 +168,7 @@ pub async fn replace(
     ProductId(id): ProductId,
     ApiJson(input): ApiJson<ProductInput>,
 ) -> AppResult<Json<Product>> {
-    let id = id.as_str();
-    let fields = input
-        .validate(&state.settings.shop.currency)
-        .map_err(AppError::validation)?;
-    let product = state
-        .store
-        .replace_product(id, &fields, now())
-        .await?
-        .ok_or_else(|| AppError::product_not_found(id))?;
-    Ok(Json(product))
+    Ok(Json(state.catalog.replace(&id, input).await?))
 }
 
 /// Delete a product (admin). Carts keep the line, shown as unavailable.
@@ -195,11 +182,6 @@ pub async fn delete(
     _admin: Admin,
     ProductId(id): ProductId,
 ) -> AppResult<StatusCode> {
-    let id = id.as_str();
-    let deleted = state.store.delete_product(id).await?;
-    if deleted {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(AppError::product_not_found(id))
-    }
+    state.catalog.delete(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
