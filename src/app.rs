@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::Settings;
 use crate::domain::accounts::{AccountRules, Accounts};
+use crate::domain::cart::Carts;
 use crate::domain::catalog::Catalog;
 use crate::domain::orders::Orders;
 use crate::domain::ports::ShopEvents;
@@ -68,6 +69,7 @@ impl Application {
                     jwt_secret: settings.auth.jwt_secret.expose().to_owned(),
                 },
             )),
+            carts: Arc::new(Carts::new(store.clone(), &settings.shop.currency)),
             catalog: Arc::new(Catalog::new(store.clone(), &settings.shop.currency)),
             orders: Arc::new(Orders::new(
                 store.clone(),

@@ -8,6 +8,9 @@ use super::validation::{text_field, FieldErrors};
 use super::Timestamp;
 
 pub mod lines;
+mod service;
+
+pub use service::Carts;
 
 /// Most units of one product a single cart line may hold.
 pub const MAX_LINE_QUANTITY: i64 = 1000;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::config::Settings;
 use crate::domain::accounts::Accounts;
+use crate::domain::cart::Carts;
 use crate::domain::catalog::Catalog;
 use crate::domain::orders::Orders;
 use crate::domain::ports::ShopEvents;
@@ -23,6 +24,8 @@ pub struct AppState {
     pub pages: Arc<Pages>,
     /// Registration, login, sessions, roles, password resets.
     pub accounts: Arc<Accounts>,
+    /// The caller's cart.
+    pub carts: Arc<Carts>,
     /// Catalog writes.
     pub catalog: Arc<Catalog>,
     /// Checkout and the order lifecycle.

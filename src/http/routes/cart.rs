@@ -6,25 +6,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use crate::domain::cart::{
-    check_address, check_quantity, AddToCart, Cart, CartView, SetAddress, SetQuantity,
-};
-use crate::domain::now;
-use crate::error::{AppError, AppResult, Problem};
+use crate::domain::cart::{AddToCart, CartView, SetAddress, SetQuantity};
+use crate::error::{AppResult, Problem};
 use crate::http::extract::{ApiJson, ProductId, WantsHtml};
 use crate::http::session::Identity;
 use crate::http::AppState;
-
-/// The view of a cart just changed (the change returned the cart).
-async fn view(state: &AppState, email: &str, cart: &Cart) -> AppResult<CartView> {
-    let products = state.store.get_products(&cart.product_ids()).await?;
-    Ok(CartView::build(
-        email,
-        Some(cart),
-        &products,
-        &state.settings.shop.currency,
-    ))
-}
 
 /// The cart, priced at current prices.
 #[utoipa::path(get, path = "/cart", tag = "cart",
@@ -34,13 +20,7 @@ pub async fn get(
     WantsHtml(html): WantsHtml,
     who: Identity,
 ) -> AppResult<Response> {
-    let (cart, products) = state.store.get_cart_with_products(&who.user.email).await?;
-    let view = CartView::build(
-        &who.user.email,
-        cart.as_ref(),
-        &products,
-        &state.settings.shop.currency,
-    );
+    let view = state.carts.view(&who).await?;
     if html {
         return state
             .pages
@@ -59,18 +39,11 @@ pub async fn add(
     who: Identity,
     ApiJson(input): ApiJson<AddToCart>,
 ) -> AppResult<(StatusCode, Json<CartView>)> {
-    if !crate::domain::is_id(&input.product_id) {
-        return Err(AppError::field("product_id", "must be a product id"));
-    }
-    let quantity = check_quantity(input.quantity, false).map_err(AppError::validation)?;
-    let cart = state
-        .store
-        .add_to_cart(&who.user.email, &input.product_id, quantity, now())
+    let view = state
+        .carts
+        .add(&who, &input.product_id, input.quantity)
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(view(&state, &who.user.email, &cart).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(view)))
 }
 
 /// Set the quantity of the line for product `id`; 0 removes it.
@@ -85,13 +58,9 @@ pub async fn set_quantity(
     ProductId(id): ProductId,
     ApiJson(input): ApiJson<SetQuantity>,
 ) -> AppResult<Json<CartView>> {
-    let id = id.as_str();
-    let quantity = check_quantity(input.quantity, true).map_err(AppError::validation)?;
-    let cart = state
-        .store
-        .set_cart_quantity(&who.user.email, id, quantity, now())
-        .await?;
-    Ok(Json(view(&state, &who.user.email, &cart).await?))
+    Ok(Json(
+        state.carts.set_quantity(&who, &id, input.quantity).await?,
+    ))
 }
 
 /// Remove the line for product `id`.
@@ -104,12 +73,7 @@ pub async fn remove(
     who: Identity,
     ProductId(id): ProductId,
 ) -> AppResult<Json<CartView>> {
-    let id = id.as_str();
-    let cart = state
-        .store
-        .remove_from_cart(&who.user.email, id, now())
-        .await?;
-    Ok(Json(view(&state, &who.user.email, &cart).await?))
+    Ok(Json(state.carts.remove(&who, &id).await?))
 }
 
 /// Set the delivery address used at checkout.
@@ -122,10 +86,10 @@ pub async fn set_address(
     who: Identity,
     ApiJson(input): ApiJson<SetAddress>,
 ) -> AppResult<Json<CartView>> {
-    let address = check_address(&input.delivery_address).map_err(AppError::validation)?;
-    let cart = state
-        .store
-        .set_delivery_address(&who.user.email, &address, now())
-        .await?;
-    Ok(Json(view(&state, &who.user.email, &cart).await?))
+    Ok(Json(
+        state
+            .carts
+            .set_address(&who, &input.delivery_address)
+            .await?,
+    ))
 }

@@ -1,0 +1,101 @@
+//! Cart operations: each change checked, applied atomically by the store,
+//! and answered with the cart as its owner sees it.
+
+use std::sync::Arc;
+
+use super::{check_address, check_quantity, Cart, CartView};
+use crate::domain::accounts::Identity;
+use crate::domain::error::{ShopError, ShopResult};
+use crate::domain::ports::Store;
+use crate::domain::validation::FieldErrors;
+use crate::domain::{is_id, now};
+
+/// The caller's cart over the store.
+pub struct Carts {
+    store: Arc<dyn Store>,
+    currency: String,
+}
+
+impl Carts {
+    /// Cart operations on `store`, priced in `currency`.
+    pub fn new(store: Arc<dyn Store>, currency: &str) -> Self {
+        Self {
+            store,
+            currency: currency.to_owned(),
+        }
+    }
+
+    /// The caller's cart, priced at today's prices (empty if none yet).
+    pub async fn view(&self, who: &Identity) -> ShopResult<CartView> {
+        let (cart, products) = self.store.get_cart_with_products(&who.user.email).await?;
+        Ok(CartView::build(
+            &who.user.email,
+            cart.as_ref(),
+            &products,
+            &self.currency,
+        ))
+    }
+
+    /// The view of a cart a change just returned.
+    async fn view_of(&self, cart: &Cart) -> ShopResult<CartView> {
+        let products = self.store.get_products(&cart.product_ids()).await?;
+        Ok(CartView::build(
+            &cart.email,
+            Some(cart),
+            &products,
+            &self.currency,
+        ))
+    }
+
+    /// Adds `quantity` units of a product (or raises its line), within stock.
+    pub async fn add(
+        &self,
+        who: &Identity,
+        product_id: &str,
+        quantity: i64,
+    ) -> ShopResult<CartView> {
+        if !is_id(product_id) {
+            return Err(FieldErrors::single("product_id", "must be a product id").into());
+        }
+        let quantity = check_quantity(quantity, false)?;
+        let cart = self
+            .store
+            .add_to_cart(&who.user.email, product_id, quantity, now())
+            .await?;
+        self.view_of(&cart).await
+    }
+
+    /// Sets the quantity of a product's line; 0 removes it.
+    pub async fn set_quantity(
+        &self,
+        who: &Identity,
+        product_id: &str,
+        quantity: i64,
+    ) -> ShopResult<CartView> {
+        let quantity = check_quantity(quantity, true)?;
+        let cart = self
+            .store
+            .set_cart_quantity(&who.user.email, product_id, quantity, now())
+            .await?;
+        self.view_of(&cart).await
+    }
+
+    /// Removes a product's line.
+    pub async fn remove(&self, who: &Identity, product_id: &str) -> ShopResult<CartView> {
+        let cart = self
+            .store
+            .remove_from_cart(&who.user.email, product_id, now())
+            .await?;
+        self.view_of(&cart).await
+    }
+
+    /// Sets where checkout delivers.
+    pub async fn set_address(&self, who: &Identity, address: &str) -> ShopResult<CartView> {
+        let address = check_address(address).map_err(ShopError::Invalid)?;
+        let cart = self
+            .store
+            .set_delivery_address(&who.user.email, &address, now())
+            .await?;
+        self.view_of(&cart).await
+    }
+}
