@@ -1,0 +1,114 @@
+//! Session reads through the cache, and the account writes that drop it.
+
+use async_trait::async_trait;
+use tracing::instrument;
+
+use super::CachedStore;
+use crate::domain::accounts::{PasswordReset, Role, Session, User};
+use crate::domain::mail::OutboxMail;
+use crate::domain::Timestamp;
+use crate::store::{AccountStore, StoreResult};
+
+#[async_trait]
+impl AccountStore for CachedStore {
+    #[instrument(level = "debug", skip_all)]
+    async fn create_user(&self, user: &User, mails: &[OutboxMail]) -> StoreResult<()> {
+        self.inner.create_user(user, mails).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn get_user(&self, id: &str) -> StoreResult<Option<User>> {
+        self.inner.get_user(id).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn get_user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        self.inner.get_user_by_email(email).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn set_role(&self, email: &str, role: Role) -> StoreResult<bool> {
+        self.accounts_write(self.inner.set_role(email, role)).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn delete_user(&self, id: &str) -> StoreResult<bool> {
+        self.accounts_write(self.inner.delete_user(id)).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn create_session(&self, session: &Session) -> StoreResult<()> {
+        self.inner.create_session(session).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn get_session(&self, id: &str) -> StoreResult<Option<Session>> {
+        self.inner.get_session(id).await
+    }
+
+    /// Kept for up to [`SESSION_TTL`]; admins never are, so taking the role
+    /// away from another process is seen at once.
+    #[instrument(level = "debug", skip_all)]
+    async fn get_session_user(&self, session_id: &str) -> StoreResult<Option<(Session, User)>> {
+        let Some(caches) = &self.caches else {
+            return self.inner.get_session_user(session_id).await;
+        };
+        if let Some(hit) = caches.sessions.get(&session_id.to_owned()) {
+            return Ok(Some(hit));
+        }
+        let version = caches.sessions.version();
+        let found = self.inner.get_session_user(session_id).await?;
+        if let Some(found) = &found {
+            if found.1.role != Role::Admin {
+                caches
+                    .sessions
+                    .put(session_id.to_owned(), version, found.clone());
+            }
+        }
+        Ok(found)
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>> {
+        self.inner.list_sessions(user_id).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn revoke_session(&self, id: &str, at: Timestamp) -> StoreResult<bool> {
+        self.accounts_write(self.inner.revoke_session(id, at)).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn revoke_user_sessions(&self, user_id: &str, at: Timestamp) -> StoreResult<u64> {
+        self.accounts_write(self.inner.revoke_user_sessions(user_id, at))
+            .await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn purge_sessions(&self, before: Timestamp) -> StoreResult<u64> {
+        self.accounts_write(self.inner.purge_sessions(before)).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn create_password_reset(
+        &self,
+        reset: &PasswordReset,
+        mail: &OutboxMail,
+    ) -> StoreResult<()> {
+        self.inner.create_password_reset(reset, mail).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn consume_password_reset(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        at: Timestamp,
+    ) -> StoreResult<Option<String>> {
+        self.accounts_write(
+            self.inner
+                .consume_password_reset(token_hash, password_hash, at),
+        )
+        .await
+    }
+}

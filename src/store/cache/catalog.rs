@@ -1,0 +1,131 @@
+//! Catalog reads through the cache, and the writes that change what it
+//! shows: product writes, checkouts (stock taken) and status changes
+//! (stock put back by a cancellation).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tracing::instrument;
+
+use super::{CachedStore, CatalogEntry, CatalogKey};
+use crate::domain::catalog::{Product, ProductFields};
+use crate::domain::orders::{Order, OrderFilter, OrderStatus};
+use crate::domain::shared::Shared;
+use crate::domain::{Page, Timestamp};
+use crate::store::{CatalogStore, Checkout, OrderStore, Placed, ProductPage, StoreResult};
+
+#[async_trait]
+impl CatalogStore for CachedStore {
+    #[instrument(level = "debug", skip_all)]
+    async fn list_products(
+        &self,
+        category: Option<&str>,
+        page: Page,
+    ) -> StoreResult<Arc<Shared<ProductPage>>> {
+        let Some(caches) = &self.caches else {
+            return self.inner.list_products(category, page).await;
+        };
+        let key = CatalogKey::Page(category.map(str::to_owned), page.offset, page.limit);
+        if let Some(CatalogEntry::Page(hit)) = caches.catalog.get(&key) {
+            return Ok(hit);
+        }
+        let version = caches.catalog.version();
+        let found = self.inner.list_products(category, page).await?;
+        caches
+            .catalog
+            .put(key, version, CatalogEntry::Page(found.clone()));
+        Ok(found)
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn get_product(&self, id: &str) -> StoreResult<Option<Arc<Shared<Product>>>> {
+        let Some(caches) = &self.caches else {
+            return self.inner.get_product(id).await;
+        };
+        let key = CatalogKey::Product(id.to_owned());
+        if let Some(CatalogEntry::Product(hit)) = caches.catalog.get(&key) {
+            return Ok(Some(hit));
+        }
+        let version = caches.catalog.version();
+        let found = self.inner.get_product(id).await?;
+        // Misses are not kept: anyone can ask for any number of unknown ids.
+        if let Some(product) = &found {
+            caches
+                .catalog
+                .put(key, version, CatalogEntry::Product(product.clone()));
+        }
+        Ok(found)
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn get_products(&self, ids: &[String]) -> StoreResult<Vec<Product>> {
+        self.inner.get_products(ids).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn categories(&self) -> StoreResult<Vec<String>> {
+        self.inner.categories().await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn insert_product(&self, product: &Product) -> StoreResult<()> {
+        self.catalog_write(self.inner.insert_product(product)).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn replace_product(
+        &self,
+        id: &str,
+        fields: &ProductFields,
+        at: Timestamp,
+    ) -> StoreResult<Option<Product>> {
+        self.catalog_write(self.inner.replace_product(id, fields, at))
+            .await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn delete_product(&self, id: &str) -> StoreResult<bool> {
+        self.catalog_write(self.inner.delete_product(id)).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn seed_products(&self, products: &[Product]) -> StoreResult<bool> {
+        self.catalog_write(self.inner.seed_products(products)).await
+    }
+}
+
+#[async_trait]
+impl OrderStore for CachedStore {
+    /// Takes stock, which the catalog shows.
+    #[instrument(level = "debug", skip_all)]
+    async fn place_order(&self, checkout: Checkout) -> StoreResult<Placed> {
+        self.catalog_write(self.inner.place_order(checkout)).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn get_order(&self, number: i64) -> StoreResult<Option<Order>> {
+        self.inner.get_order(number).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn list_orders(
+        &self,
+        filter: &OrderFilter,
+        page: Page,
+    ) -> StoreResult<(Vec<Order>, u64)> {
+        self.inner.list_orders(filter, page).await
+    }
+
+    /// A cancellation puts stock back.
+    #[instrument(level = "debug", skip_all)]
+    async fn set_order_status(
+        &self,
+        number: i64,
+        status: OrderStatus,
+        by: &str,
+        at: Timestamp,
+    ) -> StoreResult<Order> {
+        self.catalog_write(self.inner.set_order_status(number, status, by, at))
+            .await
+    }
+}

@@ -1,0 +1,151 @@
+//! What the cache neither keeps nor is changed by: carts, chat, the outbox
+//! and rate limits go straight to the store.
+
+use futures_util::stream::BoxStream;
+
+use async_trait::async_trait;
+use tracing::instrument;
+
+use super::CachedStore;
+use crate::domain::cart::Cart;
+use crate::domain::chat::{Message, MessageFilter};
+use crate::domain::mail::{MailStatus, OutboxMail};
+use crate::domain::{Page, Timestamp};
+use crate::store::{CartStore, ChatStore, LimitStore, OutboxStore, StoreResult};
+
+#[async_trait]
+impl CartStore for CachedStore {
+    #[instrument(level = "debug", skip_all)]
+    async fn get_cart(&self, email: &str) -> StoreResult<Option<Cart>> {
+        self.inner.get_cart(email).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn add_to_cart(
+        &self,
+        email: &str,
+        product_id: &str,
+        quantity: i64,
+        at: Timestamp,
+    ) -> StoreResult<Cart> {
+        self.inner
+            .add_to_cart(email, product_id, quantity, at)
+            .await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn set_cart_quantity(
+        &self,
+        email: &str,
+        product_id: &str,
+        quantity: i64,
+        at: Timestamp,
+    ) -> StoreResult<Cart> {
+        self.inner
+            .set_cart_quantity(email, product_id, quantity, at)
+            .await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn remove_from_cart(
+        &self,
+        email: &str,
+        product_id: &str,
+        at: Timestamp,
+    ) -> StoreResult<Cart> {
+        self.inner.remove_from_cart(email, product_id, at).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn set_delivery_address(
+        &self,
+        email: &str,
+        address: &str,
+        at: Timestamp,
+    ) -> StoreResult<Cart> {
+        self.inner.set_delivery_address(email, address, at).await
+    }
+}
+
+#[async_trait]
+impl ChatStore for CachedStore {
+    #[instrument(level = "debug", skip_all)]
+    async fn insert_message(&self, message: &Message) -> StoreResult<()> {
+        self.inner.insert_message(message).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn list_messages(&self, filter: &MessageFilter) -> StoreResult<Vec<Message>> {
+        self.inner.list_messages(filter).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn watch_messages(&self) -> StoreResult<BoxStream<'static, StoreResult<Message>>> {
+        self.inner.watch_messages().await
+    }
+}
+
+#[async_trait]
+impl OutboxStore for CachedStore {
+    #[instrument(level = "debug", skip_all)]
+    async fn claim_mail(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u64,
+    ) -> StoreResult<Vec<OutboxMail>> {
+        self.inner.claim_mail(now, lease_until, limit).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn mark_mail_sent(&self, ids: &[String], at: Timestamp) -> StoreResult<()> {
+        self.inner.mark_mail_sent(ids, at).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn mark_mail_failed(
+        &self,
+        id: &str,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> StoreResult<()> {
+        self.inner.mark_mail_failed(id, error, retry_at).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn list_mail(
+        &self,
+        status: Option<MailStatus>,
+        page: Page,
+    ) -> StoreResult<(Vec<OutboxMail>, u64)> {
+        self.inner.list_mail(status, page).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn retry_mail(&self, id: &str, at: Timestamp) -> StoreResult<bool> {
+        self.inner.retry_mail(id, at).await
+    }
+}
+
+#[async_trait]
+impl LimitStore for CachedStore {
+    #[instrument(level = "debug", skip_all)]
+    async fn hit(
+        &self,
+        key: &str,
+        window_start: Timestamp,
+        expires_at: Timestamp,
+    ) -> StoreResult<u64> {
+        self.inner.hit(key, window_start, expires_at).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn hits(&self, key: &str, window_start: Timestamp) -> StoreResult<u64> {
+        self.inner.hits(key, window_start).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn purge_limits(&self, before: Timestamp) -> StoreResult<u64> {
+        self.inner.purge_limits(before).await
+    }
+}
