@@ -101,6 +101,31 @@ fn fallback_error(status: StatusCode, method: &Method, path: &str) -> AppError {
     AppError::new(code, detail)
 }
 
+/// A path with a trailing slash answers 308 with the same path without it
+/// (and the same query), so every page has one URL. `/` stays as it is, and
+/// so does the API docs' folder: Swagger UI serves its page at `/docs/` and
+/// sends `/docs` there.
+pub async fn canonical_path(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if path.len() > 1 && path.ends_with('/') && path != "/docs/" {
+        // Leading slashes fold into one: `//evil.example/` must not become a
+        // redirect to another host.
+        let canonical = format!("/{}", path.trim_matches('/'));
+        let location = match req.uri().query() {
+            Some(query) => format!("{canonical}?{query}"),
+            None => canonical,
+        };
+        if let Ok(location) = HeaderValue::from_str(&location) {
+            return (
+                StatusCode::PERMANENT_REDIRECT,
+                [(header::LOCATION, location)],
+            )
+                .into_response();
+        }
+    }
+    next.run(req).await
+}
+
 /// The content security policy of every answer that sets none of its own:
 /// no inline script, nothing from other origins but images.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";

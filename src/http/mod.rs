@@ -38,6 +38,8 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(site::readyz))
         .route("/config", get(site::config_view))
         .route("/static/{*path}", get(site::static_file))
+        .route("/favicon.ico", get(site::favicon))
+        .route("/robots.txt", get(site::robots))
         .route("/password/forgot", get(site::forgot_page))
         .route("/password/reset", get(site::reset_page))
         .route("/auth/register", post(auth::register))
@@ -85,6 +87,7 @@ pub fn router(state: AppState) -> Router {
             timeout,
         ))
         .layer(axum::middleware::from_fn(middleware::csrf_guard))
+        .layer(axum::middleware::from_fn(middleware::canonical_path))
         .layer(CatchPanicLayer::new())
         // Headers every answer carries: no sniffing, no framing, no referrer
         // to other sites, and a content security policy.

@@ -388,27 +388,7 @@ async fn tracking_parameters_are_ignored_on_every_get_route() {
     let id = p["id"].as_str().expect("id");
     let tracking =
         "utm_source=newsletter&utm_medium=email&utm_campaign=winter&fbclid=IwAR0abc&gclid=xyz";
-    let routes: Vec<(String, &str)> = vec![
-        ("/".into(), ""),
-        ("/healthz".into(), ""),
-        ("/readyz".into(), ""),
-        ("/products".into(), ""),
-        (format!("/products/{id}"), ""),
-        ("/products/home".into(), ""),
-        ("/cart".into(), "ana"),
-        ("/orders".into(), "ana"),
-        ("/messages".into(), "ana"),
-        ("/chat".into(), "ana"),
-        ("/auth/me".into(), "ana"),
-        ("/password/forgot".into(), ""),
-        ("/config".into(), "admin"),
-        ("/admin/products".into(), "admin"),
-        (format!("/admin/products/{id}/edit"), "admin"),
-        ("/admin/mail".into(), "admin"),
-        ("/openapi.json".into(), ""),
-        ("/static/style.css".into(), ""),
-    ];
-    for (path, who) in &routes {
+    for (path, who) in &get_routes(id) {
         let token = match *who {
             "ana" => Some(ana.as_str()),
             "admin" => Some(admin.as_str()),
@@ -439,4 +419,109 @@ async fn tracking_parameters_are_ignored_on_every_get_route() {
             );
         }
     }
+}
+
+/// Every GET route a browser or client may follow, with who calls it
+/// (`""` anonymous, `ana` a customer, `admin`), for product `id`.
+fn get_routes(id: &str) -> Vec<(String, &'static str)> {
+    vec![
+        ("/".into(), ""),
+        ("/healthz".into(), ""),
+        ("/readyz".into(), ""),
+        ("/products".into(), ""),
+        (format!("/products/{id}"), ""),
+        ("/products/home".into(), ""),
+        ("/cart".into(), "ana"),
+        ("/orders".into(), "ana"),
+        ("/messages".into(), "ana"),
+        ("/chat".into(), "ana"),
+        ("/auth/me".into(), "ana"),
+        ("/password/forgot".into(), ""),
+        ("/password/reset".into(), ""),
+        ("/chat/ana@example.com".into(), "ana"),
+        ("/docs/".into(), ""),
+        ("/config".into(), "admin"),
+        ("/admin/products".into(), "admin"),
+        (format!("/admin/products/{id}/edit"), "admin"),
+        ("/admin/mail".into(), "admin"),
+        ("/openapi.json".into(), ""),
+        ("/static/style.css".into(), ""),
+        ("/favicon.ico".into(), ""),
+        ("/robots.txt".into(), ""),
+    ]
+}
+
+#[tokio::test]
+async fn trailing_slashes_redirect_to_the_one_canonical_url() {
+    let app = spawn_app().await;
+    for (from, to) in [
+        ("/products/", "/products"),
+        (
+            "/products/?utm_source=x&limit=5",
+            "/products?utm_source=x&limit=5",
+        ),
+        ("/cart//", "/cart"),
+        // Never a redirect to another host.
+        ("//evil.example/", "/evil.example"),
+    ] {
+        let r = app.get(from, None).await;
+        assert_eq!(
+            r.status,
+            StatusCode::PERMANENT_REDIRECT,
+            "{from}: {}",
+            r.text
+        );
+        assert_eq!(r.headers["location"], to, "{from}");
+    }
+    let root = app.get("/", None).await;
+    assert_eq!(root.status, StatusCode::OK, "the root keeps its slash");
+}
+
+#[tokio::test]
+async fn head_answers_every_get_route_without_a_body() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let ana = app.customer("ana@example.com").await;
+    let p = app.product(&admin, "Lamp", "home", 1999, 5).await;
+    let id = p["id"].as_str().expect("id");
+    for (path, who) in get_routes(id) {
+        let token = match who {
+            "ana" => Some(ana.as_str()),
+            "admin" => Some(admin.as_str()),
+            _ => None,
+        };
+        let get = app.get(&path, token).await;
+        let mut head = app.http.head(app.url(&path));
+        if let Some(token) = token {
+            head = head.bearer_auth(token);
+        }
+        let head = head.send().await.expect("head sent");
+        assert_eq!(head.status(), get.status, "{path}");
+        assert_eq!(
+            head.headers().get("content-type"),
+            get.headers.get("content-type"),
+            "{path}"
+        );
+        assert!(
+            head.bytes().await.expect("body").is_empty(),
+            "{path}: HEAD has no body"
+        );
+    }
+}
+
+#[tokio::test]
+async fn favicon_and_robots_are_served() {
+    let app = spawn_app().await;
+    let icon = app.get("/favicon.ico", None).await;
+    assert_eq!(icon.status, StatusCode::OK);
+    assert_eq!(icon.headers["content-type"], "image/svg+xml");
+    assert!(icon.text.starts_with("<svg"));
+    let robots = app.get("/robots.txt", None).await;
+    assert_eq!(robots.status, StatusCode::OK);
+    assert!(robots.headers["content-type"]
+        .to_str()
+        .unwrap_or_default()
+        .starts_with("text/plain"));
+    assert!(robots.text.contains("Disallow: /admin"), "{}", robots.text);
+    assert!(robots.text.contains("Sitemap: "), "{}", robots.text);
 }

@@ -69,6 +69,34 @@ pub async fn readyz(State(state): State<AppState>) -> AppResult<Json<Health>> {
 /// Files shipped in the binary (styles, scripts, product photos), cached by
 /// browsers and revalidated by ETag.
 pub async fn static_file(Path(path): Path<String>, headers: HeaderMap) -> AppResult<Response> {
+    embedded(&path, &headers)
+}
+
+/// The shop's icon, where browsers look for it first.
+pub async fn favicon(headers: HeaderMap) -> AppResult<Response> {
+    embedded("favicon.svg", &headers)
+}
+
+/// What crawlers may visit: the catalog, not carts, orders, accounts or admin pages.
+pub async fn robots(State(state): State<AppState>) -> Response {
+    let base = state.settings.server.public_url.trim_end_matches('/');
+    let text = format!(
+        "User-agent: *\nAllow: /\nDisallow: /admin\nDisallow: /cart\nDisallow: /orders\n\
+         Disallow: /auth\nDisallow: /chat\nDisallow: /config\nDisallow: /password\n\n\
+         Sitemap: {base}/sitemap.xml\n"
+    );
+    (
+        [(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )],
+        text,
+    )
+        .into_response()
+}
+
+/// The embedded static file at `path`, answering `If-None-Match` with 304.
+fn embedded(path: &str, headers: &HeaderMap) -> AppResult<Response> {
     let not_found = || AppError::new(ErrorCode::NotFound, "no such static file");
     if path
         .split('/')
@@ -76,7 +104,7 @@ pub async fn static_file(Path(path): Path<String>, headers: HeaderMap) -> AppRes
     {
         return Err(not_found());
     }
-    let file = StaticFiles::get(&path).ok_or_else(not_found)?;
+    let file = StaticFiles::get(path).ok_or_else(not_found)?;
     let etag = format!(
         "\"{}\"",
         file.metadata
