@@ -57,7 +57,8 @@ fn bad_files_name_the_file_and_key() {
 
     let path = write(
         &dir,
-        "[default.session]\nttl = \"5 weeks\"\n[development.server]\n",
+        // Durations are humantime ("5 weeks" is one); this is not.
+        "[default.session]\nttl = \"5 fortnights\"\n[development.server]\n",
     );
     let err = Settings::load(&path, Some("development")).expect_err("bad duration");
     assert!(err.to_string().contains("ttl"), "{err}");
