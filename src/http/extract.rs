@@ -230,14 +230,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ProductId {
     }
 }
 
-/// Shortens client text quoted back in an error.
-pub fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_owned()
-    } else {
-        format!("{}…", text.chars().take(max).collect::<String>())
-    }
-}
+/// Shortens client text quoted back in an error (the domain's rule, so
+/// handlers and domain operations cut the same way).
+pub use crate::domain::truncate;
 
 /// Paging query parameters shared by every list.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
