@@ -18,6 +18,7 @@ use crate::domain::orders::Orders;
 use crate::domain::ports::ShopEvents;
 use crate::domain::{demo, from_millis, now, to_millis};
 use crate::http::pages::Pages;
+use crate::http::state::Shop;
 use crate::http::AppState;
 use crate::services::chat_hub::ChatHub;
 use crate::services::events::ServiceEvents;
@@ -56,7 +57,9 @@ impl Application {
             mail_wake: mail_wake.clone(),
             chat: chat.clone(),
         });
-        let state = AppState {
+        // Built before the first request: a search never sees half an index.
+        let (index, indexer) = crate::services::search::open(store.clone()).await?;
+        let state = AppState::new(Shop {
             pages: Arc::new(Pages::new(&settings, registry.clone())),
             accounts: Arc::new(Accounts::new(
                 store.clone(),
@@ -77,15 +80,17 @@ impl Application {
                 &settings.shop.currency,
                 &settings.mail.notify,
             )),
+            search: index,
             chat,
             events,
             store: store.clone(),
             settings: settings.clone(),
-        };
+        });
         let (stop, stopped) = watch::channel(false);
         let mut tasks = Vec::new();
         let sender = MailSender::new(store.clone(), transport, registry, settings.clone())?;
         tasks.push(tokio::spawn(sender.run(mail_wake, stopped.clone())));
+        tasks.push(tokio::spawn(indexer.run(stopped.clone())));
         tasks.push(tokio::spawn(purge_loop(
             store.clone(),
             settings.clone(),

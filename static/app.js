@@ -192,3 +192,53 @@ function startChat() {
 }
 
 document.addEventListener("DOMContentLoaded", startChat);
+
+// Search box suggestions: product names as links while the shopper types
+// (the box is a plain GET form without JavaScript).
+function startSuggestions() {
+  const input = document.getElementById("search-q");
+  const list = document.getElementById("search-suggestions");
+  if (!input || !list) return;
+  let asked = 0;
+  function close() {
+    list.hidden = true;
+    list.replaceChildren();
+    input.setAttribute("aria-expanded", "false");
+  }
+  input.addEventListener("input", async () => {
+    const text = input.value.trim();
+    const ticket = ++asked;
+    if (text.length < 2) return close();
+    try {
+      const r = await fetch("/search/suggest?q=" + encodeURIComponent(text), { headers: { Accept: "application/json" } });
+      if (!r.ok || ticket !== asked) return;
+      const { suggestions } = await r.json();
+      if (ticket !== asked) return;
+      list.replaceChildren(...suggestions.map((s) => {
+        const li = document.createElement("li");
+        li.setAttribute("role", "option");
+        const a = document.createElement("a");
+        a.href = "/products/" + encodeURIComponent(s.id);
+        a.textContent = s.name;
+        li.append(a);
+        return li;
+      }));
+      list.hidden = suggestions.length === 0;
+      input.setAttribute("aria-expanded", String(!list.hidden));
+    } catch (_) { close(); }
+  });
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "ArrowDown" && !list.hidden) {
+      const first = list.querySelector("a");
+      if (first) { e.preventDefault(); first.focus(); }
+    } else if (e.key === "Escape") close();
+  });
+  list.addEventListener("keydown", (e) => {
+    const links = [...list.querySelectorAll("a")];
+    const at = links.indexOf(document.activeElement);
+    if (e.key === "ArrowDown" && at < links.length - 1) { e.preventDefault(); links[at + 1].focus(); }
+    else if (e.key === "ArrowUp") { e.preventDefault(); (at > 0 ? links[at - 1] : input).focus(); }
+    else if (e.key === "Escape") { close(); input.focus(); }
+  });
+}
+document.addEventListener("DOMContentLoaded", startSuggestions);

@@ -10,6 +10,7 @@ pub mod error;
 pub mod mail;
 pub mod orders;
 pub mod ports;
+pub mod search;
 pub mod shared;
 pub mod validation;
 

@@ -214,6 +214,14 @@ pub trait CatalogStore: Send + Sync {
     /// Inserts `products` only if the catalog is empty, atomically (instances
     /// seeding at once fill it once); `true` if it did.
     async fn seed_products(&self, products: &[Product]) -> StoreResult<bool>;
+    /// Up to `limit` products with ids after `after`, in id order: the whole
+    /// catalog in bounded pieces (the search index reads it this way).
+    async fn scan_products(&self, after: Option<&str>, limit: u64) -> StoreResult<Vec<Product>>;
+    /// The id of every product a write creates, changes, restocks (orders,
+    /// cancellations) or deletes from now on, through any instance where the
+    /// store is shared. An `Err` item means changes may have been missed:
+    /// the listener reads the catalog again.
+    async fn watch_products(&self) -> StoreResult<BoxStream<'static, StoreResult<String>>>;
 }
 
 /// Accounts: users, their sessions and password resets.

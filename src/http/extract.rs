@@ -85,6 +85,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
 
 /// serde reports missing and unknown fields at the parent: pull the name out.
 fn field_from_message(message: &str) -> String {
+    // A query string names the parameter first: "…query string: offset: invalid digit…".
+    if let Some(rest) = message.split("query string: ").nth(1) {
+        if let Some((name, _)) = rest.split_once(": ") {
+            if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return name.to_owned();
+            }
+        }
+    }
     for marker in ["missing field `", "unknown field `"] {
         if let Some(rest) = message.split(marker).nth(1) {
             if let Some(name) = rest.split('`').next() {

@@ -24,7 +24,7 @@ use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use routes::{admin, auth, cart, chat, orders, products, site};
+use routes::{admin, auth, cart, chat, orders, products, search, site};
 pub use state::AppState;
 
 /// Every route of the shop, with its middleware, over `state`.
@@ -56,6 +56,8 @@ pub fn router(state: AppState) -> Router {
                 .put(products::replace)
                 .delete(products::delete),
         )
+        .route("/search", get(search::search))
+        .route("/search/suggest", get(search::suggest))
         .route("/cart", get(cart::get).post(cart::add))
         .route("/cart/address", put(cart::set_address))
         .route("/cart/{id}", put(cart::set_quantity).delete(cart::remove))

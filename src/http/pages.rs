@@ -41,6 +41,8 @@ impl Pages {
             "shop": self.shop_name,
             "currency": self.currency,
             "title": title,
+            // The header's search box; the results page fills it in.
+            "search_text": "",
             "user": who.map(|i| json!({
                 "name": i.user.name,
                 "email": i.user.email,
@@ -68,6 +70,7 @@ impl Pages {
             "currency": self.currency,
             "title": format!("{} {}", problem.status, problem.title),
             "user": null,
+            "search_text": "",
             "problem": problem,
         });
         self.registry.render("error", &context)

@@ -9,13 +9,33 @@ use crate::domain::cart::Carts;
 use crate::domain::catalog::Catalog;
 use crate::domain::orders::Orders;
 use crate::domain::ports::ShopEvents;
+use crate::domain::search::ProductSearch;
 use crate::http::pages::Pages;
 use crate::services::chat_hub::ChatHub;
 use crate::store::Store;
 
-/// The application state handlers share; cheap to clone.
+/// The application state handlers share: one pointer, so the clones every
+/// request makes (each layer and handler takes its own) cost one count each.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shop>);
+
+impl AppState {
+    /// Shares `shop` with every handler.
+    pub fn new(shop: Shop) -> Self {
+        Self(Arc::new(shop))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shop;
+
+    fn deref(&self) -> &Shop {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+pub struct Shop {
     /// The effective configuration, parsed once at start.
     pub settings: Arc<Settings>,
     /// The store, with its caches in front.
@@ -30,6 +50,8 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     /// Checkout and the order lifecycle.
     pub orders: Arc<Orders>,
+    /// Product search and filtered lists (this instance's index).
+    pub search: Arc<dyn ProductSearch>,
     /// Open chat sockets and their fan-out.
     pub chat: ChatHub,
     /// Where writes tell the running services what changed.

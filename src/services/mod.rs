@@ -5,3 +5,4 @@
 pub mod chat_hub;
 pub mod events;
 pub mod mail;
+pub mod search;

@@ -351,3 +351,55 @@ async fn a_customer_and_staff_talk_on_the_chat_pages() {
     customer.close().await;
     staff.close().await;
 }
+
+#[tokio::test]
+async fn search_box_suggests_and_the_results_page_filters_sorts_and_pages() {
+    let app = spawn_app_with(|s| s.store.demo_catalog = true).await;
+    let admin = app.admin().await;
+    for (name, price) in [
+        ("Paper lantern", 1500),
+        ("Camping lantern", 3500),
+        ("Storm lantern", 9900),
+    ] {
+        app.product(&admin, name, "lighting", price, 5).await;
+    }
+    // The index follows writes within a second.
+    let start = std::time::Instant::now();
+    while app.get("/search?q=lantern", None).await.body["total"] != 3 {
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "not indexed within 1 s"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let b = browser().await;
+    b.goto(&app.url("/products")).await;
+    // Three letters typed: suggestions appear; picking one opens the product.
+    b.fill("#search-q", "hea").await;
+    b.wait_text("#search-suggestions", "Wireless Headphones")
+        .await;
+    b.click("#search-suggestions a").await;
+    b.wait_url("/products/").await;
+    assert_eq!(b.text("h1").await, "Wireless Headphones");
+
+    // A search, then a facet, a sort by price and the next page.
+    b.fill("#search-q", "lantern").await;
+    b.click("form.search button[type=submit]").await;
+    b.wait_url("/search?q=lantern").await;
+    b.wait_text("p.total", "3 products").await;
+    b.click("nav.facets a[href*='category=lighting']").await;
+    b.wait_url("category=lighting").await;
+    let sort = b.find("select[name=sort]").await;
+    sort.select_by_value("price_desc").await.expect("sort");
+    b.click("form.search-filters button[type=submit]").await;
+    b.wait_url("sort=price_desc").await;
+    let first = b.text("ul.grid li.card .name").await;
+    assert_eq!(first, "Storm lantern", "dearest first");
+    b.goto(&app.url("/search?q=lantern&sort=price_asc&limit=2"))
+        .await;
+    assert_eq!(b.text("ul.grid li.card .name").await, "Paper lantern");
+    b.click("p.paging a").await;
+    b.wait_url("offset=2").await;
+    assert_eq!(b.text("ul.grid li.card .name").await, "Storm lantern");
+    b.close().await;
+}

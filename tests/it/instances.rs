@@ -206,3 +206,38 @@ async fn checkouts_split_across_instances_never_oversell() {
     );
     assert_eq!(a.get("/orders", Some(&admin)).await.body["total"], 7);
 }
+
+#[tokio::test]
+async fn search_on_one_instance_sees_writes_through_the_other_within_a_second() {
+    let (a, b) = pair(|_| {}).await;
+    let admin = a.admin().await;
+    let id = a.product(&admin, "Stunt kite", "outdoors", 4500, 3).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let start = std::time::Instant::now();
+    while found(&b, "kite").await != 1 {
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "created on A, not found on B within 1 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let r = b.delete(&format!("/products/{id}"), Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    let start = std::time::Instant::now();
+    while found(&a, "kite").await != 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "deleted on B, still found on A after 1 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// How many products a search for `q` finds on `app`.
+async fn found(app: &TestApp, q: &str) -> u64 {
+    app.get(&format!("/search?q={q}"), None).await.body["total"]
+        .as_u64()
+        .unwrap_or(99)
+}

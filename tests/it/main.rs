@@ -17,5 +17,6 @@ mod instances;
 mod mail;
 mod orders;
 mod process;
+mod search;
 mod settings;
 mod upgrade;

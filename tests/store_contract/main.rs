@@ -17,6 +17,7 @@ mod limits;
 mod mongo_schema;
 mod orders;
 mod outbox;
+mod search;
 mod support;
 
 macro_rules! contract {
@@ -66,4 +67,7 @@ contract! {
     outbox::claim_leases_and_statuses => claim_leases_and_statuses_sqlite, claim_leases_and_statuses_mongo;
     outbox::concurrent_claims_are_disjoint => concurrent_claims_are_disjoint_sqlite, concurrent_claims_are_disjoint_mongo;
     limits::rate_limit_hits => rate_limit_hits_sqlite, rate_limit_hits_mongo;
+    search::relevance => search_relevance_sqlite, search_relevance_mongo;
+    search::filters_sorting_and_facets => search_filters_sorting_and_facets_sqlite, search_filters_sorting_and_facets_mongo;
+    search::index_follows_every_write => search_index_follows_every_write_sqlite, search_index_follows_every_write_mongo;
 }

@@ -7,4 +7,5 @@ pub mod cart;
 pub mod chat;
 pub mod orders;
 pub mod products;
+pub mod search;
 pub mod site;

@@ -1,5 +1,7 @@
 //! The catalog: list, by category, one product, and admin writes.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::http::StatusCode;
@@ -14,6 +16,7 @@ use crate::domain::shared::Shared;
 use crate::domain::{is_id, Page};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::extract::{truncate, ApiJson, ApiQuery, ProductId, WantsHtml};
+use crate::http::routes::search::SearchQuery;
 use crate::http::session::{Admin, Identity};
 use crate::http::AppState;
 use crate::store::ProductPage;
@@ -38,6 +41,30 @@ pub struct ListQuery {
     pub limit: Option<u64>,
     /// Only this category (same as `GET /products/{category}`).
     pub category: Option<String>,
+    /// Lowest price, minor units (cents), inclusive.
+    pub min_price: Option<String>,
+    /// Highest price, minor units (cents), inclusive.
+    pub max_price: Option<String>,
+    /// Only products in stock (`true`/`false`).
+    pub in_stock: Option<String>,
+    /// `price_asc`, `price_desc`, `newest` or `name` (default: oldest first).
+    pub sort: Option<String>,
+}
+
+impl ListQuery {
+    /// The same list as a search without words (the index answers filters).
+    fn as_search(&self) -> SearchQuery {
+        SearchQuery {
+            q: None,
+            category: self.category.clone(),
+            min_price: self.min_price.clone(),
+            max_price: self.max_price.clone(),
+            in_stock: self.in_stock.clone(),
+            sort: self.sort.clone(),
+            offset: self.offset,
+            limit: self.limit,
+        }
+    }
 }
 
 fn page_of(q: &ListQuery) -> AppResult<Page> {
@@ -46,6 +73,32 @@ fn page_of(q: &ListQuery) -> AppResult<Page> {
         limit: q.limit,
     }
     .page()
+}
+
+/// A filtered or sorted list: the search index answers it, in the catalog
+/// list's shape. `None` when the plain (cached) list is asked for.
+fn filtered_list(
+    state: &AppState,
+    q: &ListQuery,
+    category: Option<&str>,
+) -> AppResult<Option<Arc<Shared<ProductPage>>>> {
+    let search = q.as_search();
+    if !search.filters_anything() {
+        return Ok(None);
+    }
+    let request = search.request(category)?;
+    let results = state.search.search(&request);
+    Ok(Some(Shared::new(ProductPage {
+        items: results
+            .items
+            .into_iter()
+            .map(|hit| Product::clone(&hit.product))
+            .collect(),
+        total: results.total,
+        offset: results.offset,
+        limit: results.limit,
+        category: request.filter.category,
+    })))
 }
 
 /// All products, oldest first, paged.
@@ -57,6 +110,9 @@ pub async fn list(
     who: Option<Identity>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> AppResult<Response> {
+    if let Some(list) = filtered_list(&state, &q, None)? {
+        return render_page(&state, html, who.as_ref(), list, page_of(&q)?).await;
+    }
     let page = page_of(&q)?;
     let category = match q.category.as_deref() {
         Some(c) if !is_category(c) => {
@@ -84,6 +140,16 @@ async fn render_list(
     page: Page,
 ) -> AppResult<Response> {
     let list = state.store.list_products(category.as_deref(), page).await?;
+    render_page(state, html, who, list, page).await
+}
+
+async fn render_page(
+    state: &AppState,
+    html: bool,
+    who: Option<&Identity>,
+    list: Arc<Shared<ProductPage>>,
+    page: Page,
+) -> AppResult<Response> {
     if !html {
         return json_answer(&list);
     }
@@ -137,6 +203,9 @@ pub async fn get_one_or_category(
                 truncate(&x, 64)
             ),
         ));
+    }
+    if let Some(list) = filtered_list(&state, &q, Some(&x))? {
+        return render_page(&state, html, who.as_ref(), list, page_of(&q)?).await;
     }
     let page = page_of(&q)?;
     render_list(&state, html, who.as_ref(), Some(x), page).await

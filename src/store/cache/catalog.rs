@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures_util::stream::BoxStream;
 use tracing::instrument;
 
 use super::{CachedStore, CatalogEntry, CatalogKey};
@@ -91,6 +92,16 @@ impl CatalogStore for CachedStore {
     #[instrument(level = "debug", skip_all)]
     async fn seed_products(&self, products: &[Product]) -> StoreResult<bool> {
         self.catalog_write(self.inner.seed_products(products)).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn scan_products(&self, after: Option<&str>, limit: u64) -> StoreResult<Vec<Product>> {
+        self.inner.scan_products(after, limit).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn watch_products(&self) -> StoreResult<BoxStream<'static, StoreResult<String>>> {
+        self.inner.watch_products().await
     }
 }
 

@@ -2,8 +2,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use futures_util::TryStreamExt;
+use futures_util::stream::BoxStream;
+use futures_util::{StreamExt, TryStreamExt};
 use mongodb::bson::{doc, Bson, DateTime};
+use mongodb::change_stream::event::OperationType;
 use mongodb::options::ReturnDocument;
 use mongodb::ClientSession;
 use serde::{Deserialize, Serialize};
@@ -12,7 +14,7 @@ use super::{bson_time, limit, time, MongoStore};
 use crate::domain::catalog::{Product, ProductFields};
 use crate::domain::shared::Shared;
 use crate::domain::{Page, Timestamp};
-use crate::store::{CatalogStore, ProductPage, StoreResult};
+use crate::store::{CatalogStore, ProductPage, StoreError, StoreResult};
 
 pub(super) const PRODUCTS: &str = "products";
 
@@ -232,5 +234,51 @@ impl CatalogStore for MongoStore {
             })
         })
         .await
+    }
+
+    async fn scan_products(&self, after: Option<&str>, limit_to: u64) -> StoreResult<Vec<Product>> {
+        let filter = match after {
+            Some(id) => doc! { "_id": { "$gt": id } },
+            None => doc! {},
+        };
+        let found: Vec<ProductDoc> = self
+            .products()
+            .find(filter)
+            .sort(doc! { "_id": 1 })
+            .limit(limit(limit_to))
+            .await?
+            .try_collect()
+            .await?;
+        Ok(found.into_iter().map(Product::from).collect())
+    }
+
+    async fn watch_products(&self) -> StoreResult<BoxStream<'static, StoreResult<String>>> {
+        // Every instance's writes to `products` show up here, stock taken by
+        // orders included: this is how each instance's index stays current.
+        let stream = self
+            .coll::<mongodb::bson::Document>(PRODUCTS)
+            .watch()
+            .await?;
+        let ids = stream.map(|event| {
+            let event = event?;
+            match event.operation_type {
+                OperationType::Insert
+                | OperationType::Update
+                | OperationType::Replace
+                | OperationType::Delete => event
+                    .document_key
+                    .as_ref()
+                    .and_then(|key| key.get_str("_id").ok())
+                    .map(str::to_owned)
+                    .ok_or_else(|| {
+                        StoreError::backend(anyhow::anyhow!("a product change without its id"))
+                    }),
+                // The collection was dropped or renamed: start over.
+                other => Err(StoreError::backend(anyhow::anyhow!(
+                    "the products change stream ended ({other:?})"
+                ))),
+            }
+        });
+        Ok(ids.boxed())
     }
 }

@@ -1,13 +1,16 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures_util::stream::BoxStream;
+use futures_util::StreamExt;
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::{ms, ts, SqliteStore};
 use crate::domain::catalog::{Product, ProductFields};
 use crate::domain::shared::Shared;
 use crate::domain::{Page, Timestamp};
-use crate::store::{CatalogStore, ProductPage, StoreResult};
+use crate::store::{CatalogStore, ProductPage, StoreError, StoreResult};
+use tokio::sync::broadcast::error::RecvError;
 
 const COLUMNS: &str =
     "id, name, description, category, price, currency, photo_url, stock, created_at, updated_at";
@@ -133,8 +136,10 @@ impl CatalogStore for SqliteStore {
     }
 
     async fn insert_product(&self, product: &Product) -> StoreResult<()> {
-        let product = product.clone();
-        self.write(move |tx| Ok(insert(tx, &product)?)).await
+        let stored = product.clone();
+        self.write(move |tx| Ok(insert(tx, &stored)?)).await?;
+        self.products_changed([product.id.as_str()]);
+        Ok(())
     }
 
     async fn replace_product(
@@ -144,8 +149,9 @@ impl CatalogStore for SqliteStore {
         at: Timestamp,
     ) -> StoreResult<Option<Product>> {
         let (id, f) = (id.to_owned(), f.clone());
-        self.write(move |tx| {
-            let changed = tx
+        let replaced = self
+            .write(move |tx| {
+                let changed = tx
                 .prepare_cached(
                     "UPDATE products SET name = ?2, description = ?3, category = ?4, price = ?5,
                      currency = ?6, photo_url = ?7, stock = ?8, updated_at = ?9 WHERE id = ?1",
@@ -161,32 +167,77 @@ impl CatalogStore for SqliteStore {
                     f.stock,
                     ms(at)
                 ])?;
-            if changed == 0 {
-                return Ok(None);
-            }
-            Ok(get(tx, &id)?)
-        })
-        .await
+                if changed == 0 {
+                    return Ok(None);
+                }
+                Ok(get(tx, &id)?)
+            })
+            .await?;
+        if let Some(p) = &replaced {
+            self.products_changed([p.id.as_str()]);
+        }
+        Ok(replaced)
     }
 
     async fn delete_product(&self, id: &str) -> StoreResult<bool> {
-        let id = id.to_owned();
-        self.write(move |tx| Ok(tx.execute("DELETE FROM products WHERE id = ?1", [id])? > 0))
-            .await
+        let owned = id.to_owned();
+        let deleted = self
+            .write(move |tx| Ok(tx.execute("DELETE FROM products WHERE id = ?1", [owned])? > 0))
+            .await?;
+        if deleted {
+            self.products_changed([id]);
+        }
+        Ok(deleted)
     }
 
     async fn seed_products(&self, products: &[Product]) -> StoreResult<bool> {
-        let products = products.to_vec();
-        self.write(move |tx| {
-            let count: i64 = tx.query_row("SELECT COUNT(*) FROM products", [], |r| r.get(0))?;
-            if count > 0 {
-                return Ok(false);
-            }
-            for p in &products {
-                insert(tx, p)?;
-            }
-            Ok(true)
+        let stored = products.to_vec();
+        let seeded = self
+            .write(move |tx| {
+                let count: i64 = tx.query_row("SELECT COUNT(*) FROM products", [], |r| r.get(0))?;
+                if count > 0 {
+                    return Ok(false);
+                }
+                for p in &stored {
+                    insert(tx, p)?;
+                }
+                Ok(true)
+            })
+            .await?;
+        if seeded {
+            self.products_changed(products.iter().map(|p| p.id.as_str()));
+        }
+        Ok(seeded)
+    }
+
+    async fn scan_products(&self, after: Option<&str>, limit: u64) -> StoreResult<Vec<Product>> {
+        let after = after.unwrap_or("").to_owned();
+        self.run(move |c| {
+            let products = c
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM products WHERE id > ?1 ORDER BY id LIMIT ?2"
+                ))?
+                .query_map(params![after, limit as i64], product_from_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(products)
         })
         .await
+    }
+
+    async fn watch_products(&self) -> StoreResult<BoxStream<'static, StoreResult<String>>> {
+        let changes = self.product_changes.subscribe();
+        let stream = futures_util::stream::unfold(changes, |mut changes| async move {
+            match changes.recv().await {
+                Ok(id) => Some((Ok(id), changes)),
+                Err(RecvError::Lagged(missed)) => Some((
+                    Err(StoreError::backend(anyhow::anyhow!(
+                        "{missed} product changes were missed"
+                    ))),
+                    changes,
+                )),
+                Err(RecvError::Closed) => None,
+            }
+        });
+        Ok(stream.boxed())
     }
 }

@@ -50,7 +50,14 @@ pub struct SqliteStore {
     /// (a lone write needs none), so one failing rolls back alone, and none
     /// is reported done before the commit that makes it durable.
     writer: std::sync::mpsc::Sender<WriteJob>,
+    /// Ids of products this store's writes changed, for
+    /// [`CatalogStore::watch_products`](crate::store::CatalogStore::watch_products):
+    /// one process owns the file, so its own writes are all there are.
+    product_changes: tokio::sync::broadcast::Sender<String>,
 }
+
+/// Product changes kept for a slow listener before it must read everything again.
+const PRODUCT_CHANGES_KEPT: usize = 4096;
 
 impl From<rusqlite::Error> for StoreError {
     fn from(err: rusqlite::Error) -> Self {
@@ -71,6 +78,14 @@ impl From<serde_json::Error> for StoreError {
 }
 
 impl SqliteStore {
+    /// Tells product listeners that these products changed (after the write
+    /// committed). No listener is fine: nothing is indexed yet.
+    fn products_changed<'a>(&self, ids: impl IntoIterator<Item = &'a str>) {
+        for id in ids {
+            let _ = self.product_changes.send(id.to_owned());
+        }
+    }
+
     /// Opens (creating) the database file at `path`, migrates it, and starts
     /// the writer thread; `pool_size` readers at most.
     pub async fn open(path: &str, pool_size: u32) -> anyhow::Result<Self> {
@@ -117,7 +132,12 @@ impl SqliteStore {
                     write_batch(&writer_conn, batch);
                 }
             })?;
-        Ok(Self { pool, writer })
+        let (product_changes, _) = tokio::sync::broadcast::channel(PRODUCT_CHANGES_KEPT);
+        Ok(Self {
+            pool,
+            writer,
+            product_changes,
+        })
     }
 
     /// Runs a read inside one read transaction: every statement in `f` sees

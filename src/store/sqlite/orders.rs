@@ -150,8 +150,13 @@ impl StatusTx for WriterTx<'_> {
 #[async_trait]
 impl OrderStore for SqliteStore {
     async fn place_order(&self, checkout: Checkout) -> StoreResult<Placed> {
-        self.write(move |c| run_without_waiting(checkout::place_order(&mut WriterTx(c), &checkout)))
-            .await
+        let placed = self
+            .write(move |c| run_without_waiting(checkout::place_order(&mut WriterTx(c), &checkout)))
+            .await?;
+        if !placed.replayed {
+            self.products_changed(placed.order.items.iter().map(|i| i.product_id.as_str()));
+        }
+        Ok(placed)
     }
 
     async fn get_order(&self, number: i64) -> StoreResult<Option<Order>> {
@@ -196,15 +201,19 @@ impl OrderStore for SqliteStore {
         at: Timestamp,
     ) -> StoreResult<Order> {
         let by = by.to_owned();
-        self.write(move |c| {
-            run_without_waiting(checkout::change_order_status(
-                &mut WriterTx(c),
-                number,
-                status,
-                &by,
-                at,
-            ))
-        })
-        .await
+        let order = self
+            .write(move |c| {
+                run_without_waiting(checkout::change_order_status(
+                    &mut WriterTx(c),
+                    number,
+                    status,
+                    &by,
+                    at,
+                ))
+            })
+            .await?;
+        // A cancellation puts the stock back.
+        self.products_changed(order.items.iter().map(|i| i.product_id.as_str()));
+        Ok(order)
     }
 }

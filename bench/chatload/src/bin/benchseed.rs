@@ -77,6 +77,85 @@ const PHOTOS: &[&str] = &[
     "/static/photos/atlas-of-remote-islands.svg",
 ];
 
+// Names and descriptions from word lists, so a search word matches a share of
+// the catalog as in a real shop (not every product, as "Bench product N" did).
+const ADJECTIVES: &[&str] = &[
+    "wooden",
+    "steel",
+    "linen",
+    "ceramic",
+    "leather",
+    "glass",
+    "cotton",
+    "bamboo",
+    "copper",
+    "woollen",
+    "compact",
+    "portable",
+    "classic",
+    "modern",
+    "rustic",
+    "vintage",
+    "folding",
+    "wireless",
+    "heavy",
+    "light",
+    "waterproof",
+    "handmade",
+    "organic",
+    "electric",
+];
+const NOUNS: &[&str] = &[
+    "lamp",
+    "chair",
+    "table",
+    "kettle",
+    "headphones",
+    "speaker",
+    "backpack",
+    "jacket",
+    "mug",
+    "notebook",
+    "blanket",
+    "pillow",
+    "shelf",
+    "clock",
+    "camera",
+    "bicycle",
+    "tent",
+    "knife",
+    "bottle",
+    "basket",
+    "mirror",
+    "scarf",
+    "candle",
+    "teapot",
+    "wallet",
+    "umbrella",
+    "radio",
+    "stool",
+    "vase",
+    "boots",
+    "gloves",
+    "planter",
+    "skillet",
+    "blender",
+    "keyboard",
+    "monitor",
+    "binoculars",
+    "hammock",
+    "lantern",
+    "toaster",
+];
+
+fn product_name(i: usize) -> String {
+    let adjective = ADJECTIVES[i % ADJECTIVES.len()];
+    let noun = NOUNS[(i / ADJECTIVES.len()) % NOUNS.len()];
+    let mut name = format!("{adjective} {noun} {i:05}");
+    name[..1].make_ascii_uppercase();
+    name
+}
+
 fn category(i: usize, categories: usize) -> String {
     let n = i % categories.max(1);
     match CATEGORY_NAMES.get(n) {
@@ -101,9 +180,10 @@ async fn main() -> anyhow::Result<()> {
         let at = now();
         let product = Product {
             id: new_id(),
-            name: format!("Bench product {i:05}"),
+            name: product_name(i),
             description: format!(
-                "Generated product number {i} for the load benchmark: sturdy, useful and fairly priced."
+                "A {} for every day: sturdy, useful and fairly priced (bench product {i}).",
+                NOUNS[(i * 7) % NOUNS.len()]
             ),
             category: category(i, args.categories),
             price: 199 + ((i as i64 * 3_797) % 49_800),

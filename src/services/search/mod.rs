@@ -1,0 +1,152 @@
+//! Product search: the embedded index ([`SearchIndex`]) and the indexer that
+//! keeps it current from the store's product changes.
+
+mod index;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::stream::BoxStream;
+use futures_util::{FutureExt, StreamExt};
+use tokio::sync::watch;
+
+pub use index::{IndexUpdate, SearchIndex};
+
+use crate::domain::catalog::Product;
+use crate::store::{Store, StoreResult};
+
+/// Products read per store call while (re)building.
+const SCAN_BATCH: u64 = 1000;
+/// Most changed ids applied together.
+const UPDATE_BATCH: usize = 1024;
+/// Wait before listening again after the store's change feed failed.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+type ChangeFeed = BoxStream<'static, StoreResult<String>>;
+
+/// Every product in the store, read in id order in bounded pieces.
+pub async fn read_catalog(store: &dyn Store) -> StoreResult<Vec<Product>> {
+    let mut all = Vec::new();
+    loop {
+        let after = all.last().map(|p: &Product| p.id.clone());
+        let batch = store.scan_products(after.as_deref(), SCAN_BATCH).await?;
+        let done = (batch.len() as u64) < SCAN_BATCH;
+        all.extend(batch);
+        if done {
+            return Ok(all);
+        }
+    }
+}
+
+/// Opens the index for the shop: listens to the store's product changes
+/// first, then reads the catalog, so no change falls between the two.
+pub async fn open(store: Arc<dyn Store>) -> anyhow::Result<(Arc<SearchIndex>, Indexer)> {
+    let feed = store.watch_products().await?;
+    let products = read_catalog(store.as_ref()).await?;
+    let index = Arc::new(tokio::task::spawn_blocking(move || SearchIndex::build(products)).await??);
+    let indexer = Indexer {
+        follower: Follower {
+            store,
+            index: index.clone(),
+        },
+        feed,
+    };
+    Ok((index, indexer))
+}
+
+/// The task that applies product changes to the index.
+pub struct Indexer {
+    follower: Follower,
+    feed: ChangeFeed,
+}
+
+/// What the indexer works with, apart from the feed it reads.
+struct Follower {
+    store: Arc<dyn Store>,
+    index: Arc<SearchIndex>,
+}
+
+impl Indexer {
+    /// Applies changes until `stopped`. When the feed fails (missed changes,
+    /// a lost connection) it listens again and rebuilds from the store.
+    pub async fn run(self, mut stopped: watch::Receiver<bool>) {
+        let Self { follower, feed } = self;
+        let mut feed = Some(feed);
+        loop {
+            let feed = match feed.take() {
+                Some(feed) => feed,
+                None => match follower.resubscribe().await {
+                    Ok(feed) => feed,
+                    Err(e) => {
+                        tracing::warn!("search index: cannot follow product changes: {e:#}");
+                        tokio::select! {
+                            _ = tokio::time::sleep(RETRY_AFTER) => continue,
+                            _ = stopped.changed() => return,
+                        }
+                    }
+                },
+            };
+            tokio::select! {
+                reason = follower.follow(feed) => tracing::warn!("search index: rebuilding after {reason}"),
+                _ = stopped.changed() => return,
+            }
+        }
+    }
+}
+
+impl Follower {
+    /// Listens again, then rebuilds from the whole catalog.
+    async fn resubscribe(&self) -> anyhow::Result<ChangeFeed> {
+        let feed = self.store.watch_products().await?;
+        let products = read_catalog(self.store.as_ref()).await?;
+        let index = self.index.clone();
+        tokio::task::spawn_blocking(move || index.rebuild(products)).await??;
+        Ok(feed)
+    }
+
+    /// Applies changes as they come; returns why it stopped.
+    async fn follow(&self, mut feed: ChangeFeed) -> String {
+        loop {
+            let Some(first) = feed.next().await else {
+                return "the product change feed ended".into();
+            };
+            let mut ids = Vec::new();
+            let mut failed = None;
+            match first {
+                Ok(id) => ids.push(id),
+                Err(e) => failed = Some(e),
+            }
+            // Whatever else is already waiting goes in the same batch.
+            while failed.is_none() && ids.len() < UPDATE_BATCH {
+                match feed.next().now_or_never() {
+                    Some(Some(Ok(id))) => ids.push(id),
+                    Some(Some(Err(e))) => failed = Some(e),
+                    Some(None) | None => break,
+                }
+            }
+            if let Some(e) = failed {
+                return format!("a product change feed error: {e}");
+            }
+            if let Err(e) = self.apply(ids).await {
+                return format!("an indexing error: {e:#}");
+            }
+        }
+    }
+
+    async fn apply(&self, mut ids: Vec<String>) -> anyhow::Result<()> {
+        ids.sort();
+        ids.dedup();
+        let found = self.store.get_products(&ids).await?;
+        let present: HashSet<&str> = found.iter().map(|p| p.id.as_str()).collect();
+        let mut updates: Vec<IndexUpdate> = ids
+            .iter()
+            .filter(|id| !present.contains(id.as_str()))
+            .map(|id| IndexUpdate::Gone(id.clone()))
+            .collect();
+        updates.extend(found.into_iter().map(IndexUpdate::Put));
+        let index = self.index.clone();
+        tokio::task::spawn_blocking(move || index.apply(updates)).await??;
+        Ok(())
+    }
+}
