@@ -43,8 +43,14 @@ pub async fn read_catalog(store: &dyn Store) -> StoreResult<Vec<Product>> {
 /// first, then reads the catalog, so no change falls between the two.
 pub async fn open(store: Arc<dyn Store>) -> anyhow::Result<(Arc<SearchIndex>, Indexer)> {
     let feed = store.watch_products().await?;
+    let started = std::time::Instant::now();
     let products = read_catalog(store.as_ref()).await?;
+    let count = products.len();
     let index = Arc::new(tokio::task::spawn_blocking(move || SearchIndex::build(products)).await??);
+    tracing::info!(
+        "search index built: {count} products in {} ms",
+        started.elapsed().as_millis()
+    );
     let indexer = Indexer {
         follower: Follower {
             store,
