@@ -102,21 +102,24 @@ struct Generation {
 
 #[derive(Default)]
 struct Docs {
-    /// Every product a searcher may name, by index key (retired keys stay
-    /// until the searcher that names them is replaced).
-    by_key: HashMap<u64, Entry>,
+    /// The products by index key: a key is a slot here, so every match is
+    /// one array read. A product whose words change gets a new key and its
+    /// old slot is emptied at once (a searcher not yet reloaded skips it);
+    /// a rebuild starts the slots afresh.
+    entries: Vec<Option<Entry>>,
     /// The live key of each product id.
     key_of: HashMap<String, u64>,
-    next_key: u64,
 }
 
 impl Docs {
-    /// The product under `key`, unless the key was retired (a key a replaced
-    /// or deleted product left in a searcher not yet reloaded).
+    /// The product under `key`, unless that key was retired.
     fn live(&self, key: u64) -> Option<&Entry> {
-        self.by_key
-            .get(&key)
-            .filter(|e| self.key_of.get(&e.product.id) == Some(&key))
+        let slot = usize::try_from(key).ok()?;
+        self.entries.get(slot)?.as_ref()
+    }
+
+    fn slot(&mut self, key: u64) -> Option<&mut Option<Entry>> {
+        self.entries.get_mut(usize::try_from(key).ok()?)
     }
 }
 
@@ -292,25 +295,27 @@ impl Generation {
                             product: Arc::new(product),
                         };
                         let same_words = old
-                            .and_then(|k| docs.by_key.get(&k))
+                            .and_then(|k| docs.live(k))
                             .is_some_and(|e| same_words(&e.product, &entry.product));
-                        match old {
+                        match old.and_then(|k| docs.slot(k)) {
                             // Only stock or price moved: the words stay, the
                             // filters read the new values.
-                            Some(k) if same_words => {
-                                docs.by_key.insert(k, entry);
-                            }
+                            Some(slot) if same_words => *slot = Some(entry),
                             _ => {
-                                let key = docs.next_key;
-                                docs.next_key += 1;
+                                let key = docs.entries.len() as u64;
                                 added.push((key, entry.product.clone()));
                                 docs.key_of.insert(entry.product.id.clone(), key);
-                                docs.by_key.insert(key, entry);
+                                docs.entries.push(Some(entry));
                                 retired.extend(old);
                             }
                         }
                     }
                     IndexUpdate::Gone(id) => retired.extend(docs.key_of.remove(&id)),
+                }
+            }
+            for &key in &retired {
+                if let Some(slot) = docs.slot(key) {
+                    *slot = None;
                 }
             }
         }
@@ -332,10 +337,6 @@ impl Generation {
                 .wait_merging_threads()
                 .context("merging search index segments")?;
             self.reader.reload().context("reloading the search index")?;
-        }
-        let mut docs = self.docs.write().unwrap_or_else(lock_poisoned);
-        for key in retired {
-            docs.by_key.remove(&key);
         }
         Ok(())
     }
@@ -406,7 +407,7 @@ impl Generation {
         let hits = self.matches(&words, &self.fields.text());
         let docs = self.docs.read().unwrap_or_else(lock_poisoned);
         let filter = &request.filter;
-        let mut facets = Facets::default();
+        let mut counts: HashMap<&str, u64> = HashMap::new();
         let mut kept: Vec<(&Entry, Score)> = Vec::new();
         for (key, score) in hits {
             let Some(entry) = docs.live(key) else {
@@ -415,10 +416,7 @@ impl Generation {
             if !filter.admits_in_any_category(&entry.product) {
                 continue;
             }
-            *facets
-                .category
-                .entry(entry.product.category.clone())
-                .or_default() += 1;
+            *counts.entry(&entry.product.category).or_default() += 1;
             if filter
                 .category
                 .as_ref()
@@ -432,13 +430,26 @@ impl Generation {
         } else {
             Some(request.sort)
         };
-        kept.sort_by(|a, b| order(sort, a, b));
         let total = kept.len() as u64;
         let page = request.page;
+        let skip = usize::try_from(page.offset).unwrap_or(usize::MAX);
+        let end = skip.saturating_add(usize::try_from(page.limit).unwrap_or(usize::MAX));
+        // Only the requested page needs its exact order: pick the first `end`
+        // (every order is total, so the pick is the same as a full sort's).
+        if end < kept.len() {
+            kept.select_nth_unstable_by(end, |a, b| order(sort, a, b));
+            kept.truncate(end);
+        }
+        kept.sort_unstable_by(|a, b| order(sort, a, b));
+        let facets = Facets {
+            category: counts
+                .into_iter()
+                .map(|(name, count)| (name.to_owned(), count))
+                .collect(),
+        };
         let items = kept
             .into_iter()
-            .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
-            .take(usize::try_from(page.limit).unwrap_or(usize::MAX))
+            .skip(skip)
             .map(|(entry, _)| SearchHit {
                 matched: self.matched_words(&entry.product, &words),
                 product: entry.product.clone(),
@@ -464,7 +475,12 @@ impl Generation {
             .into_iter()
             .filter_map(|(key, score)| docs.live(key).map(|e| (e, score)))
             .collect();
-        kept.sort_by(|a, b| order(Some(Sort::Relevance), a, b));
+        let best = |a: &(&Entry, Score), b: &(&Entry, Score)| order(Some(Sort::Relevance), a, b);
+        if MAX_SUGGESTIONS < kept.len() {
+            kept.select_nth_unstable_by(MAX_SUGGESTIONS, best);
+            kept.truncate(MAX_SUGGESTIONS);
+        }
+        kept.sort_unstable_by(best);
         kept.into_iter()
             .take(MAX_SUGGESTIONS)
             .map(|(e, _)| Suggestion {
