@@ -500,21 +500,24 @@ impl Generation {
         if words.is_empty() {
             return matched;
         }
+        let budgets: Vec<usize> = words.iter().map(|w| usize::from(typo_budget(w))).collect();
+        let mut analyzer = self.analyzer.clone();
         for (field, text) in [
             ("name", &product.name),
             ("category", &product.category),
             ("description", &product.description),
         ] {
-            let found: Vec<String> = word_spans(&self.analyzer, text)
-                .into_iter()
-                .filter(|(folded, _)| word_matches(words, folded))
-                .map(|(_, span)| text[span].to_owned())
-                .fold(Vec::new(), |mut acc, w| {
-                    if !acc.contains(&w) {
-                        acc.push(w);
+            let mut found: Vec<String> = Vec::new();
+            let mut stream = analyzer.token_stream(text);
+            while stream.advance() {
+                let token = stream.token();
+                if word_matches(words, &budgets, &token.text) {
+                    let written = &text[token.offset_from..token.offset_to];
+                    if !found.iter().any(|w| w == written) {
+                        found.push(written.to_owned());
                     }
-                    acc
-                });
+                }
+            }
             if !found.is_empty() {
                 matched.insert(field, found);
             }
@@ -523,27 +526,23 @@ impl Generation {
     }
 }
 
-/// The folded form and byte span of each word of `text`.
-pub fn word_spans(analyzer: &TextAnalyzer, text: &str) -> Vec<(String, std::ops::Range<usize>)> {
-    let mut analyzer = analyzer.clone();
-    let mut stream = analyzer.token_stream(text);
-    let mut spans = Vec::new();
-    while stream.advance() {
-        let t = stream.token();
-        spans.push((t.text.clone(), t.offset_from..t.offset_to));
-    }
-    spans
-}
-
 /// Whether a product word (folded) is met by one of the query words, by the
-/// same rules as the query.
-fn word_matches(words: &[String], folded: &str) -> bool {
+/// same rules as the query; `budgets` holds each word's typo budget.
+fn word_matches(words: &[String], budgets: &[usize], folded: &str) -> bool {
     let last = words.len().saturating_sub(1);
-    words.iter().enumerate().any(|(i, w)| {
-        folded == w
+    words
+        .iter()
+        .zip(budgets)
+        .enumerate()
+        .any(|(i, (w, &budget))| {
+            folded == w
             || (i == last && folded.starts_with(w.as_str()))
-            || strsim::osa_distance(w, folded) <= usize::from(typo_budget(w))
-    })
+            // Words whose lengths differ by more than the budget cannot be
+            // within it: the distance is only computed when it can pass.
+            || (budget > 0
+                && folded.chars().count().abs_diff(w.chars().count()) <= budget
+                && strsim::osa_distance(w, folded) <= budget)
+        })
 }
 
 fn same_words(a: &Product, b: &Product) -> bool {
