@@ -205,7 +205,6 @@ fn page_data(
     })
     .collect();
     json!({
-        "text": request.text,
         "search_text": request.text,
         "category": category,
         "min_price": f.min_price,

@@ -152,12 +152,11 @@ impl SearchIndex {
         })
     }
 
-    /// Replaces everything with a freshly built index of `products`; searches
-    /// use the old one until the new one is whole.
-    pub fn rebuild(&self, products: impl IntoIterator<Item = Product>) -> anyhow::Result<()> {
-        let generation = Arc::new(Generation::build(products)?);
+    /// Takes over everything `rebuilt` holds; searches used this index's old
+    /// contents until the new one was whole.
+    pub fn replace(&self, rebuilt: SearchIndex) {
+        let generation = rebuilt.generation();
         *self.current.write().unwrap_or_else(lock_poisoned) = generation;
-        Ok(())
     }
 
     /// Applies changes read from the store.

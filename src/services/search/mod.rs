@@ -39,18 +39,25 @@ pub async fn read_catalog(store: &dyn Store) -> StoreResult<Vec<Product>> {
     }
 }
 
-/// Opens the index for the shop: listens to the store's product changes
-/// first, then reads the catalog, so no change falls between the two.
-pub async fn open(store: Arc<dyn Store>) -> anyhow::Result<(Arc<SearchIndex>, Indexer)> {
+/// Listens to the store's product changes first, then reads the catalog and
+/// builds an index of it, so no change falls between the two.
+async fn follow_and_build(store: &dyn Store) -> anyhow::Result<(ChangeFeed, SearchIndex)> {
     let feed = store.watch_products().await?;
     let started = std::time::Instant::now();
-    let products = read_catalog(store.as_ref()).await?;
+    let products = read_catalog(store).await?;
     let count = products.len();
-    let index = Arc::new(tokio::task::spawn_blocking(move || SearchIndex::build(products)).await??);
+    let index = tokio::task::spawn_blocking(move || SearchIndex::build(products)).await??;
     tracing::info!(
         "search index built: {count} products in {} ms",
         started.elapsed().as_millis()
     );
+    Ok((feed, index))
+}
+
+/// Opens the index for the shop, and the indexer that keeps it current.
+pub async fn open(store: Arc<dyn Store>) -> anyhow::Result<(Arc<SearchIndex>, Indexer)> {
+    let (feed, index) = follow_and_build(store.as_ref()).await?;
+    let index = Arc::new(index);
     let indexer = Indexer {
         follower: Follower {
             store,
@@ -102,12 +109,10 @@ impl Indexer {
 }
 
 impl Follower {
-    /// Listens again, then rebuilds from the whole catalog.
+    /// Listens again and swaps in an index rebuilt from the whole catalog.
     async fn resubscribe(&self) -> anyhow::Result<ChangeFeed> {
-        let feed = self.store.watch_products().await?;
-        let products = read_catalog(self.store.as_ref()).await?;
-        let index = self.index.clone();
-        tokio::task::spawn_blocking(move || index.rebuild(products)).await??;
+        let (feed, rebuilt) = follow_and_build(self.store.as_ref()).await?;
+        self.index.replace(rebuilt);
         Ok(feed)
     }
 
