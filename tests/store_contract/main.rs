@@ -70,4 +70,5 @@ contract! {
     search::relevance => search_relevance_sqlite, search_relevance_mongo;
     search::filters_sorting_and_facets => search_filters_sorting_and_facets_sqlite, search_filters_sorting_and_facets_mongo;
     search::index_follows_every_write => search_index_follows_every_write_sqlite, search_index_follows_every_write_mongo;
+    search::scan_reads_the_catalog_in_id_order_pieces => search_scan_pieces_sqlite, search_scan_pieces_mongo;
 }

@@ -321,3 +321,38 @@ pub async fn index_follows_every_write(store: Arc<dyn Store>) {
     assert_eq!(reopened.len(), 10);
     assert_eq!(find(&reopened, "lamp"), find(&index, "lamp"));
 }
+
+pub async fn scan_reads_the_catalog_in_id_order_pieces(store: Arc<dyn Store>) {
+    let mut all = catalog();
+    for p in all.iter().rev() {
+        store.insert_product(p).await.expect("insert");
+    }
+    all.sort_by(|a, b| a.id.cmp(&b.id));
+    let first = store.scan_products(None, 4).await.expect("scan");
+    assert_eq!(
+        first,
+        all[..4].to_vec(),
+        "the first piece, by id whatever the insert order"
+    );
+    let next = store
+        .scan_products(Some(&first[3].id), 4)
+        .await
+        .expect("scan on");
+    assert_eq!(next, all[4..8].to_vec());
+    let last = store
+        .scan_products(Some(&next[3].id), 4)
+        .await
+        .expect("scan on");
+    assert_eq!(last, all[8..].to_vec(), "a short piece ends the catalog");
+    assert!(store
+        .scan_products(Some(&all[9].id), 4)
+        .await
+        .expect("past the end")
+        .is_empty());
+    assert_eq!(
+        search::read_catalog(store.as_ref())
+            .await
+            .expect("read all"),
+        all
+    );
+}
