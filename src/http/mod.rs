@@ -40,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{*path}", get(site::static_file))
         .route("/favicon.ico", get(site::favicon))
         .route("/robots.txt", get(site::robots))
+        .route("/sitemap.xml", get(site::sitemap))
         .route("/password/forgot", get(site::forgot_page))
         .route("/password/reset", get(site::reset_page))
         .route("/auth/register", post(auth::register))

@@ -451,6 +451,7 @@ fn get_routes(id: &str) -> Vec<(String, &'static str)> {
         ("/static/style.css".into(), ""),
         ("/favicon.ico".into(), ""),
         ("/robots.txt".into(), ""),
+        ("/sitemap.xml".into(), ""),
     ]
 }
 
@@ -527,4 +528,47 @@ async fn favicon_and_robots_are_served() {
         .starts_with("text/plain"));
     assert!(robots.text.contains("Disallow: /admin"), "{}", robots.text);
     assert!(robots.text.contains("Sitemap: "), "{}", robots.text);
+}
+
+#[tokio::test]
+async fn the_sitemap_robots_names_lists_every_product_and_category() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let lamp = app.product(&admin, "Lamp", "home", 1999, 5).await;
+    let kite = app.product(&admin, "Kite", "outdoors", 4500, 0).await;
+    let robots = app.get("/robots.txt", None).await;
+    let named = robots
+        .text
+        .lines()
+        .find_map(|l| l.strip_prefix("Sitemap: "))
+        .expect("robots.txt names the sitemap")
+        .to_owned();
+    let path = named
+        .strip_prefix(app.settings.server.public_url.trim_end_matches('/'))
+        .expect("the sitemap is on this shop")
+        .to_owned();
+    let map = app.get(&path, None).await;
+    assert_eq!(map.status, StatusCode::OK, "{}", map.text);
+    assert!(map.headers["content-type"]
+        .to_str()
+        .unwrap_or_default()
+        .starts_with("application/xml"));
+    assert!(map.text.starts_with("<?xml") && map.text.trim_end().ends_with("</urlset>"));
+    let base = app.settings.server.public_url.trim_end_matches('/');
+    for product in [&lamp, &kite] {
+        let loc = format!(
+            "<loc>{base}/products/{}</loc>",
+            product["id"].as_str().expect("id")
+        );
+        assert!(map.text.contains(&loc), "{loc} missing: {}", map.text);
+    }
+    for category in ["home", "outdoors"] {
+        let loc = format!("<loc>{base}/products/{category}</loc>");
+        assert!(map.text.contains(&loc), "{loc} missing");
+    }
+    assert_eq!(
+        map.text.matches("<url>").count(),
+        1 + 2 + 2,
+        "catalog, 2 categories, 2 products"
+    );
 }

@@ -5,6 +5,7 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
+use futures_util::StreamExt;
 use rust_embed::RustEmbed;
 use serde::Serialize;
 use serde_json::json;
@@ -93,6 +94,78 @@ pub async fn robots(State(state): State<AppState>) -> Response {
         text,
     )
         .into_response()
+}
+
+/// Products read per store call while the sitemap is written.
+const SITEMAP_BATCH: u64 = 1000;
+
+/// Every catalog, category and product page, for search engines. Written as
+/// the products are read, a batch at a time, so memory stays flat whatever
+/// the catalog's size. A store error mid-way cuts the answer short (the
+/// status is already sent), which crawlers treat as a failed fetch.
+pub async fn sitemap(State(state): State<AppState>) -> AppResult<Response> {
+    let base = xml_text(state.settings.server.public_url.trim_end_matches('/'));
+    let mut head = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    head.push_str(&format!("<url><loc>{base}/products</loc></url>\n"));
+    for category in state.store.categories().await? {
+        head.push_str(&format!(
+            "<url><loc>{base}/products/{}</loc></url>\n",
+            xml_text(&category)
+        ));
+    }
+    let store = state.store.clone();
+    // `Some(after)` while products may remain; `after` is the last id read.
+    let products = futures_util::stream::unfold(Some(None::<String>), move |cursor| {
+        let (store, base) = (store.clone(), base.clone());
+        async move {
+            let after = cursor?;
+            match store.scan_products(after.as_deref(), SITEMAP_BATCH).await {
+                Ok(batch) => {
+                    let more = batch.len() as u64 == SITEMAP_BATCH;
+                    let next = batch.last().map(|p| p.id.clone()).filter(|_| more);
+                    let chunk: String = batch
+                        .iter()
+                        .map(|p| {
+                            format!(
+                                "<url><loc>{base}/products/{}</loc><lastmod>{}</lastmod></url>\n",
+                                xml_text(&p.id),
+                                p.updated_at.date()
+                            )
+                        })
+                        .collect();
+                    Some((Ok(chunk), next.map(Some)))
+                }
+                Err(e) => {
+                    tracing::error!("sitemap cut short: {e}");
+                    Some((Err(std::io::Error::other(e.to_string())), None))
+                }
+            }
+        }
+    });
+    let body = futures_util::stream::once(async move { Ok(head) })
+        .chain(products)
+        .chain(futures_util::stream::once(async {
+            Ok("</urlset>\n".to_owned())
+        }));
+    Ok((
+        [(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/xml; charset=utf-8"),
+        )],
+        axum::body::Body::from_stream(body),
+    )
+        .into_response())
+}
+
+/// `text` with XML's special characters escaped.
+fn xml_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// The embedded static file at `path`, answering `If-None-Match` with 304.
