@@ -59,7 +59,7 @@ pub fn truncate(text: &str, max: usize) -> String {
 }
 
 /// Offset/limit paging for lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Page {
     /// Items skipped before this page.
     pub offset: u64,

@@ -25,6 +25,7 @@ pub const MAX_SUGGESTIONS: usize = 8;
     Default,
     PartialEq,
     Eq,
+    Hash,
     strum::EnumString,
     strum::IntoStaticStr,
     strum::VariantArray,
@@ -55,7 +56,7 @@ impl Sort {
 }
 
 /// Which products a list may hold, besides the search text.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ProductFilter {
     /// Only this category.
     pub category: Option<String>,
@@ -104,7 +105,7 @@ pub struct SearchParams<'a> {
 }
 
 /// A checked search: text (possibly empty), filters, order and page.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SearchRequest {
     /// The search text, trimmed; empty lists the catalog.
     pub text: String,
@@ -253,7 +254,7 @@ pub struct Suggestion {
 /// What answers searches: the embedded index, kept current from the store.
 pub trait ProductSearch: Send + Sync {
     /// The page of products matching `request`, with facet counts.
-    fn search(&self, request: &SearchRequest) -> SearchResults;
+    fn search(&self, request: &SearchRequest) -> Arc<SearchResults>;
     /// Up to [`MAX_SUGGESTIONS`] products whose names match `text` as typed.
     fn suggest(&self, text: &str) -> Vec<Suggestion>;
 }

@@ -124,7 +124,7 @@ fn popular(state: &AppState) -> Vec<serde_json::Value> {
         .search
         .search(&request)
         .items
-        .into_iter()
+        .iter()
         .map(|hit| json!(hit.product))
         .collect()
 }

@@ -6,6 +6,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
 
 use anyhow::Context;
 use tantivy::collector::{Collector, SegmentCollector};
@@ -28,12 +29,18 @@ use crate::domain::search::{
     Facets, ProductSearch, SearchHit, SearchRequest, SearchResults, Sort, Suggestion,
     MAX_SUGGESTIONS,
 };
+use crate::store::cache::Versioned;
 
 /// Name of the analyzer every text field and every query goes through.
 const ANALYZER: &str = "folded";
 /// Indexing memory the writer may use before it flushes a segment (tantivy's
 /// smallest budget).
 const WRITER_BUDGET: usize = 15_000_000;
+/// Answers kept for searches asked again (shoppers ask the same few things:
+/// the popular words, each prefix typed on the way to them).
+const ANSWERS_KEPT: u64 = 1024;
+/// How long an answer nobody asks for stays; any change drops them all sooner.
+const ANSWER_TTL: Duration = Duration::from_secs(300);
 
 /// How a query word met a product's word; better kinds score higher.
 #[derive(Clone, Copy)]
@@ -135,6 +142,8 @@ pub enum IndexUpdate {
 /// The search index (see the module comment).
 pub struct SearchIndex {
     current: RwLock<Arc<Generation>>,
+    /// Answers computed since the index last changed.
+    answers: Versioned<SearchRequest, Arc<SearchResults>>,
 }
 
 fn lock_poisoned<T>(e: PoisonError<T>) -> T {
@@ -149,6 +158,7 @@ impl SearchIndex {
         let generation = Generation::build(products)?;
         Ok(Self {
             current: RwLock::new(Arc::new(generation)),
+            answers: Versioned::new(ANSWERS_KEPT, ANSWER_TTL),
         })
     }
 
@@ -157,11 +167,16 @@ impl SearchIndex {
     pub fn replace(&self, rebuilt: SearchIndex) {
         let generation = rebuilt.generation();
         *self.current.write().unwrap_or_else(lock_poisoned) = generation;
+        self.answers.invalidate();
     }
 
     /// Applies changes read from the store.
     pub fn apply(&self, updates: Vec<IndexUpdate>) -> anyhow::Result<()> {
-        self.generation().apply(updates)
+        let applied = self.generation().apply(updates);
+        // Even a failed apply may have changed the products kept beside the
+        // index: no answer from before it may be served.
+        self.answers.invalidate();
+        applied
     }
 
     /// How many products the index holds.
@@ -182,8 +197,14 @@ impl SearchIndex {
 }
 
 impl ProductSearch for SearchIndex {
-    fn search(&self, request: &SearchRequest) -> SearchResults {
-        self.generation().search(request)
+    fn search(&self, request: &SearchRequest) -> Arc<SearchResults> {
+        if let Some(answer) = self.answers.get(request) {
+            return answer;
+        }
+        let version = self.answers.version();
+        let answer = Arc::new(self.generation().search(request));
+        self.answers.put(request.clone(), version, answer.clone());
+        answer
     }
 
     fn suggest(&self, text: &str) -> Vec<Suggestion> {

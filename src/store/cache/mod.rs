@@ -9,6 +9,8 @@ mod catalog;
 mod passthrough;
 mod versioned;
 
+pub use versioned::Versioned;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +22,6 @@ use crate::domain::cart::Cart;
 use crate::domain::catalog::Product;
 use crate::domain::shared::Shared;
 use crate::store::{ProductPage, Store, StoreResult};
-use versioned::Versioned;
 
 /// Most catalog answers kept (pages and single products together).
 const CATALOG_ENTRIES: u64 = 1024;
