@@ -1,6 +1,7 @@
 //! The HTTP layer: routes, extractors, pages, middleware.
 
 pub mod extract;
+pub mod head;
 pub mod limits;
 pub mod middleware;
 pub mod openapi;

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use crate::config::Settings;
 use crate::error::AppResult;
+use crate::http::head::Head;
 use crate::http::session::Identity;
 
 /// Renders the server-side pages with the shop's name and currency.
@@ -16,6 +17,7 @@ pub struct Pages {
     registry: Arc<Handlebars<'static>>,
     shop_name: String,
     currency: String,
+    public_url: String,
 }
 
 impl Pages {
@@ -25,22 +27,35 @@ impl Pages {
             registry,
             shop_name: settings.shop.name.clone(),
             currency: settings.shop.currency.clone(),
+            public_url: settings.server.public_url.trim_end_matches('/').to_owned(),
         }
     }
 
+    /// The shop's public base URL, without a trailing slash (canonical links).
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
     /// Renders `template` with `data` plus what every page needs: the shop,
-    /// the logged-in user (for the header) and the page title.
+    /// the logged-in user (for the header) and the page's head (a title is
+    /// enough; see [`Head`]).
     pub fn render(
         &self,
         template: &str,
-        title: &str,
+        head: impl Into<Head>,
         who: Option<&Identity>,
         data: impl Serialize,
     ) -> AppResult<Response> {
+        let mut head: Head = head.into();
+        if head.description.is_empty() {
+            let description = format!("{} · {}", head.title, self.shop_name);
+            head = head.described(&description);
+        }
         let mut context = json!({
             "shop": self.shop_name,
             "currency": self.currency,
-            "title": title,
+            "title": head.title,
+            "head": head,
             // The header's search box; the results page fills it in.
             "search_text": "",
             "user": who.map(|i| json!({
@@ -69,6 +84,7 @@ impl Pages {
             "shop": self.shop_name,
             "currency": self.currency,
             "title": format!("{} {}", problem.status, problem.title),
+            "head": Head::titled(problem.title.clone()).described(&problem.detail),
             "user": null,
             "search_text": "",
             "problem": problem,

@@ -572,3 +572,120 @@ async fn the_sitemap_robots_names_lists_every_product_and_category() {
         "catalog, 2 categories, 2 products"
     );
 }
+
+/// The JSON-LD blocks of a page, parsed.
+fn json_ld(page: &str) -> Vec<serde_json::Value> {
+    let open = "<script type=\"application/ld+json\">";
+    page.split(open)
+        .skip(1)
+        .filter_map(|rest| rest.split("</script>").next())
+        .map(|block| serde_json::from_str(block).expect("JSON-LD parses"))
+        .collect()
+}
+
+/// The content of `<meta property="NAME" …>` (or `name="NAME"`).
+fn meta<'a>(page: &'a str, attr: &str, name: &str) -> Option<&'a str> {
+    let start = format!("<meta {attr}=\"{name}\" content=\"");
+    let rest = page.split(&start).nth(1)?;
+    rest.split('"').next()
+}
+
+#[tokio::test]
+async fn product_pages_describe_themselves_to_search_engines_and_link_previews() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let base = app
+        .settings
+        .server
+        .public_url
+        .trim_end_matches('/')
+        .to_owned();
+    let lamp = app
+        .post(
+            "/products",
+            Some(&admin),
+            json!({"name": "Lamp </script><script>alert(1)</script>", "description": "A warm & bright <b>lamp</b>.",
+                   "category": "home", "price": 8999, "photo_url": "/static/placeholder.svg", "stock": 3}),
+        )
+        .await;
+    assert_eq!(lamp.status, StatusCode::CREATED, "{}", lamp.text);
+    let id = lamp.body["id"].as_str().expect("id").to_owned();
+
+    // Tracking parameters do not split the page: the canonical URL is bare.
+    let (status, page) = app
+        .page(&format!("/products/{id}?utm_source=news&fbclid=x"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let url = format!("{base}/products/{id}");
+    assert!(
+        page.contains(&format!("<link rel=\"canonical\" href=\"{url}\">")),
+        "{page}"
+    );
+    assert!(!page.contains("<script>alert"), "names stay text");
+    let blocks = json_ld(&page);
+    assert_eq!(blocks.len(), 1, "one Product block");
+    let product = &blocks[0];
+    assert_eq!(product["@context"], "https://schema.org");
+    assert_eq!(product["@type"], "Product");
+    assert_eq!(product["name"], "Lamp </script><script>alert(1)</script>");
+    assert_eq!(product["description"], "A warm & bright <b>lamp</b>.");
+    assert_eq!(
+        product["image"][0],
+        format!("{base}/static/placeholder.svg")
+    );
+    let offer = &product["offers"];
+    assert_eq!(offer["@type"], "Offer");
+    assert_eq!(offer["price"], "89.99");
+    assert_eq!(offer["priceCurrency"], "EUR");
+    assert_eq!(offer["availability"], "https://schema.org/InStock");
+    assert_eq!(offer["url"], url.as_str());
+    assert_eq!(meta(&page, "property", "og:type"), Some("product"));
+    assert_eq!(
+        meta(&page, "property", "product:price:amount"),
+        Some("89.99")
+    );
+    assert_eq!(meta(&page, "property", "og:url"), Some(url.as_str()));
+    assert!(meta(&page, "name", "description").is_some_and(|d| d.contains("bright")));
+
+    // Sold out: the offer says so.
+    let put = app
+        .put(
+            &format!("/products/{id}"),
+            Some(&admin),
+            json!({"name": "Lamp", "category": "home", "price": 8999, "photo_url": "", "stock": 0}),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+    let (_, page) = app.page(&format!("/products/{id}")).await;
+    let offer = &json_ld(&page)[0]["offers"];
+    assert_eq!(offer["availability"], "https://schema.org/OutOfStock");
+    assert_eq!(
+        json_ld(&page)[0]["description"],
+        "Lamp",
+        "no description: the name"
+    );
+
+    // Every page has a title and a description; lists know their canonical URL.
+    for path in [
+        "/",
+        "/products",
+        "/products/home",
+        "/search?q=lamp",
+        "/password/forgot",
+    ] {
+        let (status, page) = app.page(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(
+            page.contains("<title>") && !page.contains("<title> ·"),
+            "{path}"
+        );
+        let description = meta(&page, "name", "description").unwrap_or_default();
+        assert!(!description.trim().is_empty(), "{path} has a description");
+    }
+    let (_, category) = app.page("/products/home?offset=0&gclid=1").await;
+    assert!(category.contains(&format!(
+        "<link rel=\"canonical\" href=\"{base}/products/home\">"
+    )));
+    assert!(meta(&category, "name", "description")
+        .is_some_and(|d| d.starts_with("home at ") && d.contains("Lamp")));
+}

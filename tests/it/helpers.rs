@@ -190,6 +190,18 @@ impl TestApp {
         }
     }
 
+    /// The page a browser gets at `path` (no session): status and HTML.
+    pub async fn page(&self, path: &str) -> (StatusCode, String) {
+        let r = self
+            .http
+            .get(self.url(path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("page");
+        (r.status(), r.text().await.unwrap_or_default())
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> Answer {
         self.call(Method::GET, path, token, None).await
     }

@@ -5,17 +5,6 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-async fn html(app: &TestApp, path: &str) -> (StatusCode, String) {
-    let r = app
-        .http
-        .get(app.url(path))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .expect("page");
-    (r.status(), r.text().await.unwrap_or_default())
-}
-
 /// Waits (at most a second: the index follows writes within one) until a
 /// search for `q` finds `count` products.
 async fn indexed(app: &TestApp, q: &str, count: u64) {
@@ -157,7 +146,7 @@ async fn results_page_marks_matches_escapes_the_query_and_offers_products_when_e
     app.product(&admin, "Desk lamp", "office", 3499, 2).await;
     indexed(&app, "lamp", 1).await;
 
-    let (status, page) = html(&app, "/search?q=headphones").await;
+    let (status, page) = app.page("/search?q=headphones").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("<mark>Headphones</mark>"), "{page}");
     assert!(page.contains("&lt;b&gt;"), "the name is escaped: {page}");
@@ -170,13 +159,15 @@ async fn results_page_marks_matches_escapes_the_query_and_offers_products_when_e
         "facet with its count"
     );
 
-    let (status, page) = html(&app, "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E").await;
+    let (status, page) = app
+        .page("/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(!page.contains("<script>alert"), "the query is escaped");
     assert!(page.contains("Nothing matches"), "an empty result says so");
     assert!(page.contains("Desk lamp"), "and offers products in stock");
 
     // Every page carries the search box, a plain form.
-    let (_, home) = html(&app, "/products").await;
+    let (_, home) = app.page("/products").await;
     assert!(home.contains("action=\"/search\"") && home.contains("name=\"q\""));
 }

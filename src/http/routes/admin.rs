@@ -54,7 +54,7 @@ pub async fn edit_product_page(
         .ok_or_else(|| AppError::product_not_found(id))?;
     state.pages.render(
         "admin_product_edit",
-        &format!("Edit {}", product.name),
+        format!("Edit {}", product.name),
         Some(&admin),
         json!({ "product": product }),
     )

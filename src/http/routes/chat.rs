@@ -175,7 +175,7 @@ pub async fn channel_page(
     }
     state.pages.render(
         "chat",
-        &format!("Chat with {channel}"),
+        format!("Chat with {channel}"),
         Some(&who),
         json!({ "messages": list.items, "channel": channel, "customers": [channel.clone()], "older": list.next_before }),
     )

@@ -191,7 +191,7 @@ pub async fn get(
     if html {
         return state.pages.render(
             "order",
-            &format!("Order {number}"),
+            format!("Order {number}"),
             Some(&who),
             json!({ "order": order, "next": order.status.next_statuses() }),
         );

@@ -16,6 +16,7 @@ use crate::domain::shared::Shared;
 use crate::domain::{is_id, Page};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::extract::{truncate, ApiJson, ApiQuery, ProductId, WantsHtml};
+use crate::http::head::Head;
 use crate::http::routes::search::SearchQuery;
 use crate::http::session::{Admin, Identity};
 use crate::http::AppState;
@@ -91,7 +92,7 @@ fn filtered_list(
     Ok(Some(Shared::new(ProductPage {
         items: results
             .items
-            .into_iter()
+            .iter()
             .map(|hit| Product::clone(&hit.product))
             .collect(),
         total: results.total,
@@ -154,12 +155,24 @@ async fn render_page(
         return json_answer(&list);
     }
     let categories = state.store.categories().await?;
-    let title = list.category.clone().unwrap_or_else(|| "Catalog".into());
+    // Descriptions name what is there: a few products, or the categories.
+    let shop = &state.settings.shop.name;
+    let head = match &list.category {
+        Some(category) => {
+            let names: Vec<&str> = list.items.iter().take(5).map(|p| p.name.as_str()).collect();
+            Head::titled(category)
+                .described(&format!("{category} at {shop}: {}", names.join(", ")))
+                .canonical(state.pages.public_url(), &format!("/products/{category}"))
+        }
+        None => Head::titled("Catalog")
+            .described(&format!("{shop}: {}", categories.join(", ")))
+            .canonical(state.pages.public_url(), "/products"),
+    };
     let next = (page.offset + page.limit < list.total).then(|| page.offset + page.limit);
     let prev = (page.offset > 0).then(|| page.offset.saturating_sub(page.limit));
     state.pages.render(
         "products",
-        &title,
+        head,
         who,
         json!({ "list": list, "categories": categories, "next": next, "prev": prev }),
     )
@@ -190,7 +203,7 @@ pub async fn get_one_or_category(
         }
         return state.pages.render(
             "product",
-            &product.name,
+            Head::product(&product, state.pages.public_url()),
             who.as_ref(),
             json!({ "product": product, "max_quantity": product.stock.min(crate::domain::cart::MAX_LINE_QUANTITY) }),
         );
