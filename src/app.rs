@@ -83,6 +83,7 @@ impl Application {
             search: index,
             chat,
             events,
+            guest_key: crate::http::shopper::guest_key(settings.auth.jwt_secret.expose()),
             store: store.clone(),
             settings: settings.clone(),
         });

@@ -17,10 +17,39 @@ pub const MAX_LINE_QUANTITY: i64 = 1000;
 /// Most distinct lines in one cart.
 pub const MAX_LINES: usize = 100;
 
+/// Whose cart it is: a customer's, or a guest's who has no account (yet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CartOwner {
+    /// A customer, by email.
+    Customer(String),
+    /// A guest, by the random id their signed cookie carries.
+    Guest(String),
+}
+
+impl CartOwner {
+    /// What the store files the cart under: the email, or `guest:` and the
+    /// id. No email can look like a guest key (emails have no `:`).
+    pub fn key(&self) -> String {
+        match self {
+            Self::Customer(email) => email.clone(),
+            Self::Guest(id) => format!("guest:{id}"),
+        }
+    }
+
+    /// The email a cart view shows: the customer's; empty for a guest.
+    pub fn email(&self) -> &str {
+        match self {
+            Self::Customer(email) => email,
+            Self::Guest(_) => "",
+        }
+    }
+}
+
 /// The stored cart (the seed's `cart` collection).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cart {
-    /// The customer's email; one cart each.
+    /// The owner's key ([`CartOwner::key`]): a customer's email, or a guest's
+    /// key; one cart each.
     pub email: String,
     /// The lines, in the order they were added.
     pub items: Vec<CartLine>,

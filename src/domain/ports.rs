@@ -333,6 +333,16 @@ pub trait CartStore: Send + Sync {
         address: &str,
         at: Timestamp,
     ) -> StoreResult<Cart>;
+    /// Moves the cart filed under `guest` into the one under `into` by
+    /// [`cart::lines::merge`](super::cart::lines::merge) and deletes it, in
+    /// one transaction. `None` when there is no guest cart (never filled, or
+    /// a concurrent login merged it first): then nothing changes.
+    async fn merge_carts(
+        &self,
+        guest: &str,
+        into: &str,
+        at: Timestamp,
+    ) -> StoreResult<Option<Cart>>;
 }
 
 /// Orders: checkout and the status lifecycle.

@@ -9,6 +9,7 @@ pub mod pages;
 pub mod routes;
 pub mod server;
 pub mod session;
+pub mod shopper;
 pub mod state;
 
 use std::time::Duration;

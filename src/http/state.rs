@@ -56,4 +56,6 @@ pub struct Shop {
     pub chat: ChatHub,
     /// Where writes tell the running services what changed.
     pub events: Arc<dyn ShopEvents>,
+    /// What guests' cart cookies are signed with.
+    pub guest_key: axum_extra::extract::cookie::Key,
 }

@@ -13,6 +13,7 @@ mod browser;
 mod catalog;
 mod chat;
 mod errors;
+mod guest;
 mod instances;
 mod mail;
 mod orders;

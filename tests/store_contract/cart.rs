@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use tienda::domain::catalog::ProductFields;
 use tienda::domain::new_id;
 use tienda::store::{Store, StoreError};
 
@@ -232,4 +233,116 @@ pub async fn cart_with_products(store: Arc<dyn Store>) {
     let (cart, products) = store.get_cart_with_products(ANA).await.expect("get");
     assert_eq!(cart.expect("cart").items.len(), 2);
     assert_eq!(products, vec![lamp]);
+}
+
+const GUEST: &str = "guest:0190aaaa-0000-7000-8000-000000000001";
+
+pub async fn guest_cart_merges_into_the_customers_once(store: Arc<dyn Store>) {
+    let lamp = stocked(&store, "Lamp", 1999, 5).await;
+    let rug = stocked(&store, "Rug", 4500, 2).await;
+    let kite = stocked(&store, "Kite", 900, 9).await;
+    store
+        .add_to_cart(ANA, &lamp.id, 2, t(1))
+        .await
+        .expect("mine");
+    store
+        .add_to_cart(GUEST, &lamp.id, 4, t(2))
+        .await
+        .expect("guest lamp");
+    store
+        .add_to_cart(GUEST, &rug.id, 2, t(3))
+        .await
+        .expect("guest rug");
+    store
+        .add_to_cart(GUEST, &kite.id, 1, t(4))
+        .await
+        .expect("guest kite");
+    store
+        .set_delivery_address(GUEST, "1 Main Street", t(5))
+        .await
+        .expect("guest address");
+    // The rug sells out to someone else before the guest logs in.
+    let sold_out = ProductFields {
+        name: rug.name.clone(),
+        description: rug.description.clone(),
+        category: rug.category.clone(),
+        price: rug.price,
+        currency: rug.currency.clone(),
+        photo_url: rug.photo_url.clone(),
+        stock: 0,
+    };
+    store
+        .replace_product(&rug.id, &sold_out, t(6))
+        .await
+        .expect("rug sold out");
+
+    let merged = store
+        .merge_carts(GUEST, ANA, t(10))
+        .await
+        .expect("merge")
+        .expect("there was a guest cart");
+    let lines: Vec<(&str, i64)> = merged
+        .items
+        .iter()
+        .map(|l| (l.product_id.as_str(), l.quantity))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (lamp.id.as_str(), 5),
+            (rug.id.as_str(), 1),
+            (kite.id.as_str(), 1)
+        ],
+        "lamp 2 + 4 capped at its 5; the sold-out rug kept, shown unavailable"
+    );
+    assert_eq!(merged.email, ANA);
+    assert_eq!(merged.delivery_address.as_deref(), Some("1 Main Street"));
+    assert_eq!(merged.updated_at, t(10));
+    assert_eq!(
+        store.get_cart(ANA).await.expect("get").as_ref(),
+        Some(&merged)
+    );
+    assert_eq!(
+        store.get_cart(GUEST).await.expect("get"),
+        None,
+        "guest cart gone"
+    );
+    assert_eq!(
+        store.merge_carts(GUEST, ANA, t(11)).await.expect("again"),
+        None,
+        "a second merge finds nothing and changes nothing"
+    );
+    assert_eq!(
+        store.get_cart(ANA).await.expect("get").as_ref(),
+        Some(&merged)
+    );
+}
+
+pub async fn concurrent_logins_merge_a_guest_cart_once(store: Arc<dyn Store>) {
+    let lamp = stocked(&store, "Lamp", 1999, 100).await;
+    store
+        .add_to_cart(ANA, &lamp.id, 1, t(1))
+        .await
+        .expect("mine");
+    store
+        .add_to_cart(GUEST, &lamp.id, 3, t(2))
+        .await
+        .expect("guest");
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.merge_carts(GUEST, ANA, t(3)).await })
+        })
+        .collect();
+    let mut merges = 0;
+    for task in tasks {
+        if task.await.expect("join").expect("merge").is_some() {
+            merges += 1;
+        }
+    }
+    assert_eq!(merges, 1, "exactly one login merged");
+    let cart = store.get_cart(ANA).await.expect("get").expect("cart");
+    assert_eq!(cart.items.len(), 1, "no duplicate line");
+    assert_eq!(cart.items[0].quantity, 4, "added once: 1 + 3");
+    assert_eq!(store.get_cart(GUEST).await.expect("get"), None);
 }

@@ -54,6 +54,8 @@ contract! {
     cart::set_remove_and_address => set_remove_and_address_sqlite, set_remove_and_address_mongo;
     cart::cart_with_products => cart_with_products_sqlite, cart_with_products_mongo;
     cart::concurrent_adds_by_one_customer => concurrent_adds_by_one_customer_sqlite, concurrent_adds_by_one_customer_mongo;
+    cart::guest_cart_merges_into_the_customers_once => guest_cart_merges_into_the_customers_once_sqlite, guest_cart_merges_into_the_customers_once_mongo;
+    cart::concurrent_logins_merge_a_guest_cart_once => concurrent_logins_merge_a_guest_cart_once_sqlite, concurrent_logins_merge_a_guest_cart_once_mongo;
     orders::checkout_happy_path => checkout_happy_path_sqlite, checkout_happy_path_mongo;
     orders::checkout_refusals => checkout_refusals_sqlite, checkout_refusals_mongo;
     orders::checkout_idempotency => checkout_idempotency_sqlite, checkout_idempotency_mongo;

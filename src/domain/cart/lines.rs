@@ -1,7 +1,7 @@
 //! How cart lines change: the rules both backends apply inside their
 //! transactions, written once.
 
-use super::{Cart, CartLine, MAX_LINES};
+use super::{Cart, CartLine, MAX_LINES, MAX_LINE_QUANTITY};
 use crate::domain::catalog::Product;
 use crate::domain::ports::{StoreError, StoreResult};
 use crate::domain::Timestamp;
@@ -99,4 +99,122 @@ pub fn set_address(cart: Option<Cart>, email: &str, address: &str, at: Timestamp
     cart.delivery_address = Some(address.to_owned());
     cart.updated_at = at;
     cart
+}
+
+/// The customer's cart (`into`, a new one under `key` when there is none)
+/// with a guest's lines added: a product in both gets the two quantities
+/// added, capped by the stock in `products` and [`MAX_LINE_QUANTITY`]. No line
+/// is dropped: one the stock cannot cover (sold out, deleted) keeps at least
+/// a unit and shows as unavailable, and the cart may pass [`MAX_LINES`] (it
+/// only stops taking new lines). The guest's address fills a missing one.
+pub fn merge(
+    into: Option<Cart>,
+    key: &str,
+    guest: Cart,
+    products: &[Product],
+    at: Timestamp,
+) -> Cart {
+    let mut cart = into.unwrap_or_else(|| empty_cart(key, at));
+    for line in guest.items {
+        let stock = products
+            .iter()
+            .find(|p| p.id == line.product_id)
+            .map(|p| p.stock);
+        let existing = cart
+            .items
+            .iter()
+            .position(|l| l.product_id == line.product_id);
+        let had = existing.map_or(0, |i| cart.items[i].quantity);
+        let wanted = had.saturating_add(line.quantity).min(MAX_LINE_QUANTITY);
+        let merged = match stock {
+            Some(stock) => wanted.min(stock).max(had).max(1),
+            None => wanted,
+        };
+        match existing {
+            Some(i) => cart.items[i].quantity = merged,
+            None => cart.items.push(CartLine {
+                quantity: merged,
+                ..line
+            }),
+        }
+    }
+    if cart.delivery_address.is_none() {
+        cart.delivery_address = guest.delivery_address;
+    }
+    cart.updated_at = at;
+    cart
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::now;
+
+    fn product(id: &str, stock: i64) -> Product {
+        let at = now();
+        Product {
+            id: id.into(),
+            name: id.into(),
+            description: String::new(),
+            category: "home".into(),
+            price: 100,
+            currency: "EUR".into(),
+            photo_url: String::new(),
+            stock,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    fn cart(key: &str, lines: &[(&str, i64)]) -> Cart {
+        let mut cart = empty_cart(key, now());
+        for &(id, quantity) in lines {
+            cart.items.push(CartLine {
+                product_id: id.into(),
+                quantity,
+                added_at: now(),
+            });
+        }
+        cart
+    }
+
+    fn quantities(cart: &Cart) -> Vec<(&str, i64)> {
+        cart.items
+            .iter()
+            .map(|l| (l.product_id.as_str(), l.quantity))
+            .collect()
+    }
+
+    #[test]
+    fn merging_adds_quantities_within_stock_and_keeps_every_line() {
+        let products = [product("a", 5), product("b", 10), product("c", 0)];
+        let mine = cart("ana@example.com", &[("a", 2), ("b", 1)]);
+        let guest = cart("guest:1", &[("a", 4), ("c", 2), ("gone", 3), ("b", 3)]);
+        let merged = merge(Some(mine), "ana@example.com", guest, &products, now());
+        assert_eq!(merged.email, "ana@example.com");
+        assert_eq!(
+            quantities(&merged),
+            [("a", 5), ("b", 4), ("c", 1), ("gone", 3)],
+            "a capped at its stock, c sold out kept at one, a deleted product kept"
+        );
+    }
+
+    #[test]
+    fn merging_into_no_cart_takes_the_guest_lines_and_address() {
+        let products = [product("a", 5)];
+        let mut guest = cart("guest:1", &[("a", 7)]);
+        guest.delivery_address = Some("1 Main St".into());
+        let merged = merge(None, "ana@example.com", guest, &products, now());
+        assert_eq!(quantities(&merged), [("a", 5)]);
+        assert_eq!(merged.delivery_address.as_deref(), Some("1 Main St"));
+    }
+
+    #[test]
+    fn a_line_already_over_the_stock_is_not_cut_by_a_merge() {
+        let products = [product("a", 1)];
+        let mine = cart("ana@example.com", &[("a", 3)]);
+        let guest = cart("guest:1", &[("a", 1)]);
+        let merged = merge(Some(mine), "ana@example.com", guest, &products, now());
+        assert_eq!(quantities(&merged), [("a", 3)]);
+    }
 }

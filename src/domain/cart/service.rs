@@ -3,8 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{check_address, check_quantity, Cart, CartView};
-use crate::domain::accounts::Identity;
+use super::{check_address, check_quantity, Cart, CartOwner, CartView};
 use crate::domain::error::{ShopError, ShopResult};
 use crate::domain::ports::Store;
 use crate::domain::validation::FieldErrors;
@@ -26,10 +25,10 @@ impl Carts {
     }
 
     /// The caller's cart, priced at today's prices (empty if none yet).
-    pub async fn view(&self, who: &Identity) -> ShopResult<CartView> {
-        let (cart, products) = self.store.get_cart_with_products(&who.user.email).await?;
+    pub async fn view(&self, owner: &CartOwner) -> ShopResult<CartView> {
+        let (cart, products) = self.store.get_cart_with_products(&owner.key()).await?;
         Ok(CartView::build(
-            &who.user.email,
+            owner.email(),
             cart.as_ref(),
             &products,
             &self.currency,
@@ -37,20 +36,30 @@ impl Carts {
     }
 
     /// The view of a cart a change just returned.
-    async fn view_of(&self, cart: &Cart) -> ShopResult<CartView> {
+    async fn view_of(&self, owner: &CartOwner, cart: &Cart) -> ShopResult<CartView> {
         let products = self.store.get_products(&cart.product_ids()).await?;
         Ok(CartView::build(
-            &cart.email,
+            owner.email(),
             Some(cart),
             &products,
             &self.currency,
         ))
     }
 
+    /// Moves a guest's cart into the customer's, once however many logins
+    /// race to do it; `false` when the guest had no cart left to merge.
+    pub async fn merge_guest(&self, guest: &CartOwner, customer: &CartOwner) -> ShopResult<bool> {
+        let merged = self
+            .store
+            .merge_carts(&guest.key(), &customer.key(), now())
+            .await?;
+        Ok(merged.is_some())
+    }
+
     /// Adds `quantity` units of a product (or raises its line), within stock.
     pub async fn add(
         &self,
-        who: &Identity,
+        owner: &CartOwner,
         product_id: &str,
         quantity: i64,
     ) -> ShopResult<CartView> {
@@ -60,42 +69,42 @@ impl Carts {
         let quantity = check_quantity(quantity, false)?;
         let cart = self
             .store
-            .add_to_cart(&who.user.email, product_id, quantity, now())
+            .add_to_cart(&owner.key(), product_id, quantity, now())
             .await?;
-        self.view_of(&cart).await
+        self.view_of(owner, &cart).await
     }
 
     /// Sets the quantity of a product's line; 0 removes it.
     pub async fn set_quantity(
         &self,
-        who: &Identity,
+        owner: &CartOwner,
         product_id: &str,
         quantity: i64,
     ) -> ShopResult<CartView> {
         let quantity = check_quantity(quantity, true)?;
         let cart = self
             .store
-            .set_cart_quantity(&who.user.email, product_id, quantity, now())
+            .set_cart_quantity(&owner.key(), product_id, quantity, now())
             .await?;
-        self.view_of(&cart).await
+        self.view_of(owner, &cart).await
     }
 
     /// Removes a product's line.
-    pub async fn remove(&self, who: &Identity, product_id: &str) -> ShopResult<CartView> {
+    pub async fn remove(&self, owner: &CartOwner, product_id: &str) -> ShopResult<CartView> {
         let cart = self
             .store
-            .remove_from_cart(&who.user.email, product_id, now())
+            .remove_from_cart(&owner.key(), product_id, now())
             .await?;
-        self.view_of(&cart).await
+        self.view_of(owner, &cart).await
     }
 
     /// Sets where checkout delivers.
-    pub async fn set_address(&self, who: &Identity, address: &str) -> ShopResult<CartView> {
+    pub async fn set_address(&self, owner: &CartOwner, address: &str) -> ShopResult<CartView> {
         let address = check_address(address).map_err(ShopError::Invalid)?;
         let cart = self
             .store
-            .set_delivery_address(&who.user.email, &address, now())
+            .set_delivery_address(&owner.key(), &address, now())
             .await?;
-        self.view_of(&cart).await
+        self.view_of(owner, &cart).await
     }
 }

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use axum_extra::extract::cookie::CookieJar;
@@ -11,11 +11,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::accounts::{check_password, Login, LoginInput, RegisterInput, Session, User};
+use crate::domain::cart::CartOwner;
 use crate::domain::validation::{email_field, FieldErrors};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::extract::{ApiJson, JsonOrForm};
 use crate::http::limits;
 use crate::http::session::{session_cookie, Admin, Identity};
+use crate::http::shopper::{guest_cookie, guest_id};
 use crate::http::AppState;
 
 /// Register a customer; queues the welcome email in the same transaction.
@@ -26,6 +28,7 @@ use crate::http::AppState;
 pub async fn register(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     body: JsonOrForm<RegisterInput>,
 ) -> AppResult<Response> {
     limits::check(
@@ -40,7 +43,8 @@ pub async fn register(
     if body.from_form {
         // Straight in: a browser that registers is logged in.
         let login = state.accounts.start_session(&user).await?;
-        return with_session_cookie(&state, &login, Redirect::to("/products").into_response());
+        let next = Redirect::to("/products").into_response();
+        return logged_in(&state, &headers, &login, next).await;
     }
     Ok((StatusCode::CREATED, Json(user)).into_response())
 }
@@ -70,14 +74,31 @@ fn login_body(login: Login) -> LoginResponse {
     }
 }
 
-/// `response` with the session cookie for `login` set.
-fn with_session_cookie(state: &AppState, login: &Login, response: Response) -> AppResult<Response> {
-    let cookie = session_cookie(
+/// `response` to a login: the session cookie set and, when the browser
+/// filled a cart as a guest, that cart moved into the account's (once, however
+/// many logins race) and the guest cookie ended.
+async fn logged_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    login: &Login,
+    response: Response,
+) -> AppResult<Response> {
+    let secure = state.settings.server.secure_cookies;
+    let mut jar = CookieJar::new().add(session_cookie(
         login.token.clone(),
         std::time::Duration::from_secs(state.settings.session.ttl.0),
-        state.settings.server.secure_cookies,
-    );
-    Ok((CookieJar::new().add(cookie), response).into_response())
+        secure,
+    ));
+    if let Some(id) = guest_id(headers, &state.guest_key) {
+        let guest = CartOwner::Guest(id);
+        let customer = CartOwner::Customer(login.user.email.clone());
+        match state.carts.merge_guest(&guest, &customer).await {
+            Ok(_) => jar = jar.add(guest_cookie(String::new(), secure)),
+            // The login stands; the guest cart waits for the next one.
+            Err(e) => tracing::warn!(error = %e, "guest cart not merged at login"),
+        }
+    }
+    Ok((jar, response).into_response())
 }
 
 /// Log in with email and password: a session token (also set as a cookie).
@@ -88,6 +109,7 @@ fn with_session_cookie(state: &AppState, login: &Login, response: Response) -> A
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     body: JsonOrForm<LoginInput>,
 ) -> AppResult<Response> {
     let from_form = body.from_form;
@@ -113,7 +135,7 @@ pub async fn login(
     } else {
         Json(login_body(login.clone())).into_response()
     };
-    with_session_cookie(&state, &login, response)
+    logged_in(&state, &headers, &login, response).await
 }
 
 /// End the current session at once.

@@ -65,6 +65,16 @@ impl CartStore for CachedStore {
     ) -> StoreResult<Cart> {
         self.inner.set_delivery_address(email, address, at).await
     }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn merge_carts(
+        &self,
+        guest: &str,
+        into: &str,
+        at: Timestamp,
+    ) -> StoreResult<Option<Cart>> {
+        self.inner.merge_carts(guest, into, at).await
+    }
 }
 
 #[async_trait]

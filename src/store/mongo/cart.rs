@@ -216,4 +216,34 @@ impl CartStore for MongoStore {
         })
         .await
     }
+
+    async fn merge_carts(
+        &self,
+        guest: &str,
+        into: &str,
+        at: Timestamp,
+    ) -> StoreResult<Option<Cart>> {
+        let ctx = (guest, into, at);
+        self.transact(&ctx, |store, s, (guest, into, at)| {
+            Box::pin(async move {
+                let Some(guest_cart) = store.cart_in(s, guest).await? else {
+                    return Ok(None);
+                };
+                let mut products = Vec::new();
+                for id in guest_cart.product_ids() {
+                    products.extend(store.product_in(s, &id).await?);
+                }
+                let mine = store.cart_in(s, into).await?;
+                let merged = lines::merge(mine, into, guest_cart, &products, *at);
+                store.save_cart(s, &merged).await?;
+                store
+                    .carts()
+                    .delete_one(doc! { "_id": *guest })
+                    .session(&mut *s)
+                    .await?;
+                Ok(Some(merged))
+            })
+        })
+        .await
+    }
 }

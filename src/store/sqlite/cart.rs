@@ -154,4 +154,28 @@ impl CartStore for SqliteStore {
         })
         .await
     }
+
+    async fn merge_carts(
+        &self,
+        guest: &str,
+        into: &str,
+        at: Timestamp,
+    ) -> StoreResult<Option<Cart>> {
+        let (guest, into) = (guest.to_owned(), into.to_owned());
+        self.write(move |tx| {
+            let Some(guest_cart) = load(tx, &guest)? else {
+                return Ok(None);
+            };
+            let mut products = Vec::new();
+            for id in guest_cart.product_ids() {
+                products.extend(catalog::get(tx, &id)?);
+            }
+            let merged = lines::merge(load(tx, &into)?, &into, guest_cart, &products, at);
+            save(tx, &merged)?;
+            tx.prepare_cached("DELETE FROM cart WHERE email = ?1")?
+                .execute([&guest])?;
+            Ok(Some(merged))
+        })
+        .await
+    }
 }
