@@ -183,29 +183,31 @@ async fn the_product_page_shows_photo_and_a_quantity_selector_bounded_by_stock()
 }
 
 #[tokio::test]
-async fn register_buy_and_find_the_order() {
+async fn a_guest_fills_a_cart_registers_finds_it_merged_and_checks_out() {
     let app = spawn_app_with(|s| s.store.demo_catalog = true).await;
     let product = app.get("/products", None).await.body["items"][0].clone();
     let id = product["id"].as_str().expect("id").to_owned();
+    let name = product["name"].as_str().unwrap_or_default().to_owned();
     let b = browser().await;
+
+    // No account yet: the cart fills all the same.
+    b.goto(&app.url(&format!("/products/{id}"))).await;
+    b.fill("#quantity", "2").await;
+    b.click("#add-to-cart button[type=submit]").await;
+    b.wait_url("/cart").await;
+    b.wait_text("#cart-lines", &name).await;
+    b.find("#guest-checkout").await;
+
     b.register(&app, "Lucía Gómez", "lucia@example.com").await;
     assert!(
         b.text("#who").await.contains("Lucía Gómez"),
         "name in the header"
     );
-    assert!(
-        b.text("main")
-            .await
-            .contains(product["name"].as_str().unwrap_or_default()),
-        "catalog shown"
-    );
+    assert!(b.text("main").await.contains(&name), "catalog shown");
 
-    b.goto(&app.url(&format!("/products/{id}"))).await;
-    b.fill("#quantity", "2").await;
-    b.click("#add-to-cart button[type=submit]").await;
-    b.wait_url("/cart").await;
-    b.wait_text("#cart-lines", product["name"].as_str().unwrap_or_default())
-        .await;
+    // The guest's cart is now the account's.
+    b.goto(&app.url("/cart")).await;
+    b.wait_text("#cart-lines", &name).await;
     let qty = b.find("#cart-lines input[name=quantity]").await;
     assert_eq!(qty.prop("value").await.expect("value"), Some("2".into()));
 
