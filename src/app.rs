@@ -79,6 +79,10 @@ impl Application {
                 events.clone(),
                 &settings.shop.currency,
                 &settings.mail.notify,
+                crate::domain::order_links::OrderLinks::new(
+                    settings.auth.jwt_secret.expose(),
+                    &settings.server.public_url,
+                ),
             )),
             search: index,
             chat,

@@ -77,7 +77,10 @@ async function submitApiForm(event) {
     if (done) { done.textContent = form.dataset.done; done.hidden = false; }
     return;
   }
-  if (form.dataset.redirect) {
+  if (form.dataset.redirect === "location" && response.headers.get("Location")) {
+    // The answer names the page to go to (a guest's order link).
+    location.href = response.headers.get("Location");
+  } else if (form.dataset.redirect) {
     location.href = form.dataset.redirect.replace(/\{(\w+)\}/g, (_, k) => (data && data[k]) || "");
   } else {
     location.reload();

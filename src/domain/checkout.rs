@@ -51,7 +51,7 @@ pub async fn place_order(tx: &mut impl CheckoutTx, checkout: &Checkout) -> Store
         }
     }
     let cart = tx
-        .cart(&checkout.email)
+        .cart(&checkout.cart)
         .await?
         .ok_or(StoreError::CartEmpty)?;
     let mut products = Vec::with_capacity(cart.items.len());
@@ -76,11 +76,12 @@ pub async fn place_order(tx: &mut impl CheckoutTx, checkout: &Checkout) -> Store
     }
     let order = Order {
         number: tx.next_order_number().await?,
+        email: checkout.email.clone(),
         ..draft
     };
     tx.insert_order(&order, checkout.idempotency_key.as_deref())
         .await?;
-    tx.delete_cart(&order.email).await?;
+    tx.delete_cart(&checkout.cart).await?;
     tx.queue_mail(&(checkout.mails)(&order)?).await?;
     Ok(Placed {
         order,

@@ -6,10 +6,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::accounts::Identity;
-use super::cart::check_address;
+use super::cart::{check_address, CartOwner};
 use super::error::ShopResult;
 use super::mail::compose;
+use super::order_links::OrderLinks;
 use super::ports::{Checkout, Placed, ShopEvents, Store, StoreError};
+use super::validation::{email_field, FieldErrors};
 use super::{now, Page, Timestamp};
 
 /// Where an order is in its lifecycle (see [`OrderStatus::can_become`]).
@@ -137,6 +139,25 @@ pub struct CheckoutInput {
     /// Overrides the cart's delivery address.
     #[serde(default)]
     pub delivery_address: Option<String>,
+    /// Guests only (no session): where the confirmation, with a link to the
+    /// order, goes. Required without an account; refused with one.
+    #[serde(default)]
+    #[schema(format = Email, max_length = 254)]
+    pub email: Option<String>,
+}
+
+/// Who is checking out.
+#[derive(Debug, Clone, Copy)]
+pub enum Buyer<'a> {
+    /// A logged-in customer: their cart, their email.
+    Customer(&'a Identity),
+    /// A guest: the cart their cookie names, and the email they gave.
+    Guest {
+        /// The guest's cart ([`CartOwner::Guest`]).
+        cart: &'a CartOwner,
+        /// The email they typed (checked here).
+        email: Option<&'a str>,
+    },
 }
 
 /// The body of `PUT /orders/{number}/status`.
@@ -190,44 +211,82 @@ pub struct Orders {
     events: Arc<dyn ShopEvents>,
     currency: String,
     notify: String,
+    links: Arc<OrderLinks>,
 }
 
 impl Orders {
-    /// Order operations on `store` in `currency`; order mails are copied to `notify`.
+    /// Order operations on `store` in `currency`; order mails are copied to
+    /// `notify`; guests' orders open with `links`.
     pub fn new(
         store: Arc<dyn Store>,
         events: Arc<dyn ShopEvents>,
         currency: &str,
         notify: &str,
+        links: OrderLinks,
     ) -> Self {
         Self {
             store,
             events,
             currency: currency.to_owned(),
             notify: notify.to_owned(),
+            links: Arc::new(links),
         }
+    }
+
+    /// The path, signed, that opens `order` without a session.
+    pub fn link_path(&self, order: &Order) -> String {
+        self.links.path(order)
     }
 
     /// Turns the caller's cart into an order, in one store transaction, with
     /// its mails queued; a replayed key answers the first order.
     pub async fn checkout(
         &self,
-        who: &Identity,
+        buyer: Buyer<'_>,
         delivery_address: Option<String>,
         key: Option<IdempotencyKey>,
     ) -> ShopResult<Placed> {
         let address = delivery_address.as_deref().map(check_address).transpose()?;
-        let name = who.user.name.clone();
         let notify = self.notify.clone();
+        let (cart, email, name, links) = match buyer {
+            Buyer::Customer(who) => (
+                who.user.email.clone(),
+                who.user.email.clone(),
+                who.user.name.clone(),
+                None,
+            ),
+            Buyer::Guest { cart, email } => {
+                let mut errors = FieldErrors::default();
+                let email = match email {
+                    Some(text) => email_field(&mut errors, "email", text),
+                    None => {
+                        errors.add("email", "guests give an email for the confirmation");
+                        String::new()
+                    }
+                };
+                let email = errors.into_result(email)?;
+                (cart.key(), email.clone(), email, Some(self.links.clone()))
+            }
+        };
+        // A guest's key is theirs alone: scoped by their cart, so it can never
+        // replay a customer's order that used the same key and email.
+        let idempotency_key = key.map(|k| match buyer {
+            Buyer::Customer(_) => k.0,
+            Buyer::Guest { .. } => format!("{cart} {}", k.0),
+        });
         let placed = self
             .store
             .place_order(Checkout {
-                email: who.user.email.clone(),
+                cart,
+                email,
                 delivery_address: address,
-                idempotency_key: key.map(|k| k.0),
+                idempotency_key,
                 currency: self.currency.clone(),
                 at: now(),
-                mails: Arc::new(move |order| compose::order(order, &name, &notify)),
+                mails: Arc::new(move |order| {
+                    let link = links.as_ref().map(|l| l.link(order));
+                    compose::order(order, &name, &notify, link.as_deref())
+                }),
             })
             .await?;
         if !placed.replayed {
@@ -273,6 +332,16 @@ impl Orders {
             .get_order(number)
             .await?
             .filter(|o| who.is_admin() || o.email == who.user.email)
+            .ok_or(StoreError::OrderNotFound { number })?)
+    }
+
+    /// The order a signed link opens; a wrong token is as good as no order.
+    pub async fn get_by_link(&self, number: i64, token: &str) -> ShopResult<Order> {
+        Ok(self
+            .store
+            .get_order(number)
+            .await?
+            .filter(|o| self.links.opens(o, token))
             .ok_or(StoreError::OrderNotFound { number })?)
     }
 

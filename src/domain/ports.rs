@@ -153,7 +153,9 @@ pub struct Placed {
 
 /// A checkout request: everything `place_order` needs.
 pub struct Checkout {
-    /// The customer whose cart becomes the order.
+    /// Whose cart becomes the order ([`CartOwner::key`](super::cart::CartOwner::key)).
+    pub cart: String,
+    /// Whose order it is: the customer's email, or the one a guest gave.
     pub email: String,
     /// Overrides the cart's delivery address (already validated).
     pub delivery_address: Option<String>,

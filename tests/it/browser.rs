@@ -405,3 +405,26 @@ async fn search_box_suggests_and_the_results_page_filters_sorts_and_pages() {
     assert_eq!(b.text("ul.grid li.card .name").await, "Storm lantern");
     b.close().await;
 }
+
+#[tokio::test]
+async fn a_guest_checks_out_without_an_account_and_lands_on_the_order() {
+    let app = spawn_app_with(|s| s.store.demo_catalog = true).await;
+    let product = app.get("/products", None).await.body["items"][0].clone();
+    let id = product["id"].as_str().expect("id").to_owned();
+    let b = browser().await;
+    b.goto(&app.url(&format!("/products/{id}"))).await;
+    b.click("#add-to-cart button[type=submit]").await;
+    b.wait_url("/cart").await;
+    b.fill("#delivery-address", "Calle del Prado 5, Madrid")
+        .await;
+    b.click("#address-form button[type=submit]").await;
+    // The page reloads with the address kept and the guest's checkout open.
+    b.wait_text("#delivery-address", "Calle del Prado").await;
+    b.fill("#guest-email", "guest@example.com").await;
+    b.click("#checkout").await;
+    let url = b.wait_url("token=").await;
+    let number = b.text("#order-number").await;
+    assert!(url.contains(&format!("/orders/{number}?token=")), "{url}");
+    assert_eq!(b.text("#order-status").await, "placed");
+    b.close().await;
+}

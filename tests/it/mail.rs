@@ -361,3 +361,131 @@ async fn a_resent_email_is_the_same_email() {
     assert_eq!(header(&a, "Date"), header(&b, "Date"));
     assert!(header(&a, "Message-ID").is_some_and(|h| h.contains(&mail.id)));
 }
+
+#[tokio::test]
+async fn a_guest_checks_out_with_an_email_whose_link_opens_that_order_only() {
+    let port = free_port();
+    let sink_dir = tempfile::tempdir().expect("dir");
+    let sink = SmtpSink::start(port, sink_dir.path().to_path_buf());
+    let app = spawn_app_with(|s| smtp_settings(s, port)).await;
+    let admin = app.admin().await;
+    let lamp = app.product(&admin, "Lámpara", "home", 1999, 5).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let added = app
+        .post("/cart", None, json!({"product_id": lamp, "quantity": 2}))
+        .await;
+    let cookie = added
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("tienda_guest="))
+        .and_then(|v| v.split(';').next())
+        .expect("guest cookie")
+        .to_owned();
+    let checkout = |body: Value| {
+        app.http
+            .post(app.url("/orders"))
+            .header("cookie", &cookie)
+            .json(&body)
+            .send()
+    };
+
+    let r = TestApp::answer(
+        checkout(json!({"delivery_address": "Calle Ñ 1, Madrid"}))
+            .await
+            .expect("sent"),
+    )
+    .await;
+    assert!(r.body["errors"]["email"].is_array(), "{}", r.text);
+    r.assert_problem(422, "validation_failed");
+    let r = TestApp::answer(
+        checkout(json!({"delivery_address": "Calle Ñ 1, Madrid", "email": "not-an-email"}))
+            .await
+            .expect("sent"),
+    )
+    .await;
+    r.assert_problem(422, "validation_failed");
+    let placed = TestApp::answer(
+        checkout(json!({"delivery_address": "Calle Ñ 1, Madrid", "email": "Guest@Example.com"}))
+            .await
+            .expect("sent"),
+    )
+    .await;
+    assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.text);
+    assert_eq!(placed.body["email"], "guest@example.com");
+    let number = placed.body["number"].as_i64().expect("number");
+    let location = placed.headers["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert!(
+        location.starts_with(&format!("/orders/{number}?token=")),
+        "{location}"
+    );
+
+    // The confirmation carries the same link; it opens this order, without a session.
+    // The admin's welcome and notice, then the confirmation and its notice.
+    let messages = sink.wait_for(4).await;
+    let confirmation = messages
+        .iter()
+        .find(|m| to(m) == "guest@example.com")
+        .expect("confirmation to the guest");
+    let base = app.settings.server.public_url.trim_end_matches('/');
+    assert!(
+        body(confirmation).contains(&format!("{base}{location}")),
+        "{}",
+        body(confirmation)
+    );
+    let path = location.clone();
+    let opened = app.get(&path, None).await;
+    assert_eq!(opened.status, StatusCode::OK, "{}", opened.text);
+    assert_eq!(opened.body["number"], number);
+    let (status, page) = app.page(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Lámpara"));
+
+    // Another order number, a changed token, or none: nothing to see.
+    let token = path.split("token=").nth(1).expect("token");
+    app.get(&format!("/orders/{}?token={token}", number + 1), None)
+        .await
+        .assert_problem(404, "order_not_found");
+    app.get(&format!("/orders/{number}?token=x{token}"), None)
+        .await
+        .assert_problem(404, "order_not_found");
+    app.get(&format!("/orders/{number}"), None)
+        .await
+        .assert_problem(401, "unauthorized");
+    let cart = TestApp::answer(
+        app.http
+            .get(app.url("/cart"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .expect("sent"),
+    )
+    .await;
+    assert_eq!(
+        cart.body["items"],
+        json!([]),
+        "the guest cart became the order"
+    );
+
+    // A customer may not pass an email: the order is the account's.
+    let token = app.customer("ana@example.com").await;
+    app.post(
+        "/cart",
+        Some(&token),
+        json!({"product_id": lamp, "quantity": 1}),
+    )
+    .await;
+    app.post(
+        "/orders",
+        Some(&token),
+        json!({"delivery_address": "Calle Ñ 1, Madrid", "email": "other@example.com"}),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+}

@@ -166,6 +166,7 @@ pub fn mail(kind: MailKind, to: &str, at: Timestamp) -> OutboxMail {
 /// A checkout that writes a confirmation and a notice per order.
 pub fn checkout(email: &str, key: Option<&str>, at: Timestamp) -> Checkout {
     Checkout {
+        cart: email.to_owned(),
         email: email.to_owned(),
         delivery_address: None,
         idempotency_key: key.map(str::to_owned),

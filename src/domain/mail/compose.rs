@@ -41,6 +41,8 @@ struct OrderData<'a> {
     order: &'a Order,
     name: &'a str,
     created: String,
+    /// A guest's signed link to the order; customers log in instead.
+    link: Option<&'a str>,
 }
 
 /// The confirmation to the customer, and a notice to `notify` (if set).
@@ -48,9 +50,11 @@ pub fn order(
     order: &Order,
     customer_name: &str,
     notify: &str,
+    link: Option<&str>,
 ) -> serde_json::Result<Vec<OutboxMail>> {
     let payload = MailPayload::new(&OrderData {
         order,
+        link,
         name: customer_name,
         created: order
             .created_at

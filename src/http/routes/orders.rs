@@ -9,31 +9,35 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::orders::{
-    CheckoutInput, IdempotencyKey, Order, OrderQuery, OrderStatus, StatusInput,
+    Buyer, CheckoutInput, IdempotencyKey, Order, OrderQuery, OrderStatus, StatusInput,
 };
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::{parse_json, truncate, ApiQuery, PageQuery, WantsHtml};
 use crate::http::session::{Admin, Identity};
+use crate::http::shopper::Shopper;
 use crate::http::AppState;
 
-/// Turn the cart into an order, in one store transaction.
+/// Turn the cart into an order, in one store transaction. A guest (no
+/// session) gives an `email`; the answer's `Location` is the order's page,
+/// for a guest the signed link the confirmation email carries too.
 #[utoipa::path(post, path = "/orders", tag = "orders", request_body(content = Option<CheckoutInput>),
     params(("Idempotency-Key" = Option<String>, Header, description = "A retried checkout with the same key returns the first order")),
     responses((status = 201, body = Order), (status = 200, description = "Replay of an earlier checkout with this Idempotency-Key", body = Order),
         (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)),
-    security(("bearer" = [])))]
+    security((), ("bearer" = [])))]
 pub async fn checkout(
     State(state): State<AppState>,
-    who: Identity,
+    shopper: Shopper,
     headers: HeaderMap,
     body: axum::body::Bytes,
-) -> AppResult<(StatusCode, Json<Order>)> {
+) -> AppResult<Response> {
     // The body is optional: empty or `null` means "use the cart's address".
     let trimmed = body.trim_ascii();
     let input: CheckoutInput = if trimmed.is_empty() || trimmed == b"null" {
         CheckoutInput {
             delivery_address: None,
+            email: None,
         }
     } else {
         let is_json = headers
@@ -62,9 +66,25 @@ pub async fn checkout(
                 })?,
         ),
     };
+    let buyer = match &shopper.who {
+        Some(who) => {
+            if input.email.is_some() {
+                return Err(crate::domain::validation::FieldErrors::single(
+                    "email",
+                    "only guests give an email: the order goes to the account's",
+                )
+                .into());
+            }
+            Buyer::Customer(who)
+        }
+        None => Buyer::Guest {
+            cart: &shopper.owner,
+            email: input.email.as_deref(),
+        },
+    };
     let placed = state
         .orders
-        .checkout(&who, input.delivery_address, key)
+        .checkout(buyer, input.delivery_address, key)
         .await?;
     let order = placed.order;
     let status = if placed.replayed {
@@ -72,7 +92,16 @@ pub async fn checkout(
     } else {
         StatusCode::CREATED
     };
-    Ok((status, Json(order)))
+    let location = match shopper.who {
+        Some(_) => format!("/orders/{}", order.number),
+        None => state.orders.link_path(&order),
+    };
+    Ok((
+        status,
+        [(axum::http::header::LOCATION, location)],
+        Json(order),
+    )
+        .into_response())
 }
 
 /// Query parameters of `GET /orders`.
@@ -175,24 +204,41 @@ fn parse_number(text: &str) -> AppResult<i64> {
     })
 }
 
-/// One order: its owner or an admin; anyone else gets 404.
+/// Query parameters of `GET /orders/{number}`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct OrderLinkQuery {
+    /// The signature from a guest's order link (their confirmation email).
+    pub token: Option<String>,
+}
+
+/// One order: its owner, an admin, or whoever holds its signed link (guests);
+/// anyone else gets 404.
 #[utoipa::path(get, path = "/orders/{number}", tag = "orders",
-    params(("number" = i64, Path)),
+    params(("number" = i64, Path), OrderLinkQuery),
     responses((status = 200, body = Order), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
-    security(("bearer" = [])))]
+    security((), ("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
     WantsHtml(html): WantsHtml,
-    who: Identity,
+    who: Option<Identity>,
     Path(number): Path<String>,
+    ApiQuery(q): ApiQuery<OrderLinkQuery>,
 ) -> AppResult<Response> {
     let number = parse_number(&number)?;
-    let order = state.orders.get(&who, number).await?;
+    let order = match (&q.token, &who) {
+        (Some(token), _) => state.orders.get_by_link(number, token).await?,
+        (None, Some(who)) => state.orders.get(who, number).await?,
+        (None, None) => {
+            return Err(AppError::unauthorized(
+                "log in first, or open the link from the confirmation email",
+            ))
+        }
+    };
     if html {
         return state.pages.render(
             "order",
             format!("Order {number}"),
-            Some(&who),
+            who.as_ref(),
             json!({ "order": order, "next": order.status.next_statuses() }),
         );
     }
