@@ -273,6 +273,7 @@ async fn place_orders(
                 }
                 store
                     .place_order(Checkout {
+                        cart: email.clone(),
                         email: email.clone(),
                         delivery_address: Some(format!(
                             "{} Benchmark Street, 28001 Madrid",
