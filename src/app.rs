@@ -50,7 +50,8 @@ impl Application {
         {
             tracing::info!("seeded the demo catalog");
         }
-        let registry = Arc::new(crate::templates::registry()?);
+        let i18n = Arc::new(crate::i18n::I18n::load()?);
+        let registry = Arc::new(crate::templates::registry(i18n.clone())?);
         let chat = ChatHub::new(settings.chat.max_sockets_per_user);
         let mail_wake = Arc::new(Notify::new());
         let events: Arc<dyn ShopEvents> = Arc::new(ServiceEvents {
@@ -60,7 +61,7 @@ impl Application {
         // Built before the first request: a search never sees half an index.
         let (index, indexer) = crate::services::search::open(store.clone()).await?;
         let state = AppState::new(Shop {
-            pages: Arc::new(Pages::new(&settings, registry.clone())),
+            pages: Arc::new(Pages::new(&settings, registry.clone(), i18n)),
             accounts: Arc::new(Accounts::new(
                 store.clone(),
                 events.clone(),

@@ -254,6 +254,11 @@ pub struct ShopSettings {
     pub name: String,
     /// ISO 4217 code of every price.
     pub currency: String,
+    /// The languages the shop offers (`en`, `es`).
+    pub locales: Vec<crate::i18n::Locale>,
+    /// The language of a visitor whose browser asks for none of `locales`,
+    /// and of the shop's own notices.
+    pub default_locale: crate::i18n::Locale,
 }
 
 impl Default for ShopSettings {
@@ -261,6 +266,8 @@ impl Default for ShopSettings {
         Self {
             name: "tienda".into(),
             currency: "EUR".into(),
+            locales: crate::i18n::Locale::all().to_vec(),
+            default_locale: crate::i18n::Locale::En,
         }
     }
 }
@@ -460,6 +467,12 @@ impl Settings {
                 "store.url",
                 "must start with sqlite://, mongodb:// or mongodb+srv://".into(),
             ));
+        }
+        if self.shop.locales.is_empty() {
+            return Err(("shop.locales", "must name at least one language".into()));
+        }
+        if !self.shop.locales.contains(&self.shop.default_locale) {
+            return Err(("shop.default_locale", "must be one of shop.locales".into()));
         }
         if self.session.ttl.0 == 0 {
             return Err(("session.ttl", "must be at least one second".into()));

@@ -1,34 +1,147 @@
 //! The one Handlebars registry (pages and emails), built at start in strict
-//! mode from templates embedded in the binary.
+//! mode from templates embedded in the binary, with helpers that speak the
+//! page's language (the root context's `locale`).
 
-use handlebars::{handlebars_helper, Handlebars};
+use std::sync::Arc;
+
+use fluent_bundle::{FluentArgs, FluentValue};
+use handlebars::{
+    handlebars_helper, Context, Handlebars, Helper, HelperDef, RenderContext, RenderError,
+    RenderErrorReason, ScopedJson,
+};
 use rust_embed::RustEmbed;
 use serde_json::Value;
+
+use crate::i18n::{I18n, Locale};
 
 #[derive(RustEmbed)]
 #[folder = "templates/"]
 struct Embedded;
 
-/// Minor units as a decimal amount: 1999 → "19.99".
+/// Minor units as a plain decimal amount: 1999 → "19.99" (machine-readable
+/// places such as structured data; people read [`crate::i18n::Formats::money`]).
 pub fn format_money(minor: i64) -> String {
     let sign = if minor < 0 { "-" } else { "" };
     let abs = minor.unsigned_abs();
     format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
-/// The template helpers; private, since the macro makes public unit structs.
+/// The helpers that need no language; private, since the macro makes public
+/// unit structs.
 mod helpers {
-    use super::{format_money, handlebars_helper, Value};
+    use super::{handlebars_helper, Value};
 
-    handlebars_helper!(money: |minor: i64| format_money(minor));
     handlebars_helper!(eq: |a: Value, b: Value| a == b);
 }
 
-/// Builds the registry: every embedded `.hbs` template, plus the `money` and `eq` helpers.
-pub fn registry() -> anyhow::Result<Handlebars<'static>> {
+/// The language of the page or email being rendered.
+fn locale_of(ctx: &Context) -> Locale {
+    ctx.data()
+        .get("locale")
+        .and_then(Value::as_str)
+        .and_then(|tag| tag.parse().ok())
+        .unwrap_or_default()
+}
+
+fn text(value: String) -> Result<ScopedJson<'static>, RenderError> {
+    Ok(ScopedJson::Derived(Value::String(value)))
+}
+
+/// `{{t "message-id" name=value …}}`: the message in the page's language.
+/// Several parameters are joined into the id: `{{t "status-" order.status}}`.
+struct Translate(Arc<I18n>);
+
+impl HelperDef for Translate {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, RenderError> {
+        // The id is the parameters joined: `{{t "status-" order.status}}`.
+        let mut id = String::new();
+        for param in h.params() {
+            match param.value() {
+                Value::String(part) => id.push_str(part),
+                other => id.push_str(&other.to_string()),
+            }
+        }
+        if id.is_empty() {
+            return Err(RenderErrorReason::ParamNotFoundForIndex("t", 0).into());
+        }
+        let mut args = FluentArgs::new();
+        for (name, value) in h.hash() {
+            let value = match value.value() {
+                Value::Number(n) => n.as_f64().map_or(FluentValue::None, FluentValue::from),
+                Value::String(s) => FluentValue::from(s.clone()),
+                Value::Null => FluentValue::from(""),
+                other => FluentValue::from(other.to_string()),
+            };
+            args.set(*name, value);
+        }
+        let args = (!h.hash().is_empty()).then_some(&args);
+        text(self.0.translations.message(locale_of(ctx), &id, args))
+    }
+}
+
+/// `{{money minor}}` or `{{money minor "USD"}}`: an amount as the page's
+/// language writes it, in the root context's `currency` unless named.
+struct Money(Arc<I18n>);
+
+impl HelperDef for Money {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, RenderError> {
+        let minor = h
+            .param(0)
+            .and_then(|p| p.value().as_i64())
+            .ok_or_else(|| RenderErrorReason::ParamNotFoundForIndex("money", 0))?;
+        let currency = h
+            .param(1)
+            .and_then(|p| p.value().as_str())
+            .or_else(|| ctx.data().get("currency").and_then(Value::as_str))
+            .unwrap_or("EUR");
+        text(self.0.formats.money(locale_of(ctx), minor, currency))
+    }
+}
+
+/// `{{date rfc3339}}`: a date and time as the page's language writes it.
+struct Date(Arc<I18n>);
+
+impl HelperDef for Date {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, RenderError> {
+        let written = h
+            .param(0)
+            .and_then(|p| p.value().as_str())
+            .ok_or_else(|| RenderErrorReason::ParamNotFoundForIndex("date", 0))?;
+        let at =
+            time::OffsetDateTime::parse(written, &time::format_description::well_known::Rfc3339);
+        match at {
+            Ok(at) => text(self.0.formats.datetime(locale_of(ctx), at)),
+            Err(_) => text(written.to_owned()),
+        }
+    }
+}
+
+/// Builds the registry: every embedded `.hbs` template, plus the `t`,
+/// `money`, `date` and `eq` helpers.
+pub fn registry(i18n: Arc<I18n>) -> anyhow::Result<Handlebars<'static>> {
     let mut registry = Handlebars::new();
     registry.set_strict_mode(true);
-    registry.register_helper("money", Box::new(helpers::money));
+    registry.register_helper("t", Box::new(Translate(i18n.clone())));
+    registry.register_helper("money", Box::new(Money(i18n.clone())));
+    registry.register_helper("date", Box::new(Date(i18n)));
     registry.register_helper("eq", Box::new(helpers::eq));
     registry.register_embed_templates_with_extension::<Embedded>(".hbs")?;
     Ok(registry)
@@ -36,11 +149,36 @@ pub fn registry() -> anyhow::Result<Handlebars<'static>> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use serde_json::json;
+
     #[test]
     fn money_formats_minor_units() {
-        assert_eq!(super::format_money(1999), "19.99");
-        assert_eq!(super::format_money(5), "0.05");
-        assert_eq!(super::format_money(-150), "-1.50");
-        assert_eq!(super::format_money(i64::MIN), "-92233720368547758.08");
+        assert_eq!(format_money(1999), "19.99");
+        assert_eq!(format_money(5), "0.05");
+        assert_eq!(format_money(-150), "-1.50");
+        assert_eq!(format_money(i64::MIN), "-92233720368547758.08");
+    }
+
+    #[test]
+    fn helpers_speak_the_locale_of_the_context() {
+        let i18n = Arc::new(I18n::load().unwrap_or_else(|e| unreachable!("{e:#}")));
+        let mut r = registry(i18n).unwrap_or_else(|e| unreachable!("{e:#}"));
+        r.register_template_string(
+            "probe",
+            "{{t \"nav-cart\"}} | {{money 8999}} | {{t \"search-total\" count=n}} | {{date at}} | {{t \"search-results-for\" text=q}}",
+        )
+        .unwrap_or_else(|e| unreachable!("{e}"));
+        let data = |locale: &str| json!({"locale": locale, "currency": "EUR", "n": 1, "at": "2026-12-02T10:15:00Z", "q": "<b>"});
+        let en = r.render("probe", &data("en")).unwrap_or_default();
+        assert_eq!(
+            en,
+            "Cart | €89.99 | 1 product | Dec 2, 2026, 10:15:00\u{202f}AM UTC | Results for “&lt;b&gt;”"
+        );
+        let es = r.render("probe", &data("es")).unwrap_or_default();
+        assert_eq!(
+            es,
+            "Carrito | 89,99\u{a0}€ | 1 producto | 2 dic 2026, 10:15:00 UTC | Resultados para «&lt;b&gt;»"
+        );
     }
 }

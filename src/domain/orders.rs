@@ -13,6 +13,7 @@ use super::order_links::OrderLinks;
 use super::ports::{Checkout, Placed, ShopEvents, Store, StoreError};
 use super::validation::{email_field, FieldErrors};
 use super::{now, Page, Timestamp};
+use crate::i18n::Locale;
 
 /// Where an order is in its lifecycle (see [`OrderStatus::can_become`]).
 #[derive(
@@ -240,11 +241,13 @@ impl Orders {
 
     /// Turns the caller's cart into an order, in one store transaction, with
     /// its mails queued; a replayed key answers the first order.
+    /// The confirmation speaks `locale`, the language the order was placed in.
     pub async fn checkout(
         &self,
         buyer: Buyer<'_>,
         delivery_address: Option<String>,
         key: Option<IdempotencyKey>,
+        locale: Locale,
     ) -> ShopResult<Placed> {
         let address = delivery_address.as_deref().map(check_address).transpose()?;
         let notify = self.notify.clone();
@@ -285,7 +288,7 @@ impl Orders {
                 at: now(),
                 mails: Arc::new(move |order| {
                     let link = links.as_ref().map(|l| l.link(order));
-                    compose::order(order, &name, &notify, link.as_deref())
+                    compose::order(order, &name, &notify, link.as_deref(), locale)
                 }),
             })
             .await?;

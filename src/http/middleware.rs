@@ -16,6 +16,7 @@ use crate::http::AppState;
 /// logged once together with the cause chain.
 pub async fn error_envelope(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let html = wants_html(req.headers());
+    let locale = crate::http::locale::request_locale(req.headers(), &state.settings);
     let path = req.uri().path().to_owned();
     let method = req.method().clone();
     let mut response = next.run(req).await;
@@ -38,7 +39,9 @@ pub async fn error_envelope(State(state): State<AppState>, req: Request, next: N
             &fallback_error(status, &method, &path)
         }
     };
-    let problem = error.to_problem(&path, !state.settings.is_production());
+    let mut problem = error.to_problem(&path, !state.settings.is_production());
+    // The code stays the English identifier; its title speaks the visitor's language.
+    problem.title = state.pages.text(locale, &format!("error-{}", problem.code));
     let cause = error
         .source
         .as_ref()
@@ -50,7 +53,7 @@ pub async fn error_envelope(State(state): State<AppState>, req: Request, next: N
         tracing::info!(error_id = %problem.id, code = problem.code, %method, %path, detail = %problem.detail, "request refused");
     }
     let mut out = if html {
-        match state.pages.render_error(&problem) {
+        match state.pages.render_error(locale, &problem) {
             Ok(page) => (status, Html(page)).into_response(),
             Err(e) => {
                 tracing::error!(error_id = %problem.id, "error page failed to render: {e}");

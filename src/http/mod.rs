@@ -3,6 +3,7 @@
 pub mod extract;
 pub mod head;
 pub mod limits;
+pub mod locale;
 pub mod middleware;
 pub mod openapi;
 pub mod pages;
@@ -43,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .route("/favicon.ico", get(site::favicon))
         .route("/robots.txt", get(site::robots))
         .route("/sitemap.xml", get(site::sitemap))
+        .route("/locale", post(site::set_locale))
         .route("/password/forgot", get(site::forgot_page))
         .route("/password/reset", get(site::reset_page))
         .route("/auth/register", post(auth::register))

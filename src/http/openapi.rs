@@ -18,7 +18,7 @@ use super::routes::{admin, auth, cart, chat, orders, products, search, site};
         orders::checkout, orders::list, orders::get, orders::set_status,
         chat::messages, chat::general_page, chat::channel_page, chat::socket,
         admin::mail, admin::retry_mail,
-        site::healthz, site::readyz, site::config_view,
+        site::healthz, site::readyz, site::config_view, site::set_locale,
     ),
     components(schemas(crate::error::Problem, chat::Incoming)),
     modifiers(&BearerAuth, &ProblemContentType),

@@ -1,8 +1,10 @@
-//! Server-rendered pages, from the shared registry in `crate::templates`.
+//! Server-rendered pages, from the shared registry in `crate::templates`,
+//! in the visitor's language.
 
 use axum::response::{Html, IntoResponse, Response};
 use std::sync::Arc;
 
+use fluent_bundle::FluentArgs;
 use handlebars::Handlebars;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -11,23 +13,28 @@ use crate::config::Settings;
 use crate::error::AppResult;
 use crate::http::head::Head;
 use crate::http::session::Identity;
+use crate::i18n::{I18n, Locale};
 
 /// Renders the server-side pages with the shop's name and currency.
 pub struct Pages {
     registry: Arc<Handlebars<'static>>,
+    i18n: Arc<I18n>,
     shop_name: String,
     currency: String,
     public_url: String,
+    locales: Vec<Locale>,
 }
 
 impl Pages {
     /// Pages from `registry`, for the shop `settings` describes.
-    pub fn new(settings: &Settings, registry: Arc<Handlebars<'static>>) -> Self {
+    pub fn new(settings: &Settings, registry: Arc<Handlebars<'static>>, i18n: Arc<I18n>) -> Self {
         Self {
             registry,
+            i18n,
             shop_name: settings.shop.name.clone(),
             currency: settings.shop.currency.clone(),
             public_url: settings.server.public_url.trim_end_matches('/').to_owned(),
+            locales: settings.shop.locales.clone(),
         }
     }
 
@@ -36,24 +43,33 @@ impl Pages {
         &self.public_url
     }
 
-    /// Renders `template` with `data` plus what every page needs: the shop,
-    /// the logged-in user (for the header) and the page's head (a title is
-    /// enough; see [`Head`]).
-    pub fn render(
-        &self,
-        template: &str,
-        head: impl Into<Head>,
-        who: Option<&Identity>,
-        data: impl Serialize,
-    ) -> AppResult<Response> {
-        let mut head: Head = head.into();
-        if head.description.is_empty() {
-            let description = format!("{} · {}", head.title, self.shop_name);
-            head = head.described(&description);
+    /// The message `id` in `locale` (titles and descriptions made in code).
+    pub fn text(&self, locale: Locale, id: &str) -> String {
+        self.i18n.translations.message(locale, id, None)
+    }
+
+    /// The message `id` in `locale` with named arguments.
+    pub fn text_with(&self, locale: Locale, id: &str, args: &[(&str, &str)]) -> String {
+        let mut fluent = FluentArgs::new();
+        for &(name, value) in args {
+            fluent.set(name, value.to_owned());
         }
-        let mut context = json!({
+        self.i18n.translations.message(locale, id, Some(&fluent))
+    }
+
+    /// What every page's context starts with: the shop, its language and
+    /// the languages it offers (the switcher), and the head.
+    fn base(&self, locale: Locale, head: &Head, who: Option<&Identity>) -> Value {
+        let languages: Vec<Value> = self
+            .locales
+            .iter()
+            .map(|&l| json!({ "tag": l.tag(), "name": l.endonym(), "current": l == locale }))
+            .collect();
+        json!({
             "shop": self.shop_name,
             "currency": self.currency,
+            "locale": locale.tag(),
+            "languages": languages,
             "title": head.title,
             "head": head,
             // The header's search box; the results page fills it in.
@@ -63,7 +79,30 @@ impl Pages {
                 "email": i.user.email,
                 "is_admin": i.is_admin(),
             })),
-        });
+        })
+    }
+
+    /// Renders `template` with `data` plus what every page needs: the shop,
+    /// the logged-in user (for the header) and the page's head (a title is
+    /// enough; see [`Head`]), in `locale`.
+    pub fn render(
+        &self,
+        locale: Locale,
+        template: &str,
+        head: impl Into<Head>,
+        who: Option<&Identity>,
+        data: impl Serialize,
+    ) -> AppResult<Response> {
+        let mut head: Head = head.into();
+        if head.description.is_empty() {
+            let description = self.text_with(
+                locale,
+                "describe-page",
+                &[("title", &head.title), ("shop", &self.shop_name)],
+            );
+            head = head.described(&description);
+        }
+        let mut context = self.base(locale, &head, who);
         if let (Value::Object(base), Value::Object(extra)) = (
             &mut context,
             serde_json::to_value(data).map_err(anyhow::Error::from)?,
@@ -78,17 +117,15 @@ impl Pages {
     /// about the session itself).
     pub fn render_error(
         &self,
+        locale: Locale,
         problem: &crate::error::Problem,
     ) -> Result<String, handlebars::RenderError> {
-        let context = json!({
-            "shop": self.shop_name,
-            "currency": self.currency,
-            "title": format!("{} {}", problem.status, problem.title),
-            "head": Head::titled(problem.title.clone()).described(&problem.detail),
-            "user": null,
-            "search_text": "",
-            "problem": problem,
-        });
+        let head = Head::titled(format!("{} {}", problem.status, problem.title))
+            .described(&problem.detail);
+        let mut context = self.base(locale, &head, None);
+        if let Value::Object(base) = &mut context {
+            base.insert("problem".into(), json!(problem));
+        }
         self.registry.render("error", &context)
     }
 }

@@ -175,8 +175,8 @@ async fn registration_and_order_emails_arrive_over_smtp() {
     let c = body(confirmation);
     for needle in [
         "Lámpara",
-        "2 x 19.99",
-        "39.98 EUR",
+        "2 x €19.99",
+        "Total: €39.98",
         "Calle Ñ 1, Madrid",
         "Subject: ",
         &number.to_string(),
@@ -187,7 +187,7 @@ async fn registration_and_order_emails_arrive_over_smtp() {
         .iter()
         .find(|m| body(m).contains(&format!("Order {number}")))
         .expect("order notice");
-    assert!(body(order_notice).contains("39.98 EUR"));
+    assert!(body(order_notice).contains("€39.98"));
 }
 
 #[tokio::test]
@@ -332,7 +332,8 @@ async fn a_bad_smtp_setting_stops_start_up_naming_the_key() {
 
 #[tokio::test]
 async fn a_resent_email_is_the_same_email() {
-    let registry = tienda::templates::registry().expect("templates");
+    let i18n = std::sync::Arc::new(tienda::i18n::I18n::load().expect("languages"));
+    let registry = tienda::templates::registry(i18n).expect("templates");
     let user = tienda::domain::accounts::User {
         id: "u".into(),
         name: "Ana".into(),
@@ -342,9 +343,14 @@ async fn a_resent_email_is_the_same_email() {
         password_hash: String::new(),
         created_at: tienda::domain::now(),
     };
-    let mail = tienda::domain::mail::compose::registration(&user, "", tienda::domain::now())
-        .expect("compose")
-        .remove(0);
+    let mail = tienda::domain::mail::compose::registration(
+        &user,
+        "",
+        tienda::domain::now(),
+        tienda::i18n::Locale::En,
+    )
+    .expect("compose")
+    .remove(0);
     let from = "shop <shop@shop.test>".parse().expect("from");
     let header = |m: &lettre::Message, name: &str| {
         String::from_utf8_lossy(&m.formatted())
@@ -352,11 +358,15 @@ async fn a_resent_email_is_the_same_email() {
             .find(|l| l.starts_with(name))
             .map(str::to_owned)
     };
-    let a = tienda::services::mail::render::render(&registry, &mail, &from, "tienda", "http://x")
-        .expect("render");
+    let shop = tienda::services::mail::render::MailShop {
+        name: "tienda",
+        public_url: "http://x",
+        currency: "EUR",
+        default_locale: tienda::i18n::Locale::En,
+    };
+    let a = tienda::services::mail::render::render(&registry, &mail, &from, &shop).expect("render");
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let b = tienda::services::mail::render::render(&registry, &mail, &from, "tienda", "http://x")
-        .expect("render");
+    let b = tienda::services::mail::render::render(&registry, &mail, &from, &shop).expect("render");
     assert_eq!(header(&a, "Message-ID"), header(&b, "Message-ID"));
     assert_eq!(header(&a, "Date"), header(&b, "Date"));
     assert!(header(&a, "Message-ID").is_some_and(|h| h.contains(&mail.id)));
@@ -488,4 +498,71 @@ async fn a_guest_checks_out_with_an_email_whose_link_opens_that_order_only() {
     )
     .await
     .assert_problem(422, "validation_failed");
+}
+
+#[tokio::test]
+async fn customers_get_their_emails_in_the_language_they_shop_in() {
+    let port = free_port();
+    let sink_dir = tempfile::tempdir().expect("dir");
+    let sink = SmtpSink::start(port, sink_dir.path().to_path_buf());
+    let app = spawn_app_with(|s| smtp_settings(s, port)).await;
+    let admin = app.admin().await;
+    let lamp = app.product(&admin, "Lámpara", "home", 1999, 5).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let spanish = |method: reqwest::Method, path: &str| {
+        app.http
+            .request(method, app.url(path))
+            .header("accept-language", "es-ES,es;q=0.9,en;q=0.5")
+    };
+    let r = spanish(reqwest::Method::POST, "/auth/register")
+        .json(&json!({"name": "José Núñez", "phone": "600000000", "email": "jose@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let token = app.login("jose@example.com", PASSWORD).await.body["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    app.post(
+        "/cart",
+        Some(&token),
+        json!({"product_id": lamp, "quantity": 2}),
+    )
+    .await;
+    let o = spanish(reqwest::Method::POST, "/orders")
+        .bearer_auth(&token)
+        .json(&json!({"delivery_address": "Calle Ñ 1, Madrid"}))
+        .send()
+        .await
+        .expect("checkout");
+    assert_eq!(o.status(), StatusCode::CREATED);
+    // admin: welcome + notice; José: welcome + notice; order: confirmation + notice.
+    let messages = sink.wait_for(6).await;
+    let to_jose: Vec<String> = messages
+        .iter()
+        .filter(|m| to(m) == "jose@example.com")
+        .map(body)
+        .collect();
+    assert_eq!(to_jose.len(), 2);
+    assert!(
+        to_jose
+            .iter()
+            .any(|b| b.contains("Hola, José Núñez:") && b.contains("Tu cuenta de")),
+        "a Spanish welcome: {to_jose:?}"
+    );
+    assert!(
+        to_jose.iter().any(|b| b.contains("Gracias por tu pedido")
+            && b.contains("2 x 19,99\u{a0}€")
+            && b.contains("Total: 39,98\u{a0}€")),
+        "a Spanish confirmation with Spanish amounts: {to_jose:?}"
+    );
+    // The shop's own notices stay in its language.
+    assert!(messages
+        .iter()
+        .filter(|m| to(m) == "owner@shop.test")
+        .map(body)
+        .any(|b| b.contains("was placed at") && b.contains("€39.98")));
 }

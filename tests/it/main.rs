@@ -15,6 +15,7 @@ mod chat;
 mod errors;
 mod guest;
 mod instances;
+mod languages;
 mod mail;
 mod orders;
 mod process;

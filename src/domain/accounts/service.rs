@@ -15,6 +15,7 @@ use crate::domain::error::{ShopError, ShopResult};
 use crate::domain::mail::compose;
 use crate::domain::ports::{ShopEvents, Store};
 use crate::domain::{from_millis, new_id, now, to_millis, truncate};
+use crate::i18n::Locale;
 
 /// How long a password reset link stays valid.
 const RESET_TTL_MS: i64 = 3600 * 1000;
@@ -109,7 +110,8 @@ impl Accounts {
 
     /// Creates a customer account (an admin when configured so) and queues
     /// the welcome mail in the same transaction.
-    pub async fn register(&self, registration: Registration) -> ShopResult<User> {
+    /// The welcome speaks `locale`, the language the customer registered in.
+    pub async fn register(&self, registration: Registration, locale: Locale) -> ShopResult<User> {
         let at = now();
         let role = if self.admin_by_config(&registration.email) {
             Role::Admin
@@ -127,8 +129,8 @@ impl Accounts {
                 .map_err(ShopError::internal)?,
             created_at: at,
         };
-        let mails =
-            compose::registration(&user, &self.rules.notify, at).map_err(ShopError::internal)?;
+        let mails = compose::registration(&user, &self.rules.notify, at, locale)
+            .map_err(ShopError::internal)?;
         self.store.create_user(&user, &mails).await?;
         self.events.mail_queued();
         tracing::info!(user_id = %user.id, "registered");
@@ -299,7 +301,8 @@ impl Accounts {
 
     /// Mails a reset link to the account with this email, if there is one
     /// (the caller answers the same either way).
-    pub async fn request_password_reset(&self, email: &str) -> ShopResult<()> {
+    /// The email speaks `locale`, the language the reset was asked in.
+    pub async fn request_password_reset(&self, email: &str, locale: Locale) -> ShopResult<()> {
         let Some(user) = self.store.get_user_by_email(email).await? else {
             return Ok(());
         };
@@ -316,7 +319,8 @@ impl Accounts {
             "{}/password/reset?token={token}",
             self.rules.public_url.trim_end_matches('/')
         );
-        let mail = compose::password_reset(&user, &link, at).map_err(ShopError::internal)?;
+        let mail =
+            compose::password_reset(&user, &link, at, locale).map_err(ShopError::internal)?;
         self.store.create_password_reset(&reset, &mail).await?;
         self.events.mail_queued();
         Ok(())

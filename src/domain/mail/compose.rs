@@ -7,20 +7,27 @@ use super::{MailKind, MailPayload, OutboxMail};
 use crate::domain::accounts::User;
 use crate::domain::orders::Order;
 use crate::domain::Timestamp;
+use crate::i18n::Locale;
 
-/// A welcome to the new customer, and a notice to `notify` (if set).
+/// A welcome to the new customer in their `locale`, and a notice to
+/// `notify` (if set) in the shop's language (a payload without `locale`).
 pub fn registration(
     user: &User,
     notify: &str,
     at: Timestamp,
+    locale: Locale,
 ) -> serde_json::Result<Vec<OutboxMail>> {
-    let payload =
-        MailPayload::new(&json!({ "name": user.name, "email": user.email, "phone": user.phone }))?;
+    let data = |locale: Option<Locale>| {
+        MailPayload::new(
+            &json!({ "name": user.name, "email": user.email, "phone": user.phone, "locale": locale }),
+        )
+    };
+    let payload = data(None)?;
     let mut mails = vec![OutboxMail::new(
         MailKind::Welcome,
         &user.email,
         Some(&user.name),
-        payload.clone(),
+        data(Some(locale))?,
         at,
     )];
     if !notify.is_empty() {
@@ -43,29 +50,37 @@ struct OrderData<'a> {
     created: String,
     /// A guest's signed link to the order; customers log in instead.
     link: Option<&'a str>,
+    /// The customer's language; none for the shop's own notice.
+    locale: Option<Locale>,
 }
 
-/// The confirmation to the customer, and a notice to `notify` (if set).
+/// The confirmation to the customer in their `locale`, and a notice to
+/// `notify` (if set) in the shop's language.
 pub fn order(
     order: &Order,
     customer_name: &str,
     notify: &str,
     link: Option<&str>,
+    locale: Locale,
 ) -> serde_json::Result<Vec<OutboxMail>> {
-    let payload = MailPayload::new(&OrderData {
-        order,
-        link,
-        name: customer_name,
-        created: order
-            .created_at
-            .format(&time::format_description::well_known::Rfc2822)
-            .unwrap_or_default(),
-    })?;
+    let data = |locale: Option<Locale>| {
+        MailPayload::new(&OrderData {
+            order,
+            link,
+            locale,
+            name: customer_name,
+            created: order
+                .created_at
+                .format(&time::format_description::well_known::Rfc2822)
+                .unwrap_or_default(),
+        })
+    };
+    let payload = data(None)?;
     let mut mails = vec![OutboxMail::new(
         MailKind::OrderConfirmation,
         &order.email,
         Some(customer_name),
-        payload.clone(),
+        data(Some(locale))?,
         order.created_at,
     )];
     if !notify.is_empty() {
@@ -80,13 +95,18 @@ pub fn order(
     Ok(mails)
 }
 
-/// A single-use reset link.
-pub fn password_reset(user: &User, link: &str, at: Timestamp) -> serde_json::Result<OutboxMail> {
+/// A single-use reset link, in `locale`.
+pub fn password_reset(
+    user: &User,
+    link: &str,
+    at: Timestamp,
+    locale: Locale,
+) -> serde_json::Result<OutboxMail> {
     Ok(OutboxMail::new(
         MailKind::PasswordReset,
         &user.email,
         Some(&user.name),
-        MailPayload::new(&json!({ "name": user.name, "link": link }))?,
+        MailPayload::new(&json!({ "name": user.name, "link": link, "locale": locale }))?,
         at,
     ))
 }

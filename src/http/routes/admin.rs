@@ -12,12 +12,14 @@ use crate::domain::mail::{MailStatus, OutboxMail};
 use crate::domain::{now, Page};
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::{truncate, ApiQuery, PageQuery, ProductId, WantsHtml};
+use crate::http::locale::Lang;
 use crate::http::session::Admin;
 use crate::http::AppState;
 
 /// Catalog management: every product with edit and delete, and a create form.
 pub async fn products_page(
     State(state): State<AppState>,
+    Lang(locale): Lang,
     Admin(admin): Admin,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> AppResult<Response> {
@@ -33,6 +35,7 @@ pub async fn products_page(
         )
         .await?;
     state.pages.render(
+        locale,
         "admin_products",
         "Manage products",
         Some(&admin),
@@ -43,6 +46,7 @@ pub async fn products_page(
 /// The edit form for one product.
 pub async fn edit_product_page(
     State(state): State<AppState>,
+    Lang(locale): Lang,
     Admin(admin): Admin,
     ProductId(id): ProductId,
 ) -> AppResult<Response> {
@@ -53,6 +57,7 @@ pub async fn edit_product_page(
         .await?
         .ok_or_else(|| AppError::product_not_found(id))?;
     state.pages.render(
+        locale,
         "admin_product_edit",
         format!("Edit {}", product.name),
         Some(&admin),
@@ -90,6 +95,7 @@ pub struct MailList {
     security(("bearer" = [])))]
 pub async fn mail(
     State(state): State<AppState>,
+    Lang(locale): Lang,
     WantsHtml(html): WantsHtml,
     Admin(admin): Admin,
     ApiQuery(q): ApiQuery<MailQuery>,
@@ -117,6 +123,7 @@ pub async fn mail(
     };
     if html {
         return state.pages.render(
+            locale,
             "admin_mail",
             "Mail outbox",
             Some(&admin),

@@ -16,6 +16,7 @@ use crate::domain::validation::{email_field, FieldErrors};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::extract::{ApiJson, JsonOrForm};
 use crate::http::limits;
+use crate::http::locale::Lang;
 use crate::http::session::{session_cookie, Admin, Identity};
 use crate::http::shopper::{guest_cookie, guest_id};
 use crate::http::AppState;
@@ -27,6 +28,7 @@ use crate::http::AppState;
         (status = 415, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn register(
     State(state): State<AppState>,
+    Lang(locale): Lang,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: JsonOrForm<RegisterInput>,
@@ -39,7 +41,7 @@ pub async fn register(
     )
     .await?;
     let registration = body.value.validate()?;
-    let user = state.accounts.register(registration).await?;
+    let user = state.accounts.register(registration, locale).await?;
     if body.from_form {
         // Straight in: a browser that registers is logged in.
         let login = state.accounts.start_session(&user).await?;
@@ -239,6 +241,7 @@ pub struct Accepted {
         (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn forgot_password(
     State(state): State<AppState>,
+    Lang(locale): Lang,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     ApiJson(input): ApiJson<ForgotInput>,
 ) -> AppResult<(StatusCode, Json<Accepted>)> {
@@ -254,7 +257,10 @@ pub async fn forgot_password(
         state.settings.rate_limit.login_per_address,
     )
     .await?;
-    state.accounts.request_password_reset(&email).await?;
+    state
+        .accounts
+        .request_password_reset(&email, locale)
+        .await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(Accepted {

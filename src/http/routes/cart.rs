@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::domain::cart::{AddToCart, CartView, SetAddress, SetQuantity};
 use crate::error::{AppResult, Problem};
 use crate::http::extract::{ApiJson, ProductId, WantsHtml};
+use crate::http::locale::Lang;
 use crate::http::shopper::Shopper;
 use crate::http::AppState;
 
@@ -18,14 +19,16 @@ use crate::http::AppState;
     responses((status = 200, body = CartView), (status = 401, body = Problem)), security((), ("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
+    Lang(locale): Lang,
     WantsHtml(html): WantsHtml,
     shopper: Shopper,
 ) -> AppResult<Response> {
     let view = state.carts.view(&shopper.owner).await?;
     if html {
         return state.pages.render(
+            locale,
             "cart",
-            "Your cart",
+            state.pages.text(locale, "title-cart"),
             shopper.who.as_ref(),
             json!({ "cart": view }),
         );

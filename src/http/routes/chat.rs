@@ -23,6 +23,7 @@ use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::{truncate, ApiQuery, WantsHtml};
 use crate::http::limits;
+use crate::http::locale::Lang;
 use crate::http::session::Identity;
 use crate::http::AppState;
 use crate::services::chat_hub::SocketSlot;
@@ -130,6 +131,7 @@ pub async fn messages(
     responses((status = 200, body = MessageList), (status = 401, body = Problem)), security(("bearer" = [])))]
 pub async fn general_page(
     State(state): State<AppState>,
+    Lang(locale): Lang,
     WantsHtml(html): WantsHtml,
     who: Identity,
 ) -> AppResult<Response> {
@@ -151,6 +153,7 @@ pub async fn general_page(
         Vec::new()
     };
     state.pages.render(
+        locale,
         "chat",
         "Support chat",
         Some(&who),
@@ -164,6 +167,7 @@ pub async fn general_page(
     security(("bearer" = [])))]
 pub async fn channel_page(
     State(state): State<AppState>,
+    Lang(locale): Lang,
     WantsHtml(html): WantsHtml,
     who: Identity,
     Path(email): Path<String>,
@@ -174,6 +178,7 @@ pub async fn channel_page(
         return Ok(Json(list).into_response());
     }
     state.pages.render(
+        locale,
         "chat",
         format!("Chat with {channel}"),
         Some(&who),

@@ -13,6 +13,7 @@ use crate::domain::orders::{
 };
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::{parse_json, truncate, ApiQuery, PageQuery, WantsHtml};
+use crate::http::locale::Lang;
 use crate::http::session::{Admin, Identity};
 use crate::http::shopper::Shopper;
 use crate::http::AppState;
@@ -28,6 +29,7 @@ use crate::http::AppState;
     security((), ("bearer" = [])))]
 pub async fn checkout(
     State(state): State<AppState>,
+    Lang(locale): Lang,
     shopper: Shopper,
     headers: HeaderMap,
     body: axum::body::Bytes,
@@ -84,7 +86,7 @@ pub async fn checkout(
     };
     let placed = state
         .orders
-        .checkout(buyer, input.delivery_address, key)
+        .checkout(buyer, input.delivery_address, key, locale)
         .await?;
     let order = placed.order;
     let status = if placed.replayed {
@@ -136,6 +138,7 @@ pub struct OrderList {
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
+    Lang(locale): Lang,
     WantsHtml(html): WantsHtml,
     who: Identity,
     ApiQuery(q): ApiQuery<OrdersQuery>,
@@ -180,12 +183,16 @@ pub async fn list(
             .iter()
             .map(|o| json!({ "order": o, "next": o.status.next_statuses() }))
             .collect();
-        let title = if who.is_admin() {
-            "All orders"
-        } else {
-            "My orders"
-        };
+        let title = state.pages.text(
+            locale,
+            if who.is_admin() {
+                "title-orders-all"
+            } else {
+                "title-orders-mine"
+            },
+        );
         return state.pages.render(
+            locale,
             "orders",
             title,
             Some(&who),
@@ -219,6 +226,7 @@ pub struct OrderLinkQuery {
     security((), ("bearer" = [])))]
 pub async fn get(
     State(state): State<AppState>,
+    Lang(locale): Lang,
     WantsHtml(html): WantsHtml,
     who: Option<Identity>,
     Path(number): Path<String>,
@@ -236,8 +244,11 @@ pub async fn get(
     };
     if html {
         return state.pages.render(
+            locale,
             "order",
-            format!("Order {number}"),
+            state
+                .pages
+                .text_with(locale, "title-order", &[("number", &number.to_string())]),
             who.as_ref(),
             json!({ "order": order, "next": order.status.next_statuses() }),
         );

@@ -17,9 +17,11 @@ use crate::domain::{is_id, Page};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::extract::{truncate, ApiJson, ApiQuery, ProductId, WantsHtml};
 use crate::http::head::Head;
+use crate::http::locale::Lang;
 use crate::http::routes::search::SearchQuery;
 use crate::http::session::{Admin, Identity};
 use crate::http::AppState;
+use crate::i18n::Locale;
 use crate::store::ProductPage;
 
 /// What `GET /products/{x}` answers: one product (id) or a list (category).
@@ -107,12 +109,13 @@ fn filtered_list(
     responses((status = 200, body = ProductPage), (status = 400, body = Problem)))]
 pub async fn list(
     State(state): State<AppState>,
+    Lang(locale): Lang,
     WantsHtml(html): WantsHtml,
     who: Option<Identity>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> AppResult<Response> {
     if let Some(list) = filtered_list(&state, &q, None)? {
-        return render_page(&state, html, who.as_ref(), list, page_of(&q)?).await;
+        return render_page(&state, locale, html, who.as_ref(), list, page_of(&q)?).await;
     }
     let page = page_of(&q)?;
     let category = match q.category.as_deref() {
@@ -124,7 +127,7 @@ pub async fn list(
         }
         other => other.map(str::to_owned),
     };
-    render_list(&state, html, who.as_ref(), category, page).await
+    render_list(&state, locale, html, who.as_ref(), category, page).await
 }
 
 /// A shared read as a JSON answer; its text is made once per read.
@@ -135,17 +138,19 @@ fn json_answer<T: Serialize>(shared: &Shared<T>) -> AppResult<Response> {
 
 async fn render_list(
     state: &AppState,
+    locale: Locale,
     html: bool,
     who: Option<&Identity>,
     category: Option<String>,
     page: Page,
 ) -> AppResult<Response> {
     let list = state.store.list_products(category.as_deref(), page).await?;
-    render_page(state, html, who, list, page).await
+    render_page(state, locale, html, who, list, page).await
 }
 
 async fn render_page(
     state: &AppState,
+    locale: Locale,
     html: bool,
     who: Option<&Identity>,
     list: Arc<Shared<ProductPage>>,
@@ -157,20 +162,38 @@ async fn render_page(
     let categories = state.store.categories().await?;
     // Descriptions name what is there: a few products, or the categories.
     let shop = &state.settings.shop.name;
+    let pages = &state.pages;
     let head = match &list.category {
         Some(category) => {
             let names: Vec<&str> = list.items.iter().take(5).map(|p| p.name.as_str()).collect();
+            let description = pages.text_with(
+                locale,
+                "describe-category",
+                &[
+                    ("category", category),
+                    ("shop", shop),
+                    ("names", &names.join(", ")),
+                ],
+            );
             Head::titled(category)
-                .described(&format!("{category} at {shop}: {}", names.join(", ")))
-                .canonical(state.pages.public_url(), &format!("/products/{category}"))
+                .described(&description)
+                .canonical(pages.public_url(), &format!("/products/{category}"))
         }
-        None => Head::titled("Catalog")
-            .described(&format!("{shop}: {}", categories.join(", ")))
-            .canonical(state.pages.public_url(), "/products"),
+        None => {
+            let description = pages.text_with(
+                locale,
+                "describe-catalog",
+                &[("shop", shop), ("categories", &categories.join(", "))],
+            );
+            Head::titled(pages.text(locale, "title-catalog"))
+                .described(&description)
+                .canonical(pages.public_url(), "/products")
+        }
     };
     let next = (page.offset + page.limit < list.total).then(|| page.offset + page.limit);
     let prev = (page.offset > 0).then(|| page.offset.saturating_sub(page.limit));
     state.pages.render(
+        locale,
         "products",
         head,
         who,
@@ -187,6 +210,7 @@ async fn render_page(
         (status = 400, body = Problem), (status = 404, body = Problem)))]
 pub async fn get_one_or_category(
     State(state): State<AppState>,
+    Lang(locale): Lang,
     WantsHtml(html): WantsHtml,
     who: Option<Identity>,
     Path(x): Path<String>,
@@ -202,6 +226,7 @@ pub async fn get_one_or_category(
             return json_answer(&product);
         }
         return state.pages.render(
+            locale,
             "product",
             Head::product(&product, state.pages.public_url()),
             who.as_ref(),
@@ -218,10 +243,10 @@ pub async fn get_one_or_category(
         ));
     }
     if let Some(list) = filtered_list(&state, &q, Some(&x))? {
-        return render_page(&state, html, who.as_ref(), list, page_of(&q)?).await;
+        return render_page(&state, locale, html, who.as_ref(), list, page_of(&q)?).await;
     }
     let page = page_of(&q)?;
-    render_list(&state, html, who.as_ref(), Some(x), page).await
+    render_list(&state, locale, html, who.as_ref(), Some(x), page).await
 }
 
 /// Create a product (admin).

@@ -12,6 +12,7 @@ use crate::domain::validation::FieldErrors;
 use crate::domain::Page;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::extract::{ApiQuery, PageQuery, WantsHtml};
+use crate::http::locale::Lang;
 use crate::http::session::Identity;
 use crate::http::AppState;
 
@@ -79,6 +80,7 @@ fn first_bad_parameter(errors: FieldErrors) -> AppError {
     responses((status = 200, body = SearchResults), (status = 400, body = Problem)))]
 pub async fn search(
     State(state): State<AppState>,
+    Lang(locale): Lang,
     WantsHtml(html): WantsHtml,
     who: Option<Identity>,
     ApiQuery(q): ApiQuery<SearchQuery>,
@@ -94,11 +96,14 @@ pub async fn search(
         Vec::new()
     };
     let title = if request.text.is_empty() {
-        "Search".to_owned()
+        state.pages.text(locale, "title-search")
     } else {
-        format!("Search: {}", request.text)
+        state
+            .pages
+            .text_with(locale, "title-search-for", &[("text", &request.text)])
     };
     state.pages.render(
+        locale,
         "search",
         &title,
         who.as_ref(),
@@ -191,18 +196,13 @@ fn page_data(
                     "current": category == Some(name.as_str()) })
         })
         .collect();
-    let sorts: Vec<serde_json::Value> = [
-        (Sort::Relevance, "Best match"),
-        (Sort::PriceAsc, "Price, low to high"),
-        (Sort::PriceDesc, "Price, high to low"),
-        (Sort::Newest, "Newest"),
-        (Sort::Name, "Name"),
-    ]
-    .into_iter()
-    .map(|(sort, label)| {
-        let value: &'static str = sort.into();
-        json!({ "value": value, "label": label, "selected": sort == request.sort })
-    })
+    // Each option's label is the message `sort-<value>`.
+    let sorts: Vec<serde_json::Value> = <Sort as strum::VariantArray>::VARIANTS
+        .iter()
+        .map(|&sort| {
+            let value: &'static str = sort.into();
+            json!({ "value": value, "label": format!("sort-{value}"), "selected": sort == request.sort })
+        })
     .collect();
     json!({
         "search_text": request.text,

@@ -5,6 +5,7 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
+use axum_extra::extract::cookie::CookieJar;
 use futures_util::StreamExt;
 use rust_embed::RustEmbed;
 use serde::Serialize;
@@ -12,7 +13,9 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
+use crate::http::extract::JsonOrForm;
 use crate::http::extract::WantsHtml;
+use crate::http::locale::{language_cookie, Lang};
 use crate::http::session::{Admin, Identity};
 use crate::http::AppState;
 
@@ -21,25 +24,28 @@ use crate::http::AppState;
 struct StaticFiles;
 
 /// The entry page: log in or register. Logged-in browsers go to the catalog.
-pub async fn home(State(state): State<AppState>, who: Option<Identity>) -> AppResult<Response> {
+pub async fn home(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    who: Option<Identity>,
+) -> AppResult<Response> {
     if who.is_some() {
         return Ok(Redirect::to("/products").into_response());
     }
-    state.pages.render("home", "Welcome", None, json!({}))
+    let title = state.pages.text(locale, "title-welcome");
+    state.pages.render(locale, "home", title, None, json!({}))
 }
 
 /// Pages to ask for and use a password reset link.
-pub async fn forgot_page(State(state): State<AppState>) -> AppResult<Response> {
-    state
-        .pages
-        .render("forgot", "Forgot your password?", None, json!({}))
+pub async fn forgot_page(State(state): State<AppState>, Lang(locale): Lang) -> AppResult<Response> {
+    let title = state.pages.text(locale, "title-forgot");
+    state.pages.render(locale, "forgot", title, None, json!({}))
 }
 
 /// The form that sets a new password with the token from a reset link.
-pub async fn reset_page(State(state): State<AppState>) -> AppResult<Response> {
-    state
-        .pages
-        .render("reset", "Choose a new password", None, json!({}))
+pub async fn reset_page(State(state): State<AppState>, Lang(locale): Lang) -> AppResult<Response> {
+    let title = state.pages.text(locale, "title-reset");
+    state.pages.render(locale, "reset", title, None, json!({}))
 }
 
 /// Answer of the health checks.
@@ -219,6 +225,7 @@ fn embedded(path: &str, headers: &HeaderMap) -> AppResult<Response> {
     security(("bearer" = [])))]
 pub async fn config_view(
     State(state): State<AppState>,
+    Lang(locale): Lang,
     WantsHtml(html): WantsHtml,
     Admin(admin): Admin,
 ) -> AppResult<Response> {
@@ -237,6 +244,7 @@ pub async fn config_view(
         })
         .unwrap_or_default();
     state.pages.render(
+        locale,
         "config",
         "Configuration",
         Some(&admin),
@@ -265,4 +273,67 @@ fn flatten(prefix: &str, value: &serde_json::Value) -> Vec<serde_json::Value> {
     let mut out = Vec::new();
     walk(prefix, value, &mut out);
     out
+}
+
+/// The body of `POST /locale`.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageChoice {
+    /// One of the shop's languages (`shop.locales`), e.g. `es`.
+    pub lang: String,
+}
+
+/// Switch the language of every page (remembered in a cookie), then go back
+/// to the page the switch was made on.
+#[utoipa::path(post, path = "/locale", tag = "operations", request_body = LanguageChoice,
+    responses((status = 204, description = "Switched (JSON)"), (status = 303, description = "Form post: back to the page"),
+        (status = 400, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_locale(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: JsonOrForm<LanguageChoice>,
+) -> AppResult<Response> {
+    let offered = &state.settings.shop.locales;
+    let locale = body
+        .value
+        .lang
+        .parse::<crate::i18n::Locale>()
+        .ok()
+        .filter(|l| offered.contains(l))
+        .ok_or_else(|| {
+            let names: Vec<&str> = offered.iter().map(|l| l.tag()).collect();
+            crate::domain::validation::FieldErrors::single(
+                "lang",
+                format!("must be one of {}", names.join(", ")),
+            )
+        })?;
+    let cookie = language_cookie(locale, state.settings.server.secure_cookies);
+    let jar = CookieJar::new().add(cookie);
+    if !body.from_form {
+        return Ok((jar, StatusCode::NO_CONTENT).into_response());
+    }
+    Ok((jar, Redirect::to(&back_to(&headers))).into_response())
+}
+
+/// The page a form was sent from, if it is on this shop; the catalog else.
+fn back_to(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok());
+    headers
+        .get(axum::http::header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| url::Url::parse(r).ok())
+        .filter(|u| {
+            let origin = match u.port() {
+                Some(p) => format!("{}:{p}", u.host_str().unwrap_or_default()),
+                None => u.host_str().unwrap_or_default().to_owned(),
+            };
+            host == Some(origin.as_str())
+        })
+        .map(|u| match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_owned(),
+        })
+        .unwrap_or_else(|| "/products".into())
 }

@@ -6,18 +6,41 @@ use std::time::SystemTime;
 use handlebars::{Context, Handlebars};
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::mail::OutboxMail;
+use crate::i18n::Locale;
 
 /// What the mail templates see.
 #[derive(Serialize)]
 struct MailContext<'a> {
     shop: &'a str,
     public_url: &'a str,
+    /// The language the helpers write in: the payload's, else the shop's.
+    locale: Locale,
+    currency: &'a str,
     to: &'a str,
     to_name: Option<&'a str>,
     data: &'a serde_json::value::RawValue,
+}
+
+/// The one member of a payload the renderer itself reads.
+#[derive(Deserialize)]
+struct PayloadLocale {
+    #[serde(default)]
+    locale: Option<Locale>,
+}
+
+/// How the shop signs and speaks in its emails.
+pub struct MailShop<'a> {
+    /// The shop's name.
+    pub name: &'a str,
+    /// Base of links.
+    pub public_url: &'a str,
+    /// The shop's currency.
+    pub currency: &'a str,
+    /// The language of mails that name none (the shop's own notices).
+    pub default_locale: Locale,
 }
 
 /// Builds the email for `mail`. The Message-ID derives from the outbox id and
@@ -26,15 +49,20 @@ pub fn render(
     registry: &Handlebars<'static>,
     mail: &OutboxMail,
     from: &Mailbox,
-    shop_name: &str,
-    public_url: &str,
+    shop: &MailShop,
 ) -> anyhow::Result<Message> {
     let kind = mail.kind.as_str();
+    let locale = serde_json::from_str::<PayloadLocale>(mail.payload.as_raw().get())
+        .ok()
+        .and_then(|p| p.locale)
+        .unwrap_or(shop.default_locale);
     // Converted to Handlebars' data once for the three templates, not once
     // each (three copies of the payload showed in the checkout profile).
     let context = Context::wraps(MailContext {
-        shop: shop_name,
-        public_url: public_url.trim_end_matches('/'),
+        shop: shop.name,
+        public_url: shop.public_url.trim_end_matches('/'),
+        locale,
+        currency: shop.currency,
         to: &mail.to,
         to_name: mail.to_name.as_deref(),
         data: mail.payload.as_raw(),

@@ -11,7 +11,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use tokio::sync::{watch, Notify};
 
-use super::render::render;
+use super::render::{render, MailShop};
 use crate::config::{MailSettings, MailTransportKind, Settings, SmtpTls};
 use crate::domain::mail::OutboxMail;
 use crate::domain::{from_millis, now, to_millis};
@@ -168,13 +168,13 @@ impl MailSender {
     /// Tries one mail; true when the transport took it. Failures are recorded here.
     async fn deliver(&self, mail: &OutboxMail) -> bool {
         let result = async {
-            let message = render(
-                &self.registry,
-                mail,
-                &self.from,
-                &self.settings.shop.name,
-                &self.settings.server.public_url,
-            )?;
+            let shop = MailShop {
+                name: &self.settings.shop.name,
+                public_url: &self.settings.server.public_url,
+                currency: &self.settings.shop.currency,
+                default_locale: self.settings.shop.default_locale,
+            };
+            let message = render(&self.registry, mail, &self.from, &shop)?;
             self.transport.send(message).await
         }
         .await;

@@ -1,0 +1,32 @@
+## Emails to customers
+
+mail-hello = Hello { $name },
+mail-signature = — { $shop }
+mail-welcome-subject = Welcome to { $shop }, { $name }
+mail-welcome-ready = Your { $shop } account for { $email } is ready.
+mail-welcome-login = Log in
+mail-welcome-login-at = Log in at { $url }/ to start shopping.
+mail-welcome-start = to start shopping.
+mail-welcome-ignore = If you did not register, you can ignore this email.
+mail-order-subject = Your { $shop } order { $number }
+mail-order-thanks = Thank you for your order { $number }, placed { $date }.
+mail-order-product = Product
+mail-order-quantity = Quantity
+mail-order-unit-price = Unit price
+mail-order-line-total = Line total
+mail-order-total = Total: { $total }
+mail-order-total-label = Total
+mail-order-deliver-to = Delivery address:
+mail-order-follow = Follow your order
+mail-order-follow-at = Follow your order at { $url }/orders/{ $number }
+mail-order-see-any-time = See your order at any time: { $url }
+mail-reset-subject = Reset your { $shop } password
+mail-reset-asked = Someone asked to reset the password of your { $shop } account. To choose a new one, open this link within one hour:
+mail-reset-once = The link works once. If you did not ask for it, ignore this email: your password stays as it is.
+mail-notice-order-subject = New order { $number } from { $email }: { $total }
+mail-notice-order = Order { $number } was placed at { $shop } on { $date } by { $name } <{ $email }>.
+mail-notice-registration-subject = New registration: { $name } <{ $email }>
+mail-notice-registration = A new customer registered at { $shop }:
+mail-notice-name = Name
+mail-notice-email = Email
+mail-notice-phone = Phone

@@ -1,0 +1,158 @@
+## Layout: header, navigation, footer
+
+nav-search-label = Search products
+nav-search-button = Search
+nav-catalog = Catalog
+nav-cart = Cart
+nav-orders = Orders
+nav-my-orders = My orders
+nav-chat = Support chat
+nav-admin-products = Products
+nav-admin-mail = Mail
+nav-admin-config = Config
+nav-admin-suffix = (admin)
+nav-logout = Log out
+nav-login = Log in or register
+footer-prices = Prices in { $currency }
+language-label = Language
+language-switch = Switch
+
+## Page titles
+
+title-welcome = Welcome
+title-catalog = Catalog
+title-cart = Your cart
+title-search = Search
+title-search-for = Search: { $text }
+title-forgot = Forgot your password?
+title-reset = Choose a new password
+title-order = Order { $number }
+title-orders-all = All orders
+title-orders-mine = My orders
+
+## Descriptions for search engines
+
+describe-page = { $title } · { $shop }
+describe-category = { $category } at { $shop }: { $names }
+describe-catalog = { $shop }: { $categories }
+
+## Home: log in and register
+
+home-heading = Welcome to { $shop }
+login-heading = Log in
+field-email = Email
+field-password = Password
+login-button = Log in
+forgot-link = Forgot your password?
+register-heading = Register
+field-name = Full name
+field-phone = Phone
+field-new-password = Password
+register-button = Create account
+
+## Catalog and product cards
+
+catalog-all = All
+catalog-empty = No products here yet.
+stock-count = { $count } in stock
+stock-sold-out = sold out
+stock-sold-out-title = Sold out
+paging-previous = ← previous
+paging-next = next →
+product-quantity = Quantity
+product-add = Add to cart
+
+## Search
+
+search-results-for = Results for “{ $text }”
+search-all = All products
+search-from = From
+search-to = to
+search-lowest = Lowest price in cents
+search-highest = Highest price in cents
+search-in-stock = In stock only
+search-sort = Sort by
+search-apply = Apply
+search-categories = Categories
+search-total = { $count ->
+    [one] { $count } product
+   *[other] { $count } products
+}
+search-nothing = Nothing matches. Try fewer words, or one of these:
+search-nothing-for = Nothing matches “{ $text }”. Try fewer words, or one of these:
+sort-relevance = Best match
+sort-price_asc = Price, low to high
+sort-price_desc = Price, high to low
+sort-newest = Newest
+sort-name = Name
+
+## Cart and checkout
+
+cart-heading = Your cart
+cart-product = Product
+cart-unit-price = Unit price
+cart-quantity = Quantity
+cart-line-total = Line total
+cart-no-longer-sold = (no longer sold)
+cart-unavailable = unavailable
+cart-unavailable-stock = unavailable: { $stock } in stock
+cart-update = Update
+cart-remove = Remove
+cart-total = Total
+cart-address = Delivery address
+cart-save-address = Save address
+cart-place-order = Place order
+cart-needs-address = Save a delivery address to place the order.
+cart-guest-email = Email for the confirmation
+cart-place-order-guest = Place order as a guest
+cart-guest-or-login = Or
+cart-guest-login = log in or register
+cart-guest-comes-along = : this cart comes with you.
+cart-empty = Your cart is empty.
+cart-browse = Browse the catalog
+
+## Orders
+
+order-heading = Order
+order-thanks = Thank you! Status:
+order-placed-by = Placed { $date } by { $email }.
+order-address = Delivery address
+order-history = History
+order-history-entry = { $status } at { $date } by { $by }
+order-mark = Mark { $status }
+order-all-mine = All my orders
+orders-status = Status
+orders-any = any
+orders-customer-email = Customer email
+orders-filter = Filter
+orders-number = Number
+orders-date = Date
+orders-customer = Customer
+orders-total = Total
+orders-change-status = Change status
+orders-count = { $count ->
+    [one] { $count } order.
+   *[other] { $count } orders.
+}
+orders-empty = No orders yet.
+status-placed = placed
+status-paid = paid
+status-shipped = shipped
+status-delivered = delivered
+status-cancelled = cancelled
+
+## Password reset
+
+forgot-heading = Forgot your password?
+forgot-done = If an account has this email, a reset link is on its way.
+forgot-button = Send me a reset link
+reset-heading = Choose a new password
+reset-password = New password
+reset-button = Set password
+
+## Error page
+
+error-id = Error id:
+error-code = code
+error-home = Home
+error-catalog = Catalog

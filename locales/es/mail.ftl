@@ -1,0 +1,32 @@
+## Emails to customers
+
+mail-hello = Hola, { $name }:
+mail-signature = — { $shop }
+mail-welcome-subject = Te damos la bienvenida a { $shop }, { $name }
+mail-welcome-ready = Tu cuenta de { $shop } para { $email } está lista.
+mail-welcome-login = Entra
+mail-welcome-login-at = Entra en { $url }/ para empezar a comprar.
+mail-welcome-start = para empezar a comprar.
+mail-welcome-ignore = Si no te has registrado, puedes ignorar este correo.
+mail-order-subject = Tu pedido { $number } en { $shop }
+mail-order-thanks = Gracias por tu pedido { $number }, realizado el { $date }.
+mail-order-product = Producto
+mail-order-quantity = Cantidad
+mail-order-unit-price = Precio unitario
+mail-order-line-total = Importe
+mail-order-total = Total: { $total }
+mail-order-total-label = Total
+mail-order-deliver-to = Dirección de entrega:
+mail-order-follow = Sigue tu pedido
+mail-order-follow-at = Sigue tu pedido en { $url }/orders/{ $number }
+mail-order-see-any-time = Consulta tu pedido cuando quieras: { $url }
+mail-reset-subject = Restablece tu contraseña de { $shop }
+mail-reset-asked = Alguien ha pedido restablecer la contraseña de tu cuenta de { $shop }. Para elegir una nueva, abre este enlace antes de una hora:
+mail-reset-once = El enlace solo funciona una vez. Si no lo has pedido tú, ignora este correo: tu contraseña no cambia.
+mail-notice-order-subject = Nuevo pedido { $number } de { $email }: { $total }
+mail-notice-order = El pedido { $number } se hizo en { $shop } el { $date }, por { $name } <{ $email }>.
+mail-notice-registration-subject = Nuevo registro: { $name } <{ $email }>
+mail-notice-registration = Se ha registrado un cliente nuevo en { $shop }:
+mail-notice-name = Nombre
+mail-notice-email = Correo
+mail-notice-phone = Teléfono

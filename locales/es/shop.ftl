@@ -1,0 +1,161 @@
+## Layout: header, navigation, footer
+
+nav-search-label = Buscar productos
+nav-search-button = Buscar
+nav-catalog = Catálogo
+nav-cart = Carrito
+nav-orders = Pedidos
+nav-my-orders = Mis pedidos
+nav-chat = Chat de ayuda
+nav-admin-products = Productos
+nav-admin-mail = Correo
+nav-admin-config = Configuración
+nav-admin-suffix = (admin)
+nav-logout = Cerrar sesión
+nav-login = Entrar o registrarse
+footer-prices = Precios en { $currency }
+language-label = Idioma
+language-switch = Cambiar
+
+## Page titles
+
+title-welcome = Bienvenida
+title-catalog = Catálogo
+title-cart = Tu carrito
+title-search = Buscar
+title-search-for = Buscar: { $text }
+title-forgot = ¿Olvidaste tu contraseña?
+title-reset = Elige una contraseña nueva
+title-order = Pedido { $number }
+title-orders-all = Todos los pedidos
+title-orders-mine = Mis pedidos
+
+## Descriptions for search engines
+
+describe-page = { $title } · { $shop }
+describe-category = { $category } en { $shop }: { $names }
+describe-catalog = { $shop }: { $categories }
+
+## Home: log in and register
+
+home-heading = Te damos la bienvenida a { $shop }
+login-heading = Entrar
+field-email = Correo electrónico
+field-password = Contraseña
+login-button = Entrar
+forgot-link = ¿Olvidaste tu contraseña?
+register-heading = Crear una cuenta
+field-name = Nombre completo
+field-phone = Teléfono
+field-new-password = Contraseña
+register-button = Crear cuenta
+
+## Catalog and product cards
+
+catalog-all = Todo
+catalog-empty = Todavía no hay productos aquí.
+stock-count = { $count ->
+    [one] { $count } disponible
+   *[other] { $count } disponibles
+}
+stock-sold-out = agotado
+stock-sold-out-title = Agotado
+paging-previous = ← anterior
+paging-next = siguiente →
+product-quantity = Cantidad
+product-add = Añadir al carrito
+
+## Search
+
+search-results-for = Resultados para «{ $text }»
+search-all = Todos los productos
+search-from = Desde
+search-to = hasta
+search-lowest = Precio mínimo en céntimos
+search-highest = Precio máximo en céntimos
+search-in-stock = Solo disponibles
+search-sort = Ordenar por
+search-apply = Aplicar
+search-categories = Categorías
+search-total = { $count ->
+    [one] { $count } producto
+   *[other] { $count } productos
+}
+search-nothing = No hay coincidencias. Prueba con menos palabras, o con alguno de estos:
+search-nothing-for = Nada coincide con «{ $text }». Prueba con menos palabras, o con alguno de estos:
+sort-relevance = Más relevantes
+sort-price_asc = Precio, de menor a mayor
+sort-price_desc = Precio, de mayor a menor
+sort-newest = Novedades
+sort-name = Nombre
+
+## Cart and checkout
+
+cart-heading = Tu carrito
+cart-product = Producto
+cart-unit-price = Precio unitario
+cart-quantity = Cantidad
+cart-line-total = Importe
+cart-no-longer-sold = (ya no se vende)
+cart-unavailable = no disponible
+cart-unavailable-stock = no disponible: quedan { $stock }
+cart-update = Actualizar
+cart-remove = Quitar
+cart-total = Total
+cart-address = Dirección de entrega
+cart-save-address = Guardar dirección
+cart-place-order = Hacer el pedido
+cart-needs-address = Guarda una dirección de entrega para hacer el pedido.
+cart-guest-email = Correo electrónico para la confirmación
+cart-place-order-guest = Pedir sin cuenta
+cart-guest-or-login = O bien
+cart-guest-login = entra o regístrate
+cart-guest-comes-along = : este carrito te acompaña.
+cart-empty = Tu carrito está vacío.
+cart-browse = Ver el catálogo
+
+## Orders
+
+order-heading = Pedido
+order-thanks = ¡Gracias! Estado:
+order-placed-by = Realizado el { $date } por { $email }.
+order-address = Dirección de entrega
+order-history = Historial
+order-history-entry = { $status } el { $date } por { $by }
+order-mark = Marcar como { $status }
+order-all-mine = Todos mis pedidos
+orders-status = Estado
+orders-any = cualquiera
+orders-customer-email = Correo del cliente
+orders-filter = Filtrar
+orders-number = Número
+orders-date = Fecha
+orders-customer = Cliente
+orders-total = Total
+orders-change-status = Cambiar estado
+orders-count = { $count ->
+    [one] { $count } pedido.
+   *[other] { $count } pedidos.
+}
+orders-empty = Todavía no hay pedidos.
+status-placed = realizado
+status-paid = pagado
+status-shipped = enviado
+status-delivered = entregado
+status-cancelled = cancelado
+
+## Password reset
+
+forgot-heading = ¿Olvidaste tu contraseña?
+forgot-done = Si hay una cuenta con este correo, te hemos enviado un enlace para restablecerla.
+forgot-button = Enviarme un enlace
+reset-heading = Elige una contraseña nueva
+reset-password = Contraseña nueva
+reset-button = Guardar contraseña
+
+## Error page
+
+error-id = Id del error:
+error-code = código
+error-home = Inicio
+error-catalog = Catálogo

@@ -1,0 +1,142 @@
+//! Pages, error answers and the switcher in English and Spanish.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::*;
+
+async fn page_in(app: &TestApp, path: &str, accept: &str, cookie: Option<&str>) -> String {
+    let mut req = app
+        .http
+        .get(app.url(path))
+        .header("accept", "text/html")
+        .header("accept-language", accept);
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    let r = req.send().await.expect("page");
+    assert!(r.status().is_success(), "{path}: {}", r.status());
+    r.text().await.unwrap_or_default()
+}
+
+#[tokio::test]
+async fn pages_speak_the_browsers_language_until_the_visitor_picks_another() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let lamp = app.product(&admin, "Lamp", "home", 8999, 2).await;
+    let id = lamp["id"].as_str().expect("id").to_owned();
+
+    let es = page_in(&app, &format!("/products/{id}"), "es-MX,es;q=0.9", None).await;
+    assert!(es.contains("<html lang=\"es\">"), "{es}");
+    assert!(es.contains("89,99\u{a0}€"), "Spanish money");
+    assert!(es.contains("2 disponibles") && es.contains("Añadir al carrito"));
+    assert!(es.contains("Lamp"), "product texts stay as written");
+    let en = page_in(&app, &format!("/products/{id}"), "en-GB", None).await;
+    assert!(
+        en.contains("<html lang=\"en\">") && en.contains("€89.99") && en.contains("Add to cart")
+    );
+    let fallback = page_in(&app, "/products", "fr-FR,de;q=0.8", None).await;
+    assert!(
+        fallback.contains("<html lang=\"en\">"),
+        "the shop's default"
+    );
+
+    // The switcher: a plain form back to the page it was on, remembered.
+    let r = app
+        .http
+        .post(app.url("/locale"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("referer", app.url("/products/home?offset=0"))
+        .body("lang=es")
+        .send()
+        .await
+        .expect("switch");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/products/home?offset=0");
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .to_owned();
+    assert!(cookie.starts_with("tienda_lang=es"), "{cookie}");
+    let chosen = page_in(&app, "/cart", "en-US", Some("tienda_lang=es")).await;
+    assert!(
+        chosen.contains("Tu carrito"),
+        "the cookie beats the browser"
+    );
+    let r = app
+        .http
+        .post(app.url("/locale"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("lang=en")
+        .send()
+        .await
+        .expect("switch");
+    assert_eq!(
+        r.headers()["location"],
+        "/products",
+        "no page to go back to"
+    );
+    let r = app
+        .http
+        .post(app.url("/locale"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("referer", "https://elsewhere.example/phish")
+        .body("lang=en")
+        .send()
+        .await
+        .expect("switch");
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "another site's form is refused"
+    );
+    app.post("/locale", None, json!({"lang": "fr"}))
+        .await
+        .assert_problem(422, "validation_failed");
+    let ok = app.post("/locale", None, json!({"lang": "es"})).await;
+    assert_eq!(ok.status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn error_titles_speak_the_visitors_language_while_codes_stay_english() {
+    let app = spawn_app().await;
+    let missing = "/products/00000000-0000-4000-8000-000000000000";
+    let r = app
+        .http
+        .get(app.url(missing))
+        .header("accept-language", "es")
+        .send()
+        .await
+        .expect("sent");
+    let answer = TestApp::answer(r).await;
+    let body = answer.assert_problem(404, "product_not_found");
+    assert_eq!(body["title"], "Producto no encontrado");
+    let english = app.get(missing, None).await;
+    assert_eq!(english.body["title"], "Product not found");
+    let page = app
+        .http
+        .get(app.url(missing))
+        .header("accept", "text/html")
+        .header("accept-language", "es")
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(page.contains("404 Producto no encontrado") && page.contains("Id del error:"));
+}
+
+#[tokio::test]
+async fn a_shop_may_offer_one_language_only() {
+    let app = spawn_app_with(|s| {
+        s.shop.locales = vec![tienda::i18n::Locale::Es];
+        s.shop.default_locale = tienda::i18n::Locale::Es;
+    })
+    .await;
+    let page = page_in(&app, "/products", "en-US", Some("tienda_lang=en")).await;
+    assert!(page.contains("<html lang=\"es\">") && page.contains("Catálogo"));
+    app.post("/locale", None, json!({"lang": "en"}))
+        .await
+        .assert_problem(422, "validation_failed");
+}
