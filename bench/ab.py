@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Before/after comparison of two tienda release binaries on the read paths.
 
-    python3 bench/ab.py OLD_BINARY NEW_BINARY [--rounds 6] [--duration 4]
+    python3 bench/ab.py OLD_BINARY NEW_BINARY [--rounds 6] [--duration 4] [--old-config PATH]
 
 Both servers run side by side on the demo catalog, each with its own data
 directory. Each round measures, for one binary and then the other (the order
@@ -25,12 +25,13 @@ import bench  # noqa: E402  (the full benchmark's server and wrk helpers)
 
 
 class BinaryServer(bench.Server):
-    def __init__(self, binary, *a, **kw):
+    def __init__(self, binary, config, *a, **kw):
         super().__init__(*a, **kw)
         self.binary = binary
+        self.config = config
 
     def argv(self):
-        return [str(self.binary), "serve", "--config", str(bench.CONFIG), "--profile", "development"]
+        return [str(self.binary), "serve", "--config", str(self.config), "--profile", "development"]
 
 
 def prepare(server):
@@ -60,14 +61,16 @@ def main():
     ap.add_argument("new")
     ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--duration", type=int, default=4, help="seconds per wrk run")
+    ap.add_argument("--old-config", default=str(bench.CONFIG),
+                    help="config file for OLD, when it predates keys the current file has")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="tienda-ab-"))
     recorder = bench.Recorder(work)
     cfg = dict(bench.FULL, duration=args.duration, warmup=1)
     runner = bench.Runner(cfg, work, recorder)
-    servers = {name: BinaryServer(Path(binary).resolve(), work, name, work / name, recorder)
-               for name, binary in (("old", args.old), ("new", args.new))}
+    servers = {name: BinaryServer(Path(binary).resolve(), config, work, name, work / name, recorder)
+               for name, binary, config in (("old", args.old, args.old_config), ("new", args.new, bench.CONFIG))}
     try:
         paths = {}
         for name, server in servers.items():

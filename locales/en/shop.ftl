@@ -156,3 +156,56 @@ error-id = Error id:
 error-code = code
 error-home = Home
 error-catalog = Catalog
+
+## Back office
+
+admin-products-heading = Manage products
+admin-new-product = New product
+admin-create-product = Create product
+admin-all-products = All products ({ $count })
+admin-name = Name
+admin-category = Category
+admin-price = Price
+admin-stock = Stock
+admin-edit = Edit
+admin-delete = Delete
+admin-delete-confirm = Delete { $name }?
+admin-edit-heading = Edit { $name }
+admin-description = Description
+admin-price-minor = Price (minor units)
+admin-price-minor-example = Price (minor units, e.g. 1999 = 19.99)
+admin-photo-url = Photo URL
+admin-save = Save
+admin-mail-heading = Mail outbox
+admin-mail-status = Status
+admin-mail-any = any
+admin-mail-created = Created
+admin-mail-kind = Kind
+admin-mail-to = To
+admin-mail-attempts = Attempts
+admin-mail-next = Next attempt
+admin-mail-last-error = Last error
+admin-mail-retry = Retry
+admin-mail-filter = Filter
+admin-mail-count = { $count ->
+    [one] { $count } message.
+   *[other] { $count } messages.
+}
+config-heading = Configuration
+config-profile = Profile
+config-backend = store backend
+config-masked = Secrets are masked.
+
+## Support chat
+
+chat-older = Load older messages
+chat-reply-to = Reply to
+chat-everyone = everyone
+chat-message = Message
+chat-send = Send
+chat-my-conversation = My conversation with support
+title-chat = Support chat
+title-chat-with = Chat with { $channel }
+title-admin-products = Manage products
+title-admin-mail = Mail outbox
+title-config = Configuration

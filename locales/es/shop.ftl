@@ -159,3 +159,56 @@ error-id = Id del error:
 error-code = código
 error-home = Inicio
 error-catalog = Catálogo
+
+## Back office
+
+admin-products-heading = Gestionar productos
+admin-new-product = Producto nuevo
+admin-create-product = Crear producto
+admin-all-products = Todos los productos ({ $count })
+admin-name = Nombre
+admin-category = Categoría
+admin-price = Precio
+admin-stock = Existencias
+admin-edit = Editar
+admin-delete = Borrar
+admin-delete-confirm = ¿Borrar { $name }?
+admin-edit-heading = Editar { $name }
+admin-description = Descripción
+admin-price-minor = Precio (en céntimos)
+admin-price-minor-example = Precio (en céntimos, p. ej. 1999 = 19,99)
+admin-photo-url = URL de la foto
+admin-save = Guardar
+admin-mail-heading = Correo saliente
+admin-mail-status = Estado
+admin-mail-any = cualquiera
+admin-mail-created = Creado
+admin-mail-kind = Tipo
+admin-mail-to = Para
+admin-mail-attempts = Intentos
+admin-mail-next = Próximo intento
+admin-mail-last-error = Último error
+admin-mail-retry = Reintentar
+admin-mail-filter = Filtrar
+admin-mail-count = { $count ->
+    [one] { $count } mensaje.
+   *[other] { $count } mensajes.
+}
+config-heading = Configuración
+config-profile = Perfil
+config-backend = almacén
+config-masked = Los secretos aparecen ocultos.
+
+## Support chat
+
+chat-older = Cargar mensajes anteriores
+chat-reply-to = Responder a
+chat-everyone = todos
+chat-message = Mensaje
+chat-send = Enviar
+chat-my-conversation = Mi conversación con soporte
+title-chat = Chat de ayuda
+title-chat-with = Chat con { $channel }
+title-admin-products = Gestionar productos
+title-admin-mail = Correo saliente
+title-config = Configuración

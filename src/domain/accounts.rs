@@ -74,6 +74,10 @@ pub struct User {
     /// The argon2id hash of the password.
     #[serde(skip)]
     pub password_hash: String,
+    /// The language they shop in: set at registration and by the switcher,
+    /// so emails and a new device's pages speak it.
+    #[serde(skip)]
+    pub locale: Option<crate::i18n::Locale>,
     /// When the account was registered.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -264,6 +268,7 @@ pub(crate) fn signed_in(role: Role) -> (Session, User) {
         email: "ana@example.com".into(),
         role,
         password_hash: String::new(),
+        locale: None,
         created_at: at,
     };
     let session = Session {

@@ -154,6 +154,7 @@ mod tests {
             role,
             password_hash: String::new(),
             created_at: crate::domain::now(),
+            locale: None,
         }
     }
 

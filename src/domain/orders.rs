@@ -251,12 +251,14 @@ impl Orders {
     ) -> ShopResult<Placed> {
         let address = delivery_address.as_deref().map(check_address).transpose()?;
         let notify = self.notify.clone();
-        let (cart, email, name, links) = match buyer {
+        let (cart, email, name, links, locale) = match buyer {
             Buyer::Customer(who) => (
                 who.user.email.clone(),
                 who.user.email.clone(),
                 who.user.name.clone(),
                 None,
+                // The account's language if they picked one.
+                who.user.locale.unwrap_or(locale),
             ),
             Buyer::Guest { cart, email } => {
                 let mut errors = FieldErrors::default();
@@ -268,7 +270,13 @@ impl Orders {
                     }
                 };
                 let email = errors.into_result(email)?;
-                (cart.key(), email.clone(), email, Some(self.links.clone()))
+                (
+                    cart.key(),
+                    email.clone(),
+                    email,
+                    Some(self.links.clone()),
+                    locale,
+                )
             }
         };
         // A guest's key is theirs alone: scoped by their cart, so it can never

@@ -240,6 +240,9 @@ pub trait AccountStore: Send + Sync {
     /// Sets the stored role of the user with this email; `false` when no
     /// such user.
     async fn set_role(&self, email: &str, role: Role) -> StoreResult<bool>;
+    /// Remembers the language of the user with this id; `false` when no
+    /// such user.
+    async fn set_locale(&self, user_id: &str, locale: crate::i18n::Locale) -> StoreResult<bool>;
     /// Deletes the user with their sessions and password resets, in one
     /// transaction; `false` when no such user.
     async fn delete_user(&self, id: &str) -> StoreResult<bool>;

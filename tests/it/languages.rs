@@ -140,3 +140,54 @@ async fn a_shop_may_offer_one_language_only() {
         .await
         .assert_problem(422, "validation_failed");
 }
+
+/// The language cookie a login answer sets, if any.
+fn language_set_by(answer: &Answer) -> Option<String> {
+    answer
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("tienda_lang="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn the_account_remembers_its_language_for_a_new_device() {
+    let app = spawn_app().await;
+    let r = app
+        .http
+        .post(app.url("/auth/register"))
+        .header("accept-language", "es")
+        .json(&json!({"name": "Lucía", "phone": "600000000", "email": "lucia@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(r.status(), StatusCode::CREATED);
+    // A new device, no language picked: the login hands it the account's.
+    let login = app.login("lucia@example.com", PASSWORD).await;
+    assert_eq!(language_set_by(&login).as_deref(), Some("tienda_lang=es"));
+    // She switches to English while logged in: the account follows.
+    let token = login.body["token"].as_str().expect("token").to_owned();
+    let r = app
+        .http
+        .post(app.url("/locale"))
+        .bearer_auth(&token)
+        .json(&json!({"lang": "en"}))
+        .send()
+        .await
+        .expect("switch");
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let login = app.login("lucia@example.com", PASSWORD).await;
+    assert_eq!(language_set_by(&login).as_deref(), Some("tienda_lang=en"));
+    // A device that picked one keeps it.
+    let r = app
+        .http
+        .post(app.url("/auth/login"))
+        .header("cookie", "tienda_lang=es")
+        .json(&json!({"email": "lucia@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(language_set_by(&TestApp::answer(r).await), None);
+}

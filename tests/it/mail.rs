@@ -342,6 +342,7 @@ async fn a_resent_email_is_the_same_email() {
         role: tienda::domain::accounts::Role::Customer,
         password_hash: String::new(),
         created_at: tienda::domain::now(),
+        locale: None,
     };
     let mail = tienda::domain::mail::compose::registration(
         &user,

@@ -398,3 +398,27 @@ pub async fn session_reads_see_every_account_write(store: Arc<dyn Store>) {
     store.delete_user(&ana.id).await.expect("delete");
     assert!(read(s5.id.clone()).await.is_none(), "deleting a user");
 }
+
+pub async fn the_language_a_customer_picked_is_remembered(store: Arc<dyn Store>) {
+    use tienda::i18n::Locale;
+    let mut ana = user("ana@example.com");
+    ana.locale = Some(Locale::Es);
+    store.create_user(&ana, &[]).await.expect("create");
+    let read = store.get_user(&ana.id).await.expect("get").expect("ana");
+    assert_eq!(read.locale, Some(Locale::Es), "kept from registration");
+    let bob = user("bob@example.com");
+    store.create_user(&bob, &[]).await.expect("create");
+    let read = store
+        .get_user_by_email("bob@example.com")
+        .await
+        .expect("get")
+        .expect("bob");
+    assert_eq!(read.locale, None, "none picked");
+    assert!(store.set_locale(&bob.id, Locale::En).await.expect("set"));
+    let read = store.get_user(&bob.id).await.expect("get").expect("bob");
+    assert_eq!(read.locale, Some(Locale::En));
+    assert!(!store
+        .set_locale("no-such-user", Locale::En)
+        .await
+        .expect("set"));
+}

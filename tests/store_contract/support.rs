@@ -146,6 +146,7 @@ pub fn user(email: &str) -> User {
         role: Role::Customer,
         password_hash: "$argon2id$fake".to_owned(),
         created_at: t(0),
+        locale: None,
     }
 }
 

@@ -128,6 +128,7 @@ impl Accounts {
                 .await
                 .map_err(ShopError::internal)?,
             created_at: at,
+            locale: Some(locale),
         };
         let mails = compose::registration(&user, &self.rules.notify, at, locale)
             .map_err(ShopError::internal)?;
@@ -252,6 +253,15 @@ impl Accounts {
         }
     }
 
+    /// Remembers the language the caller picked, for their emails and for
+    /// pages on a device that has not picked one.
+    pub async fn set_locale(&self, who: &Identity, locale: Locale) -> ShopResult<()> {
+        if who.user.locale != Some(locale) {
+            self.store.set_locale(&who.user.id, locale).await?;
+        }
+        Ok(())
+    }
+
     /// Ends the caller's session at once.
     pub async fn logout(&self, who: &Identity) -> ShopResult<()> {
         self.store.revoke_session(&who.session.id, now()).await?;
@@ -319,6 +329,8 @@ impl Accounts {
             "{}/password/reset?token={token}",
             self.rules.public_url.trim_end_matches('/')
         );
+        // The account's language if they picked one, else the asking page's.
+        let locale = user.locale.unwrap_or(locale);
         let mail =
             compose::password_reset(&user, &link, at, locale).map_err(ShopError::internal)?;
         self.store.create_password_reset(&reset, &mail).await?;

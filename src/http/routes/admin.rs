@@ -37,7 +37,7 @@ pub async fn products_page(
     state.pages.render(
         locale,
         "admin_products",
-        "Manage products",
+        state.pages.text(locale, "title-admin-products"),
         Some(&admin),
         json!({ "items": list.items, "total": list.total }),
     )
@@ -59,7 +59,9 @@ pub async fn edit_product_page(
     state.pages.render(
         locale,
         "admin_product_edit",
-        format!("Edit {}", product.name),
+        state
+            .pages
+            .text_with(locale, "admin-edit-heading", &[("name", &product.name)]),
         Some(&admin),
         json!({ "product": product }),
     )
@@ -125,7 +127,7 @@ pub async fn mail(
         return state.pages.render(
             locale,
             "admin_mail",
-            "Mail outbox",
+            state.pages.text(locale, "title-admin-mail"),
             Some(&admin),
             json!({ "list": list, "status": q.status }),
         );

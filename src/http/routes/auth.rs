@@ -16,7 +16,7 @@ use crate::domain::validation::{email_field, FieldErrors};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::extract::{ApiJson, JsonOrForm};
 use crate::http::limits;
-use crate::http::locale::Lang;
+use crate::http::locale::{language_cookie, Lang, LANGUAGE_COOKIE};
 use crate::http::session::{session_cookie, Admin, Identity};
 use crate::http::shopper::{guest_cookie, guest_id};
 use crate::http::AppState;
@@ -91,6 +91,13 @@ async fn logged_in(
         std::time::Duration::from_secs(state.settings.session.ttl.0),
         secure,
     ));
+    // A device that never picked a language takes the account's.
+    let picked = CookieJar::from_headers(headers)
+        .get(LANGUAGE_COOKIE)
+        .is_some();
+    if let (false, Some(locale)) = (picked, login.user.locale) {
+        jar = jar.add(language_cookie(locale, secure));
+    }
     if let Some(id) = guest_id(headers, &state.guest_key) {
         let guest = CartOwner::Guest(id);
         let customer = CartOwner::Customer(login.user.email.clone());

@@ -155,7 +155,7 @@ pub async fn general_page(
     state.pages.render(
         locale,
         "chat",
-        "Support chat",
+        state.pages.text(locale, "title-chat"),
         Some(&who),
         json!({ "messages": list.items, "channel": null, "customers": customers, "older": list.next_before }),
     )
@@ -180,7 +180,9 @@ pub async fn channel_page(
     state.pages.render(
         locale,
         "chat",
-        format!("Chat with {channel}"),
+        state
+            .pages
+            .text_with(locale, "title-chat-with", &[("channel", &channel)]),
         Some(&who),
         json!({ "messages": list.items, "channel": channel, "customers": [channel.clone()], "older": list.next_before }),
     )

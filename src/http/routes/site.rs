@@ -246,7 +246,7 @@ pub async fn config_view(
     state.pages.render(
         locale,
         "config",
-        "Configuration",
+        state.pages.text(locale, "title-config"),
         Some(&admin),
         json!({ "profile": state.settings.profile, "sections": sections, "backend": state.store.backend() }),
     )
@@ -283,13 +283,15 @@ pub struct LanguageChoice {
     pub lang: String,
 }
 
-/// Switch the language of every page (remembered in a cookie), then go back
+/// Switch the language of every page (remembered in a cookie, and on the
+/// account of a logged-in caller, whose emails then speak it), then go back
 /// to the page the switch was made on.
 #[utoipa::path(post, path = "/locale", tag = "operations", request_body = LanguageChoice,
     responses((status = 204, description = "Switched (JSON)"), (status = 303, description = "Form post: back to the page"),
         (status = 400, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
 pub async fn set_locale(
     State(state): State<AppState>,
+    who: Option<Identity>,
     headers: HeaderMap,
     body: JsonOrForm<LanguageChoice>,
 ) -> AppResult<Response> {
@@ -307,6 +309,9 @@ pub async fn set_locale(
                 format!("must be one of {}", names.join(", ")),
             )
         })?;
+    if let Some(who) = &who {
+        state.accounts.set_locale(who, locale).await?;
+    }
     let cookie = language_cookie(locale, state.settings.server.secure_cookies);
     let jar = CookieJar::new().add(cookie);
     if !body.from_form {

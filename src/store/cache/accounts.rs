@@ -32,6 +32,12 @@ impl AccountStore for CachedStore {
     }
 
     #[instrument(level = "debug", skip_all)]
+    async fn set_locale(&self, user_id: &str, locale: crate::i18n::Locale) -> StoreResult<bool> {
+        self.accounts_write(self.inner.set_locale(user_id, locale))
+            .await
+    }
+
+    #[instrument(level = "debug", skip_all)]
     async fn delete_user(&self, id: &str) -> StoreResult<bool> {
         self.accounts_write(self.inner.delete_user(id)).await
     }

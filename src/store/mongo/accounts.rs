@@ -23,6 +23,9 @@ struct UserDoc {
     role: String,
     password_hash: String,
     created_at: DateTime,
+    /// Absent in accounts made before languages existed.
+    #[serde(default)]
+    locale: Option<String>,
 }
 
 impl From<&User> for UserDoc {
@@ -35,6 +38,7 @@ impl From<&User> for UserDoc {
             role: u.role.as_str().to_owned(),
             password_hash: u.password_hash.clone(),
             created_at: bson_time(u.created_at),
+            locale: u.locale.map(|l| l.tag().to_owned()),
         }
     }
 }
@@ -51,6 +55,7 @@ impl TryFrom<UserDoc> for User {
             email: d.email,
             password_hash: d.password_hash,
             created_at: time(d.created_at),
+            locale: d.locale.and_then(|tag| tag.parse().ok()),
         })
     }
 }
@@ -188,6 +193,17 @@ impl AccountStore for MongoStore {
             .update_one(
                 doc! { "email": email },
                 doc! { "$set": { "role": role.as_str() } },
+            )
+            .await?;
+        Ok(result.matched_count > 0)
+    }
+
+    async fn set_locale(&self, user_id: &str, locale: crate::i18n::Locale) -> StoreResult<bool> {
+        let result = self
+            .users()
+            .update_one(
+                doc! { "_id": user_id },
+                doc! { "$set": { "locale": locale.tag() } },
             )
             .await?;
         Ok(result.matched_count > 0)

@@ -8,7 +8,7 @@ use crate::domain::mail::OutboxMail;
 use crate::domain::Timestamp;
 use crate::store::{AccountStore, StoreError, StoreResult};
 
-const USER_COLUMNS: &str = "id, name, phone, email, role, password_hash, created_at";
+const USER_COLUMNS: &str = "id, name, phone, email, role, password_hash, created_at, locale";
 const SESSION_COLUMNS: &str = "id, user_id, created_at, expires_at, revoked_at";
 
 fn user_from_row(row: &Row) -> rusqlite::Result<User> {
@@ -25,6 +25,10 @@ fn user_at(row: &Row, at: usize) -> rusqlite::Result<User> {
         role: stored_enum(row, at + 4, at, "users", "role")?,
         password_hash: row.get(at + 5)?,
         created_at: ts(row.get(at + 6)?),
+        // A language this tienda no longer offers reads as none chosen.
+        locale: row
+            .get::<_, Option<String>>(at + 7)?
+            .and_then(|tag| tag.parse().ok()),
     })
 }
 
@@ -72,7 +76,9 @@ impl AccountStore for SqliteStore {
         let (u, mails) = (user.clone(), mails.to_vec());
         self.write(move |tx| {
             let inserted = tx.execute(
-                &format!("INSERT INTO users ({USER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+                &format!(
+                    "INSERT INTO users ({USER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                ),
                 params![
                     u.id,
                     u.name,
@@ -80,7 +86,8 @@ impl AccountStore for SqliteStore {
                     u.email,
                     u.role.as_str(),
                     u.password_hash,
-                    ms(u.created_at)
+                    ms(u.created_at),
+                    u.locale.map(|l| l.tag())
                 ],
             );
             match inserted {
@@ -120,6 +127,17 @@ impl AccountStore for SqliteStore {
             Ok(tx.execute(
                 "UPDATE users SET role = ?2 WHERE email = ?1",
                 params![email, role.as_str()],
+            )? > 0)
+        })
+        .await
+    }
+
+    async fn set_locale(&self, user_id: &str, locale: crate::i18n::Locale) -> StoreResult<bool> {
+        let id = user_id.to_owned();
+        self.write(move |tx| {
+            Ok(tx.execute(
+                "UPDATE users SET locale = ?2 WHERE id = ?1",
+                params![id, locale.tag()],
             )? > 0)
         })
         .await

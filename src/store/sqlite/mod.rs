@@ -25,7 +25,11 @@ use crate::domain::{from_millis, to_millis, Timestamp};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how
 /// many ran.
-const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("schema.sql"),
+    // 2: the language each customer shops in (none chosen: NULL).
+    "ALTER TABLE users ADD COLUMN locale TEXT;",
+];
 
 /// A write for the writer thread. It runs inside its batch's transaction,
 /// under its own savepoint when the batch holds others (see [`write_batch`]),

@@ -210,6 +210,7 @@ async fn main() -> anyhow::Result<()> {
             role: Role::Customer,
             password_hash: hash.clone(),
             created_at: now(),
+            locale: None,
         };
         store.create_user(&user, &[]).await?;
         emails.push(user.email);
