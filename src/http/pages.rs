@@ -109,7 +109,9 @@ impl Pages {
         ) {
             base.extend(extra);
         }
-        let html = self.registry.render(template, &context)?;
+        let html = self
+            .registry
+            .render(&crate::templates::localized(locale, template), &context)?;
         Ok(Html(html).into_response())
     }
 
@@ -126,6 +128,7 @@ impl Pages {
         if let Value::Object(base) = &mut context {
             base.insert("problem".into(), json!(problem));
         }
-        self.registry.render("error", &context)
+        self.registry
+            .render(&crate::templates::localized(locale, "error"), &context)
     }
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::mail::OutboxMail;
 use crate::i18n::Locale;
+use crate::templates::localized;
 
 /// What the mail templates see.
 #[derive(Serialize)]
@@ -67,9 +68,10 @@ pub fn render(
         to_name: mail.to_name.as_deref(),
         data: mail.payload.as_raw(),
     })?;
-    let subject = registry.render_with_context(&format!("mail/{kind}.subject"), &context)?;
-    let text = registry.render_with_context(&format!("mail/{kind}.txt"), &context)?;
-    let html = registry.render_with_context(&format!("mail/{kind}.html"), &context)?;
+    let template = |part: &str| localized(locale, &format!("mail/{kind}.{part}"));
+    let subject = registry.render_with_context(&template("subject"), &context)?;
+    let text = registry.render_with_context(&template("txt"), &context)?;
+    let html = registry.render_with_context(&template("html"), &context)?;
     let to = Mailbox::new(mail.to_name.clone(), mail.to.parse()?);
     let domain = from.email.domain().to_owned();
     let date: SystemTime = mail.created_at.into();
