@@ -3,7 +3,6 @@
 //! products the schema.org `Product` Google reads prices and stock from.
 
 use serde::Serialize;
-use serde_json::json;
 
 use crate::domain::catalog::Product;
 use crate::templates::format_money;
@@ -11,13 +10,32 @@ use crate::templates::format_money;
 /// Longest meta description, in characters (what result pages show).
 const DESCRIPTION_CHARS: usize = 160;
 
-/// One `<meta property=… content=…>` of the Open Graph protocol.
-#[derive(Debug, Clone, Serialize)]
-pub struct OpenGraphTag {
-    /// E.g. `og:image`, `product:price:amount`.
-    pub property: &'static str,
-    /// The value.
-    pub content: String,
+/// schema.org's `Product` with one `Offer`, as Google reads prices and stock.
+#[derive(Serialize)]
+struct ProductData<'a> {
+    #[serde(rename = "@context")]
+    context: &'static str,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: &'a str,
+    description: &'a str,
+    image: [&'a str; 1],
+    sku: &'a str,
+    category: &'a str,
+    url: &'a str,
+    offers: Offer<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Offer<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    url: &'a str,
+    price: &'a str,
+    price_currency: &'a str,
+    availability: &'static str,
+    item_condition: &'static str,
 }
 
 /// The head of one page.
@@ -30,10 +48,25 @@ pub struct Head {
     /// Absolute URL that tracking parameters, paging or a trailing slash
     /// must not split the page's ranking across.
     pub canonical: Option<String>,
-    /// Open Graph tags beyond the site name and title every page has.
-    pub open_graph: Vec<OpenGraphTag>,
+    /// On a product's page: its Open Graph tags and structured data.
+    pub product: Option<ProductHead>,
+}
+
+/// What a product page adds to its head (templates/head.hbs writes the tags).
+#[derive(Debug, Clone, Serialize)]
+pub struct ProductHead {
+    /// The page's absolute URL.
+    pub url: String,
+    /// The photo's absolute URL.
+    pub image: String,
+    /// The price as a plain decimal, e.g. `89.99`.
+    pub price: String,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Open Graph's `in stock` or `out of stock`.
+    pub availability: &'static str,
     /// JSON-LD, already made safe to sit inside a `<script>` element.
-    pub json_ld: Option<String>,
+    pub json_ld: String,
 }
 
 impl Head {
@@ -64,59 +97,51 @@ impl Head {
         let url = format!("{base}/products/{}", product.id);
         let image = absolute(base, &product.photo_url);
         let price = format_money(product.price);
-        let availability = if product.stock > 0 {
-            "https://schema.org/InStock"
-        } else {
-            "https://schema.org/OutOfStock"
-        };
-        let tag = |property, content: &str| OpenGraphTag {
-            property,
-            content: content.to_owned(),
-        };
+        let in_stock = product.stock > 0;
         let description = if product.description.trim().is_empty() {
             product.name.clone()
         } else {
             snippet(&product.description)
         };
-        let data = json!({
-            "@context": "https://schema.org",
-            "@type": "Product",
-            "name": product.name,
-            "description": description,
-            "image": [image],
-            "sku": product.id,
-            "category": product.category,
-            "url": url,
-            "offers": {
-                "@type": "Offer",
-                "url": url,
-                "price": price,
-                "priceCurrency": product.currency,
-                "availability": availability,
-                "itemCondition": "https://schema.org/NewCondition",
+        let data = ProductData {
+            context: "https://schema.org",
+            kind: "Product",
+            name: &product.name,
+            description: &description,
+            image: [&image],
+            sku: &product.id,
+            category: &product.category,
+            url: &url,
+            offers: Offer {
+                kind: "Offer",
+                url: &url,
+                price: &price,
+                price_currency: &product.currency,
+                availability: if in_stock {
+                    "https://schema.org/InStock"
+                } else {
+                    "https://schema.org/OutOfStock"
+                },
+                item_condition: "https://schema.org/NewCondition",
             },
-        });
+        };
+        // Serializing these plain strings cannot fail; if it did, the page
+        // would only lose its structured data.
+        let json_ld = serde_json::to_string(&data)
+            .map(|json| script_safe(&json))
+            .unwrap_or_default();
         Self {
             title: product.name.clone(),
-            open_graph: vec![
-                tag("og:type", "product"),
-                tag("og:url", &url),
-                tag("og:description", &description),
-                tag("og:image", &image),
-                tag("product:price:amount", &price),
-                tag("product:price:currency", &product.currency),
-                tag(
-                    "product:availability",
-                    if product.stock > 0 {
-                        "in stock"
-                    } else {
-                        "out of stock"
-                    },
-                ),
-            ],
             description,
-            canonical: Some(url),
-            json_ld: Some(script_safe(&data.to_string())),
+            canonical: Some(url.clone()),
+            product: Some(ProductHead {
+                url,
+                image,
+                price,
+                currency: product.currency.clone(),
+                availability: if in_stock { "in stock" } else { "out of stock" },
+                json_ld,
+            }),
         }
     }
 }
@@ -174,9 +199,16 @@ fn absolute(base: &str, url: &str) -> String {
 /// JSON that cannot end its `<script>` element early nor open a comment:
 /// `<`, `>` and `&` become `\u` escapes, which mean the same to a JSON reader.
 fn script_safe(json: &str) -> String {
-    json.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
+    let mut safe = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => safe.push_str("\\u003c"),
+            '>' => safe.push_str("\\u003e"),
+            '&' => safe.push_str("\\u0026"),
+            c => safe.push(c),
+        }
+    }
+    safe
 }
 
 #[cfg(test)]

@@ -58,20 +58,30 @@ impl Pages {
     }
 
     /// What every page's context starts with: the shop, its language and
-    /// the languages it offers (the switcher), and the head.
-    fn base(&self, locale: Locale, head: &Head, who: Option<&Identity>) -> Value {
+    /// the languages it offers (the switcher), and the head's tags, rendered
+    /// on their own (templates/head.hbs): Handlebars copies a page's whole
+    /// context into every partial, so the context stays small.
+    fn base(
+        &self,
+        locale: Locale,
+        head: &Head,
+        who: Option<&Identity>,
+    ) -> Result<Value, handlebars::RenderError> {
+        let tags = self
+            .registry
+            .render(&crate::templates::localized(locale, "head"), head)?;
         let languages: Vec<Value> = self
             .locales
             .iter()
             .map(|&l| json!({ "tag": l.tag(), "name": l.endonym(), "current": l == locale }))
             .collect();
-        json!({
+        Ok(json!({
             "shop": self.shop_name,
             "currency": self.currency,
             "locale": locale.tag(),
             "languages": languages,
             "title": head.title,
-            "head": head,
+            "head": tags,
             // The header's search box; the results page fills it in.
             "search_text": "",
             "user": who.map(|i| json!({
@@ -79,7 +89,7 @@ impl Pages {
                 "email": i.user.email,
                 "is_admin": i.is_admin(),
             })),
-        })
+        }))
     }
 
     /// Renders `template` with `data` plus what every page needs: the shop,
@@ -102,7 +112,7 @@ impl Pages {
             );
             head = head.described(&description);
         }
-        let mut context = self.base(locale, &head, who);
+        let mut context = self.base(locale, &head, who)?;
         if let (Value::Object(base), Value::Object(extra)) = (
             &mut context,
             serde_json::to_value(data).map_err(anyhow::Error::from)?,
@@ -124,7 +134,7 @@ impl Pages {
     ) -> Result<String, handlebars::RenderError> {
         let head = Head::titled(format!("{} {}", problem.status, problem.title))
             .described(&problem.detail);
-        let mut context = self.base(locale, &head, None);
+        let mut context = self.base(locale, &head, None)?;
         if let Value::Object(base) = &mut context {
             base.insert("problem".into(), json!(problem));
         }

@@ -393,11 +393,10 @@ async fn entry_page_forms_log_in_with_a_cookie_and_cross_site_posts_are_refused(
         .expect("form");
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()["location"], "/products");
-    assert!(r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .any(|c| c.to_str().unwrap_or_default().starts_with("tienda_session=")));
+    assert!(r.headers().get_all("set-cookie").iter().any(|c| c
+        .to_str()
+        .unwrap_or_default()
+        .starts_with("tienda_session=")));
 
     let evil = app
         .http
