@@ -32,6 +32,7 @@ pub fn request_locale(headers: &HeaderMap, settings: &Settings) -> Locale {
 pub fn language_cookie(locale: Locale, secure: bool) -> Cookie<'static> {
     Cookie::build((LANGUAGE_COOKIE, locale.tag()))
         .path("/")
+        .http_only(true)
         .same_site(SameSite::Lax)
         .max_age(time::Duration::days(365))
         .secure(secure)

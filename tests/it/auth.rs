@@ -22,7 +22,14 @@ async fn register_login_me_logout() {
     assert_eq!(l.body["token_type"], "Bearer");
     assert!(l.body["expires_at"].is_string());
     assert_eq!(l.body["user"]["email"], "ana@example.com");
-    let cookie = l.headers["set-cookie"].to_str().expect("cookie").to_owned();
+    let cookie = l
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|c| c.to_str().ok())
+        .find(|c| c.starts_with("tienda_session="))
+        .expect("session cookie")
+        .to_owned();
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"

@@ -403,7 +403,13 @@ async fn production_cookies_are_secure_and_cors_is_off_unless_configured() {
     .await;
     app.register("P", "p@example.com").await;
     let l = app.login("p@example.com", PASSWORD).await;
-    let cookie = l.headers["set-cookie"].to_str().expect("cookie");
+    let cookie = l
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|c| c.to_str().ok())
+        .find(|c| c.starts_with("tienda_session="))
+        .expect("session cookie");
     assert!(
         cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite"),
         "{cookie}"
