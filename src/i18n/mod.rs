@@ -6,7 +6,7 @@
 mod format;
 mod negotiate;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};
@@ -93,6 +93,9 @@ impl Translations {
     /// language missing a message English has, stops start-up naming it.
     pub fn load() -> anyhow::Result<Self> {
         let mut bundles = HashMap::new();
+        // Each language's message ids, read while loading, for the
+        // completeness check.
+        let mut ids: HashMap<Locale, BTreeSet<String>> = HashMap::new();
         for &locale in Locale::all() {
             let lang: unic_langid::LanguageIdentifier = locale
                 .tag()
@@ -113,46 +116,20 @@ impl Translations {
                 let resource = FluentResource::try_new(text).map_err(|(_, errors)| {
                     anyhow::anyhow!("locales/{name} does not parse: {errors:?}")
                 })?;
+                let found = ids.entry(locale).or_default();
+                for entry in resource.entries() {
+                    if let fluent_syntax::ast::Entry::Message(m) = entry {
+                        found.insert(m.id.name.to_owned());
+                    }
+                }
                 bundle.add_resource(resource).map_err(|errors| {
                     anyhow::anyhow!("locales/{name} repeats a message: {errors:?}")
                 })?;
             }
             bundles.insert(locale, bundle);
         }
-        let translations = Self { bundles };
-        translations.check_complete()?;
-        Ok(translations)
-    }
-
-    /// Every message English has exists in every other language.
-    fn check_complete(&self) -> anyhow::Result<()> {
-        let english = self.ids(Locale::En);
-        for &locale in Locale::all() {
-            let have = self.ids(locale);
-            let missing: Vec<&String> = english.iter().filter(|id| !have.contains(id)).collect();
-            if !missing.is_empty() {
-                anyhow::bail!("locales/{}: missing messages {missing:?}", locale.tag());
-            }
-        }
-        Ok(())
-    }
-
-    fn ids(&self, locale: Locale) -> Vec<String> {
-        let mut ids = Vec::new();
-        for name in Files::iter().filter(|n| n.starts_with(&format!("{}/", locale.tag()))) {
-            let Some(file) = Files::get(&name) else {
-                continue;
-            };
-            let text = String::from_utf8_lossy(&file.data).into_owned();
-            if let Ok(resource) = FluentResource::try_new(text) {
-                for entry in resource.entries() {
-                    if let fluent_syntax::ast::Entry::Message(m) = entry {
-                        ids.push(m.id.name.to_owned());
-                    }
-                }
-            }
-        }
-        ids
+        check_complete(&ids)?;
+        Ok(Self { bundles })
     }
 
     /// The message `id` in `locale`, with `args`; the English one if the
@@ -183,6 +160,20 @@ impl Translations {
     }
 }
 
+/// Every message English has exists in every other language.
+fn check_complete(ids: &HashMap<Locale, BTreeSet<String>>) -> anyhow::Result<()> {
+    let none = BTreeSet::new();
+    let english = ids.get(&Locale::En).unwrap_or(&none);
+    for &locale in Locale::all() {
+        let have = ids.get(&locale).unwrap_or(&none);
+        let missing: Vec<&String> = english.difference(have).collect();
+        if !missing.is_empty() {
+            anyhow::bail!("locales/{}: missing messages {missing:?}", locale.tag());
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,5 +187,20 @@ mod tests {
             t.message(Locale::Es, "no-such-message", None),
             "no-such-message"
         );
+    }
+
+    #[test]
+    fn a_language_missing_a_message_is_refused() {
+        let set = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+        let mut ids = HashMap::new();
+        ids.insert(Locale::En, set(&["a", "b"]));
+        ids.insert(Locale::Es, set(&["a"]));
+        let err = check_complete(&ids)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("locales/es") && err.contains("\"b\""), "{err}");
+        ids.insert(Locale::Es, set(&["a", "b", "extra"]));
+        assert!(check_complete(&ids).is_ok());
     }
 }
