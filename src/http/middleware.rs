@@ -39,19 +39,7 @@ pub async fn error_envelope(State(state): State<AppState>, req: Request, next: N
             &fallback_error(status, &method, &path)
         }
     };
-    let mut problem = error.to_problem(&path, !state.settings.is_production());
-    // The code stays the English identifier; its title speaks the visitor's language.
-    problem.title = state.pages.text(locale, &format!("error-{}", problem.code));
-    let cause = error
-        .source
-        .as_ref()
-        .map(|s| format!("{s:#}"))
-        .unwrap_or_default();
-    if status.is_server_error() {
-        tracing::error!(error_id = %problem.id, code = problem.code, %method, %path, cause, detail = %problem.detail, "request failed");
-    } else {
-        tracing::info!(error_id = %problem.id, code = problem.code, %method, %path, detail = %problem.detail, "request refused");
-    }
+    let problem = crate::http::problem::visitor_problem(&state, error, &path, locale);
     let mut out = if html {
         match state.pages.render_error(locale, &problem) {
             Ok(page) => (status, Html(page)).into_response(),

@@ -7,6 +7,7 @@ pub mod locale;
 pub mod middleware;
 pub mod openapi;
 pub mod pages;
+pub mod problem;
 pub mod routes;
 pub mod server;
 pub mod session;
