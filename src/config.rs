@@ -259,6 +259,14 @@ pub struct ShopSettings {
     /// The language of a visitor whose browser asks for none of `locales`,
     /// and of the shop's own notices.
     pub default_locale: crate::i18n::Locale,
+    /// The logo in the header: a path on this shop (`/static/...`) or an
+    /// `https://` URL.
+    pub logo: String,
+    /// The shop's colour (`#rgb` or `#rrggbb`): header, buttons, links.
+    pub primary_color: String,
+    /// A folder whose templates (`NAME.hbs`) and static files override the
+    /// embedded ones by name; checked at start.
+    pub theme_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ShopSettings {
@@ -268,6 +276,9 @@ impl Default for ShopSettings {
             currency: "EUR".into(),
             locales: crate::i18n::Locale::all().to_vec(),
             default_locale: crate::i18n::Locale::En,
+            logo: "/static/logo.svg".into(),
+            primary_color: "#2b6cb0".into(),
+            theme_dir: None,
         }
     }
 }
@@ -474,6 +485,20 @@ impl Settings {
         if !self.shop.locales.contains(&self.shop.default_locale) {
             return Err(("shop.default_locale", "must be one of shop.locales".into()));
         }
+        if !is_css_hex_colour(&self.shop.primary_color) {
+            return Err((
+                "shop.primary_color",
+                "must be a colour like #2b6cb0 or #26b".into(),
+            ));
+        }
+        let logo = &self.shop.logo;
+        let on_this_shop = logo.starts_with('/') && !logo.starts_with("//");
+        if !(on_this_shop || logo.starts_with("https://")) || logo.contains(['"', '<', '>', ' ']) {
+            return Err((
+                "shop.logo",
+                "must be a path on this shop (/static/logo.svg) or an https:// URL".into(),
+            ));
+        }
         if self.session.ttl.0 == 0 {
             return Err(("session.ttl", "must be at least one second".into()));
         }
@@ -582,3 +607,9 @@ pub fn mask_url_credentials(url: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// `#rgb` or `#rrggbb`: the only colours written into the page's style.
+fn is_css_hex_colour(text: &str) -> bool {
+    text.strip_prefix('#')
+        .is_some_and(|hex| matches!(hex.len(), 3 | 6) && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}

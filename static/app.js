@@ -2,15 +2,23 @@
 // Loaded as a file (the Content-Security-Policy forbids inline scripts).
 "use strict";
 
+// The page's own words for what the script says (the layout's <body>).
+function said(name) {
+  return document.body.dataset[name] || "";
+}
+
 function showProblem(form, problem) {
   const box = form.querySelector(".form-error");
-  let text = problem.detail || "Something went wrong.";
+  let text = problem.detail || said("failed");
+  for (const el of form.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
   if (problem.errors) {
     for (const [field, messages] of Object.entries(problem.errors)) {
       text += "\n" + field + ": " + messages.join(", ");
+      const input = form.elements[field];
+      if (input && input.setAttribute) input.setAttribute("aria-invalid", "true");
     }
   }
-  text += "\n(error id " + (problem.id || "unknown") + ")";
+  text += "\n(" + said("errorId") + " " + (problem.id || "?") + ")";
   if (box) {
     box.textContent = text;
     box.dataset.errorId = problem.id || "";
@@ -44,9 +52,6 @@ async function submitApiForm(event) {
   if (!form) return;
   event.preventDefault();
   if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
-  if (form.dataset.tokenFromUrl) {
-    form.elements.token.value = new URLSearchParams(location.search).get("token") || "";
-  }
   const method = (form.dataset.method || form.getAttribute("method") || "POST").toUpperCase();
   const body = formBody(form);
   const init = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
@@ -151,14 +156,14 @@ function startChat() {
         renderMessage(list, frame.message);
         if (frame.message.type === "customer") addCustomerOption(select, frame.message.email);
       } else if (frame.type === "error") {
-        error.textContent = frame.detail + " (error id " + frame.id + ")";
+        error.textContent = frame.detail + " (" + said("errorId") + " " + frame.id + ")";
         error.hidden = false;
       }
     };
     socket.onclose = (event) => {
       root.dataset.connected = "false";
       if (event.code === 4401) {
-        error.textContent = "Your session ended. Log in again.";
+        error.textContent = said("sessionEnded");
         error.hidden = false;
         return;
       }

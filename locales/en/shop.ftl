@@ -4,6 +4,15 @@ nav-search-label = Search products
 nav-search-button = Search
 nav-catalog = Catalog
 nav-cart = Cart
+# The header's cart link for screen readers: the badge shows the number.
+nav-cart-items = { $count ->
+    [0] Cart, empty
+    [one] Cart, 1 item
+   *[other] Cart, { $count } items
+}
+nav-skip = Skip to the content
+js-failed = Something went wrong.
+js-session-ended = Your session ended. Log in again.
 nav-orders = Orders
 nav-my-orders = My orders
 nav-chat = Support chat
@@ -149,6 +158,8 @@ forgot-button = Send me a reset link
 reset-heading = Choose a new password
 reset-password = New password
 reset-button = Set password
+reset-done = Your password is changed. Log in with the new one.
+reset-bad-link = This reset link does not work any more: ask for a new one.
 
 ## Error page
 

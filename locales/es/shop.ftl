@@ -4,6 +4,14 @@ nav-search-label = Buscar productos
 nav-search-button = Buscar
 nav-catalog = Catálogo
 nav-cart = Carrito
+nav-cart-items = { $count ->
+    [0] Carrito, vacío
+    [one] Carrito, 1 artículo
+   *[other] Carrito, { $count } artículos
+}
+nav-skip = Saltar al contenido
+js-failed = Algo ha fallado.
+js-session-ended = Tu sesión ha terminado. Vuelve a iniciar sesión.
 nav-orders = Pedidos
 nav-my-orders = Mis pedidos
 nav-chat = Chat de ayuda
@@ -152,6 +160,8 @@ forgot-button = Enviarme un enlace
 reset-heading = Elige una contraseña nueva
 reset-password = Contraseña nueva
 reset-button = Guardar contraseña
+reset-done = Tu contraseña ha cambiado. Inicia sesión con la nueva.
+reset-bad-link = Este enlace ya no sirve: pide uno nuevo.
 
 ## Error page
 

@@ -180,6 +180,12 @@ pub struct CartLineView {
 }
 
 impl CartView {
+    /// How many units the cart holds.
+    pub fn item_count(&self) -> u64 {
+        let units: i64 = self.items.iter().map(|l| l.quantity.max(0)).sum();
+        u64::try_from(units).unwrap_or(0)
+    }
+
     /// Prices `cart` with `products` (looked up by id; missing ones were deleted).
     pub fn build(email: &str, cart: Option<&Cart>, products: &[Product], currency: &str) -> Self {
         let mut items = Vec::new();

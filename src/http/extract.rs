@@ -9,16 +9,27 @@ use axum::http::HeaderMap;
 use serde::de::DeserializeOwned;
 
 use crate::error::{AppError, ErrorCode};
+use crate::http::forms::Typed;
 
 /// A JSON body, deserialized with the failing field named.
 pub struct ApiJson<T>(pub T);
 
-/// A JSON or `application/x-www-form-urlencoded` body (entry-page forms).
+/// A JSON or `application/x-www-form-urlencoded` body (the pages' forms).
+/// Bad JSON is refused by the extractor; a form that does not decode
+/// reaches the handler, which shows the form again with the message.
 pub struct JsonOrForm<T> {
     /// The decoded body.
-    pub value: T,
-    /// True when the body was a form: answer with a redirect, not JSON.
-    pub from_form: bool,
+    pub value: Result<T, AppError>,
+    /// For a form: what was typed (answer with a page or a redirect, not
+    /// JSON). `None` for JSON.
+    pub typed: Option<Typed>,
+}
+
+impl<T> JsonOrForm<T> {
+    /// True when the body was a form.
+    pub fn from_form(&self) -> bool {
+        self.typed.is_some()
+    }
 }
 
 fn content_type(headers: &HeaderMap) -> Option<mime::Mime> {
@@ -152,12 +163,17 @@ where
             }
         };
         let bytes = read_body(req, state).await?;
-        let value = if from_form {
-            serde_urlencoded_from(&bytes)?
+        if from_form {
+            Ok(Self {
+                value: serde_urlencoded_from(&bytes),
+                typed: Some(Typed::from_form(&bytes)),
+            })
         } else {
-            parse_json(&bytes)?
-        };
-        Ok(Self { value, from_form })
+            Ok(Self {
+                value: Ok(parse_json(&bytes)?),
+                typed: None,
+            })
+        }
     }
 }
 

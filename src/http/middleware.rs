@@ -21,7 +21,11 @@ pub async fn error_envelope(State(state): State<AppState>, req: Request, next: N
     let method = req.method().clone();
     let mut response = next.run(req).await;
     let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) {
+    let shown = response
+        .extensions()
+        .get::<crate::http::forms::ShownPage>()
+        .is_some();
+    if shown || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
     let report = response.extensions_mut().remove::<ErrorReport>();

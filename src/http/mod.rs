@@ -1,6 +1,7 @@
 //! The HTTP layer: routes, extractors, pages, middleware.
 
 pub mod extract;
+pub mod forms;
 pub mod head;
 pub mod limits;
 pub mod locale;
@@ -13,6 +14,8 @@ pub mod server;
 pub mod session;
 pub mod shopper;
 pub mod state;
+pub mod theme;
+pub mod visitor;
 
 use std::time::Duration;
 
@@ -43,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/config", get(site::config_view))
         .route("/static/{*path}", get(site::static_file))
         .route("/favicon.ico", get(site::favicon))
+        .route("/theme.css", get(site::theme_css))
         .route("/robots.txt", get(site::robots))
         .route("/sitemap.xml", get(site::sitemap))
         .route("/locale", post(site::set_locale))
@@ -65,8 +69,16 @@ pub fn router(state: AppState) -> Router {
         .route("/search", get(search::search))
         .route("/search/suggest", get(search::suggest))
         .route("/cart", get(cart::get).post(cart::add))
-        .route("/cart/address", put(cart::set_address))
-        .route("/cart/{id}", put(cart::set_quantity).delete(cart::remove))
+        .route(
+            "/cart/address",
+            put(cart::set_address).post(cart::address_form),
+        )
+        .route(
+            "/cart/{id}",
+            put(cart::set_quantity)
+                .delete(cart::remove)
+                .post(cart::change_line),
+        )
         .route("/orders", get(orders::list).post(orders::checkout))
         .route("/orders/{number}", get(orders::get))
         .route("/orders/{number}/status", put(orders::set_status))

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use crate::config::Settings;
 use crate::error::AppResult;
 use crate::http::head::Head;
-use crate::http::session::Identity;
+use crate::http::visitor::Visitor;
 use crate::i18n::{I18n, Locale};
 
 /// Renders the server-side pages with the shop's name and currency.
@@ -22,6 +22,7 @@ pub struct Pages {
     shop_name: String,
     currency: String,
     public_url: String,
+    logo: String,
     locales: Vec<Locale>,
 }
 
@@ -34,6 +35,7 @@ impl Pages {
             shop_name: settings.shop.name.clone(),
             currency: settings.shop.currency.clone(),
             public_url: settings.server.public_url.trim_end_matches('/').to_owned(),
+            logo: settings.shop.logo.clone(),
             locales: settings.shop.locales.clone(),
         }
     }
@@ -65,7 +67,7 @@ impl Pages {
         &self,
         locale: Locale,
         head: &Head,
-        who: Option<&Identity>,
+        visitor: &Visitor,
     ) -> Result<Value, handlebars::RenderError> {
         let tags = self
             .registry
@@ -77,6 +79,8 @@ impl Pages {
             .collect();
         Ok(json!({
             "shop": self.shop_name,
+            "logo": self.logo,
+            "cart_items": visitor.cart_items,
             "currency": self.currency,
             "locale": locale.tag(),
             "languages": languages,
@@ -84,7 +88,7 @@ impl Pages {
             "head": tags,
             // The header's search box; the results page fills it in.
             "search_text": "",
-            "user": who.map(|i| json!({
+            "user": visitor.who().map(|i| json!({
                 "name": i.user.name,
                 "email": i.user.email,
                 "is_admin": i.is_admin(),
@@ -93,14 +97,14 @@ impl Pages {
     }
 
     /// Renders `template` with `data` plus what every page needs: the shop,
-    /// the logged-in user (for the header) and the page's head (a title is
-    /// enough; see [`Head`]), in `locale`.
+    /// the visitor (the header's user and cart badge) and the page's head (a
+    /// title is enough; see [`Head`]), in `locale`.
     pub fn render(
         &self,
         locale: Locale,
         template: &str,
         head: impl Into<Head>,
-        who: Option<&Identity>,
+        visitor: &Visitor,
         data: impl Serialize,
     ) -> AppResult<Response> {
         let mut head: Head = head.into();
@@ -112,7 +116,7 @@ impl Pages {
             );
             head = head.described(&description);
         }
-        let mut context = self.base(locale, &head, who)?;
+        let mut context = self.base(locale, &head, visitor)?;
         if let (Value::Object(base), Value::Object(extra)) = (
             &mut context,
             serde_json::to_value(data).map_err(anyhow::Error::from)?,
@@ -134,7 +138,7 @@ impl Pages {
     ) -> Result<String, handlebars::RenderError> {
         let head = Head::titled(format!("{} {}", problem.status, problem.title))
             .described(&problem.detail);
-        let mut context = self.base(locale, &head, None)?;
+        let mut context = self.base(locale, &head, &Visitor::anonymous())?;
         if let Value::Object(base) = &mut context {
             base.insert("problem".into(), json!(problem));
         }

@@ -280,7 +280,7 @@ async fn admins_create_products_in_the_admin_pages_and_see_the_config() {
     b.fill("#p-price", "1").await;
     b.fill("#p-stock", "1").await;
     b.click("#new-product button[type=submit]").await;
-    b.wait_text("#new-product .form-error", "error id").await;
+    b.wait_text("#new-product .form-error", "Error id:").await;
     assert!(b
         .text("#new-product .form-error")
         .await

@@ -14,6 +14,7 @@ use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::{truncate, ApiQuery, PageQuery, ProductId, WantsHtml};
 use crate::http::locale::Lang;
 use crate::http::session::Admin;
+use crate::http::visitor::Visitor;
 use crate::http::AppState;
 
 /// Catalog management: every product with edit and delete, and a create form.
@@ -38,7 +39,7 @@ pub async fn products_page(
         locale,
         "admin_products",
         state.pages.text(locale, "title-admin-products"),
-        Some(&admin),
+        &Visitor::signed_in(&state, &admin).await,
         json!({ "items": list.items, "total": list.total }),
     )
 }
@@ -62,7 +63,7 @@ pub async fn edit_product_page(
         state
             .pages
             .text_with(locale, "admin-edit-heading", &[("name", &product.name)]),
-        Some(&admin),
+        &Visitor::signed_in(&state, &admin).await,
         json!({ "product": product }),
     )
 }
@@ -128,7 +129,7 @@ pub async fn mail(
             locale,
             "admin_mail",
             state.pages.text(locale, "title-admin-mail"),
-            Some(&admin),
+            &Visitor::signed_in(&state, &admin).await,
             json!({ "list": list, "status": q.status }),
         );
     }

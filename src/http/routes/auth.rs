@@ -14,11 +14,14 @@ use crate::domain::accounts::{check_password, Login, LoginInput, RegisterInput, 
 use crate::domain::cart::CartOwner;
 use crate::domain::validation::{email_field, FieldErrors};
 use crate::error::{AppError, AppResult, Problem};
-use crate::http::extract::{ApiJson, JsonOrForm};
+use crate::http::extract::JsonOrForm;
+use crate::http::forms::{refused, shown};
 use crate::http::limits;
 use crate::http::locale::{language_cookie, Lang, LANGUAGE_COOKIE};
+use crate::http::routes::site;
 use crate::http::session::{session_cookie, Admin, Identity};
 use crate::http::shopper::{guest_cookie, guest_id};
+use crate::http::visitor::Visitor;
 use crate::http::AppState;
 
 /// Register a customer; queues the welcome email in the same transaction.
@@ -31,22 +34,48 @@ pub async fn register(
     Lang(locale): Lang,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
+    visitor: Visitor,
     body: JsonOrForm<RegisterInput>,
 ) -> AppResult<Response> {
+    let typed = body.typed.clone();
+    match (
+        register_as(&state, locale, addr, &headers, body).await,
+        typed,
+    ) {
+        (Err(error), Some(typed)) => {
+            let path = "/auth/register";
+            let (status, data) = refused(&state, locale, path, "register", typed, &error);
+            Ok(shown(
+                status,
+                site::home_page(&state, locale, &visitor, data)?,
+            ))
+        }
+        (answer, _) => answer,
+    }
+}
+
+async fn register_as(
+    state: &AppState,
+    locale: crate::i18n::Locale,
+    addr: SocketAddr,
+    headers: &HeaderMap,
+    body: JsonOrForm<RegisterInput>,
+) -> AppResult<Response> {
+    let from_form = body.from_form();
     limits::check(
-        &state,
+        state,
         "register",
         &addr.ip().to_string(),
         state.settings.rate_limit.register_per_address,
     )
     .await?;
-    let registration = body.value.validate()?;
+    let registration = body.value?.validate()?;
     let user = state.accounts.register(registration, locale).await?;
-    if body.from_form {
+    if from_form {
         // Straight in: a browser that registers is logged in.
         let login = state.accounts.start_session(&user).await?;
         let next = Redirect::to("/products").into_response();
-        return logged_in(&state, &headers, &login, next).await;
+        return logged_in(state, headers, &login, next).await;
     }
     Ok((StatusCode::CREATED, Json(user)).into_response())
 }
@@ -117,22 +146,43 @@ async fn logged_in(
         (status = 415, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn login(
     State(state): State<AppState>,
+    Lang(locale): Lang,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
+    visitor: Visitor,
     body: JsonOrForm<LoginInput>,
 ) -> AppResult<Response> {
-    let from_form = body.from_form;
-    let credentials = body.value.validate()?;
+    let typed = body.typed.clone();
+    match (log_in(&state, addr, &headers, body).await, typed) {
+        (Err(error), Some(typed)) => {
+            let (status, data) = refused(&state, locale, "/auth/login", "login", typed, &error);
+            Ok(shown(
+                status,
+                site::home_page(&state, locale, &visitor, data)?,
+            ))
+        }
+        (answer, _) => answer,
+    }
+}
+
+async fn log_in(
+    state: &AppState,
+    addr: SocketAddr,
+    headers: &HeaderMap,
+    body: JsonOrForm<LoginInput>,
+) -> AppResult<Response> {
+    let from_form = body.from_form();
+    let credentials = body.value?.validate()?;
     let limits_cfg = &state.settings.rate_limit;
     limits::check(
-        &state,
+        state,
         "login",
         &addr.ip().to_string(),
         limits_cfg.login_per_address,
     )
     .await?;
     limits::check(
-        &state,
+        state,
         "login-account",
         &credentials.email,
         limits_cfg.login_per_account,
@@ -144,7 +194,7 @@ pub async fn login(
     } else {
         Json(login_body(login.clone())).into_response()
     };
-    logged_in(&state, &headers, &login, response).await
+    logged_in(state, headers, &login, response).await
 }
 
 /// End the current session at once.
@@ -245,20 +295,44 @@ pub struct Accepted {
 /// account exists.
 #[utoipa::path(post, path = "/auth/password/forgot", tag = "accounts", request_body = ForgotInput,
     responses((status = 202, body = Accepted), (status = 400, body = Problem), (status = 415, body = Problem),
+        (status = 303, description = "Form post: the page again, saying the link is on its way"),
         (status = 422, body = Problem), (status = 429, body = Problem)))]
 pub async fn forgot_password(
     State(state): State<AppState>,
     Lang(locale): Lang,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    ApiJson(input): ApiJson<ForgotInput>,
-) -> AppResult<(StatusCode, Json<Accepted>)> {
+    visitor: Visitor,
+    body: JsonOrForm<ForgotInput>,
+) -> AppResult<Response> {
+    let typed = body.typed.clone();
+    match (ask_for_reset(&state, locale, addr, body).await, typed) {
+        (Err(error), Some(typed)) => {
+            let path = "/auth/password/forgot";
+            let (status, data) = refused(&state, locale, path, "forgot", typed, &error);
+            Ok(shown(
+                status,
+                site::forgot_page_with(&state, locale, &visitor, data)?,
+            ))
+        }
+        (answer, _) => answer,
+    }
+}
+
+async fn ask_for_reset(
+    state: &AppState,
+    locale: crate::i18n::Locale,
+    addr: SocketAddr,
+    body: JsonOrForm<ForgotInput>,
+) -> AppResult<Response> {
+    let from_form = body.from_form();
+    let input = body.value?;
     let mut errors = FieldErrors::default();
     let email = email_field(&mut errors, "email", &input.email);
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }
     limits::check(
-        &state,
+        state,
         "password-reset",
         &addr.ip().to_string(),
         state.settings.rate_limit.login_per_address,
@@ -268,12 +342,13 @@ pub async fn forgot_password(
         .accounts
         .request_password_reset(&email, locale)
         .await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(Accepted {
-            message: "if an account has this email, a reset link is on its way".into(),
-        }),
-    ))
+    if from_form {
+        return Ok(Redirect::to("/password/forgot?sent=true").into_response());
+    }
+    let accepted = Accepted {
+        message: "if an account has this email, a reset link is on its way".into(),
+    };
+    Ok((StatusCode::ACCEPTED, Json(accepted)).into_response())
 }
 
 /// The body of `POST /auth/password/reset`.
@@ -288,11 +363,30 @@ pub struct ResetInput {
 
 /// Set a new password with a reset token; ends every session of the account.
 #[utoipa::path(post, path = "/auth/password/reset", tag = "accounts", request_body = ResetInput,
-    responses((status = 204), (status = 400, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 204), (status = 303, description = "Form post: on to the login page"),
+        (status = 400, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
 pub async fn reset_password(
     State(state): State<AppState>,
-    ApiJson(input): ApiJson<ResetInput>,
-) -> AppResult<StatusCode> {
+    Lang(locale): Lang,
+    visitor: Visitor,
+    body: JsonOrForm<ResetInput>,
+) -> AppResult<Response> {
+    let typed = body.typed.clone();
+    match (reset_with(&state, body).await, typed) {
+        (Err(error), Some(typed)) => {
+            let path = "/auth/password/reset";
+            let token = typed.get("token").unwrap_or_default().to_owned();
+            let (status, data) = refused(&state, locale, path, "reset", typed, &error);
+            let page = site::reset_page_with(&state, locale, &visitor, &token, data)?;
+            Ok(shown(status, page))
+        }
+        (answer, _) => answer,
+    }
+}
+
+async fn reset_with(state: &AppState, body: JsonOrForm<ResetInput>) -> AppResult<Response> {
+    let from_form = body.from_form();
+    let input = body.value?;
     let mut errors = FieldErrors::default();
     check_password(&mut errors, "password", &input.password);
     if input.token.is_empty() || input.token.len() > 200 {
@@ -305,5 +399,8 @@ pub async fn reset_password(
         .accounts
         .reset_password(&input.token, input.password)
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    if from_form {
+        return Ok(Redirect::to("/?password=changed").into_response());
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -3,16 +3,19 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::domain::cart::{AddToCart, CartView, SetAddress, SetQuantity};
-use crate::error::{AppResult, Problem};
-use crate::http::extract::{ApiJson, ProductId, WantsHtml};
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::extract::{ApiJson, JsonOrForm, ProductId, WantsHtml};
+use crate::http::forms::{refused, shown, Typed};
 use crate::http::locale::Lang;
 use crate::http::shopper::Shopper;
+use crate::http::visitor::Visitor;
 use crate::http::AppState;
+use crate::i18n::Locale;
 
 /// The cart, priced at current prices.
 #[utoipa::path(get, path = "/cart", tag = "cart",
@@ -23,17 +26,54 @@ pub async fn get(
     WantsHtml(html): WantsHtml,
     shopper: Shopper,
 ) -> AppResult<Response> {
-    let view = state.carts.view(&shopper.owner).await?;
     if html {
-        return state.pages.render(
-            locale,
-            "cart",
-            state.pages.text(locale, "title-cart"),
-            shopper.who.as_ref(),
-            json!({ "cart": view }),
-        );
+        return page(&state, locale, &shopper, json!({})).await;
     }
-    Ok(Json(view).into_response())
+    Ok(Json(state.carts.view(&shopper.owner).await?).into_response())
+}
+
+/// The cart page with `data` (a refused cart or checkout form).
+pub async fn page(
+    state: &AppState,
+    locale: Locale,
+    shopper: &Shopper,
+    mut data: Value,
+) -> AppResult<Response> {
+    let view = state.carts.view(&shopper.owner).await?;
+    let visitor = Visitor {
+        who: shopper.who.clone(),
+        cart_items: view.item_count(),
+    };
+    if let Value::Object(fields) = &mut data {
+        fields.insert("cart".into(), json!(view));
+    }
+    let title = state.pages.text(locale, "title-cart");
+    state.pages.render(locale, "cart", title, &visitor, data)
+}
+
+/// Answers a cart form post: on to the cart page, or, refused, the page
+/// `again` shows (the cart, the product) with the form as typed.
+async fn answer_form(
+    state: &AppState,
+    locale: Locale,
+    shopper: &Shopper,
+    path: &str,
+    form: &str,
+    typed: Typed,
+    outcome: AppResult<CartView>,
+) -> AppResult<Response> {
+    let error = match outcome {
+        Ok(_) => return Ok((shopper.cookies(state), Redirect::to("/cart")).into_response()),
+        Err(error) => error,
+    };
+    let (status, data) = refused(state, locale, path, form, typed.clone(), &error);
+    let again = if form == "add" {
+        let product = typed.get("product_id").unwrap_or_default();
+        super::products::product_page(state, locale, shopper, product, data).await?
+    } else {
+        page(state, locale, shopper, data).await?
+    };
+    Ok(shown(status, again))
 }
 
 /// Add units of a product (raises the line if it is already in the cart).
@@ -43,14 +83,23 @@ pub async fn get(
     security((), ("bearer" = [])))]
 pub async fn add(
     State(state): State<AppState>,
+    Lang(locale): Lang,
     shopper: Shopper,
-    ApiJson(input): ApiJson<AddToCart>,
+    body: JsonOrForm<AddToCart>,
 ) -> AppResult<Response> {
-    let view = state
-        .carts
-        .add(&shopper.owner, &input.product_id, input.quantity)
-        .await?;
-    Ok((StatusCode::CREATED, shopper.cookies(&state), Json(view)).into_response())
+    let outcome = match body.value {
+        Ok(input) => {
+            let added = state
+                .carts
+                .add(&shopper.owner, &input.product_id, input.quantity);
+            added.await.map_err(AppError::from)
+        }
+        Err(error) => Err(error),
+    };
+    match body.typed {
+        Some(typed) => answer_form(&state, locale, &shopper, "/cart", "add", typed, outcome).await,
+        None => Ok((StatusCode::CREATED, shopper.cookies(&state), Json(outcome?)).into_response()),
+    }
 }
 
 /// Set the quantity of the line for product `id`; 0 removes it.
@@ -71,6 +120,29 @@ pub async fn set_quantity(
             .set_quantity(&shopper.owner, &id, input.quantity)
             .await?,
     ))
+}
+
+/// A cart page's form for the line of product `id`: set its quantity (0,
+/// the remove button, removes it), then back to the cart.
+pub async fn change_line(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    shopper: Shopper,
+    ProductId(id): ProductId,
+    body: JsonOrForm<SetQuantity>,
+) -> AppResult<Response> {
+    let outcome = match body.value {
+        Ok(input) => {
+            let set = state
+                .carts
+                .set_quantity(&shopper.owner, &id, input.quantity);
+            set.await.map_err(AppError::from)
+        }
+        Err(error) => Err(error),
+    };
+    let typed = body.typed.unwrap_or_default().with("product_id", &id);
+    let path = format!("/cart/{id}");
+    answer_form(&state, locale, &shopper, &path, "line", typed, outcome).await
 }
 
 /// Remove the line for product `id`.
@@ -101,4 +173,25 @@ pub async fn set_address(
         .set_address(&shopper.owner, &input.delivery_address)
         .await?;
     Ok((shopper.cookies(&state), Json(view)).into_response())
+}
+
+/// The cart page's address form, then back to the cart.
+pub async fn address_form(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    shopper: Shopper,
+    body: JsonOrForm<SetAddress>,
+) -> AppResult<Response> {
+    let outcome = match body.value {
+        Ok(input) => {
+            let set = state
+                .carts
+                .set_address(&shopper.owner, &input.delivery_address);
+            set.await.map_err(AppError::from)
+        }
+        Err(error) => Err(error),
+    };
+    let typed = body.typed.unwrap_or_default();
+    let path = "/cart/address";
+    answer_form(&state, locale, &shopper, path, "address", typed, outcome).await
 }

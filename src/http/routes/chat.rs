@@ -25,6 +25,7 @@ use crate::http::extract::{truncate, ApiQuery, WantsHtml};
 use crate::http::limits;
 use crate::http::locale::Lang;
 use crate::http::session::Identity;
+use crate::http::visitor::Visitor;
 use crate::http::AppState;
 use crate::services::chat_hub::SocketSlot;
 
@@ -156,7 +157,7 @@ pub async fn general_page(
         locale,
         "chat",
         state.pages.text(locale, "title-chat"),
-        Some(&who),
+        &Visitor::signed_in(&state, &who).await,
         json!({ "messages": list.items, "channel": null, "customers": customers, "older": list.next_before }),
     )
 }
@@ -183,7 +184,7 @@ pub async fn channel_page(
         state
             .pages
             .text_with(locale, "title-chat-with", &[("channel", &channel)]),
-        Some(&who),
+        &Visitor::signed_in(&state, &who).await,
         json!({ "messages": list.items, "channel": channel, "customers": [channel.clone()], "older": list.next_before }),
     )
 }

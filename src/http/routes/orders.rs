@@ -1,8 +1,9 @@
 //! Checkout, order history and the admin status lifecycle.
 
 use axum::extract::{Path, State};
+use axum::http::header::LOCATION;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -13,10 +14,13 @@ use crate::domain::orders::{
 };
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::{parse_json, truncate, ApiQuery, PageQuery, WantsHtml};
+use crate::http::forms::{refused, shown, Typed};
 use crate::http::locale::Lang;
 use crate::http::session::{Admin, Identity};
 use crate::http::shopper::Shopper;
+use crate::http::visitor::Visitor;
 use crate::http::AppState;
+use crate::i18n::Locale;
 
 /// Turn the cart into an order, in one store transaction. A guest (no
 /// session) gives an `email`; the answer's `Location` is the order's page,
@@ -24,6 +28,7 @@ use crate::http::AppState;
 #[utoipa::path(post, path = "/orders", tag = "orders", request_body(content = Option<CheckoutInput>),
     params(("Idempotency-Key" = Option<String>, Header, description = "A retried checkout with the same key returns the first order")),
     responses((status = 201, body = Order), (status = 200, description = "Replay of an earlier checkout with this Idempotency-Key", body = Order),
+        (status = 303, description = "Form post: on to the order's page"),
         (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)),
     security((), ("bearer" = [])))]
@@ -34,26 +39,72 @@ pub async fn checkout(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> AppResult<Response> {
-    // The body is optional: empty or `null` means "use the cart's address".
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
+        return place(
+            &state,
+            locale,
+            &shopper,
+            &headers,
+            checkout_input(content_type, &body)?,
+        )
+        .await
+        .map(|(status, location, order)| {
+            (status, [(LOCATION, location)], Json(order)).into_response()
+        });
+    }
+    // The cart page's checkout form: on to the order, or the cart again.
+    let typed = Typed::from_form(&body);
+    let email = typed.get("email").filter(|e| !e.is_empty());
+    let input = CheckoutInput {
+        delivery_address: None,
+        email: email.map(str::to_owned),
+    };
+    match place(&state, locale, &shopper, &headers, input).await {
+        Ok((_, location, _)) => {
+            Ok((shopper.cookies(&state), Redirect::to(&location)).into_response())
+        }
+        Err(error) => {
+            let (status, data) = refused(&state, locale, "/orders", "checkout", typed, &error);
+            Ok(shown(
+                status,
+                super::cart::page(&state, locale, &shopper, data).await?,
+            ))
+        }
+    }
+}
+
+/// The JSON checkout body; it is optional: empty or `null` means "use the
+/// cart's address".
+fn checkout_input(content_type: &str, body: &[u8]) -> AppResult<CheckoutInput> {
     let trimmed = body.trim_ascii();
-    let input: CheckoutInput = if trimmed.is_empty() || trimmed == b"null" {
-        CheckoutInput {
+    if trimmed.is_empty() || trimmed == b"null" {
+        return Ok(CheckoutInput {
             delivery_address: None,
             email: None,
-        }
-    } else {
-        let is_json = headers
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
-        if !is_json {
-            return Err(AppError::new(
-                ErrorCode::UnsupportedMediaType,
-                "send the body as application/json",
-            ));
-        }
-        parse_json(&body)?
-    };
+        });
+    }
+    if !content_type.starts_with("application/json") {
+        return Err(AppError::new(
+            ErrorCode::UnsupportedMediaType,
+            "send the body as application/json",
+        ));
+    }
+    parse_json(body)
+}
+
+/// Places the order: the answer's status (201, or 200 for a replay), the
+/// order's page and the order.
+async fn place(
+    state: &AppState,
+    locale: Locale,
+    shopper: &Shopper,
+    headers: &HeaderMap,
+    input: CheckoutInput,
+) -> AppResult<(StatusCode, String, Order)> {
     let key = match headers.get("idempotency-key") {
         None => None,
         Some(v) => Some(
@@ -98,12 +149,7 @@ pub async fn checkout(
         Some(_) => format!("/orders/{}", order.number),
         None => state.orders.link_path(&order),
     };
-    Ok((
-        status,
-        [(axum::http::header::LOCATION, location)],
-        Json(order),
-    )
-        .into_response())
+    Ok((status, location, order))
 }
 
 /// Query parameters of `GET /orders`.
@@ -195,7 +241,7 @@ pub async fn list(
             locale,
             "orders",
             title,
-            Some(&who),
+            &Visitor::signed_in(&state, &who).await,
             json!({ "orders": orders, "total": list.total, "statuses": <OrderStatus as strum::VariantArray>::VARIANTS, "filter_status": q.status, "filter_email": filter.email }),
         );
     }
@@ -228,12 +274,12 @@ pub async fn get(
     State(state): State<AppState>,
     Lang(locale): Lang,
     WantsHtml(html): WantsHtml,
-    who: Option<Identity>,
+    visitor: Visitor,
     Path(number): Path<String>,
     ApiQuery(q): ApiQuery<OrderLinkQuery>,
 ) -> AppResult<Response> {
     let number = parse_number(&number)?;
-    let order = match (&q.token, &who) {
+    let order = match (&q.token, visitor.who()) {
         (Some(token), _) => state.orders.get_by_link(number, token).await?,
         (None, Some(who)) => state.orders.get(who, number).await?,
         (None, None) => {
@@ -249,7 +295,7 @@ pub async fn get(
             state
                 .pages
                 .text_with(locale, "title-order", &[("number", &number.to_string())]),
-            who.as_ref(),
+            &visitor,
             json!({ "order": order, "next": order.status.next_statuses() }),
         );
     }

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{json, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::catalog::{is_category, Product, ProductInput};
@@ -19,7 +19,9 @@ use crate::http::extract::{truncate, ApiJson, ApiQuery, ProductId, WantsHtml};
 use crate::http::head::Head;
 use crate::http::locale::Lang;
 use crate::http::routes::search::SearchQuery;
-use crate::http::session::{Admin, Identity};
+use crate::http::session::Admin;
+use crate::http::shopper::Shopper;
+use crate::http::visitor::Visitor;
 use crate::http::AppState;
 use crate::i18n::Locale;
 use crate::store::ProductPage;
@@ -111,11 +113,11 @@ pub async fn list(
     State(state): State<AppState>,
     Lang(locale): Lang,
     WantsHtml(html): WantsHtml,
-    who: Option<Identity>,
+    visitor: Visitor,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> AppResult<Response> {
     if let Some(list) = filtered_list(&state, &q, None)? {
-        return render_page(&state, locale, html, who.as_ref(), list, page_of(&q)?).await;
+        return render_page(&state, locale, html, &visitor, list, page_of(&q)?).await;
     }
     let page = page_of(&q)?;
     let category = match q.category.as_deref() {
@@ -127,7 +129,7 @@ pub async fn list(
         }
         other => other.map(str::to_owned),
     };
-    render_list(&state, locale, html, who.as_ref(), category, page).await
+    render_list(&state, locale, html, &visitor, category, page).await
 }
 
 /// A shared read as a JSON answer; its text is made once per read.
@@ -140,19 +142,19 @@ async fn render_list(
     state: &AppState,
     locale: Locale,
     html: bool,
-    who: Option<&Identity>,
+    visitor: &Visitor,
     category: Option<String>,
     page: Page,
 ) -> AppResult<Response> {
     let list = state.store.list_products(category.as_deref(), page).await?;
-    render_page(state, locale, html, who, list, page).await
+    render_page(state, locale, html, visitor, list, page).await
 }
 
 async fn render_page(
     state: &AppState,
     locale: Locale,
     html: bool,
-    who: Option<&Identity>,
+    visitor: &Visitor,
     list: Arc<Shared<ProductPage>>,
     page: Page,
 ) -> AppResult<Response> {
@@ -196,7 +198,7 @@ async fn render_page(
         locale,
         "products",
         head,
-        who,
+        visitor,
         json!({ "list": list, "categories": categories, "next": next, "prev": prev }),
     )
 }
@@ -212,7 +214,7 @@ pub async fn get_one_or_category(
     State(state): State<AppState>,
     Lang(locale): Lang,
     WantsHtml(html): WantsHtml,
-    who: Option<Identity>,
+    visitor: Visitor,
     Path(x): Path<String>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> AppResult<Response> {
@@ -225,13 +227,7 @@ pub async fn get_one_or_category(
         if !html {
             return json_answer(&product);
         }
-        return state.pages.render(
-            locale,
-            "product",
-            Head::product(&product, state.pages.public_url()),
-            who.as_ref(),
-            json!({ "product": product, "max_quantity": product.stock.min(crate::domain::cart::MAX_LINE_QUANTITY) }),
-        );
+        return render_product(&state, locale, &visitor, &product, json!({}));
     }
     if !is_category(&x) {
         return Err(AppError::bad_param(
@@ -243,10 +239,43 @@ pub async fn get_one_or_category(
         ));
     }
     if let Some(list) = filtered_list(&state, &q, Some(&x))? {
-        return render_page(&state, locale, html, who.as_ref(), list, page_of(&q)?).await;
+        return render_page(&state, locale, html, &visitor, list, page_of(&q)?).await;
     }
     let page = page_of(&q)?;
-    render_list(&state, locale, html, who.as_ref(), Some(x), page).await
+    render_list(&state, locale, html, &visitor, Some(x), page).await
+}
+
+/// The product page of `id` with `data` (a refused add-to-cart form).
+pub async fn product_page(
+    state: &AppState,
+    locale: Locale,
+    shopper: &Shopper,
+    id: &str,
+    data: Value,
+) -> AppResult<Response> {
+    let product = match is_id(id) {
+        true => state.store.get_product(id).await?,
+        false => None,
+    };
+    let product = product.ok_or_else(|| AppError::product_not_found(&truncate(id, 64)))?;
+    let visitor = Visitor::shopping(state, shopper).await;
+    render_product(state, locale, &visitor, &product, data)
+}
+
+fn render_product(
+    state: &AppState,
+    locale: Locale,
+    visitor: &Visitor,
+    product: &Shared<Product>,
+    mut data: Value,
+) -> AppResult<Response> {
+    if let Value::Object(fields) = &mut data {
+        let max_quantity = product.stock.min(crate::domain::cart::MAX_LINE_QUANTITY);
+        fields.insert("product".into(), json!(product));
+        fields.insert("max_quantity".into(), json!(max_quantity));
+    }
+    let head = Head::product(product, state.pages.public_url());
+    state.pages.render(locale, "product", head, visitor, data)
 }
 
 /// Create a product (admin).

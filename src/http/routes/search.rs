@@ -13,7 +13,7 @@ use crate::domain::Page;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::extract::{ApiQuery, PageQuery, WantsHtml};
 use crate::http::locale::Lang;
-use crate::http::session::Identity;
+use crate::http::visitor::Visitor;
 use crate::http::AppState;
 
 /// Query parameters of `GET /search` (and the filters of the catalog lists).
@@ -82,7 +82,7 @@ pub async fn search(
     State(state): State<AppState>,
     Lang(locale): Lang,
     WantsHtml(html): WantsHtml,
-    who: Option<Identity>,
+    visitor: Visitor,
     ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> AppResult<Response> {
     let request = q.request(None)?;
@@ -106,7 +106,7 @@ pub async fn search(
         locale,
         "search",
         &title,
-        who.as_ref(),
+        &visitor,
         page_data(&request, &results, popular),
     )
 }

@@ -8,44 +8,111 @@ use axum::Json;
 use axum_extra::extract::cookie::CookieJar;
 use futures_util::StreamExt;
 use rust_embed::RustEmbed;
+use serde::Deserialize;
 use serde::Serialize;
-use serde_json::json;
+use serde_json::{json, Value};
 use utoipa::ToSchema;
 
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
-use crate::http::extract::JsonOrForm;
 use crate::http::extract::WantsHtml;
+use crate::http::extract::{ApiQuery, JsonOrForm};
 use crate::http::locale::{language_cookie, Lang};
 use crate::http::session::{Admin, Identity};
+use crate::http::visitor::Visitor;
 use crate::http::AppState;
+use crate::i18n::Locale;
 
 #[derive(RustEmbed)]
 #[folder = "static/"]
 struct StaticFiles;
 
+/// What the entry pages' links and redirects may say.
+#[derive(Debug, Default, Deserialize)]
+pub struct NoticeQuery {
+    /// `changed` after a password reset: log in with the new one.
+    pub password: Option<String>,
+    /// After asking for a reset link: it is on its way.
+    pub sent: Option<bool>,
+    /// The reset link's token.
+    pub token: Option<String>,
+}
+
 /// The entry page: log in or register. Logged-in browsers go to the catalog.
 pub async fn home(
     State(state): State<AppState>,
     Lang(locale): Lang,
-    who: Option<Identity>,
+    visitor: Visitor,
+    ApiQuery(q): ApiQuery<NoticeQuery>,
 ) -> AppResult<Response> {
-    if who.is_some() {
+    if visitor.who.is_some() {
         return Ok(Redirect::to("/products").into_response());
     }
-    let title = state.pages.text(locale, "title-welcome");
-    state.pages.render(locale, "home", title, None, json!({}))
+    let changed = q.password.as_deref() == Some("changed");
+    home_page(
+        &state,
+        locale,
+        &visitor,
+        json!({ "password_changed": changed }),
+    )
 }
 
-/// Pages to ask for and use a password reset link.
-pub async fn forgot_page(State(state): State<AppState>, Lang(locale): Lang) -> AppResult<Response> {
+/// The entry page with `data` (a refused login or registration).
+pub fn home_page(
+    state: &AppState,
+    locale: Locale,
+    visitor: &Visitor,
+    data: Value,
+) -> AppResult<Response> {
+    let title = state.pages.text(locale, "title-welcome");
+    state.pages.render(locale, "home", title, visitor, data)
+}
+
+/// The page to ask for a password reset link.
+pub async fn forgot_page(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    visitor: Visitor,
+    ApiQuery(q): ApiQuery<NoticeQuery>,
+) -> AppResult<Response> {
+    let data = json!({ "sent": q.sent.unwrap_or(false) });
+    forgot_page_with(&state, locale, &visitor, data)
+}
+
+/// The reset link page with `data` (a refused request).
+pub fn forgot_page_with(
+    state: &AppState,
+    locale: Locale,
+    visitor: &Visitor,
+    data: Value,
+) -> AppResult<Response> {
     let title = state.pages.text(locale, "title-forgot");
-    state.pages.render(locale, "forgot", title, None, json!({}))
+    state.pages.render(locale, "forgot", title, visitor, data)
 }
 
 /// The form that sets a new password with the token from a reset link.
-pub async fn reset_page(State(state): State<AppState>, Lang(locale): Lang) -> AppResult<Response> {
+pub async fn reset_page(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    visitor: Visitor,
+    ApiQuery(q): ApiQuery<NoticeQuery>,
+) -> AppResult<Response> {
+    let token = q.token.unwrap_or_default();
+    reset_page_with(&state, locale, &visitor, &token, json!({}))
+}
+
+/// The new-password form for `token` with `data` (a refused reset).
+pub fn reset_page_with(
+    state: &AppState,
+    locale: Locale,
+    visitor: &Visitor,
+    token: &str,
+    mut data: Value,
+) -> AppResult<Response> {
+    if let Value::Object(fields) = &mut data {
+        fields.insert("token".into(), Value::String(token.to_owned()));
+    }
     let title = state.pages.text(locale, "title-reset");
-    state.pages.render(locale, "reset", title, None, json!({}))
+    state.pages.render(locale, "reset", title, visitor, data)
 }
 
 /// Answer of the health checks.
@@ -77,6 +144,22 @@ pub async fn readyz(State(state): State<AppState>) -> AppResult<Json<Health>> {
 /// browsers and revalidated by ETag.
 pub async fn static_file(Path(path): Path<String>, headers: HeaderMap) -> AppResult<Response> {
     embedded(&path, &headers)
+}
+
+/// The shop's colours as CSS variables (see [`crate::http::theme`]).
+pub async fn theme_css(State(state): State<AppState>) -> Response {
+    let css = crate::http::theme::css(&state.settings.shop.primary_color);
+    let headers = [
+        (
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/css; charset=utf-8"),
+        ),
+        (
+            CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=300"),
+        ),
+    ];
+    (headers, css).into_response()
 }
 
 /// The shop's icon, where browsers look for it first.
@@ -247,7 +330,7 @@ pub async fn config_view(
         locale,
         "config",
         state.pages.text(locale, "title-config"),
-        Some(&admin),
+        &Visitor::signed_in(&state, &admin).await,
         json!({ "profile": state.settings.profile, "sections": sections, "backend": state.store.backend() }),
     )
 }
@@ -296,8 +379,9 @@ pub async fn set_locale(
     body: JsonOrForm<LanguageChoice>,
 ) -> AppResult<Response> {
     let offered = &state.settings.shop.locales;
+    let from_form = body.from_form();
     let locale = body
-        .value
+        .value?
         .lang
         .parse::<crate::i18n::Locale>()
         .ok()
@@ -314,7 +398,7 @@ pub async fn set_locale(
     }
     let cookie = language_cookie(locale, state.settings.server.secure_cookies);
     let jar = CookieJar::new().add(cookie);
-    if !body.from_form {
+    if !from_form {
         return Ok((jar, StatusCode::NO_CONTENT).into_response());
     }
     Ok((jar, Redirect::to(&back_to(&headers))).into_response())
