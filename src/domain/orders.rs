@@ -11,6 +11,7 @@ use super::error::ShopResult;
 use super::mail::compose;
 use super::order_links::OrderLinks;
 use super::ports::{Checkout, Placed, ShopEvents, Store, StoreError};
+use super::message::ShopText;
 use super::validation::{email_field, FieldErrors};
 use super::{now, Page, Timestamp};
 use crate::i18n::Locale;
@@ -265,7 +266,7 @@ impl Orders {
                 let email = match email {
                     Some(text) => email_field(&mut errors, "email", text),
                     None => {
-                        errors.add("email", "guests give an email for the confirmation");
+                        errors.add("email", ShopText::GuestEmailMissing);
                         String::new()
                     }
                 };

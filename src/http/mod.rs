@@ -13,6 +13,7 @@ pub mod server;
 pub mod session;
 pub mod shopper;
 pub mod state;
+pub mod text;
 
 use std::time::Duration;
 

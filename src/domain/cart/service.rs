@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::{check_address, check_quantity, Cart, CartOwner, CartView};
 use crate::domain::error::{ShopError, ShopResult};
 use crate::domain::ports::Store;
+use crate::domain::message::ShopText;
 use crate::domain::validation::FieldErrors;
 use crate::domain::{is_id, now};
 
@@ -64,7 +65,7 @@ impl Carts {
         quantity: i64,
     ) -> ShopResult<CartView> {
         if !is_id(product_id) {
-            return Err(FieldErrors::single("product_id", "must be a product id").into());
+            return Err(FieldErrors::single("product_id", ShopText::ProductIdInvalid).into());
         }
         let quantity = check_quantity(quantity, false)?;
         let cart = self

@@ -19,6 +19,7 @@ use crate::http::limits;
 use crate::http::locale::{language_cookie, Lang, LANGUAGE_COOKIE};
 use crate::http::session::{session_cookie, Admin, Identity};
 use crate::http::shopper::{guest_cookie, guest_id};
+use crate::http::text::HttpText;
 use crate::http::AppState;
 
 /// Register a customer; queues the welcome email in the same transaction.
@@ -296,7 +297,7 @@ pub async fn reset_password(
     let mut errors = FieldErrors::default();
     check_password(&mut errors, "password", &input.password);
     if input.token.is_empty() || input.token.len() > 200 {
-        errors.add("token", "is missing or malformed");
+        errors.add("token", HttpText::TokenMalformed);
     }
     if !errors.is_empty() {
         return Err(AppError::validation(errors));

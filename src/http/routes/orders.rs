@@ -11,11 +11,13 @@ use utoipa::{IntoParams, ToSchema};
 use crate::domain::orders::{
     Buyer, CheckoutInput, IdempotencyKey, Order, OrderQuery, OrderStatus, StatusInput,
 };
+use crate::domain::message::MessageId;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::{parse_json, truncate, ApiQuery, PageQuery, WantsHtml};
 use crate::http::locale::Lang;
 use crate::http::session::{Admin, Identity};
 use crate::http::shopper::Shopper;
+use crate::http::text::HttpText;
 use crate::http::AppState;
 
 /// Turn the cart into an order, in one store transaction. A guest (no
@@ -49,7 +51,7 @@ pub async fn checkout(
         if !is_json {
             return Err(AppError::new(
                 ErrorCode::UnsupportedMediaType,
-                "send the body as application/json",
+                HttpText::SendJson,
             ));
         }
         parse_json(&body)?
@@ -63,7 +65,7 @@ pub async fn checkout(
                 .ok_or_else(|| {
                     AppError::bad_param(
                         "Idempotency-Key",
-                        "the Idempotency-Key header must be 1-200 visible ASCII characters",
+                        HttpText::IdempotencyKeyInvalid,
                     )
                 })?,
         ),
@@ -73,7 +75,7 @@ pub async fn checkout(
             if input.email.is_some() {
                 return Err(crate::domain::validation::FieldErrors::single(
                     "email",
-                    "only guests give an email: the order goes to the account's",
+                    HttpText::EmailOnlyForGuests,
                 )
                 .into());
             }
@@ -153,10 +155,7 @@ pub async fn list(
         Some(s) => Some(OrderStatus::parse(s).ok_or_else(|| {
             AppError::bad_param(
                 "status",
-                format!(
-                    "`{}` is not an order status (placed, paid, shipped, delivered, cancelled)",
-                    truncate(s, 40)
-                ),
+                HttpText::OrderStatusUnknown.arg("text", truncate(s, 40)),
             )
         })?),
     };
@@ -206,7 +205,7 @@ fn parse_number(text: &str) -> AppResult<i64> {
     text.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
         AppError::bad_param(
             "number",
-            format!("`{}` is not an order number", truncate(text, 40)),
+            HttpText::OrderNumberInvalid.arg("text", truncate(text, 40)),
         )
     })
 }
@@ -237,9 +236,7 @@ pub async fn get(
         (Some(token), _) => state.orders.get_by_link(number, token).await?,
         (None, Some(who)) => state.orders.get(who, number).await?,
         (None, None) => {
-            return Err(AppError::unauthorized(
-                "log in first, or open the link from the confirmation email",
-            ))
+            return Err(AppError::unauthorized(HttpText::OrderNeedsLogin))
         }
     };
     if html {

@@ -14,12 +14,14 @@ use utoipa::{IntoParams, ToSchema};
 use crate::domain::catalog::{is_category, Product, ProductInput};
 use crate::domain::shared::Shared;
 use crate::domain::{is_id, Page};
+use crate::domain::message::{MessageId, ShopText};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::extract::{truncate, ApiJson, ApiQuery, ProductId, WantsHtml};
 use crate::http::head::Head;
 use crate::http::locale::Lang;
 use crate::http::routes::search::SearchQuery;
 use crate::http::session::{Admin, Identity};
+use crate::http::text::HttpText;
 use crate::http::AppState;
 use crate::i18n::Locale;
 use crate::store::ProductPage;
@@ -122,7 +124,7 @@ pub async fn list(
         Some(c) if !is_category(c) => {
             return Err(AppError::bad_param(
                 "category",
-                format!("`{}` is not a category name", truncate(c, 64)),
+                ShopText::CategoryUnknown.arg("text", truncate(c, 64)),
             ))
         }
         other => other.map(str::to_owned),
@@ -236,10 +238,7 @@ pub async fn get_one_or_category(
     if !is_category(&x) {
         return Err(AppError::bad_param(
             "x",
-            format!(
-                "`{}` is neither a product id nor a category name (a-z, 0-9, '-')",
-                truncate(&x, 64)
-            ),
+            HttpText::NeitherIdNorCategory.arg("text", truncate(&x, 64)),
         ));
     }
     if let Some(list) = filtered_list(&state, &q, Some(&x))? {
