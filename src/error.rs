@@ -261,8 +261,7 @@ impl From<StoreError> for AppError {
             )
             .with("product_id", product_id),
             StoreError::CartFull { max } => {
-                AppError::field("product_id", HttpText::CartFull.arg("max", max))
-                    .with("limit", max)
+                AppError::field("product_id", HttpText::CartFull.arg("max", max)).with("limit", max)
             }
             StoreError::CartEmpty => AppError::new(ErrorCode::CartEmpty, HttpText::CartEmpty),
             StoreError::NoDeliveryAddress => {

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::ShopResult;
-use super::ports::{Store, StoreError};
 use super::message::{MessageId, ShopText};
+use super::ports::{Store, StoreError};
 use super::validation::{text_field, FieldErrors};
 use super::{new_id, now, Timestamp};
 

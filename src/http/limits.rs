@@ -5,8 +5,8 @@
 //! windows alone let twice the limit through across a window boundary (the
 //! end of one, the start of the next).
 
-use crate::domain::{from_millis, now, to_millis};
 use crate::domain::message::MessageId;
+use crate::domain::{from_millis, now, to_millis};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::http::text::HttpText;
 use crate::http::AppState;

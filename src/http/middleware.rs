@@ -89,14 +89,12 @@ fn fallback_error(status: StatusCode, method: &Method, path: &str) -> AppError {
             ))
         }
         // The reason phrase is English; other languages word it by status.
-        _ => HttpText::StatusRefused
-            .arg("status", status.as_u16())
-            .arg(
-                "reason",
-                status
-                    .canonical_reason()
-                    .unwrap_or("the request was refused"),
-            ),
+        _ => HttpText::StatusRefused.arg("status", status.as_u16()).arg(
+            "reason",
+            status
+                .canonical_reason()
+                .unwrap_or("the request was refused"),
+        ),
     };
     AppError::new(code, detail)
 }
@@ -159,8 +157,8 @@ pub async fn csrf_guard(req: Request, next: Next) -> Response {
         });
         if origin_host.as_deref() != Some(host) {
             return AppError::new(ErrorCode::CsrfRejected, HttpText::CrossSite)
-            .with("origin", origin.to_owned())
-            .into_response();
+                .with("origin", origin.to_owned())
+                .into_response();
         }
     } else if origin.is_some() {
         return AppError::new(ErrorCode::CsrfRejected, HttpText::NoHost).into_response();

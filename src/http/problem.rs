@@ -84,18 +84,13 @@ mod tests {
         );
         let nested = HttpText::BodyInvalid.arg("message", ShopText::TextEmpty.message());
         assert_eq!(render(&t, Locale::En, &nested), "body must not be empty");
-        assert_eq!(
-            render(&t, Locale::Es, &nested),
-            "body: no debe estar vacío"
-        );
+        assert_eq!(render(&t, Locale::Es, &nested), "body: no debe estar vacío");
     }
 
     #[test]
     fn large_numbers_are_not_rounded() {
         let t = translations();
-        let big = ShopText::MinAboveMax
-            .arg("min", i64::MAX)
-            .arg("max", 1i64);
+        let big = ShopText::MinAboveMax.arg("min", i64::MAX).arg("max", 1i64);
         assert_eq!(
             render(&t, Locale::En, &big),
             "must not be above max_price (9223372036854775807 > 1)"

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use super::{check_address, check_quantity, Cart, CartOwner, CartView};
 use crate::domain::error::{ShopError, ShopResult};
-use crate::domain::ports::Store;
 use crate::domain::message::ShopText;
+use crate::domain::ports::Store;
 use crate::domain::validation::FieldErrors;
 use crate::domain::{is_id, now};
 

@@ -9,8 +9,8 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::mail::{MailStatus, OutboxMail};
-use crate::domain::{now, Page};
 use crate::domain::message::MessageId;
+use crate::domain::{now, Page};
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::{truncate, ApiQuery, PageQuery, ProductId, WantsHtml};
 use crate::http::locale::Lang;

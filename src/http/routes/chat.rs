@@ -268,7 +268,13 @@ async fn run_socket(
     // Shared with the outlet: 10,000 sockets would otherwise hold two copies.
     let who = Arc::new(who);
     let stall = Duration::from_secs(state.settings.chat.write_timeout.0.max(1));
-    let outlet = Arc::new(Outlet::new(who.clone(), channel, sink, stall, voice.clone()));
+    let outlet = Arc::new(Outlet::new(
+        who.clone(),
+        channel,
+        sink,
+        stall,
+        voice.clone(),
+    ));
     slot.attach(outlet.clone());
     // Ends here on this instance arrive through the hub; expiry is known in
     // advance; the periodic check catches revocations made on other instances.
@@ -331,12 +337,7 @@ async fn run_socket(
 }
 
 /// Validates, stores and publishes one client frame; the error frame otherwise.
-async fn receive(
-    state: &AppState,
-    who: &Identity,
-    voice: &Voice,
-    text: &str,
-) -> Result<(), Frame> {
+async fn receive(state: &AppState, who: &Identity, voice: &Voice, text: &str) -> Result<(), Frame> {
     let incoming: Incoming = serde_json::from_str(text).map_err(|e| {
         voice.error_frame(
             ErrorCode::MalformedJson,
@@ -352,7 +353,12 @@ async fn receive(
         state.settings.chat.max_body,
         true,
     );
-    if let Some(e) = errors.0.into_values().next().and_then(|v| v.into_iter().next()) {
+    if let Some(e) = errors
+        .0
+        .into_values()
+        .next()
+        .and_then(|v| v.into_iter().next())
+    {
         return Err(voice.error_frame(
             ErrorCode::ValidationFailed,
             HttpText::BodyInvalid.arg("message", e),
@@ -366,10 +372,9 @@ async fn receive(
         Some(to) => {
             let to = to.trim().to_ascii_lowercase();
             if !is_valid_email(&to) {
-                return Err(voice.error_frame(
-                    ErrorCode::ValidationFailed,
-                    HttpText::RecipientNotEmail,
-                ));
+                return Err(
+                    voice.error_frame(ErrorCode::ValidationFailed, HttpText::RecipientNotEmail)
+                );
             }
             Some(to)
         }

@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::domain::message::MessageId;
 use crate::domain::orders::{
     Buyer, CheckoutInput, IdempotencyKey, Order, OrderQuery, OrderStatus, StatusInput,
 };
-use crate::domain::message::MessageId;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::{parse_json, truncate, ApiQuery, PageQuery, WantsHtml};
 use crate::http::locale::Lang;
@@ -63,10 +63,7 @@ pub async fn checkout(
                 .ok()
                 .and_then(IdempotencyKey::parse)
                 .ok_or_else(|| {
-                    AppError::bad_param(
-                        "Idempotency-Key",
-                        HttpText::IdempotencyKeyInvalid,
-                    )
+                    AppError::bad_param("Idempotency-Key", HttpText::IdempotencyKeyInvalid)
                 })?,
         ),
     };
@@ -235,9 +232,7 @@ pub async fn get(
     let order = match (&q.token, &who) {
         (Some(token), _) => state.orders.get_by_link(number, token).await?,
         (None, Some(who)) => state.orders.get(who, number).await?,
-        (None, None) => {
-            return Err(AppError::unauthorized(HttpText::OrderNeedsLogin))
-        }
+        (None, None) => return Err(AppError::unauthorized(HttpText::OrderNeedsLogin)),
     };
     if html {
         return state.pages.render(

@@ -12,9 +12,9 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::catalog::{is_category, Product, ProductInput};
+use crate::domain::message::{MessageId, ShopText};
 use crate::domain::shared::Shared;
 use crate::domain::{is_id, Page};
-use crate::domain::message::{MessageId, ShopText};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::extract::{truncate, ApiJson, ApiQuery, ProductId, WantsHtml};
 use crate::http::head::Head;

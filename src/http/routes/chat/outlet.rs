@@ -23,9 +23,9 @@ use tokio::sync::Notify;
 
 use super::close_frame;
 use super::voice::Voice;
-use crate::domain::message::MessageId;
 use crate::domain::accounts::User;
 use crate::domain::chat::Message;
+use crate::domain::message::MessageId;
 use crate::error::ErrorCode;
 use crate::http::session::Identity;
 use crate::http::text::HttpText;
