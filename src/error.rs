@@ -10,8 +10,12 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
+use std::collections::BTreeMap;
+
 use crate::domain::error::ShopError;
+use crate::domain::message::{Message, MessageId};
 use crate::domain::validation::FieldErrors;
+use crate::http::text::HttpText;
 use crate::store::StoreError;
 
 /// Declares [`ErrorCode`] from one table: each line gives a code its variant,
@@ -128,8 +132,8 @@ pub struct AppError(Box<ErrorDetails>);
 pub struct ErrorDetails {
     /// Decides the status, the `code` and the `title` of the answer.
     pub code: ErrorCode,
-    /// Human message, safe to show.
-    pub detail: String,
+    /// Human message, safe to show; rendered in the reader's language.
+    pub detail: Message,
     /// Per-field messages for validation errors.
     pub errors: Option<FieldErrors>,
     /// Extra detail members (product id, available stock, limit…).
@@ -158,7 +162,7 @@ impl std::ops::DerefMut for AppError {
 
 impl AppError {
     /// An error with `code` and the human message `detail`, nothing else.
-    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, detail: impl Into<Message>) -> Self {
         Self(Box::new(ErrorDetails {
             code,
             detail: detail.into(),
@@ -180,35 +184,32 @@ impl AppError {
         let fields: Vec<&str> = errors.0.keys().map(String::as_str).collect();
         let mut err = Self::new(
             ErrorCode::ValidationFailed,
-            format!("invalid value for {}", fields.join(", ")),
+            HttpText::InvalidFields.arg("fields", fields.join(", ")),
         );
         err.errors = Some(errors);
         err
     }
 
     /// `validation_failed` for one field and one message.
-    pub fn field(field: &str, message: impl Into<String>) -> Self {
+    pub fn field(field: &str, message: impl Into<Message>) -> Self {
         Self::validation(FieldErrors::single(field, message))
     }
 
     /// `internal_error` with a generic message; `source` is logged (and shown
     /// only in development).
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
-        let mut err = Self::new(
-            ErrorCode::Internal,
-            "something went wrong on our side; quote the error id when reporting it",
-        );
+        let mut err = Self::new(ErrorCode::Internal, HttpText::Internal);
         err.source = Some(source.into());
         err
     }
 
     /// `unauthorized` (401) with this message.
-    pub fn unauthorized(detail: impl Into<String>) -> Self {
+    pub fn unauthorized(detail: impl Into<Message>) -> Self {
         Self::new(ErrorCode::Unauthorized, detail)
     }
 
     /// `forbidden` (403) with this message.
-    pub fn forbidden(detail: impl Into<String>) -> Self {
+    pub fn forbidden(detail: impl Into<Message>) -> Self {
         Self::new(ErrorCode::Forbidden, detail)
     }
 
@@ -216,14 +217,14 @@ impl AppError {
     pub fn product_not_found(id: &str) -> Self {
         Self::new(
             ErrorCode::ProductNotFound,
-            format!("product {id} does not exist"),
+            HttpText::ProductNotFound.arg("id", id),
         )
         .with("product_id", id)
     }
 
     /// `invalid_parameter` for the path or query parameter `name`, named in
     /// `parameter`.
-    pub fn bad_param(name: &str, detail: impl Into<String>) -> Self {
+    pub fn bad_param(name: &str, detail: impl Into<Message>) -> Self {
         Self::new(ErrorCode::InvalidParameter, detail).with("parameter", name)
     }
 }
@@ -234,9 +235,9 @@ impl From<StoreError> for AppError {
             StoreError::Duplicate { what } => {
                 let mut e = AppError::new(
                     ErrorCode::AlreadyExists,
-                    format!("an account with this {what} already exists"),
+                    HttpText::AccountExists.arg("what", what),
                 );
-                e.errors = Some(FieldErrors::single(what, "is already registered"));
+                e.errors = Some(FieldErrors::single(what, HttpText::AlreadyRegistered));
                 e
             }
             StoreError::ProductNotFound { product_id } => AppError::product_not_found(&product_id),
@@ -246,44 +247,43 @@ impl From<StoreError> for AppError {
                 requested,
             } => AppError::new(
                 ErrorCode::InsufficientStock,
-                format!("only {available} of product {product_id} in stock, {requested} requested"),
+                HttpText::StockShort
+                    .arg("available", available)
+                    .arg("product_id", product_id.as_str())
+                    .arg("requested", requested),
             )
             .with("product_id", product_id)
             .with("available", available)
             .with("requested", requested),
             StoreError::CartLineNotFound { product_id } => AppError::new(
                 ErrorCode::NotFound,
-                format!("the cart has no line for product {product_id}"),
+                HttpText::CartLineMissing.arg("product_id", product_id.as_str()),
             )
             .with("product_id", product_id),
             StoreError::CartFull { max } => {
-                AppError::field("product_id", format!("a cart holds at most {max} products"))
-                    .with("limit", max)
+                AppError::field("product_id", HttpText::CartFull.arg("max", max)).with("limit", max)
             }
-            StoreError::CartEmpty => AppError::new(ErrorCode::CartEmpty, "the cart is empty"),
-            StoreError::NoDeliveryAddress => AppError::field(
-                "delivery_address",
-                "is required: set it with PUT /cart/address or send it with the checkout",
-            ),
+            StoreError::CartEmpty => AppError::new(ErrorCode::CartEmpty, HttpText::CartEmpty),
+            StoreError::NoDeliveryAddress => {
+                AppError::field("delivery_address", HttpText::AddressMissing)
+            }
             StoreError::OrderNotFound { number } => AppError::new(
                 ErrorCode::OrderNotFound,
-                format!("order {number} does not exist"),
+                HttpText::OrderNotFound.arg("number", number),
             )
             .with("number", number),
             StoreError::InvalidTransition { from, to } => AppError::new(
                 ErrorCode::InvalidTransition,
-                format!(
-                    "an order that is {} cannot become {}",
-                    from.as_str(),
-                    to.as_str()
-                ),
+                HttpText::TransitionRefused
+                    .arg("from", from.as_str())
+                    .arg("to", to.as_str()),
             )
             .with("from", from.as_str())
             .with("to", to.as_str()),
             StoreError::Backend(source) => {
                 let mut e = AppError::internal(source);
                 e.code = ErrorCode::Unavailable;
-                e.detail = "the store failed to answer; try again shortly".into();
+                e.detail = HttpText::StoreUnavailable.message();
                 e
             }
         }
@@ -294,10 +294,9 @@ impl From<ShopError> for AppError {
     fn from(err: ShopError) -> Self {
         match err {
             ShopError::Invalid(errors) => AppError::validation(errors),
-            ShopError::InvalidCredentials => AppError::new(
-                ErrorCode::InvalidCredentials,
-                "the email or the password is wrong",
-            ),
+            ShopError::InvalidCredentials => {
+                AppError::new(ErrorCode::InvalidCredentials, HttpText::CredentialsWrong)
+            }
             ShopError::Unauthorized(detail) => AppError::unauthorized(detail),
             ShopError::Forbidden(detail) => AppError::forbidden(detail),
             ShopError::NotFound(detail) => AppError::new(ErrorCode::NotFound, detail),
@@ -343,7 +342,7 @@ pub struct Problem {
     /// For `validation_failed`: the messages for each bad field, by field name.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
-    pub errors: Option<FieldErrors>,
+    pub errors: Option<BTreeMap<String, Vec<String>>>,
     /// Internal cause chain; development profile only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cause: Option<Vec<String>>,
@@ -377,17 +376,29 @@ impl IntoResponse for AppError {
 }
 
 impl AppError {
-    /// Builds the problem body for `instance`, with a fresh id.
-    pub fn to_problem(&self, instance: &str, show_cause: bool) -> Problem {
+    /// Builds the problem body for `instance`, with a fresh id, its messages
+    /// worded by `say` (see `crate::http::problem::visitor_problem`).
+    pub fn to_problem(
+        &self,
+        instance: &str,
+        show_cause: bool,
+        say: impl Fn(&Message) -> String,
+    ) -> Problem {
         let status = self.code.status();
         Problem {
             id: crate::domain::new_id(),
             status: status.as_u16(),
             code: self.code.as_str().to_owned(),
             title: self.code.title().to_owned(),
-            detail: self.detail.clone(),
+            detail: say(&self.detail),
             instance: instance.to_owned(),
-            errors: self.errors.clone(),
+            errors: self.errors.as_ref().map(|errors| {
+                errors
+                    .0
+                    .iter()
+                    .map(|(field, messages)| (field.clone(), messages.iter().map(&say).collect()))
+                    .collect()
+            }),
             cause: if show_cause {
                 self.source
                     .as_ref()

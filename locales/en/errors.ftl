@@ -23,3 +23,100 @@ error-cart_empty = The cart is empty
 error-rate_limited = Too many attempts
 error-internal_error = Internal error
 error-unavailable = Service unavailable
+
+## Field messages and details: what the shop refuses (domain::message::ShopText)
+
+field-empty = must not be empty
+field-too-short = must be at least { $min } characters
+field-too-long = must be at most { $max } characters
+field-control-characters = must not contain control characters
+field-email-invalid = must be a valid email address such as name@example.com
+field-password-nul = must not contain NUL characters
+field-password-not-given = must be given (at most 1024 characters)
+field-phone-invalid = must be 6 to 15 digits with an optional leading +, e.g. +34 600 123 456
+field-category-invalid = must be 1-40 characters of a-z, 0-9 and '-', e.g. home-garden
+field-category-unknown = `{ $text }` is not a category name
+field-price-out-of-range = must be between 0 and { $max } minor units
+field-stock-out-of-range = must be between 0 and { $max }
+field-currency-not-sold = this shop sells in { $currency } only
+field-photo-url-invalid = must be an absolute http(s) URL or a path under /static/
+field-product-id-invalid = must be a product id
+field-quantity-out-of-range = must be a whole number from { $min } to { $max }
+field-guest-email-missing = guests give an email for the confirmation
+field-reset-link-invalid = this reset link is unknown, already used or expired; ask for a new one
+field-search-too-long = must be at most { $max } characters
+field-min-above-max = must not be above max_price ({ $min } > { $max })
+field-not-a-boolean = `{ $text }` is not true or false
+field-sort-unknown = `{ $text }` is not a sort order; use one of: { $orders }
+field-negative = must not be negative
+field-not-minor-units = `{ $text }` is not a whole number of minor units (cents)
+session-invalid = the session token is invalid or expired
+session-missing = the session does not exist
+session-ended = the session has ended; log in again
+admin-only = this needs an admin account
+session-not-found = no live session { $id }
+account-not-found = no account has the email { $email }
+
+## Details and field messages of the HTTP layer (http::text::HttpText).
+## `reason` arguments are a library's own English words (serde, axum).
+
+detail-invalid-fields = invalid value for { $fields }
+detail-internal = something went wrong on our side; quote the error id when reporting it
+detail-store-unavailable = the store failed to answer; try again shortly
+detail-product-not-found = product { $id } does not exist
+detail-account-exists = an account with this { $what } already exists
+field-already-registered = is already registered
+detail-stock-short = only { $available } of product { $product_id } in stock, { $requested } requested
+detail-cart-line-missing = the cart has no line for product { $product_id }
+field-cart-full = a cart holds at most { $max } products
+detail-cart-empty = the cart is empty
+field-address-missing = is required: set it with PUT /cart/address or send it with the checkout
+detail-order-not-found = order { $number } does not exist
+detail-transition-refused = an order that is { $from } cannot become { $to }
+detail-credentials-wrong = the email or the password is wrong
+detail-no-route = there is no route { $path }
+detail-method-refused = { $path } does not accept { $method }
+detail-body-too-large = the request body is too large
+detail-too-slow = the request took too long
+detail-status-refused = { $reason }
+detail-cross-site = cross-site form posts are refused; send the request from this site
+detail-no-host = the request has no Host header
+detail-body-unreadable = the request body could not be read
+detail-body-empty = the request body is empty; a JSON object was expected
+detail-json-invalid = the body is not valid JSON: { $reason }
+field-unreadable = { $reason }
+detail-query-unreadable = Failed to deserialize query string: { $reason }
+detail-path-unreadable = { $reason }
+detail-send-json = send the body as application/json
+detail-send-json-or-form = send the body as application/json or a form
+detail-id-malformed = `{ $text }` is not a well-formed id
+detail-limit-out-of-range = limit must be from 1 to { $max }
+detail-offset-too-large = offset is too large
+detail-too-many-attempts = too many { $scope } attempts; try again in { $seconds } s
+detail-no-token = log in first: no session token was sent
+detail-neither-id-nor-category = `{ $text }` is neither a product id nor a category name (a-z, 0-9, '-')
+detail-idempotency-key-invalid = the Idempotency-Key header must be 1-200 visible ASCII characters
+field-email-only-for-guests = only guests give an email: the order goes to the account's
+detail-order-status-unknown = `{ $text }` is not an order status (placed, paid, shipped, delivered, cancelled)
+detail-order-number-invalid = `{ $text }` is not an order number
+detail-order-needs-login = log in first, or open the link from the confirmation email
+detail-mail-status-unknown = `{ $text }` is not pending, sent or failed
+detail-failed-mail-not-found = no failed mail { $id }
+detail-no-static-file = no such static file
+field-language-not-offered = must be one of { $languages }
+field-token-malformed = is missing or malformed
+detail-search-invalid = invalid search
+detail-not-an-email = `{ $text }` is not an email address
+detail-channel-forbidden = only that customer and staff may open this channel
+detail-before-not-message-id = before must be a message id
+detail-too-many-sockets = you already have { $count } chat sockets open
+
+## Chat socket error frames
+
+chat-binary-frame = binary frames are not accepted; send JSON text
+chat-frame-invalid = expected {"{"}"body": "..."{"}"}: { $reason }
+chat-body-invalid = body { $message }
+chat-recipient-staff-only = only staff choose a recipient
+chat-recipient-not-email = to must be an email address
+chat-not-stored = the message could not be stored; try again
+chat-missed = this connection fell behind and missed { $count } messages; reload the history

@@ -23,3 +23,109 @@ error-cart_empty = El carrito está vacío
 error-rate_limited = Demasiados intentos
 error-internal_error = Error interno
 error-unavailable = Servicio no disponible
+
+## Mensajes de campo y detalles: lo que la tienda rechaza (domain::message::ShopText)
+
+field-empty = no debe estar vacío
+field-too-short = debe tener al menos { $min } caracteres
+field-too-long = debe tener como máximo { $max } caracteres
+field-control-characters = no debe contener caracteres de control
+field-email-invalid = debe ser una dirección de correo válida, como nombre@example.com
+field-password-nul = no debe contener caracteres NUL
+field-password-not-given = es obligatoria (como máximo 1024 caracteres)
+field-phone-invalid = debe tener de 6 a 15 dígitos con un + inicial opcional, p. ej. +34 600 123 456
+field-category-invalid = debe tener de 1 a 40 caracteres entre a-z, 0-9 y '-', p. ej. home-garden
+field-category-unknown = `{ $text }` no es un nombre de categoría
+field-price-out-of-range = debe estar entre 0 y { $max } unidades menores (céntimos)
+field-stock-out-of-range = debe estar entre 0 y { $max }
+field-currency-not-sold = esta tienda solo vende en { $currency }
+field-photo-url-invalid = debe ser una URL http(s) absoluta o una ruta bajo /static/
+field-product-id-invalid = debe ser un id de producto
+field-quantity-out-of-range = debe ser un número entero de { $min } a { $max }
+field-guest-email-missing = los invitados indican un correo para la confirmación
+field-reset-link-invalid = este enlace para restablecer la contraseña es desconocido, ya se usó o ha caducado; pide uno nuevo
+field-search-too-long = debe tener como máximo { $max } caracteres
+field-min-above-max = no debe superar max_price ({ $min } > { $max })
+field-not-a-boolean = `{ $text }` no es true ni false
+field-sort-unknown = `{ $text }` no es un orden; usa uno de: { $orders }
+field-negative = no debe ser negativo
+field-not-minor-units = `{ $text }` no es un número entero de unidades menores (céntimos)
+session-invalid = el token de sesión no es válido o ha caducado
+session-missing = la sesión no existe
+session-ended = la sesión ha terminado; vuelve a iniciar sesión
+admin-only = esto requiere una cuenta de administrador
+session-not-found = no hay ninguna sesión activa { $id }
+account-not-found = ninguna cuenta tiene el correo { $email }
+
+## Detalles y mensajes de campo de la capa HTTP (http::text::HttpText).
+## Los argumentos `reason` son palabras de una biblioteca, en inglés (serde, axum).
+
+detail-invalid-fields = valor no válido en { $fields }
+detail-internal = algo ha fallado por nuestra parte; indica el id del error al informar de ello
+detail-store-unavailable = el almacén de datos no respondió; inténtalo de nuevo en breve
+detail-product-not-found = el producto { $id } no existe
+detail-account-exists = ya existe una cuenta con este { $what ->
+        [email] correo electrónico
+       *[other] { $what }
+    }
+field-already-registered = ya está registrado
+detail-stock-short = solo quedan { $available } del producto { $product_id }; se pidieron { $requested }
+detail-cart-line-missing = el carrito no tiene ninguna línea del producto { $product_id }
+field-cart-full = un carrito admite como máximo { $max } productos
+detail-cart-empty = el carrito está vacío
+field-address-missing = es obligatoria: indícala con PUT /cart/address o envíala con el pedido
+detail-order-not-found = el pedido { $number } no existe
+detail-transition-refused = un pedido en estado { $from } no puede pasar a { $to }
+detail-credentials-wrong = el correo o la contraseña son incorrectos
+detail-no-route = no existe la ruta { $path }
+detail-method-refused = { $path } no admite { $method }
+detail-body-too-large = el cuerpo de la petición es demasiado grande
+detail-too-slow = la petición tardó demasiado
+detail-status-refused = la petición fue rechazada (HTTP { $status })
+detail-cross-site = se rechazan los formularios enviados desde otros sitios; envía la petición desde este sitio
+detail-no-host = la petición no tiene cabecera Host
+detail-body-unreadable = no se pudo leer el cuerpo de la petición
+detail-body-empty = el cuerpo de la petición está vacío; se esperaba un objeto JSON
+detail-json-invalid = el cuerpo no es JSON válido: { $reason }
+field-unreadable = valor no aceptado: { $reason }
+detail-query-unreadable = no se pudo leer la cadena de consulta: { $reason }
+detail-path-unreadable = no se pudo leer la ruta: { $reason }
+detail-send-json = envía el cuerpo como application/json
+detail-send-json-or-form = envía el cuerpo como application/json o como formulario
+detail-id-malformed = `{ $text }` no es un id bien formado
+detail-limit-out-of-range = limit debe estar entre 1 y { $max }
+detail-offset-too-large = offset es demasiado grande
+detail-too-many-attempts = demasiados intentos de { $scope }; inténtalo de nuevo dentro de { $seconds } s
+detail-no-token = inicia sesión primero: no se envió ningún token de sesión
+detail-neither-id-nor-category = `{ $text }` no es un id de producto ni un nombre de categoría (a-z, 0-9, '-')
+detail-idempotency-key-invalid = la cabecera Idempotency-Key debe tener de 1 a 200 caracteres ASCII visibles
+field-email-only-for-guests = solo los invitados indican un correo: el pedido va al de la cuenta
+detail-order-status-unknown = `{ $text }` no es un estado de pedido (placed, paid, shipped, delivered, cancelled)
+detail-order-number-invalid = `{ $text }` no es un número de pedido
+detail-order-needs-login = inicia sesión primero o abre el enlace del correo de confirmación
+detail-mail-status-unknown = `{ $text }` no es pending, sent ni failed
+detail-failed-mail-not-found = no hay ningún correo fallido { $id }
+detail-no-static-file = no existe ese archivo estático
+field-language-not-offered = debe ser uno de { $languages }
+field-token-malformed = falta o está mal formado
+detail-search-invalid = búsqueda no válida
+detail-not-an-email = `{ $text }` no es una dirección de correo
+detail-channel-forbidden = solo ese cliente y el personal pueden abrir este canal
+detail-before-not-message-id = before debe ser un id de mensaje
+detail-too-many-sockets = ya tienes { $count ->
+        [one] una conexión de chat abierta
+       *[other] { $count } conexiones de chat abiertas
+    }
+
+## Tramas de error del chat
+
+chat-binary-frame = no se aceptan tramas binarias; envía texto JSON
+chat-frame-invalid = se esperaba {"{"}"body": "..."{"}"}: { $reason }
+chat-body-invalid = body: { $message }
+chat-recipient-staff-only = solo el personal elige un destinatario
+chat-recipient-not-email = to debe ser una dirección de correo
+chat-not-stored = no se pudo guardar el mensaje; inténtalo de nuevo
+chat-missed = esta conexión se quedó atrás y perdió { $count ->
+        [one] un mensaje
+       *[other] { $count } mensajes
+    }; vuelve a cargar el historial

@@ -7,6 +7,7 @@ mod token;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::message::{MessageId, ShopText};
 use super::validation::{email_field, text_field, FieldErrors};
 use super::Timestamp;
 
@@ -184,12 +185,12 @@ impl RegisterInput {
 pub fn check_password(errors: &mut FieldErrors, field: &str, password: &str) {
     let len = password.chars().count();
     if len < MIN_PASSWORD {
-        errors.add(field, format!("must be at least {MIN_PASSWORD} characters"));
+        errors.add(field, ShopText::TextTooShort.arg("min", MIN_PASSWORD));
     } else if len > MAX_PASSWORD {
-        errors.add(field, format!("must be at most {MAX_PASSWORD} characters"));
+        errors.add(field, ShopText::TextTooLong.arg("max", MAX_PASSWORD));
     }
     if password.contains('\0') {
-        errors.add(field, "must not contain NUL characters");
+        errors.add(field, ShopText::PasswordHasNul);
     }
 }
 
@@ -211,10 +212,7 @@ fn normalise_phone(errors: &mut FieldErrors, text: &str) -> String {
         }
     }
     if bad || !(6..=15).contains(&digits.len()) {
-        errors.add(
-            "phone",
-            "must be 6 to 15 digits with an optional leading +, e.g. +34 600 123 456",
-        );
+        errors.add("phone", ShopText::PhoneInvalid);
     }
     format!("{plus}{digits}")
 }
@@ -247,7 +245,7 @@ impl LoginInput {
         let mut errors = FieldErrors::default();
         let email = email_field(&mut errors, "email", &self.email);
         if self.password.is_empty() || self.password.chars().count() > 1024 {
-            errors.add("password", "must be given (at most 1024 characters)");
+            errors.add("password", ShopText::PasswordNotGiven);
         }
         errors.into_result(Credentials {
             email,

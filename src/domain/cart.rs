@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::catalog::Product;
+use super::message::{MessageId, ShopText};
 use super::validation::{text_field, FieldErrors};
 use super::Timestamp;
 
@@ -118,7 +119,9 @@ pub fn check_quantity(quantity: i64, allow_zero: bool) -> Result<i64, FieldError
     if quantity < min || quantity > MAX_LINE_QUANTITY {
         return Err(FieldErrors::single(
             "quantity",
-            format!("must be a whole number from {min} to {MAX_LINE_QUANTITY}"),
+            ShopText::QuantityOutOfRange
+                .arg("min", min)
+                .arg("max", MAX_LINE_QUANTITY),
         ));
     }
     Ok(quantity)

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::ShopResult;
+use super::message::{MessageId, ShopText};
 use super::ports::{Store, StoreError};
 use super::validation::{text_field, FieldErrors};
 use super::{new_id, now, Timestamp};
@@ -101,19 +102,13 @@ impl ProductInput {
         let description = text_field(&mut errors, "description", &self.description, 0, 5000, true);
         let category = self.category.trim().to_ascii_lowercase();
         if !is_category(&category) {
-            errors.add(
-                "category",
-                "must be 1-40 characters of a-z, 0-9 and '-', e.g. home-garden",
-            );
+            errors.add("category", ShopText::CategoryInvalid);
         }
         if !(0..=MAX_PRICE).contains(&self.price) {
-            errors.add(
-                "price",
-                format!("must be between 0 and {MAX_PRICE} minor units"),
-            );
+            errors.add("price", ShopText::PriceOutOfRange.arg("max", MAX_PRICE));
         }
         if !(0..=MAX_STOCK).contains(&self.stock) {
-            errors.add("stock", format!("must be between 0 and {MAX_STOCK}"));
+            errors.add("stock", ShopText::StockOutOfRange.arg("max", MAX_STOCK));
         }
         let currency = self
             .currency
@@ -122,15 +117,12 @@ impl ProductInput {
         if currency != shop_currency {
             errors.add(
                 "currency",
-                format!("this shop sells in {shop_currency} only"),
+                ShopText::CurrencyNotSold.arg("currency", shop_currency),
             );
         }
         let photo_url = self.photo_url.trim().to_owned();
         if !photo_url.is_empty() && !is_photo_url(&photo_url) {
-            errors.add(
-                "photo_url",
-                "must be an absolute http(s) URL or a path under /static/",
-            );
+            errors.add("photo_url", ShopText::PhotoUrlInvalid);
         }
         errors.into_result(ProductFields {
             name,

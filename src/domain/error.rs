@@ -1,6 +1,7 @@
 //! What a shop operation can refuse, in domain terms. The HTTP layer maps
 //! each to its error code (see `crate::error`).
 
+use super::message::Message;
 use super::ports::StoreError;
 use super::validation::FieldErrors;
 
@@ -14,14 +15,14 @@ pub enum ShopError {
     #[error("the email or the password is wrong")]
     InvalidCredentials,
     /// No live session: missing, bad, expired or revoked token.
-    #[error("{0}")]
-    Unauthorized(&'static str),
+    #[error("unauthorized: {0}")]
+    Unauthorized(Message),
     /// A live session that may not do this.
-    #[error("{0}")]
-    Forbidden(&'static str),
+    #[error("forbidden: {0}")]
+    Forbidden(Message),
     /// The named thing does not exist (or is not the caller's to see).
-    #[error("{0}")]
-    NotFound(String),
+    #[error("not found: {0}")]
+    NotFound(Message),
     /// What the store refused (stock, cart, order…) or its failure.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -8,6 +8,7 @@ pub mod checkout;
 pub mod demo;
 pub mod error;
 pub mod mail;
+pub mod message;
 pub mod order_links;
 pub mod orders;
 pub mod ports;

@@ -9,6 +9,7 @@ use super::accounts::Identity;
 use super::cart::{check_address, CartOwner};
 use super::error::ShopResult;
 use super::mail::compose;
+use super::message::ShopText;
 use super::order_links::OrderLinks;
 use super::ports::{Checkout, Placed, ShopEvents, Store, StoreError};
 use super::validation::{email_field, FieldErrors};
@@ -265,7 +266,7 @@ impl Orders {
                 let email = match email {
                     Some(text) => email_field(&mut errors, "email", text),
                     None => {
-                        errors.add("email", "guests give an email for the confirmation");
+                        errors.add("email", ShopText::GuestEmailMissing);
                         String::new()
                     }
                 };

@@ -9,6 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::catalog::{is_category, Product};
+use super::message::{MessageId, ShopText};
 use super::validation::FieldErrors;
 use super::{truncate, Page};
 
@@ -123,13 +124,13 @@ impl SearchParams<'_> {
         let mut errors = FieldErrors::default();
         let text = self.q.unwrap_or("").trim().to_owned();
         if text.chars().count() > MAX_QUERY_CHARS {
-            errors.add("q", format!("must be at most {MAX_QUERY_CHARS} characters"));
+            errors.add("q", ShopText::SearchTooLong.arg("max", MAX_QUERY_CHARS));
         }
         let category = match self.category.map(str::trim).filter(|c| !c.is_empty()) {
             Some(c) if !is_category(c) => {
                 errors.add(
                     "category",
-                    format!("`{}` is not a category name", truncate(c, 64)),
+                    ShopText::CategoryUnknown.arg("text", truncate(c, 64)),
                 );
                 None
             }
@@ -141,7 +142,7 @@ impl SearchParams<'_> {
             if min > max {
                 errors.add(
                     "min_price",
-                    format!("must not be above max_price ({min} > {max})"),
+                    ShopText::MinAboveMax.arg("min", min).arg("max", max),
                 );
             }
         }
@@ -151,7 +152,7 @@ impl SearchParams<'_> {
             Some(other) => {
                 errors.add(
                     "in_stock",
-                    format!("`{}` is not true or false", truncate(other, 32)),
+                    ShopText::NotABoolean.arg("text", truncate(other, 32)),
                 );
                 false
             }
@@ -161,11 +162,9 @@ impl SearchParams<'_> {
             Some(s) => s.parse().unwrap_or_else(|_| {
                 errors.add(
                     "sort",
-                    format!(
-                        "`{}` is not a sort order; use one of: {}",
-                        truncate(s, 32),
-                        Sort::names().join(", ")
-                    ),
+                    ShopText::SortUnknown
+                        .arg("text", truncate(s, 32))
+                        .arg("orders", Sort::names().join(", ")),
                 );
                 Sort::default()
             }),
@@ -190,16 +189,13 @@ fn price(errors: &mut FieldErrors, field: &str, text: Option<&str>) -> Option<i6
     match text.parse::<i64>() {
         Ok(p) if p >= 0 => Some(p),
         Ok(_) => {
-            errors.add(field, "must not be negative");
+            errors.add(field, ShopText::Negative);
             None
         }
         Err(_) => {
             errors.add(
                 field,
-                format!(
-                    "`{}` is not a whole number of minor units (cents)",
-                    truncate(text, 32)
-                ),
+                ShopText::NotMinorUnits.arg("text", truncate(text, 32)),
             );
             None
         }
@@ -301,7 +297,10 @@ mod tests {
             ..Default::default()
         })
         .unwrap_err();
-        assert!(errors.0["min_price"][0].contains("max_price"));
+        assert_eq!(
+            errors.0["min_price"][0],
+            ShopText::MinAboveMax.arg("min", 500i64).arg("max", 100i64)
+        );
         let ok = parse(SearchParams {
             q: Some("  café  "),
             sort: Some("price_desc"),

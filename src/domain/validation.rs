@@ -2,13 +2,16 @@
 
 use std::collections::BTreeMap;
 
-/// Messages per field name; empty means valid.
-#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct FieldErrors(pub BTreeMap<String, Vec<String>>);
+use super::message::{Message, MessageId, ShopText};
+
+/// Messages per field name; empty means valid. The HTTP layer renders them
+/// in the reader's language.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FieldErrors(pub BTreeMap<String, Vec<Message>>);
 
 impl FieldErrors {
     /// Records one more message for `field`.
-    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+    pub fn add(&mut self, field: &str, message: impl Into<Message>) {
         self.0
             .entry(field.to_owned())
             .or_default()
@@ -21,7 +24,7 @@ impl FieldErrors {
     }
 
     /// Errors with one message for one field.
-    pub fn single(field: &str, message: impl Into<String>) -> Self {
+    pub fn single(field: &str, message: impl Into<Message>) -> Self {
         let mut errors = Self::default();
         errors.add(field, message);
         errors
@@ -51,18 +54,18 @@ pub fn text_field(
     let len = trimmed.chars().count();
     if len < min {
         if min == 1 {
-            errors.add(field, "must not be empty");
+            errors.add(field, ShopText::TextEmpty);
         } else {
-            errors.add(field, format!("must be at least {min} characters"));
+            errors.add(field, ShopText::TextTooShort.arg("min", min));
         }
     } else if len > max {
-        errors.add(field, format!("must be at most {max} characters"));
+        errors.add(field, ShopText::TextTooLong.arg("max", max));
     }
     if trimmed
         .chars()
         .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t')))
     {
-        errors.add(field, "must not contain control characters");
+        errors.add(field, ShopText::TextHasControlCharacters);
     }
     trimmed.to_owned()
 }
@@ -72,10 +75,7 @@ pub fn text_field(
 pub fn email_field(errors: &mut FieldErrors, field: &str, text: &str) -> String {
     let email = text.trim().to_ascii_lowercase();
     if !is_valid_email(&email) {
-        errors.add(
-            field,
-            "must be a valid email address such as name@example.com",
-        );
+        errors.add(field, ShopText::EmailInvalid);
     }
     email
 }

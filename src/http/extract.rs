@@ -8,8 +8,10 @@ use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use serde::de::DeserializeOwned;
 
+use crate::domain::message::MessageId;
 use crate::error::{AppError, ErrorCode};
 use crate::http::forms::Typed;
+use crate::http::text::HttpText;
 
 /// A JSON body, deserialized with the failing field named.
 pub struct ApiJson<T>(pub T);
@@ -50,9 +52,9 @@ async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, App
             .unwrap_or(false)
             || rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE;
         if too_large {
-            AppError::new(ErrorCode::PayloadTooLarge, "the request body is too large")
+            AppError::new(ErrorCode::PayloadTooLarge, HttpText::BodyTooLarge)
         } else {
-            AppError::new(ErrorCode::BadRequest, "the request body could not be read")
+            AppError::new(ErrorCode::BadRequest, HttpText::BodyUnreadable)
         }
     })
 }
@@ -61,10 +63,7 @@ async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, App
 /// the JSON path of the offending field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     if bytes.is_empty() {
-        return Err(AppError::new(
-            ErrorCode::MalformedJson,
-            "the request body is empty; a JSON object was expected",
-        ));
+        return Err(AppError::new(ErrorCode::MalformedJson, HttpText::BodyEmpty));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(de) {
@@ -74,9 +73,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             let inner = err.into_inner();
             use serde_json::error::Category;
             match inner.classify() {
+                // serde's own words stay English; the sentence around
+                // them is translated.
                 Category::Syntax | Category::Eof | Category::Io => Err(AppError::new(
                     ErrorCode::MalformedJson,
-                    format!("the body is not valid JSON: {inner}"),
+                    HttpText::JsonInvalid.arg("reason", inner.to_string()),
                 )
                 .with("line", inner.line())
                 .with("column", inner.column())),
@@ -86,8 +87,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
                     } else {
                         path
                     };
-                    let message = strip_position(&inner.to_string());
-                    Err(AppError::field(&field, message))
+                    let reason = strip_position(&inner.to_string());
+                    Err(AppError::field(
+                        &field,
+                        HttpText::FieldUnreadable.arg("reason", reason),
+                    ))
                 }
             }
         }
@@ -134,7 +138,7 @@ where
             _ => {
                 return Err(AppError::new(
                     ErrorCode::UnsupportedMediaType,
-                    "send the body as application/json",
+                    HttpText::SendJson,
                 ))
             }
         }
@@ -158,7 +162,7 @@ where
             _ => {
                 return Err(AppError::new(
                     ErrorCode::UnsupportedMediaType,
-                    "send the body as application/json or a form",
+                    HttpText::SendJsonOrForm,
                 ))
             }
         };
@@ -179,8 +183,11 @@ where
 
 fn serde_urlencoded_from<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     serde_urlencoded::from_bytes(bytes).map_err(|e| {
-        let message = e.to_string();
-        AppError::field(&field_from_message(&message), message)
+        let reason = e.to_string();
+        AppError::field(
+            &field_from_message(&reason),
+            HttpText::FieldUnreadable.arg("reason", reason),
+        )
     })
 }
 
@@ -210,6 +217,9 @@ impl<S: Send + Sync> FromRequestParts<S> for WantsHtml {
     }
 }
 
+/// How axum's query rejection starts, before serde's words.
+const QUERY_REJECTION: &str = "Failed to deserialize query string: ";
+
 /// Query string with errors in our model.
 pub struct ApiQuery<T>(pub T);
 
@@ -227,7 +237,11 @@ where
             .map_err(|e| {
                 let message = e.body_text();
                 let name = field_from_message(&message);
-                AppError::bad_param(&name, message)
+                // axum's sentence around serde's words is worded by us.
+                let reason = message
+                    .split_once(QUERY_REJECTION)
+                    .map_or(message.as_str(), |(_, reason)| reason);
+                AppError::bad_param(&name, HttpText::QueryUnreadable.arg("reason", reason))
             })
     }
 }
@@ -242,13 +256,15 @@ impl<S: Send + Sync> FromRequestParts<S> for ProductId {
         let axum::extract::Path(text) =
             axum::extract::Path::<String>::from_request_parts(parts, state)
                 .await
-                .map_err(|e| AppError::bad_param("id", e.body_text()))?;
+                .map_err(|e| {
+                    AppError::bad_param("id", HttpText::PathUnreadable.arg("reason", e.body_text()))
+                })?;
         if crate::domain::is_id(&text) {
             Ok(ProductId(text))
         } else {
             Err(AppError::bad_param(
                 "id",
-                format!("`{}` is not a well-formed id", truncate(&text, 64)),
+                HttpText::IdMalformed.arg("text", truncate(&text, 64)),
             ))
         }
     }
@@ -276,12 +292,12 @@ impl PageQuery {
         if !(1..=crate::domain::Page::MAX_LIMIT).contains(&limit) {
             return Err(AppError::bad_param(
                 "limit",
-                format!("limit must be from 1 to {}", crate::domain::Page::MAX_LIMIT),
+                HttpText::LimitOutOfRange.arg("max", crate::domain::Page::MAX_LIMIT),
             ));
         }
         let offset = self.offset.unwrap_or(0);
         if offset > i64::MAX as u64 {
-            return Err(AppError::bad_param("offset", "offset is too large"));
+            return Err(AppError::bad_param("offset", HttpText::OffsetTooLarge));
         }
         Ok(crate::domain::Page { offset, limit })
     }

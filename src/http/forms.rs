@@ -72,7 +72,6 @@ pub fn refused(
         .as_ref()
         .map(|errors| {
             errors
-                .0
                 .iter()
                 .map(|(field, messages)| (field.clone(), messages.join("; ")))
                 .collect()

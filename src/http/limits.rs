@@ -5,8 +5,10 @@
 //! windows alone let twice the limit through across a window boundary (the
 //! end of one, the start of the next).
 
+use crate::domain::message::MessageId;
 use crate::domain::{from_millis, now, to_millis};
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::http::text::HttpText;
 use crate::http::AppState;
 
 /// Counts one attempt of `scope` by `key`; refuses with 429 and `Retry-After`
@@ -35,7 +37,9 @@ pub async fn check(state: &AppState, scope: &str, key: &str, max: u32) -> AppRes
         Some(retry_after) => {
             let mut err = AppError::new(
                 ErrorCode::RateLimited,
-                format!("too many {scope} attempts; try again in {retry_after} s"),
+                HttpText::TooManyAttempts
+                    .arg("scope", scope)
+                    .arg("seconds", retry_after),
             )
             .with("limit", max)
             .with("retry_after", retry_after);

@@ -7,8 +7,10 @@ use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
+use crate::domain::message::MessageId;
 use crate::error::{AppError, ErrorCode, ErrorReport};
 use crate::http::extract::wants_html;
+use crate::http::text::HttpText;
 use crate::http::AppState;
 
 /// Turns every error answer (ours, the router's, a tower layer's) into one
@@ -79,19 +81,24 @@ fn problem_json(problem: &crate::error::Problem) -> Body {
 fn fallback_error(status: StatusCode, method: &Method, path: &str) -> AppError {
     let code = ErrorCode::for_status(status);
     let detail = match code {
-        ErrorCode::RouteNotFound => format!("there is no route {path}"),
-        ErrorCode::MethodNotAllowed => format!("{path} does not accept {method}"),
-        ErrorCode::PayloadTooLarge => "the request body is too large".to_owned(),
-        ErrorCode::RequestTimeout => "the request took too long".to_owned(),
+        ErrorCode::RouteNotFound => HttpText::NoRoute.arg("path", path),
+        ErrorCode::MethodNotAllowed => HttpText::MethodRefused
+            .arg("path", path)
+            .arg("method", method.as_str()),
+        ErrorCode::PayloadTooLarge => HttpText::BodyTooLarge.message(),
+        ErrorCode::RequestTimeout => HttpText::TooSlow.message(),
         ErrorCode::Internal => {
             return AppError::internal(anyhow::anyhow!(
                 "{status} answered by a layer below the handlers"
             ))
         }
-        _ => status
-            .canonical_reason()
-            .unwrap_or("the request was refused")
-            .to_owned(),
+        // The reason phrase is English; other languages word it by status.
+        _ => HttpText::StatusRefused.arg("status", status.as_u16()).arg(
+            "reason",
+            status
+                .canonical_reason()
+                .unwrap_or("the request was refused"),
+        ),
     };
     AppError::new(code, detail)
 }
@@ -153,16 +160,12 @@ pub async fn csrf_guard(req: Request, next: Next) -> Response {
             })
         });
         if origin_host.as_deref() != Some(host) {
-            return AppError::new(
-                ErrorCode::CsrfRejected,
-                "cross-site form posts are refused; send the request from this site",
-            )
-            .with("origin", origin.to_owned())
-            .into_response();
+            return AppError::new(ErrorCode::CsrfRejected, HttpText::CrossSite)
+                .with("origin", origin.to_owned())
+                .into_response();
         }
     } else if origin.is_some() {
-        return AppError::new(ErrorCode::CsrfRejected, "the request has no Host header")
-            .into_response();
+        return AppError::new(ErrorCode::CsrfRejected, HttpText::NoHost).into_response();
     }
     next.run(req).await
 }

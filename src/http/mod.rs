@@ -14,6 +14,7 @@ pub mod server;
 pub mod session;
 pub mod shopper;
 pub mod state;
+pub mod text;
 pub mod theme;
 pub mod visitor;
 

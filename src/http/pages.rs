@@ -50,6 +50,12 @@ impl Pages {
         self.i18n.translations.message(locale, id, None)
     }
 
+    /// The messages and formats of every language (error answers and chat
+    /// frames word their messages from it, see `crate::http::problem`).
+    pub fn i18n(&self) -> &Arc<I18n> {
+        &self.i18n
+    }
+
     /// The message `id` in `locale` with named arguments.
     pub fn text_with(&self, locale: Locale, id: &str, args: &[(&str, &str)]) -> String {
         let mut fluent = FluentArgs::new();

@@ -9,6 +9,7 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 
 pub use crate::domain::accounts::Identity;
 use crate::error::AppError;
+use crate::http::text::HttpText;
 use crate::http::AppState;
 
 /// The cookie a browser carries its session token in.
@@ -56,7 +57,7 @@ impl FromRequestParts<AppState> for Identity {
             return Ok(identity.clone());
         }
         let token = token_from_headers(&parts.headers)
-            .ok_or_else(|| AppError::unauthorized("log in first: no session token was sent"))?;
+            .ok_or_else(|| AppError::unauthorized(HttpText::NoToken))?;
         let identity = state.accounts.identify(&token).await?;
         parts.extensions.insert(identity.clone());
         Ok(identity)

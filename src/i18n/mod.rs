@@ -132,6 +132,13 @@ impl Translations {
         Ok(Self { bundles })
     }
 
+    /// Whether `locale` itself has the message `id` (no fallback).
+    pub fn has_message(&self, locale: Locale, id: &str) -> bool {
+        self.bundles
+            .get(&locale)
+            .is_some_and(|bundle| bundle.has_message(id))
+    }
+
     /// The message `id` in `locale`, with `args`; the English one if the
     /// language lacks it, the id itself if no language has it (so a typo
     /// shows on the page instead of failing it).

@@ -448,3 +448,24 @@ async fn a_socket_whose_client_stops_reading_is_dropped_after_the_write_timeout(
             .expect("a socket within the cap");
     }
 }
+
+#[tokio::test]
+async fn error_frames_speak_the_language_the_socket_was_opened_in() {
+    let app = spawn_app().await;
+    let ana = app.customer("ana@example.com").await;
+    let mut request = app.chat_request(Some(&ana), "");
+    request
+        .headers_mut()
+        .insert("accept-language", "es".parse().expect("header"));
+    let (mut es, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("socket");
+    send(&mut es, json!({"body": "   "})).await;
+    let e = next(&mut es, 2000).await.expect("error frame");
+    assert_eq!(e["code"], "validation_failed");
+    assert_eq!(e["detail"], "body: no debe estar vacío");
+    let mut en = connect(&app, Some(&ana), "").await.expect("socket");
+    send(&mut en, json!({"body": "   "})).await;
+    let e = next(&mut en, 2000).await.expect("error frame");
+    assert_eq!(e["detail"], "body must not be empty");
+}

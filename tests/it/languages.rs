@@ -1,7 +1,7 @@
 //! Pages, error answers and the switcher in English and Spanish.
 
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::helpers::*;
 
@@ -190,4 +190,84 @@ async fn the_account_remembers_its_language_for_a_new_device() {
         .await
         .expect("login");
     assert_eq!(language_set_by(&TestApp::answer(r).await), None);
+}
+
+/// `POST path` with `body` and, if given, `Accept-Language: lang`.
+async fn post_in(app: &TestApp, path: &str, lang: Option<&str>, body: Value) -> Answer {
+    let mut req = app.http.post(app.url(path)).json(&body);
+    if let Some(lang) = lang {
+        req = req.header("accept-language", lang);
+    }
+    TestApp::answer(req.send().await.expect("sent")).await
+}
+
+#[tokio::test]
+async fn error_details_and_field_messages_speak_the_visitors_language() {
+    let app = spawn_app().await;
+    let bad =
+        json!({"name": " ", "phone": "+34 600 123 456", "email": "ana@", "password": "short"});
+
+    let es = post_in(&app, "/auth/register", Some("es-ES,es;q=0.9"), bad.clone()).await;
+    let body = es.assert_problem(422, "validation_failed");
+    assert_eq!(body["title"], "Datos no válidos");
+    assert_eq!(body["detail"], "valor no válido en email, name, password");
+    assert_eq!(body["errors"]["name"], json!(["no debe estar vacío"]));
+    assert_eq!(
+        body["errors"]["email"],
+        json!(["debe ser una dirección de correo válida, como nombre@example.com"])
+    );
+    assert_eq!(
+        body["errors"]["password"],
+        json!(["debe tener al menos 8 caracteres"])
+    );
+
+    let en = post_in(&app, "/auth/register", None, bad).await;
+    let body = en.assert_problem(422, "validation_failed");
+    assert_eq!(body["detail"], "invalid value for email, name, password");
+    assert_eq!(body["errors"]["name"], json!(["must not be empty"]));
+    assert_eq!(
+        body["errors"]["email"],
+        json!(["must be a valid email address such as name@example.com"])
+    );
+    assert_eq!(
+        body["errors"]["password"],
+        json!(["must be at least 8 characters"])
+    );
+
+    let id = "00000000-0000-4000-8000-000000000000";
+    let missing = format!("/products/{id}");
+    let r = app
+        .http
+        .get(app.url(&missing))
+        .header("accept-language", "es")
+        .send()
+        .await
+        .expect("sent");
+    let es = TestApp::answer(r).await;
+    assert_eq!(
+        es.assert_problem(404, "product_not_found")["detail"],
+        format!("el producto {id} no existe")
+    );
+    let en = app.get(&missing, None).await;
+    assert_eq!(
+        en.assert_problem(404, "product_not_found")["detail"],
+        format!("product {id} does not exist")
+    );
+    // The picked language beats the browser's, and the error page says the same.
+    let page = app
+        .http
+        .get(app.url(&missing))
+        .header("accept", "text/html")
+        .header("accept-language", "en-US")
+        .header("cookie", "tienda_lang=es")
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        page.contains(&format!("el producto {id} no existe")),
+        "{page}"
+    );
 }

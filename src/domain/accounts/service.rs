@@ -13,6 +13,7 @@ use super::{
 };
 use crate::domain::error::{ShopError, ShopResult};
 use crate::domain::mail::compose;
+use crate::domain::message::{MessageId, ShopText};
 use crate::domain::ports::{ShopEvents, Store};
 use crate::domain::{from_millis, new_id, now, to_millis, truncate};
 use crate::i18n::Locale;
@@ -203,19 +204,17 @@ impl Accounts {
 
     /// Who holds `token`: a live session and its user, or why not.
     pub async fn identify(&self, token: &str) -> ShopResult<Identity> {
-        let claims = self.verify(token).ok_or(ShopError::Unauthorized(
-            "the session token is invalid or expired",
-        ))?;
+        let claims = self
+            .verify(token)
+            .ok_or_else(|| ShopError::Unauthorized(ShopText::SessionInvalid.message()))?;
         let (session, user) = self
             .store
             .get_session_user(&claims.sid)
             .await?
             .filter(|(s, _)| s.user_id == claims.sub)
-            .ok_or(ShopError::Unauthorized("the session does not exist"))?;
+            .ok_or_else(|| ShopError::Unauthorized(ShopText::SessionMissing.message()))?;
         if !session.is_live(now()) {
-            return Err(ShopError::Unauthorized(
-                "the session has ended; log in again",
-            ));
+            return Err(ShopError::Unauthorized(ShopText::SessionEnded.message()));
         }
         Ok(Identity {
             user: self.effective(user),
@@ -236,7 +235,7 @@ impl Accounts {
             .map(|u| self.effective(u));
         match now_user {
             Some(user) if user.is_admin() => Ok(Identity { user, ..who }),
-            _ => Err(ShopError::Forbidden("this needs an admin account")),
+            _ => Err(ShopError::Forbidden(ShopText::AdminOnly.message())),
         }
     }
 
@@ -272,7 +271,8 @@ impl Accounts {
     /// Ends a session: the caller's own, or anyone's for an admin. Any other
     /// session is "not found", so ids of others' sessions cannot be probed.
     pub async fn revoke_session(&self, who: &Identity, id: &str) -> ShopResult<()> {
-        let not_found = || ShopError::NotFound(format!("no live session {}", truncate(id, 64)));
+        let not_found =
+            || ShopError::NotFound(ShopText::SessionNotFound.arg("id", truncate(id, 64)));
         let session = self.store.get_session(id).await?.ok_or_else(not_found)?;
         if session.user_id != who.user.id && !who.is_admin() {
             return Err(not_found());
@@ -288,10 +288,7 @@ impl Accounts {
     async fn find_user(&self, email: &str) -> ShopResult<User> {
         let email = email.trim().to_ascii_lowercase();
         self.store.get_user_by_email(&email).await?.ok_or_else(|| {
-            ShopError::NotFound(format!(
-                "no account has the email {}",
-                truncate(&email, 100)
-            ))
+            ShopError::NotFound(ShopText::AccountNotFound.arg("email", truncate(&email, 100)))
         })
     }
 
@@ -352,10 +349,7 @@ impl Accounts {
                 Ok(())
             }
             None => Err(ShopError::Invalid(
-                crate::domain::validation::FieldErrors::single(
-                    "token",
-                    "this reset link is unknown, already used or expired; ask for a new one",
-                ),
+                crate::domain::validation::FieldErrors::single("token", ShopText::ResetLinkInvalid),
             )),
         }
     }

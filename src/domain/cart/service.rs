@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::{check_address, check_quantity, Cart, CartOwner, CartView};
 use crate::domain::error::{ShopError, ShopResult};
+use crate::domain::message::ShopText;
 use crate::domain::ports::Store;
 use crate::domain::validation::FieldErrors;
 use crate::domain::{is_id, now};
@@ -73,7 +74,7 @@ impl Carts {
         quantity: i64,
     ) -> ShopResult<CartView> {
         if !is_id(product_id) {
-            return Err(FieldErrors::single("product_id", "must be a product id").into());
+            return Err(FieldErrors::single("product_id", ShopText::ProductIdInvalid).into());
         }
         let quantity = check_quantity(quantity, false)?;
         let cart = self

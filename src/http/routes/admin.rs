@@ -9,11 +9,13 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::mail::{MailStatus, OutboxMail};
+use crate::domain::message::MessageId;
 use crate::domain::{now, Page};
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::{truncate, ApiQuery, PageQuery, ProductId, WantsHtml};
 use crate::http::locale::Lang;
 use crate::http::session::Admin;
+use crate::http::text::HttpText;
 use crate::http::visitor::Visitor;
 use crate::http::AppState;
 
@@ -113,7 +115,7 @@ pub async fn mail(
         Some(s) => Some(MailStatus::parse(s).ok_or_else(|| {
             AppError::bad_param(
                 "status",
-                format!("`{}` is not pending, sent or failed", truncate(s, 40)),
+                HttpText::MailStatusUnknown.arg("text", truncate(s, 40)),
             )
         })?),
     };
@@ -151,7 +153,7 @@ pub async fn retry_mail(
     } else {
         Err(AppError::new(
             ErrorCode::NotFound,
-            format!("no failed mail {}", truncate(&id, 64)),
+            HttpText::FailedMailNotFound.arg("id", truncate(&id, 64)),
         ))
     }
 }

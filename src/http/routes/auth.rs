@@ -21,6 +21,7 @@ use crate::http::locale::{language_cookie, Lang, LANGUAGE_COOKIE};
 use crate::http::routes::site;
 use crate::http::session::{session_cookie, Admin, Identity};
 use crate::http::shopper::{guest_cookie, guest_id};
+use crate::http::text::HttpText;
 use crate::http::visitor::Visitor;
 use crate::http::AppState;
 
@@ -390,7 +391,7 @@ async fn reset_with(state: &AppState, body: JsonOrForm<ResetInput>) -> AppResult
     let mut errors = FieldErrors::default();
     check_password(&mut errors, "password", &input.password);
     if input.token.is_empty() || input.token.len() > 200 {
-        errors.add("token", "is missing or malformed");
+        errors.add("token", HttpText::TokenMalformed);
     }
     if !errors.is_empty() {
         return Err(AppError::validation(errors));

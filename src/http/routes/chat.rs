@@ -18,6 +18,7 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::chat::{Message, MessageFilter, MessageType, MessageView};
+use crate::domain::message::MessageId;
 use crate::domain::validation::{is_valid_email, text_field, FieldErrors};
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
@@ -25,13 +26,16 @@ use crate::http::extract::{truncate, ApiQuery, WantsHtml};
 use crate::http::limits;
 use crate::http::locale::Lang;
 use crate::http::session::Identity;
+use crate::http::text::HttpText;
 use crate::http::visitor::Visitor;
 use crate::http::AppState;
 use crate::services::chat_hub::SocketSlot;
 
 mod outlet;
+mod voice;
 
 use outlet::Outlet;
+use voice::Voice;
 
 /// Largest frame a client may send.
 const MAX_FRAME: usize = 16 * 1024;
@@ -64,13 +68,11 @@ fn channel_for(who: &Identity, email: &str) -> AppResult<String> {
     if !is_valid_email(&email) {
         return Err(AppError::bad_param(
             "email",
-            format!("`{}` is not an email address", truncate(&email, 100)),
+            HttpText::NotAnEmail.arg("text", truncate(&email, 100)),
         ));
     }
     if !who.is_admin() && email != who.user.email {
-        return Err(AppError::forbidden(
-            "only that customer and staff may open this channel",
-        ));
+        return Err(AppError::forbidden(HttpText::ChannelForbidden));
     }
     Ok(email)
 }
@@ -84,11 +86,14 @@ async fn history(
 ) -> AppResult<MessageList> {
     let limit = limit.unwrap_or(u64::from(state.settings.chat.history_page));
     if !(1..=200).contains(&limit) {
-        return Err(AppError::bad_param("limit", "limit must be from 1 to 200"));
+        return Err(AppError::bad_param(
+            "limit",
+            HttpText::LimitOutOfRange.arg("max", 200u32),
+        ));
     }
     if let Some(b) = &before {
         if !crate::domain::is_id(b) {
-            return Err(AppError::bad_param("before", "before must be a message id"));
+            return Err(AppError::bad_param("before", HttpText::BeforeNotMessageId));
         }
     }
     let filter = MessageFilter {
@@ -215,6 +220,7 @@ pub struct Incoming {
     security(("bearer" = [])))]
 pub async fn socket(
     State(state): State<AppState>,
+    Lang(locale): Lang,
     who: Identity,
     ApiQuery(q): ApiQuery<SocketQuery>,
     upgrade: WebSocketUpgrade,
@@ -227,10 +233,7 @@ pub async fn socket(
     let slot = state.chat.open_slot(&who.user.id).ok_or_else(|| {
         AppError::new(
             ErrorCode::RateLimited,
-            format!(
-                "you already have {} chat sockets open",
-                state.settings.chat.max_sockets_per_user
-            ),
+            HttpText::TooManySockets.arg("count", state.settings.chat.max_sockets_per_user),
         )
         .with("limit", state.settings.chat.max_sockets_per_user)
     })?;
@@ -241,15 +244,10 @@ pub async fn socket(
         // (larger frames still arrive whole: the buffer grows for them).
         .read_buffer_size(1024)
         .write_buffer_size(0)
-        .on_upgrade(move |ws| run_socket(ws, state, who, channel, slot)))
-}
-
-fn error_frame(code: ErrorCode, detail: &str) -> Frame {
-    let id = new_id();
-    tracing::info!(error_id = %id, code = code.as_str(), "chat frame refused: {detail}");
-    Frame::Text(Utf8Bytes::from(
-        json!({ "type": "error", "id": id, "code": code.as_str(), "detail": detail }).to_string(),
-    ))
+        .on_upgrade(move |ws| {
+            let voice = Voice::new(state.pages.i18n().clone(), locale);
+            run_socket(ws, state, who, channel, slot, voice)
+        }))
 }
 
 fn close_frame(code: u16, reason: &str) -> Frame {
@@ -265,12 +263,19 @@ async fn run_socket(
     who: Identity,
     channel: Option<String>,
     mut slot: SocketSlot,
+    voice: Voice,
 ) {
     let (sink, mut incoming) = ws.split();
     // Shared with the outlet: 10,000 sockets would otherwise hold two copies.
     let who = Arc::new(who);
     let stall = Duration::from_secs(state.settings.chat.write_timeout.0.max(1));
-    let outlet = Arc::new(Outlet::new(who.clone(), channel, sink, stall));
+    let outlet = Arc::new(Outlet::new(
+        who.clone(),
+        channel,
+        sink,
+        stall,
+        voice.clone(),
+    ));
     slot.attach(outlet.clone());
     // Ends here on this instance arrive through the hub; expiry is known in
     // advance; the periodic check catches revocations made on other instances.
@@ -298,10 +303,10 @@ async fn run_socket(
                 Some(Ok(Frame::Close(_))) => break,
                 Some(Ok(Frame::Ping(_) | Frame::Pong(_))) => None,
                 Some(Ok(Frame::Binary(_))) => {
-                    Some(error_frame(ErrorCode::BadRequest, "binary frames are not accepted; send JSON text"))
+                    Some(voice.error_frame(ErrorCode::BadRequest, HttpText::BinaryFrame))
                 }
                 // Boxed: its state would otherwise sit in every idle socket's task.
-                Some(Ok(Frame::Text(text))) => Box::pin(receive(&state, &who, text.as_str())).await.err(),
+                Some(Ok(Frame::Text(text))) => Box::pin(receive(&state, &who, &voice, text.as_str())).await.err(),
             },
             _ = &mut expiry => {
                 outlet.end("session expired");
@@ -333,11 +338,11 @@ async fn run_socket(
 }
 
 /// Validates, stores and publishes one client frame; the error frame otherwise.
-async fn receive(state: &AppState, who: &Identity, text: &str) -> Result<(), Frame> {
+async fn receive(state: &AppState, who: &Identity, voice: &Voice, text: &str) -> Result<(), Frame> {
     let incoming: Incoming = serde_json::from_str(text).map_err(|e| {
-        error_frame(
+        voice.error_frame(
             ErrorCode::MalformedJson,
-            &format!("expected {{\"body\": \"...\"}}: {e}"),
+            HttpText::FrameInvalid.arg("reason", e.to_string()),
         )
     })?;
     let mut errors = FieldErrors::default();
@@ -349,27 +354,28 @@ async fn receive(state: &AppState, who: &Identity, text: &str) -> Result<(), Fra
         state.settings.chat.max_body,
         true,
     );
-    if let Some(e) = errors.0.values().next().and_then(|v| v.first()) {
-        return Err(error_frame(
+    if let Some(e) = errors
+        .0
+        .into_values()
+        .next()
+        .and_then(|v| v.into_iter().next())
+    {
+        return Err(voice.error_frame(
             ErrorCode::ValidationFailed,
-            &format!("body {e}"),
+            HttpText::BodyInvalid.arg("message", e),
         ));
     }
     let to = match incoming.to {
         None => None,
         Some(_) if !who.is_admin() => {
-            return Err(error_frame(
-                ErrorCode::Forbidden,
-                "only staff choose a recipient",
-            ))
+            return Err(voice.error_frame(ErrorCode::Forbidden, HttpText::RecipientStaffOnly))
         }
         Some(to) => {
             let to = to.trim().to_ascii_lowercase();
             if !is_valid_email(&to) {
-                return Err(error_frame(
-                    ErrorCode::ValidationFailed,
-                    "to must be an email address",
-                ));
+                return Err(
+                    voice.error_frame(ErrorCode::ValidationFailed, HttpText::RecipientNotEmail)
+                );
             }
             Some(to)
         }
@@ -381,7 +387,7 @@ async fn receive(state: &AppState, who: &Identity, text: &str) -> Result<(), Fra
         state.settings.rate_limit.chat_per_user,
     )
     .await
-    .map_err(|e| error_frame(e.code, &e.detail))?;
+    .map_err(|e| voice.error_frame(e.code, e.detail.clone()))?;
     let message = Message {
         id: new_id(),
         author: who.user.name.clone(),
@@ -398,10 +404,7 @@ async fn receive(state: &AppState, who: &Identity, text: &str) -> Result<(), Fra
     // Stored before anyone is shown it.
     if let Err(e) = state.store.insert_message(&message).await {
         tracing::error!("chat message not stored: {e:#}");
-        return Err(error_frame(
-            ErrorCode::Unavailable,
-            "the message could not be stored; try again",
-        ));
+        return Err(voice.error_frame(ErrorCode::Unavailable, HttpText::NotStored));
     }
     if !state.store.is_shared() {
         state.chat.publish(message);

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::domain::message::MessageId;
 use crate::domain::orders::{
     Buyer, CheckoutInput, IdempotencyKey, Order, OrderQuery, OrderStatus, StatusInput,
 };
@@ -18,6 +19,7 @@ use crate::http::forms::{refused, shown, Typed};
 use crate::http::locale::Lang;
 use crate::http::session::{Admin, Identity};
 use crate::http::shopper::Shopper;
+use crate::http::text::HttpText;
 use crate::http::visitor::Visitor;
 use crate::http::AppState;
 use crate::i18n::Locale;
@@ -90,7 +92,7 @@ fn checkout_input(content_type: &str, body: &[u8]) -> AppResult<CheckoutInput> {
     if !content_type.starts_with("application/json") {
         return Err(AppError::new(
             ErrorCode::UnsupportedMediaType,
-            "send the body as application/json",
+            HttpText::SendJson,
         ));
     }
     parse_json(body)
@@ -112,10 +114,7 @@ async fn place(
                 .ok()
                 .and_then(IdempotencyKey::parse)
                 .ok_or_else(|| {
-                    AppError::bad_param(
-                        "Idempotency-Key",
-                        "the Idempotency-Key header must be 1-200 visible ASCII characters",
-                    )
+                    AppError::bad_param("Idempotency-Key", HttpText::IdempotencyKeyInvalid)
                 })?,
         ),
     };
@@ -124,7 +123,7 @@ async fn place(
             if input.email.is_some() {
                 return Err(crate::domain::validation::FieldErrors::single(
                     "email",
-                    "only guests give an email: the order goes to the account's",
+                    HttpText::EmailOnlyForGuests,
                 )
                 .into());
             }
@@ -199,10 +198,7 @@ pub async fn list(
         Some(s) => Some(OrderStatus::parse(s).ok_or_else(|| {
             AppError::bad_param(
                 "status",
-                format!(
-                    "`{}` is not an order status (placed, paid, shipped, delivered, cancelled)",
-                    truncate(s, 40)
-                ),
+                HttpText::OrderStatusUnknown.arg("text", truncate(s, 40)),
             )
         })?),
     };
@@ -252,7 +248,7 @@ fn parse_number(text: &str) -> AppResult<i64> {
     text.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
         AppError::bad_param(
             "number",
-            format!("`{}` is not an order number", truncate(text, 40)),
+            HttpText::OrderNumberInvalid.arg("text", truncate(text, 40)),
         )
     })
 }
@@ -282,11 +278,7 @@ pub async fn get(
     let order = match (&q.token, visitor.who()) {
         (Some(token), _) => state.orders.get_by_link(number, token).await?,
         (None, Some(who)) => state.orders.get(who, number).await?,
-        (None, None) => {
-            return Err(AppError::unauthorized(
-                "log in first, or open the link from the confirmation email",
-            ))
-        }
+        (None, None) => return Err(AppError::unauthorized(HttpText::OrderNeedsLogin)),
     };
     if html {
         return state.pages.render(

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::catalog::{is_category, Product, ProductInput};
+use crate::domain::message::{MessageId, ShopText};
 use crate::domain::shared::Shared;
 use crate::domain::{is_id, Page};
 use crate::error::{AppError, AppResult, Problem};
@@ -21,6 +22,7 @@ use crate::http::locale::Lang;
 use crate::http::routes::search::SearchQuery;
 use crate::http::session::Admin;
 use crate::http::shopper::Shopper;
+use crate::http::text::HttpText;
 use crate::http::visitor::Visitor;
 use crate::http::AppState;
 use crate::i18n::Locale;
@@ -124,7 +126,7 @@ pub async fn list(
         Some(c) if !is_category(c) => {
             return Err(AppError::bad_param(
                 "category",
-                format!("`{}` is not a category name", truncate(c, 64)),
+                ShopText::CategoryUnknown.arg("text", truncate(c, 64)),
             ))
         }
         other => other.map(str::to_owned),
@@ -232,10 +234,7 @@ pub async fn get_one_or_category(
     if !is_category(&x) {
         return Err(AppError::bad_param(
             "x",
-            format!(
-                "`{}` is neither a product id nor a category name (a-z, 0-9, '-')",
-                truncate(&x, 64)
-            ),
+            HttpText::NeitherIdNorCategory.arg("text", truncate(&x, 64)),
         ));
     }
     if let Some(list) = filtered_list(&state, &q, Some(&x))? {

@@ -13,6 +13,7 @@ use crate::domain::Page;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::extract::{ApiQuery, PageQuery, WantsHtml};
 use crate::http::locale::Lang;
+use crate::http::text::HttpText;
 use crate::http::visitor::Visitor;
 use crate::http::AppState;
 
@@ -68,8 +69,12 @@ impl SearchQuery {
 /// Query parameters are named one at a time, as everywhere in the API.
 fn first_bad_parameter(errors: FieldErrors) -> AppError {
     match errors.0.into_iter().next() {
-        Some((name, messages)) => AppError::bad_param(&name, messages.join("; ")),
-        None => AppError::bad_param("q", "invalid search"),
+        // Each search parameter breaks one rule at most: its first message.
+        Some((name, messages)) => match messages.into_iter().next() {
+            Some(message) => AppError::bad_param(&name, message),
+            None => AppError::bad_param(&name, HttpText::SearchInvalid),
+        },
+        None => AppError::bad_param("q", HttpText::SearchInvalid),
     }
 }
 

@@ -13,11 +13,13 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use utoipa::ToSchema;
 
+use crate::domain::message::MessageId;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::WantsHtml;
 use crate::http::extract::{ApiQuery, JsonOrForm};
 use crate::http::locale::{language_cookie, Lang};
 use crate::http::session::{Admin, Identity};
+use crate::http::text::HttpText;
 use crate::http::visitor::Visitor;
 use crate::http::AppState;
 use crate::i18n::Locale;
@@ -259,7 +261,7 @@ fn xml_text(text: &str) -> String {
 
 /// The embedded static file at `path`, answering `If-None-Match` with 304.
 fn embedded(path: &str, headers: &HeaderMap) -> AppResult<Response> {
-    let not_found = || AppError::new(ErrorCode::NotFound, "no such static file");
+    let not_found = || AppError::new(ErrorCode::NotFound, HttpText::NoStaticFile);
     if path
         .split('/')
         .any(|seg| seg.is_empty() || seg == ".." || seg.contains('\\'))
@@ -390,7 +392,7 @@ pub async fn set_locale(
             let names: Vec<&str> = offered.iter().map(|l| l.tag()).collect();
             crate::domain::validation::FieldErrors::single(
                 "lang",
-                format!("must be one of {}", names.join(", ")),
+                HttpText::LanguageNotOffered.arg("languages", names.join(", ")),
             )
         })?;
     if let Some(who) = &who {

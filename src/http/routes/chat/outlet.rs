@@ -21,11 +21,14 @@ use futures_util::{Sink, SinkExt};
 use serde_json::json;
 use tokio::sync::Notify;
 
-use super::{close_frame, error_frame};
+use super::close_frame;
+use super::voice::Voice;
 use crate::domain::accounts::User;
 use crate::domain::chat::Message;
+use crate::domain::message::MessageId;
 use crate::error::ErrorCode;
 use crate::http::session::Identity;
+use crate::http::text::HttpText;
 use crate::services::chat_hub::{HubEvent, Published, Subscriber};
 
 /// Frames a socket may have waiting; past this a slow reader misses
@@ -42,6 +45,8 @@ pub struct Outlet<S> {
     wake: Notify,
     /// Longest a write may wait for the client to read.
     stall: Duration,
+    /// Words the frame telling a slow reader what it missed.
+    voice: Voice,
 }
 
 enum Queued {
@@ -73,7 +78,13 @@ impl<S> Outlet<S>
 where
     S: Sink<Frame> + Unpin + Send,
 {
-    pub fn new(who: Arc<Identity>, channel: Option<String>, sink: S, stall: Duration) -> Self {
+    pub fn new(
+        who: Arc<Identity>,
+        channel: Option<String>,
+        sink: S,
+        stall: Duration,
+        voice: Voice,
+    ) -> Self {
         Self {
             who,
             channel,
@@ -81,6 +92,7 @@ where
             backlog: Mutex::default(),
             wake: Notify::new(),
             stall,
+            voice,
         }
     }
 
@@ -159,10 +171,9 @@ where
                 }
                 let next = backlog.frames.pop_front().map(|queued| match queued {
                     Queued::Frame(frame) => frame,
-                    Queued::Missed(n) => error_frame(
-                        ErrorCode::Unavailable,
-                        &format!("this connection fell behind and missed {n} messages; reload the history"),
-                    ),
+                    Queued::Missed(n) => self
+                        .voice
+                        .error_frame(ErrorCode::Unavailable, HttpText::Missed.arg("count", n)),
                 });
                 (next, backlog.ended)
             };
@@ -359,6 +370,7 @@ mod tests {
             None,
             sink.clone(),
             stall,
+            Voice::english(),
         );
         (sink, outlet)
     }
