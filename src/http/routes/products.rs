@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::domain::catalog::{is_category, Product, ProductInput};
+use crate::domain::cart::MAX_LINE_QUANTITY;
+use crate::domain::catalog::{is_category, is_low_stock, Product, ProductInput, LOW_STOCK};
 use crate::domain::shared::Shared;
 use crate::domain::{is_id, Page};
 use crate::error::{AppError, AppResult, Problem};
@@ -230,7 +231,14 @@ pub async fn get_one_or_category(
             "product",
             Head::product(&product, state.pages.public_url()),
             who.as_ref(),
-            json!({ "product": product, "max_quantity": product.stock.min(crate::domain::cart::MAX_LINE_QUANTITY) }),
+            json!({
+                "product": product,
+                "max_quantity": product.stock.min(MAX_LINE_QUANTITY),
+                // What the page's live stock text follows (static/app.js).
+                "stock_low": is_low_stock(product.stock),
+                "low_stock": LOW_STOCK,
+                "line_max": MAX_LINE_QUANTITY,
+            }),
         );
     }
     if !is_category(&x) {
