@@ -277,12 +277,18 @@ mod tests {
         };
         let lamp = Product::from_fields(new_id(), fields, now());
         let ids = vec!["gone".to_owned(), lamp.id.clone()];
-        let levels = StockLevel::of(&ids, &[lamp.clone()]);
+        let levels = StockLevel::of(&ids, std::slice::from_ref(&lamp));
         assert_eq!(
             levels,
             vec![
-                StockLevel { product_id: "gone".into(), stock: 0 },
-                StockLevel { product_id: lamp.id, stock: 7 },
+                StockLevel {
+                    product_id: "gone".into(),
+                    stock: 0
+                },
+                StockLevel {
+                    product_id: lamp.id,
+                    stock: 7
+                },
             ]
         );
         assert!(!is_low_stock(0));

@@ -18,20 +18,25 @@ pub type ChangeFeed = BoxStream<'static, StoreResult<String>>;
 pub async fn next_batch(feed: &mut ChangeFeed, max: usize) -> Result<Vec<String>, String> {
     let first = match feed.next().await {
         None => return Err("the product change feed ended".into()),
-        Some(Err(e)) => return Err(format!("a product change feed error: {e}")),
+        Some(Err(e)) => return Err(failure(e)),
         Some(Ok(id)) => id,
     };
     let mut ids = vec![first];
     while ids.len() < max {
         match feed.next().now_or_never() {
             Some(Some(Ok(id))) => ids.push(id),
-            Some(Some(Err(e))) => return Err(format!("a product change feed error: {e}")),
+            Some(Some(Err(e))) => return Err(failure(e)),
             Some(None) | None => break,
         }
     }
     ids.sort();
     ids.dedup();
     Ok(ids)
+}
+
+/// The feed's error with its causes (a backend error's own text is generic).
+fn failure(e: crate::store::StoreError) -> String {
+    format!("a product change feed error: {:#}", anyhow::Error::new(e))
 }
 
 #[cfg(test)]
@@ -46,7 +51,10 @@ mod tests {
     #[tokio::test]
     async fn waiting_changes_come_in_one_sorted_batch_without_repeats() {
         let mut f = feed(vec![Ok("b".into()), Ok("a".into()), Ok("b".into())]);
-        assert_eq!(next_batch(&mut f, 10).await, Ok(vec!["a".into(), "b".into()]));
+        assert_eq!(
+            next_batch(&mut f, 10).await,
+            Ok(vec!["a".into(), "b".into()])
+        );
         assert!(next_batch(&mut f, 10).await.is_err(), "ended");
     }
 

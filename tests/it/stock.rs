@@ -103,7 +103,11 @@ async fn a_stream_sends_the_current_stock_then_each_change_of_its_products() {
     let mug = id(&app.product(&admin, "Mug", "home", 1000, 3).await);
     let other = id(&app.product(&admin, "Other", "home", 1000, 9).await);
     let mut events = Events::open(&app, &format!("ids={lamp},{mug},{lamp}")).await;
-    assert_eq!(events.expect().await, level(&lamp, 5), "current stock first");
+    assert_eq!(
+        events.expect().await,
+        level(&lamp, 5),
+        "current stock first"
+    );
     assert_eq!(events.expect().await, level(&mug, 3), "once per product");
 
     // Neither another product's change nor a change that leaves the stock
@@ -131,7 +135,11 @@ async fn a_stream_sends_the_current_stock_then_each_change_of_its_products() {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    assert_eq!(events.expect().await, level(&mug, 0), "sold out by the order");
+    assert_eq!(
+        events.expect().await,
+        level(&mug, 0),
+        "sold out by the order"
+    );
 
     // A deleted product can no longer be bought.
     let r = app.delete(&format!("/products/{lamp}"), Some(&admin)).await;

@@ -120,7 +120,13 @@ mod tests {
 
     #[test]
     fn missing_malformed_and_too_many_ids_are_refused() {
-        for bad in [None, Some(""), Some(" , "), Some("nope"), Some(&format!("{A},"))] {
+        for bad in [
+            None,
+            Some(""),
+            Some(" , "),
+            Some("nope"),
+            Some(&format!("{A},")),
+        ] {
             let err = parse_ids(bad).expect_err("refused");
             assert_eq!(err.code, ErrorCode::InvalidParameter, "{bad:?}");
         }
