@@ -31,6 +31,8 @@ pub struct Application {
     state: AppState,
     tasks: Vec<JoinHandle<()>>,
     stop: watch::Sender<bool>,
+    /// Told when the shutdown signal comes, before in-flight requests drain.
+    closing: watch::Sender<bool>,
 }
 
 impl Application {
@@ -60,6 +62,11 @@ impl Application {
         });
         // Built before the first request: a search never sees half an index.
         let (index, indexer) = crate::services::search::open(store.clone()).await?;
+        // Open stock streams never finish on their own: they end as soon as
+        // the shutdown signal comes, so the drain does not wait on them.
+        let (closing, streams_end) = watch::channel(false);
+        let (stock, stock_follower) =
+            crate::services::stock_feed::open(store.clone(), streams_end).await?;
         let state = AppState::new(Shop {
             pages: Arc::new(Pages::new(&settings, registry.clone(), i18n)),
             accounts: Arc::new(Accounts::new(
@@ -87,6 +94,7 @@ impl Application {
             )),
             search: index,
             chat,
+            stock,
             events,
             guest_key: crate::http::shopper::guest_key(settings.auth.jwt_secret.expose()),
             store: store.clone(),
@@ -97,6 +105,7 @@ impl Application {
         let sender = MailSender::new(store.clone(), transport, registry, settings.clone())?;
         tasks.push(tokio::spawn(sender.run(mail_wake, stopped.clone())));
         tasks.push(tokio::spawn(indexer.run(stopped.clone())));
+        tasks.push(tokio::spawn(stock_follower.run(stopped.clone())));
         tasks.push(tokio::spawn(purge_loop(
             store.clone(),
             settings.clone(),
@@ -132,6 +141,7 @@ impl Application {
             state,
             tasks,
             stop,
+            closing,
         })
     }
 
@@ -161,7 +171,12 @@ impl Application {
             state,
             tasks,
             stop,
+            closing,
         } = self;
+        let signal = async move {
+            signal.await;
+            let _ = closing.send(true);
+        };
         tracing::info!(
             address = %listener.local_addr()?,
             profile = %state.settings.profile,

@@ -250,3 +250,61 @@ function startSuggestions() {
   });
 }
 document.addEventListener("DOMContentLoaded", startSuggestions);
+
+// Live stock: the product page and the cart follow their products' stock
+// over server-sent events (GET /stock/events); the browser reconnects by
+// itself and the server sends the current stock first on every (re)connect.
+// Texts come translated from the page: data-KEY-one for 1, data-KEY for any
+// other count with "#" in place of the number.
+function startLiveStock() {
+  const stock = document.querySelector("p[data-live-stock]");
+  const cart = document.getElementById("cart-lines");
+  const rows = cart ? [...cart.querySelectorAll("tr[data-live-stock]")] : [];
+  const ids = stock ? [stock.dataset.liveStock] : rows.map((r) => r.dataset.liveStock);
+  if (ids.length === 0 || !window.EventSource) return;
+  const text = (el, key, n) =>
+    n === 1 && el.dataset[key + "One"] ? el.dataset[key + "One"] : (el.dataset[key] || "").replace("#", String(n));
+  function showOnPage(n) {
+    const low = Number(stock.dataset.lowStock) || 0;
+    stock.textContent = n <= 0 ? stock.dataset.soldOut : text(stock, n <= low ? "left" : "inStock", n);
+    stock.classList.toggle("soldout", n <= 0);
+    const form = document.getElementById("add-to-cart");
+    if (!form) return;
+    const quantity = form.querySelector("#quantity");
+    const button = form.querySelector("button[type=submit]");
+    const max = Math.min(n, Number(stock.dataset.lineMax) || n);
+    if (quantity) {
+      quantity.max = String(Math.max(max, 1));
+      quantity.disabled = n <= 0;
+      if (n > 0 && Number(quantity.value) > max) quantity.value = String(max);
+    }
+    if (button) button.disabled = n <= 0;
+  }
+  function showInCart(id, n) {
+    for (const row of rows) {
+      if (row.dataset.liveStock !== id) continue;
+      const available = n >= Number(row.dataset.quantity);
+      row.classList.toggle("unavailable", !available);
+      const note = row.querySelector("em.warn");
+      if (note) {
+        note.textContent = available ? "" : text(cart, "unavailable", n);
+        note.hidden = available;
+      }
+    }
+    // The order can be placed once every line is available and an address is set.
+    const checkout = document.getElementById("checkout");
+    if (checkout) {
+      const ready = !cart.querySelector("tr[data-product-id].unavailable");
+      checkout.disabled = !(ready && cart.dataset.addressSet === "true");
+    }
+  }
+  const source = new EventSource("/stock/events?ids=" + ids.map(encodeURIComponent).join(","));
+  source.addEventListener("stock", (event) => {
+    let level;
+    try { level = JSON.parse(event.data); } catch (_) { return; }
+    if (stock && level.product_id === stock.dataset.liveStock) showOnPage(level.stock);
+    if (cart) showInCart(level.product_id, level.stock);
+    document.documentElement.dataset.liveStock = "connected";
+  });
+}
+document.addEventListener("DOMContentLoaded", startLiveStock);

@@ -90,6 +90,9 @@ detail-path-unreadable = { $reason }
 detail-send-json = send the body as application/json
 detail-send-json-or-form = send the body as application/json or a form
 detail-id-malformed = `{ $text }` is not a well-formed id
+detail-stock-ids-missing = name the products to follow: ids=ID,ID,…
+detail-stock-ids-too-many = follow at most { $max } products at once
+detail-stock-streams-full = too many live stock streams are open; try again shortly
 detail-limit-out-of-range = limit must be from 1 to { $max }
 detail-offset-too-large = offset is too large
 detail-too-many-attempts = too many { $scope } attempts; try again in { $seconds } s

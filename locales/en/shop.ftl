@@ -220,3 +220,7 @@ title-chat-with = Chat with { $channel }
 title-admin-products = Manage products
 title-admin-mail = Mail outbox
 title-config = Configuration
+
+## Live stock (product page and cart)
+
+stock-left = Only { $count } left

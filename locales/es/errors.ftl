@@ -93,6 +93,9 @@ detail-path-unreadable = no se pudo leer la ruta: { $reason }
 detail-send-json = envía el cuerpo como application/json
 detail-send-json-or-form = envía el cuerpo como application/json o como formulario
 detail-id-malformed = `{ $text }` no es un id bien formado
+detail-stock-ids-missing = indica los productos a seguir: ids=ID,ID,…
+detail-stock-ids-too-many = sigue como mucho { $max } productos a la vez
+detail-stock-streams-full = hay demasiadas conexiones de stock en vivo abiertas; inténtalo de nuevo en un momento
 detail-limit-out-of-range = limit debe estar entre 1 y { $max }
 detail-offset-too-large = offset es demasiado grande
 detail-too-many-attempts = demasiados intentos de { $scope }; inténtalo de nuevo dentro de { $seconds } s

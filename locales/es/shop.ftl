@@ -222,3 +222,10 @@ title-chat-with = Chat con { $channel }
 title-admin-products = Gestionar productos
 title-admin-mail = Correo saliente
 title-config = Configuración
+
+## Live stock (product page and cart)
+
+stock-left = { $count ->
+    [one] Solo queda { $count }
+   *[other] Solo quedan { $count }
+}

@@ -15,6 +15,39 @@ use super::{new_id, now, Timestamp};
 pub const MAX_PRICE: i64 = 10_000_000_000;
 /// Highest accepted stock for one product.
 pub const MAX_STOCK: i64 = 1_000_000;
+/// At or below this many units (and above none) the shop tells shoppers
+/// "only N left" instead of "N in stock".
+pub const LOW_STOCK: i64 = 5;
+
+/// One product's stock as it is now: what the live stock feed carries to
+/// product pages and carts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct StockLevel {
+    /// The product.
+    pub product_id: String,
+    /// Units in stock; 0 as well when the product was deleted (none can be sold).
+    pub stock: i64,
+}
+
+impl StockLevel {
+    /// The levels of `ids`, from the products found among them (in any
+    /// order); an id without a product is at 0.
+    pub fn of(ids: &[String], found: &[Product]) -> Vec<StockLevel> {
+        let stock: std::collections::HashMap<&str, i64> =
+            found.iter().map(|p| (p.id.as_str(), p.stock)).collect();
+        ids.iter()
+            .map(|id| StockLevel {
+                product_id: id.clone(),
+                stock: stock.get(id.as_str()).copied().unwrap_or(0),
+            })
+            .collect()
+    }
+}
+
+/// Whether `stock` is low enough for "only N left" ([`LOW_STOCK`]).
+pub fn is_low_stock(stock: i64) -> bool {
+    (1..=LOW_STOCK).contains(&stock)
+}
 
 /// A product in the catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -227,6 +260,33 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stock_levels_name_every_id_and_missing_products_are_at_zero() {
+        let fields = ProductFields {
+            stock: 7,
+            ..input().validate("EUR").expect("valid")
+        };
+        let lamp = Product::from_fields(new_id(), fields, now());
+        let ids = vec!["gone".to_owned(), lamp.id.clone()];
+        let levels = StockLevel::of(&ids, std::slice::from_ref(&lamp));
+        assert_eq!(
+            levels,
+            vec![
+                StockLevel {
+                    product_id: "gone".into(),
+                    stock: 0
+                },
+                StockLevel {
+                    product_id: lamp.id,
+                    stock: 7
+                },
+            ]
+        );
+        assert!(!is_low_stock(0));
+        assert!(is_low_stock(1) && is_low_stock(LOW_STOCK));
+        assert!(!is_low_stock(LOW_STOCK + 1));
+    }
 
     fn input() -> ProductInput {
         ProductInput {

@@ -32,7 +32,7 @@ use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use routes::{admin, auth, cart, chat, orders, products, search, site};
+use routes::{admin, auth, cart, chat, orders, products, search, site, stock};
 pub use state::AppState;
 
 /// Every route of the shop, with its middleware, over `state`.
@@ -69,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/search", get(search::search))
         .route("/search/suggest", get(search::suggest))
+        .route("/stock/events", get(stock::events))
         .route("/cart", get(cart::get).post(cart::add))
         .route(
             "/cart/address",

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::routes::{admin, auth, cart, chat, orders, products, search, site};
+use super::routes::{admin, auth, cart, chat, orders, products, search, site, stock};
 
 /// The API's OpenAPI document, served at `/openapi.json` (Swagger UI at `/docs`).
 #[derive(OpenApi)]
@@ -11,7 +11,7 @@ use super::routes::{admin, auth, cart, chat, orders, products, search, site};
     info(title = "tienda", description = "Self-hosted shop: catalog, cart, orders, accounts, support chat. Errors are RFC 9457 problem+json with an `id`, `code` and details."),
     paths(
         products::list, products::get_one_or_category, products::create, products::replace, products::delete,
-        search::search, search::suggest,
+        search::search, search::suggest, stock::events,
         auth::register, auth::login, auth::logout, auth::me, auth::user_sessions, auth::revoke_session,
         auth::delete_user, auth::forgot_password, auth::reset_password,
         cart::get, cart::add, cart::set_quantity, cart::remove, cart::set_address,

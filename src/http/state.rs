@@ -12,6 +12,7 @@ use crate::domain::ports::ShopEvents;
 use crate::domain::search::ProductSearch;
 use crate::http::pages::Pages;
 use crate::services::chat_hub::ChatHub;
+use crate::services::stock_feed::StockFeed;
 use crate::store::Store;
 
 /// The application state handlers share: one pointer, so the clones every
@@ -54,6 +55,8 @@ pub struct Shop {
     pub search: Arc<dyn ProductSearch>,
     /// Open chat sockets and their fan-out.
     pub chat: ChatHub,
+    /// Live stock for product pages and carts.
+    pub stock: StockFeed,
     /// Where writes tell the running services what changed.
     pub events: Arc<dyn ShopEvents>,
     /// What guests' cart cookies are signed with.

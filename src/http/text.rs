@@ -70,6 +70,12 @@ message_ids! {
         SendJsonOrForm = "detail-send-json-or-form";
         /// `text` is not a well-formed id.
         IdMalformed = "detail-id-malformed";
+        /// `GET /stock/events` without ids.
+        StockIdsMissing = "detail-stock-ids-missing";
+        /// More than `max` ids for one stock stream.
+        StockIdsTooMany = "detail-stock-ids-too-many";
+        /// Every live stock stream of this instance is taken.
+        StockStreamsFull = "detail-stock-streams-full";
         /// `limit` outside 1 to `max`.
         LimitOutOfRange = "detail-limit-out-of-range";
         /// `offset` too large.

@@ -428,3 +428,90 @@ async fn a_guest_checks_out_without_an_account_and_lands_on_the_order() {
     assert_eq!(b.text("#order-status").await, "placed");
     b.close().await;
 }
+
+#[tokio::test]
+async fn the_product_page_follows_its_stock_live_and_sold_out_disables_the_button() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let product = app.product(&admin, "Lamp", "home", 1000, 3).await;
+    let id = product["id"].as_str().expect("id").to_owned();
+    let b = browser().await;
+    b.goto(&app.url(&format!("/products/{id}"))).await;
+    assert_eq!(b.text("#stock").await, "Only 3 left");
+    // The page is connected once the current stock came over the stream.
+    b.find("html[data-live-stock=connected]").await;
+    let set_stock = |stock: i64| {
+        let (app, admin, id) = (&app, &admin, &id);
+        async move {
+            let r = app
+                .put(
+                    &format!("/products/{id}"),
+                    Some(admin),
+                    json!({"name": "Lamp", "category": "home", "price": 1000, "photo_url": "", "stock": stock}),
+                )
+                .await;
+            assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.text);
+        }
+    };
+    set_stock(12).await;
+    b.wait_text("#stock", "12 in stock").await;
+    let quantity = b.find("#quantity").await;
+    assert_eq!(
+        quantity.attr("max").await.expect("max").as_deref(),
+        Some("12")
+    );
+    set_stock(0).await;
+    b.wait_text("#stock", "Sold out").await;
+    let button = b.find("#add-to-cart button[type=submit]").await;
+    assert!(
+        !button.is_enabled().await.expect("enabled"),
+        "sold out disables the button"
+    );
+    set_stock(2).await;
+    b.wait_text("#stock", "Only 2 left").await;
+    assert!(button.is_enabled().await.expect("enabled"), "back in stock");
+
+    // In the cart, the line shows when the stock no longer covers it.
+    b.fill("#quantity", "2").await;
+    button.click().await.expect("add");
+    b.wait_url("/cart").await;
+    b.find("html[data-live-stock=connected]").await;
+    let line = format!("#cart-lines tr[data-product-id='{id}']");
+    assert!(b
+        .find(&format!("{line} em.warn"))
+        .await
+        .text()
+        .await
+        .expect("text")
+        .is_empty());
+    set_stock(1).await;
+    b.wait_text(&format!("{line} em.warn"), "unavailable: 1 in stock")
+        .await;
+    assert_eq!(
+        b.find(&line)
+            .await
+            .attr("class")
+            .await
+            .expect("class")
+            .as_deref(),
+        Some("unavailable")
+    );
+    set_stock(5).await;
+    for _ in 0..100 {
+        let class = b.find(&line).await.attr("class").await.expect("class");
+        if class.as_deref() == Some("") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        b.find(&line)
+            .await
+            .attr("class")
+            .await
+            .expect("class")
+            .as_deref(),
+        Some("")
+    );
+    b.close().await;
+}

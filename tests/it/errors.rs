@@ -128,6 +128,7 @@ async fn openapi_covers_the_json_routes_and_docs_work_offline() {
         "/orders",
         "/orders/{number}",
         "/chat/ws",
+        "/stock/events",
         "/healthz",
     ] {
         assert!(paths.contains_key(p), "{p} missing from OpenAPI");

@@ -11,7 +11,8 @@ use tokio_tungstenite::tungstenite::Message as Frame;
 
 use crate::helpers::*;
 
-async fn pair(configure: impl Fn(&mut tienda::config::Settings)) -> (TestApp, TestApp) {
+/// Two instances on one fresh MongoDB database (also used by `stock`).
+pub(crate) async fn pair(configure: impl Fn(&mut tienda::config::Settings)) -> (TestApp, TestApp) {
     let base = std::env::var("TIENDA_TEST_MONGO_URL")
         .expect("the two-instance tests need TIENDA_TEST_MONGO_URL (scripts/test.sh sets it)");
     let db = format!(

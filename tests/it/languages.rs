@@ -29,7 +29,8 @@ async fn pages_speak_the_browsers_language_until_the_visitor_picks_another() {
     let es = page_in(&app, &format!("/products/{id}"), "es-MX,es;q=0.9", None).await;
     assert!(es.contains("<html lang=\"es\">"), "{es}");
     assert!(es.contains("89,99\u{a0}€"), "Spanish money");
-    assert!(es.contains("2 disponibles") && es.contains("Añadir al carrito"));
+    // Two left is low stock: "only 2 left".
+    assert!(es.contains("Solo quedan 2") && es.contains("Añadir al carrito"));
     assert!(es.contains("Lamp"), "product texts stay as written");
     let en = page_in(&app, &format!("/products/{id}"), "en-GB", None).await;
     assert!(

@@ -21,4 +21,5 @@ mod orders;
 mod process;
 mod search;
 mod settings;
+mod stock;
 mod upgrade;

@@ -9,3 +9,4 @@ pub mod orders;
 pub mod products;
 pub mod search;
 pub mod site;
+pub mod stock;

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::domain::catalog::{is_category, Product, ProductInput};
+use crate::domain::cart::MAX_LINE_QUANTITY;
+use crate::domain::catalog::{is_category, is_low_stock, Product, ProductInput, LOW_STOCK};
 use crate::domain::message::{MessageId, ShopText};
 use crate::domain::shared::Shared;
 use crate::domain::{is_id, Page};
@@ -269,9 +270,13 @@ fn render_product(
     mut data: Value,
 ) -> AppResult<Response> {
     if let Value::Object(fields) = &mut data {
-        let max_quantity = product.stock.min(crate::domain::cart::MAX_LINE_QUANTITY);
         fields.insert("product".into(), json!(product));
+        let max_quantity = product.stock.min(MAX_LINE_QUANTITY);
         fields.insert("max_quantity".into(), json!(max_quantity));
+        // What the page's live stock text follows (static/app.js).
+        fields.insert("stock_low".into(), json!(is_low_stock(product.stock)));
+        fields.insert("low_stock".into(), json!(LOW_STOCK));
+        fields.insert("line_max".into(), json!(MAX_LINE_QUANTITY));
     }
     let head = Head::product(product, state.pages.public_url());
     state.pages.render(locale, "product", head, visitor, data)

@@ -7,12 +7,11 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::stream::BoxStream;
-use futures_util::{FutureExt, StreamExt};
 use tokio::sync::watch;
 
 pub use index::{IndexUpdate, SearchIndex};
 
+use super::product_changes::{next_batch, ChangeFeed};
 use crate::domain::catalog::Product;
 use crate::store::{Store, StoreResult};
 
@@ -22,8 +21,6 @@ const SCAN_BATCH: u64 = 1000;
 const UPDATE_BATCH: usize = 1024;
 /// Wait before listening again after the store's change feed failed.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
-
-type ChangeFeed = BoxStream<'static, StoreResult<String>>;
 
 /// Every product in the store, read in id order in bounded pieces.
 pub async fn read_catalog(store: &dyn Store) -> StoreResult<Vec<Product>> {
@@ -119,26 +116,10 @@ impl Follower {
     /// Applies changes as they come; returns why it stopped.
     async fn follow(&self, mut feed: ChangeFeed) -> String {
         loop {
-            let Some(first) = feed.next().await else {
-                return "the product change feed ended".into();
+            let ids = match next_batch(&mut feed, UPDATE_BATCH).await {
+                Ok(ids) => ids,
+                Err(why) => return why,
             };
-            let mut ids = Vec::new();
-            let mut failed = None;
-            match first {
-                Ok(id) => ids.push(id),
-                Err(e) => failed = Some(e),
-            }
-            // Whatever else is already waiting goes in the same batch.
-            while failed.is_none() && ids.len() < UPDATE_BATCH {
-                match feed.next().now_or_never() {
-                    Some(Some(Ok(id))) => ids.push(id),
-                    Some(Some(Err(e))) => failed = Some(e),
-                    Some(None) | None => break,
-                }
-            }
-            if let Some(e) = failed {
-                return format!("a product change feed error: {e}");
-            }
             if let Err(e) = self.apply(ids).await {
                 return format!("an indexing error: {e:#}");
             }
