@@ -2,7 +2,7 @@
 # Runs tienda's whole test suite on a fresh machine: checks formatting and
 # lints, installs what the tests
 # need (Chromium + ChromeDriver from Debian; SecantusDB, aiosmtpd and
-# Schemathesis from PyPI in a virtual environment), starts the MongoDB-wire server and ChromeDriver on
+# Schemathesis from PyPI in a virtual environment; axe-core from npm), starts the MongoDB-wire server and ChromeDriver on
 # free loopback ports, runs every test on SQLite and the HTTP suite again on
 # MongoDB, fuzzes the live API with Schemathesis, runs the benchmark smoke
 # mode, and stops everything it started.
@@ -63,6 +63,13 @@ if ! "$VENV/bin/python" -c 'import secantus, aiosmtpd, schemathesis' >/dev/null 
   "$VENV/bin/pip" install -q --disable-pip-version-check secantusdb aiosmtpd schemathesis
 fi
 
+# 2b. axe-core (npm) for the accessibility checks the browser tests inject.
+AXE="$ROOT/target/npm/node_modules/axe-core/axe.min.js"
+if [ ! -f "$AXE" ]; then
+  log "installing axe-core into target/npm"
+  npm install --silent --no-audit --no-fund --prefix "$ROOT/target/npm" axe-core@4 >/dev/null
+fi
+
 # 3. The MongoDB-wire server.
 MONGO_PORT=$(free_port)
 "$VENV/bin/python" -m secantus --host 127.0.0.1 --port "$MONGO_PORT" --storage-path ':memory:' \
@@ -79,6 +86,7 @@ wait_port "$DRIVER_PORT" ChromeDriver "$WORK/chromedriver.log"
 export TIENDA_TEST_MONGO_URL="mongodb://127.0.0.1:$MONGO_PORT/?directConnection=true"
 export TIENDA_TEST_CHROMEDRIVER="http://127.0.0.1:$DRIVER_PORT"
 export TIENDA_TEST_PYTHON="$VENV/bin/python"
+export TIENDA_TEST_AXE="$AXE"
 export RUST_BACKTRACE=1
 
 # 5. Everything on SQLite (unit, contract on both stores, HTTP, browser)...

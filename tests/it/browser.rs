@@ -10,8 +10,8 @@ use crate::helpers::*;
 
 /// A browser session; owns a ChromeDriver process when the test script did
 /// not provide one in `TIENDA_TEST_CHROMEDRIVER`.
-struct Browser {
-    client: Client,
+pub(crate) struct Browser {
+    pub(crate) client: Client,
     _driver: Option<DriverProcess>,
     _profile: tempfile::TempDir,
 }
@@ -25,7 +25,12 @@ impl Drop for DriverProcess {
     }
 }
 
-async fn browser() -> Browser {
+pub(crate) async fn browser() -> Browser {
+    browser_with(true).await
+}
+
+/// A browser session with JavaScript on or off.
+pub(crate) async fn browser_with(javascript: bool) -> Browser {
     let (url, driver) = match std::env::var("TIENDA_TEST_CHROMEDRIVER") {
         Ok(url) => (url, None),
         Err(_) => {
@@ -53,7 +58,9 @@ async fn browser() -> Browser {
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
                      "--disable-dev-shm-usage", "--window-size=1280,1000",
-                     format!("--user-data-dir={}", profile.path().display())]
+                     format!("--user-data-dir={}", profile.path().display())],
+            // 2 blocks scripts: the shop's forms must work as plain HTML.
+            "prefs": { "profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 } }
         }
     });
     let caps = caps.as_object().cloned().expect("caps");
@@ -81,11 +88,11 @@ async fn browser() -> Browser {
 }
 
 impl Browser {
-    async fn goto(&self, url: &str) {
+    pub(crate) async fn goto(&self, url: &str) {
         self.client.goto(url).await.expect("navigate");
     }
 
-    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+    pub(crate) async fn find(&self, css: &str) -> fantoccini::elements::Element {
         self.client
             .wait()
             .at_most(Duration::from_secs(10))
@@ -94,21 +101,21 @@ impl Browser {
             .unwrap_or_else(|e| panic!("no {css}: {e}"))
     }
 
-    async fn fill(&self, css: &str, text: &str) {
+    pub(crate) async fn fill(&self, css: &str, text: &str) {
         let el = self.find(css).await;
         el.clear().await.expect("clear");
         el.send_keys(text).await.expect("type");
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         self.find(css).await.click().await.expect("click");
     }
 
-    async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         self.find(css).await.text().await.expect("text")
     }
 
-    async fn wait_url(&self, fragment: &str) -> String {
+    pub(crate) async fn wait_url(&self, fragment: &str) -> String {
         for _ in 0..100 {
             let url = self.client.current_url().await.expect("url").to_string();
             if url.contains(fragment) {
@@ -120,7 +127,7 @@ impl Browser {
     }
 
     /// Waits until `css` has text containing `needle`.
-    async fn wait_text(&self, css: &str, needle: &str) {
+    pub(crate) async fn wait_text(&self, css: &str, needle: &str) {
         for _ in 0..100 {
             if let Ok(el) = self.client.find(Locator::Css(css)).await {
                 if el.text().await.unwrap_or_default().contains(needle) {
@@ -132,7 +139,7 @@ impl Browser {
         panic!("{css} never showed {needle:?}");
     }
 
-    async fn register(&self, app: &TestApp, name: &str, email: &str) {
+    pub(crate) async fn register(&self, app: &TestApp, name: &str, email: &str) {
         self.goto(&app.url("/")).await;
         self.fill("#register-form input[name=name]", name).await;
         self.fill("#register-form input[name=phone]", "+34 600 111 222")
@@ -144,7 +151,7 @@ impl Browser {
         self.wait_url("/products").await;
     }
 
-    async fn close(self) {
+    pub(crate) async fn close(self) {
         let _ = self.client.close().await;
     }
 }
