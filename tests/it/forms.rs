@@ -224,10 +224,7 @@ async fn a_guest_buys_with_plain_forms_and_refusals_keep_the_cart_page() {
     assert_eq!(added.location, "/cart");
     let (_, cart) = browser.page("/cart", "en").await;
     assert!(cart.contains("Clay Pot"));
-    assert!(
-        cart.contains("id=\"cart-badge\">2<"),
-        "the badge counts 2"
-    );
+    assert!(cart.contains("id=\"cart-badge\">2<"), "the badge counts 2");
 
     // A line's quantity beyond stock: that line says why.
     let line = format!("/cart/{id}");
