@@ -7,6 +7,7 @@ pub mod limits;
 pub mod locale;
 pub mod middleware;
 pub mod openapi;
+pub mod page_cache;
 pub mod pages;
 pub mod problem;
 pub mod routes;

@@ -12,8 +12,12 @@ use serde_json::{json, Value};
 use crate::config::Settings;
 use crate::error::AppResult;
 use crate::http::head::Head;
+use crate::http::page_cache::ProductPages;
 use crate::http::visitor::Visitor;
 use crate::i18n::{I18n, Locale};
+
+/// How much rendered product pages may take (about 3,000 pages).
+const PRODUCT_PAGES_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Renders the server-side pages with the shop's name and currency.
 pub struct Pages {
@@ -24,6 +28,8 @@ pub struct Pages {
     public_url: String,
     logo: String,
     locales: Vec<Locale>,
+    /// Product pages as visitors without a session or cart see them.
+    pub product_pages: ProductPages,
 }
 
 impl Pages {
@@ -37,6 +43,7 @@ impl Pages {
             public_url: settings.server.public_url.trim_end_matches('/').to_owned(),
             logo: settings.shop.logo.clone(),
             locales: settings.shop.locales.clone(),
+            product_pages: ProductPages::new(PRODUCT_PAGES_BYTES),
         }
     }
 
@@ -113,6 +120,19 @@ impl Pages {
         visitor: &Visitor,
         data: impl Serialize,
     ) -> AppResult<Response> {
+        let html = self.render_html(locale, template, head, visitor, data)?;
+        Ok(Html(html).into_response())
+    }
+
+    /// [`Pages::render`]'s page as text.
+    pub fn render_html(
+        &self,
+        locale: Locale,
+        template: &str,
+        head: impl Into<Head>,
+        visitor: &Visitor,
+        data: impl Serialize,
+    ) -> AppResult<String> {
         let mut head: Head = head.into();
         if head.description.is_empty() {
             let description = self.text_with(
@@ -129,10 +149,9 @@ impl Pages {
         ) {
             base.extend(extra);
         }
-        let html = self
+        Ok(self
             .registry
-            .render(&crate::templates::localized(locale, template), &context)?;
-        Ok(Html(html).into_response())
+            .render(&crate::templates::localized(locale, template), &context)?)
     }
 
     /// The error page for `problem` (no user in the header: the error may be

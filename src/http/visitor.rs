@@ -24,6 +24,11 @@ impl Visitor {
     pub fn who(&self) -> Option<&Identity> {
         self.who.as_ref()
     }
+
+    /// No session and an empty cart: the header every such visitor gets.
+    pub fn is_plain(&self) -> bool {
+        self.who.is_none() && self.cart_items == 0
+    }
 }
 
 impl FromRequestParts<AppState> for Visitor {

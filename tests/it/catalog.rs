@@ -689,3 +689,82 @@ async fn product_pages_describe_themselves_to_search_engines_and_link_previews()
     assert!(meta(&category, "name", "description")
         .is_some_and(|d| d.starts_with("home at ") && d.contains("Lamp")));
 }
+
+#[tokio::test]
+async fn kept_product_pages_follow_every_change_and_never_show_another_visitors_header() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let p = app.product(&admin, "Teapot", "home", 2500, 9).await;
+    let path = format!("/products/{}", p["id"].as_str().expect("id"));
+    let (_, first) = app.page(&path).await;
+    let (_, again) = app.page(&path).await;
+    assert_eq!(first, again, "a plain visitor gets the same page");
+    assert!(first.contains("Teapot") && first.contains("9 in stock"));
+
+    let put = app
+        .put(
+            &path,
+            Some(&admin),
+            json!({"name": "Teapot Grande", "description": "bigger", "category": "home", "price": 2600, "photo_url": "", "stock": 8}),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+    let (_, changed) = app.page(&path).await;
+    assert!(
+        changed.contains("Teapot Grande") && changed.contains("8 in stock"),
+        "{changed}"
+    );
+
+    // A checkout moves the stock: the page follows.
+    let buyer = app.customer("buyer@example.com").await;
+    let line = json!({ "product_id": p["id"], "quantity": 3 });
+    app.post("/cart", Some(&buyer), line).await;
+    app.put(
+        "/cart/address",
+        Some(&buyer),
+        json!({ "delivery_address": "Calle Mayor 1" }),
+    )
+    .await;
+    let order = app.post("/orders", Some(&buyer), json!(null)).await;
+    assert_eq!(order.status, StatusCode::CREATED, "{}", order.text);
+    let (_, bought) = app.page(&path).await;
+    assert!(
+        bought.contains("Only 5 left"),
+        "stock after the checkout: {bought}"
+    );
+
+    // A logged-in visitor gets their own header, the plain one again after.
+    let r = app
+        .http
+        .get(app.url(&path))
+        .header("accept", "text/html")
+        .header("cookie", format!("tienda_session={buyer}"))
+        .send()
+        .await
+        .expect("page");
+    let mine = r.text().await.unwrap_or_default();
+    assert!(
+        mine.contains("id=\"who\""),
+        "the buyer's name in the header"
+    );
+    let (_, plain) = app.page(&path).await;
+    assert!(
+        !plain.contains("id=\"who\""),
+        "no one's name for a plain visitor"
+    );
+    let (_, spanish) = {
+        let r = app
+            .http
+            .get(app.url(&path))
+            .header("accept", "text/html")
+            .header("accept-language", "es")
+            .send()
+            .await
+            .expect("page");
+        (r.status(), r.text().await.unwrap_or_default())
+    };
+    assert!(
+        spanish.contains("<html lang=\"es\">"),
+        "each language has its page"
+    );
+}

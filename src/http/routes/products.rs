@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::http::StatusCode;
@@ -230,7 +231,20 @@ pub async fn get_one_or_category(
         if !html {
             return json_answer(&product);
         }
-        return render_product(&state, locale, &visitor, &product, json!({}));
+        if !visitor.is_plain() {
+            return render_product(&state, locale, &visitor, &product, json!({}));
+        }
+        let cache = &state.pages.product_pages;
+        let html = match cache.get(&product, locale) {
+            Some(html) => html,
+            None => {
+                let html = product_html(&state, locale, &visitor, &product, json!({}))?;
+                let html = Bytes::from(html);
+                cache.keep(&product, locale, html.clone());
+                html
+            }
+        };
+        return Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response());
     }
     if !is_category(&x) {
         return Err(AppError::bad_param(
@@ -267,8 +281,19 @@ fn render_product(
     locale: Locale,
     visitor: &Visitor,
     product: &Shared<Product>,
-    mut data: Value,
+    data: Value,
 ) -> AppResult<Response> {
+    let html = product_html(state, locale, visitor, product, data)?;
+    Ok(axum::response::Html(html).into_response())
+}
+
+fn product_html(
+    state: &AppState,
+    locale: Locale,
+    visitor: &Visitor,
+    product: &Shared<Product>,
+    mut data: Value,
+) -> AppResult<String> {
     if let Value::Object(fields) = &mut data {
         fields.insert("product".into(), json!(product));
         let max_quantity = product.stock.min(MAX_LINE_QUANTITY);
@@ -279,7 +304,9 @@ fn render_product(
         fields.insert("line_max".into(), json!(MAX_LINE_QUANTITY));
     }
     let head = Head::product(product, state.pages.public_url());
-    state.pages.render(locale, "product", head, visitor, data)
+    state
+        .pages
+        .render_html(locale, "product", head, visitor, data)
 }
 
 /// Create a product (admin).
