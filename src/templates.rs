@@ -308,4 +308,52 @@ mod tests {
             "Carrito | 89,99\u{a0}€ | 1 producto | 2 dic 2026, 10:15:00 UTC | Resultados para «&lt;b&gt;»"
         );
     }
+
+    /// A theme with `product.hbs` holding `source`.
+    fn theme_with_product(source: &str) -> (tempfile::TempDir, Theme) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| unreachable!("{e}"));
+        let folder = dir.path().join("templates");
+        std::fs::create_dir_all(&folder).unwrap_or_else(|e| unreachable!("{e}"));
+        std::fs::write(folder.join("product.hbs"), source).unwrap_or_else(|e| unreachable!("{e}"));
+        let theme =
+            Theme::load(dir.path(), &embedded_names()).unwrap_or_else(|e| unreachable!("{e:#}"));
+        (dir, theme)
+    }
+
+    #[test]
+    fn a_theme_template_is_localized_like_an_embedded_one() {
+        let i18n = Arc::new(I18n::load().unwrap_or_else(|e| unreachable!("{e:#}")));
+        let (_dir, theme) =
+            theme_with_product("<b>{{t \"nav-cart\"}}</b> {{t \"search-total\" count=n}}");
+        let r = registry(i18n, &theme).unwrap_or_else(|e| unreachable!("{e:#}"));
+        let es = r.render(
+            &localized(Locale::Es, "product"),
+            &json!({"locale": "es", "n": 2}),
+        );
+        assert_eq!(es.unwrap_or_default(), "<b>Carrito</b> 2 productos");
+    }
+
+    #[test]
+    fn unknown_messages_and_bad_syntax_stop_the_build_naming_the_file() {
+        let i18n = Arc::new(I18n::load().unwrap_or_else(|e| unreachable!("{e:#}")));
+        for (source, says) in [
+            ("{{t \"no-such-id\"}}", "no-such-id"),
+            ("{{t \"no-such-id\" count=1}}", "no-such-id"),
+            ("{{#if x}}never closed", "product.hbs"),
+            ("{{ unclosed", "never closed"),
+        ] {
+            let (_dir, theme) = theme_with_product(source);
+            let err = registry(i18n.clone(), &theme)
+                .err()
+                .unwrap_or_else(|| unreachable!("{source} accepted"));
+            let text = format!("{err:#}");
+            assert!(
+                text.contains("templates/product.hbs") && text.contains(says),
+                "{text}"
+            );
+        }
+        // An id made at render time cannot be checked at start.
+        let (_dir, theme) = theme_with_product("{{t \"status-\" order.status}}");
+        assert!(registry(i18n, &theme).is_ok());
+    }
 }

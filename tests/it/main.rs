@@ -22,4 +22,5 @@ mod process;
 mod search;
 mod settings;
 mod stock;
+mod theme;
 mod upgrade;
