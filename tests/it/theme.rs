@@ -165,3 +165,25 @@ async fn a_missing_theme_folder_is_refused_naming_the_key() {
     assert!(err.contains("shop.theme_dir"), "{err}");
     assert!(err.contains("no-such-theme"), "{err}");
 }
+
+#[test]
+fn the_readme_lists_every_template_a_theme_can_override() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let themes = readme
+        .split("## Themes")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("a Themes section");
+    for name in tienda::templates::embedded_names() {
+        // Mail templates are listed by kind (`mail/welcome.html` → `welcome`).
+        let listed = match name.strip_prefix("mail/") {
+            Some(mail) => mail.split('.').next().unwrap_or(mail).to_owned(),
+            None => name.clone(),
+        };
+        assert!(
+            themes.contains(&format!("| `{listed}` |")),
+            "README's Themes section does not list `{name}`"
+        );
+    }
+}
