@@ -96,8 +96,7 @@ impl Theme {
         }
         let mut theme = Self::default();
         let mut budget = Budget::default();
-        for entry in read_dir(dir)? {
-            let (name, path) = entry;
+        for (name, path) in read_dir(dir)? {
             match name.as_str() {
                 "templates" if path.is_dir() => {
                     for (name, path) in walk(&path)? {
