@@ -24,6 +24,7 @@ use crate::services::chat_hub::ChatHub;
 use crate::services::events::ServiceEvents;
 use crate::services::mail::sender::{MailSender, Transport};
 use crate::store::{self, Store};
+use crate::theme::Theme;
 
 /// The shop, built and bound, ready to serve.
 pub struct Application {
@@ -53,7 +54,8 @@ impl Application {
             tracing::info!("seeded the demo catalog");
         }
         let i18n = Arc::new(crate::i18n::I18n::load()?);
-        let registry = Arc::new(crate::templates::registry(i18n.clone())?);
+        let theme = Arc::new(load_theme(&settings)?);
+        let registry = Arc::new(crate::templates::registry(i18n.clone(), &theme)?);
         let chat = ChatHub::new(settings.chat.max_sockets_per_user);
         let mail_wake = Arc::new(Notify::new());
         let events: Arc<dyn ShopEvents> = Arc::new(ServiceEvents {
@@ -97,6 +99,7 @@ impl Application {
             stock,
             events,
             guest_key: crate::http::shopper::guest_key(settings.auth.jwt_secret.expose()),
+            theme,
             store: store.clone(),
             settings: settings.clone(),
         });
@@ -200,6 +203,18 @@ impl Application {
         tracing::info!("tienda stopped");
         Ok(())
     }
+}
+
+/// The owner's theme (`shop.theme_dir`), or none; refused whole at start if
+/// any file in it is wrong, so a shop never serves half a theme.
+fn load_theme(settings: &Settings) -> anyhow::Result<Theme> {
+    let Some(dir) = &settings.shop.theme_dir else {
+        return Ok(Theme::default());
+    };
+    let theme = Theme::load(dir, &crate::templates::embedded_names())?;
+    let (templates, files) = theme.counts();
+    tracing::info!(dir = %dir.display(), templates, files, "theme loaded");
+    Ok(theme)
 }
 
 async fn purge_loop(

@@ -264,8 +264,9 @@ pub struct ShopSettings {
     pub logo: String,
     /// The shop's colour (`#rgb` or `#rrggbb`): header, buttons, links.
     pub primary_color: String,
-    /// A folder whose templates (`NAME.hbs`) and static files override the
-    /// embedded ones by name; checked at start.
+    /// A folder whose `templates/NAME.hbs` and `static/PATH` files override
+    /// the embedded ones by name (see `crate::theme`); relative to the
+    /// working folder; read and checked whole at start.
     pub theme_dir: Option<std::path::PathBuf>,
 }
 
@@ -498,6 +499,14 @@ impl Settings {
                 "shop.logo",
                 "must be a path on this shop (/static/logo.svg) or an https:// URL".into(),
             ));
+        }
+        if let Some(dir) = &self.shop.theme_dir {
+            if !dir.is_dir() {
+                return Err((
+                    "shop.theme_dir",
+                    format!("{} is not a folder", dir.display()),
+                ));
+            }
         }
         if self.session.ttl.0 == 0 {
             return Err(("session.ttl", "must be at least one second".into()));

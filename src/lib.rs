@@ -4,8 +4,9 @@
 //! call one domain operation, render) → `domain` (shop rules, self-validating
 //! types, and the storage ports they need) ← `store` (the ports' SQLite and
 //! MongoDB backends, with the caches in front); `services` (chat hub, mail
-//! sender) run beside them; `config` is read once at start; `app` wires it
-//! all together.
+//! sender) run beside them; `config` is read once at start; `templates` is
+//! the Handlebars registry, with the owner's overrides from `theme`; `app`
+//! wires it all together.
 
 pub mod app;
 pub mod cli;
@@ -17,3 +18,4 @@ pub mod i18n;
 pub mod services;
 pub mod store;
 pub mod templates;
+pub mod theme;

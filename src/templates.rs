@@ -13,6 +13,7 @@ use rust_embed::RustEmbed;
 use serde_json::Value;
 
 use crate::i18n::{I18n, Locale};
+use crate::theme::Theme;
 
 #[derive(RustEmbed)]
 #[folder = "templates/"]
@@ -140,32 +141,47 @@ pub fn localized(locale: Locale, template: &str) -> String {
     format!("{}/{template}", locale.tag())
 }
 
+/// The names of the embedded templates: `product`, `layout`,
+/// `mail/welcome.html` (the file name without `.hbs`). A theme may override
+/// these and no others.
+pub fn embedded_names() -> Vec<String> {
+    Embedded::iter()
+        .filter_map(|n| n.strip_suffix(".hbs").map(str::to_owned))
+        .collect()
+}
+
 /// Builds the registry: every embedded `.hbs` template once per language,
-/// plus the `t`, `money`, `date` and `eq` helpers. A message without
-/// arguments (`{{t "cart-heading"}}`) is written into that language's copy
-/// here, once, instead of at every render: a helper call per word cost the
-/// product page half its speed.
-pub fn registry(i18n: Arc<I18n>) -> anyhow::Result<Handlebars<'static>> {
+/// the `theme`'s copy where it has one, plus the `t`, `money`, `date` and
+/// `eq` helpers. A message without arguments (`{{t "cart-heading"}}`) is
+/// written into that language's copy here, once, instead of at every
+/// render: a helper call per word cost the product page half its speed.
+/// Errors name the file: `templates/NAME.hbs`, or the theme file's path.
+pub fn registry(i18n: Arc<I18n>, theme: &Theme) -> anyhow::Result<Handlebars<'static>> {
     let mut registry = Handlebars::new();
     registry.set_strict_mode(true);
     registry.register_helper("t", Box::new(Translate(i18n.clone())));
     registry.register_helper("money", Box::new(Money(i18n.clone())));
     registry.register_helper("date", Box::new(Date(i18n.clone())));
     registry.register_helper("eq", Box::new(helpers::eq));
-    let names: Vec<String> = Embedded::iter()
-        .filter_map(|n| n.strip_suffix(".hbs").map(str::to_owned))
-        .collect();
+    let names = embedded_names();
     for name in &names {
-        let file = Embedded::get(&format!("{name}.hbs"))
-            .ok_or_else(|| anyhow::anyhow!("templates/{name}.hbs vanished"))?;
-        let source = std::str::from_utf8(&file.data)
-            .map_err(|_| anyhow::anyhow!("templates/{name}.hbs is not UTF-8"))?;
+        let embedded;
+        let (file, source) = match theme.template(name) {
+            Some(own) => (own.path.display().to_string(), own.source.as_str()),
+            None => {
+                embedded = Embedded::get(&format!("{name}.hbs"))
+                    .ok_or_else(|| anyhow::anyhow!("templates/{name}.hbs vanished"))?;
+                let source = std::str::from_utf8(&embedded.data)
+                    .map_err(|_| anyhow::anyhow!("templates/{name}.hbs is not UTF-8"))?;
+                (format!("templates/{name}.hbs"), source)
+            }
+        };
         for &locale in Locale::all() {
             let text = localize(source, locale, &i18n, &names)
-                .map_err(|e| anyhow::anyhow!("templates/{name}.hbs: {e}"))?;
+                .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
             registry
                 .register_template_string(&localized(locale, name), text)
-                .map_err(|e| anyhow::anyhow!("templates/{name}.hbs: {e}"))?;
+                .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
         }
     }
     Ok(registry)
@@ -216,11 +232,27 @@ fn localize_tag(
             && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     };
-    if let Some(id) = inner
+    // `t "id"`, then maybe more parameters: `rest`.
+    let literal = inner
         .strip_prefix("t \"")
-        .and_then(|r| r.strip_suffix('"'))
-        .filter(|id| is_id(id))
-    {
+        .and_then(|r| r.split_once('"'))
+        .filter(|(id, _)| is_id(id));
+    if let Some((id, rest)) = literal {
+        let rest = rest.trim_start();
+        // A second positional parameter makes the id at render time
+        // (`{{t "status-" order.status}}`); only named arguments
+        // (`count=n`) leave the literal as the whole id.
+        let named = |p: &str| p.split_once('=').is_some_and(|(name, _)| is_id(name));
+        let whole_id = rest.is_empty() || rest.split_whitespace().next().is_some_and(named);
+        if whole_id && !i18n.translations.has_message(locale, id) {
+            return Err(format!(
+                "`{{{{t \"{id}\"}}}}`: no message `{id}` in the {} translations",
+                locale.tag()
+            ));
+        }
+        if !rest.is_empty() {
+            return Ok(tag.to_owned());
+        }
         let text = i18n.translations.message(locale, id, None);
         if text.contains("{{") || text.contains("}}") {
             return Err(format!("message {id} holds `{{{{` or `}}}}`"));
@@ -257,7 +289,8 @@ mod tests {
     #[test]
     fn helpers_speak_the_locale_of_the_context() {
         let i18n = Arc::new(I18n::load().unwrap_or_else(|e| unreachable!("{e:#}")));
-        let mut r = registry(i18n.clone()).unwrap_or_else(|e| unreachable!("{e:#}"));
+        let mut r =
+            registry(i18n.clone(), &Theme::default()).unwrap_or_else(|e| unreachable!("{e:#}"));
         r.register_template_string(
             "probe",
             "{{t \"nav-cart\"}} | {{money 8999}} | {{t \"search-total\" count=n}} | {{date at}} | {{t \"search-results-for\" text=q}}",
@@ -274,5 +307,53 @@ mod tests {
             es,
             "Carrito | 89,99\u{a0}€ | 1 producto | 2 dic 2026, 10:15:00 UTC | Resultados para «&lt;b&gt;»"
         );
+    }
+
+    /// A theme with `product.hbs` holding `source`.
+    fn theme_with_product(source: &str) -> (tempfile::TempDir, Theme) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| unreachable!("{e}"));
+        let folder = dir.path().join("templates");
+        std::fs::create_dir_all(&folder).unwrap_or_else(|e| unreachable!("{e}"));
+        std::fs::write(folder.join("product.hbs"), source).unwrap_or_else(|e| unreachable!("{e}"));
+        let theme =
+            Theme::load(dir.path(), &embedded_names()).unwrap_or_else(|e| unreachable!("{e:#}"));
+        (dir, theme)
+    }
+
+    #[test]
+    fn a_theme_template_is_localized_like_an_embedded_one() {
+        let i18n = Arc::new(I18n::load().unwrap_or_else(|e| unreachable!("{e:#}")));
+        let (_dir, theme) =
+            theme_with_product("<b>{{t \"nav-cart\"}}</b> {{t \"search-total\" count=n}}");
+        let r = registry(i18n, &theme).unwrap_or_else(|e| unreachable!("{e:#}"));
+        let es = r.render(
+            &localized(Locale::Es, "product"),
+            &json!({"locale": "es", "n": 2}),
+        );
+        assert_eq!(es.unwrap_or_default(), "<b>Carrito</b> 2 productos");
+    }
+
+    #[test]
+    fn unknown_messages_and_bad_syntax_stop_the_build_naming_the_file() {
+        let i18n = Arc::new(I18n::load().unwrap_or_else(|e| unreachable!("{e:#}")));
+        for (source, says) in [
+            ("{{t \"no-such-id\"}}", "no-such-id"),
+            ("{{t \"no-such-id\" count=1}}", "no-such-id"),
+            ("{{#if x}}never closed", "product.hbs"),
+            ("{{ unclosed", "never closed"),
+        ] {
+            let (_dir, theme) = theme_with_product(source);
+            let err = registry(i18n.clone(), &theme)
+                .err()
+                .unwrap_or_else(|| unreachable!("{source} accepted"));
+            let text = format!("{err:#}");
+            assert!(
+                text.contains("templates/product.hbs") && text.contains(says),
+                "{text}"
+            );
+        }
+        // An id made at render time cannot be checked at start.
+        let (_dir, theme) = theme_with_product("{{t \"status-\" order.status}}");
+        assert!(registry(i18n, &theme).is_ok());
     }
 }

@@ -14,6 +14,7 @@ use crate::http::pages::Pages;
 use crate::services::chat_hub::ChatHub;
 use crate::services::stock_feed::StockFeed;
 use crate::store::Store;
+use crate::theme::Theme;
 
 /// The application state handlers share: one pointer, so the clones every
 /// request makes (each layer and handler takes its own) cost one count each.
@@ -61,4 +62,7 @@ pub struct Shop {
     pub events: Arc<dyn ShopEvents>,
     /// What guests' cart cookies are signed with.
     pub guest_key: axum_extra::extract::cookie::Key,
+    /// The owner's overrides (`shop.theme_dir`); `/static/` answers from its
+    /// files first.
+    pub theme: Arc<Theme>,
 }

@@ -333,7 +333,7 @@ async fn a_bad_smtp_setting_stops_start_up_naming_the_key() {
 #[tokio::test]
 async fn a_resent_email_is_the_same_email() {
     let i18n = std::sync::Arc::new(tienda::i18n::I18n::load().expect("languages"));
-    let registry = tienda::templates::registry(i18n).expect("templates");
+    let registry = tienda::templates::registry(i18n, &Default::default()).expect("templates");
     let user = tienda::domain::accounts::User {
         id: "u".into(),
         name: "Ana".into(),

@@ -24,4 +24,5 @@ mod search;
 mod settings;
 mod stock;
 mod storefront;
+mod theme;
 mod upgrade;

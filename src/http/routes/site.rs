@@ -1,11 +1,14 @@
 //! The entry page, health checks, static files and the config view.
 
+use std::borrow::Cow;
+
 use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use axum_extra::extract::cookie::CookieJar;
+use bytes::Bytes;
 use futures_util::StreamExt;
 use rust_embed::RustEmbed;
 use serde::Deserialize;
@@ -23,6 +26,7 @@ use crate::http::text::HttpText;
 use crate::http::visitor::Visitor;
 use crate::http::AppState;
 use crate::i18n::Locale;
+use crate::theme::{etag_of, is_static_path, Theme};
 
 #[derive(RustEmbed)]
 #[folder = "static/"]
@@ -142,10 +146,14 @@ pub async fn readyz(State(state): State<AppState>) -> AppResult<Json<Health>> {
     }))
 }
 
-/// Files shipped in the binary (styles, scripts, product photos), cached by
-/// browsers and revalidated by ETag.
-pub async fn static_file(Path(path): Path<String>, headers: HeaderMap) -> AppResult<Response> {
-    embedded(&path, &headers)
+/// Files shipped in the binary (styles, scripts, product photos) or added by
+/// the theme, cached by browsers and revalidated by ETag.
+pub async fn static_file(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    embedded(&state.theme, &path, &headers)
 }
 
 /// The shop's colours as CSS variables (see [`crate::http::theme`]).
@@ -165,8 +173,8 @@ pub async fn theme_css(State(state): State<AppState>) -> Response {
 }
 
 /// The shop's icon, where browsers look for it first.
-pub async fn favicon(headers: HeaderMap) -> AppResult<Response> {
-    embedded("favicon.svg", &headers)
+pub async fn favicon(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
+    embedded(&state.theme, "favicon.svg", &headers)
 }
 
 /// What crawlers may visit: the catalog, not carts, orders, accounts or admin pages.
@@ -259,25 +267,27 @@ fn xml_text(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The embedded static file at `path`, answering `If-None-Match` with 304.
-fn embedded(path: &str, headers: &HeaderMap) -> AppResult<Response> {
+/// The static file at `path`, the theme's if it has one, else the one
+/// embedded in the binary; `If-None-Match` answered with 304. The one place
+/// static files are answered from.
+fn embedded(theme: &Theme, path: &str, headers: &HeaderMap) -> AppResult<Response> {
     let not_found = || AppError::new(ErrorCode::NotFound, HttpText::NoStaticFile);
-    if path
-        .split('/')
-        .any(|seg| seg.is_empty() || seg == ".." || seg.contains('\\'))
-    {
+    if !is_static_path(path) {
         return Err(not_found());
     }
-    let file = StaticFiles::get(path).ok_or_else(not_found)?;
-    let etag = format!(
-        "\"{}\"",
-        file.metadata
-            .sha256_hash()
-            .iter()
-            .take(12)
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
+    let (data, etag, mime) = match theme.file(path) {
+        // `Bytes` clones share the theme's copy.
+        Some(own) => (own.data.clone(), own.etag.clone(), own.mime.clone()),
+        None => {
+            let file = StaticFiles::get(path).ok_or_else(not_found)?;
+            let data = match file.data {
+                Cow::Borrowed(bytes) => Bytes::from_static(bytes),
+                Cow::Owned(bytes) => Bytes::from(bytes),
+            };
+            let etag = etag_of(&file.metadata.sha256_hash());
+            (data, etag, file.metadata.mimetype().to_owned())
+        }
+    };
     let cache = HeaderValue::from_static("public, max-age=3600");
     let etag_value =
         HeaderValue::from_str(&etag).map_err(|e| AppError::internal(anyhow::Error::new(e)))?;
@@ -291,7 +301,7 @@ fn embedded(path: &str, headers: &HeaderMap) -> AppResult<Response> {
         )
             .into_response());
     }
-    let mime = HeaderValue::from_str(file.metadata.mimetype())
+    let mime = HeaderValue::from_str(&mime)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     Ok((
         [
@@ -299,7 +309,7 @@ fn embedded(path: &str, headers: &HeaderMap) -> AppResult<Response> {
             (ETAG, etag_value),
             (CACHE_CONTROL, cache),
         ],
-        file.data.into_owned(),
+        data,
     )
         .into_response())
 }
