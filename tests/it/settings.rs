@@ -76,6 +76,37 @@ fn bad_files_name_the_file_and_key() {
     );
     let err = Settings::load(&path, Some("development")).expect_err("bad transport");
     assert!(err.to_string().contains("transport"), "{err}");
+
+    for colour in ["blue", "#12", "#1234567", "#ggg", "#fff;color:red"] {
+        let path = write(
+            &dir,
+            &format!("[default.shop]\nprimary_color = \"{colour}\"\n[development.server]\n"),
+        );
+        let err = Settings::load(&path, Some("development")).expect_err("bad colour");
+        assert!(
+            err.to_string().contains("shop.primary_color"),
+            "{colour}: {err}"
+        );
+    }
+    for logo in [
+        "//evil.example/logo.png",
+        "http://cdn.example/logo.png",
+        "/static/a\"b.svg",
+        "logo.svg",
+    ] {
+        let path = write(
+            &dir,
+            &format!("[default.shop]\nlogo = {logo:?}\n[development.server]\n"),
+        );
+        let err = Settings::load(&path, Some("development")).expect_err("bad logo");
+        assert!(err.to_string().contains("shop.logo"), "{logo}: {err}");
+    }
+    let path = write(
+        &dir,
+        "[default.shop]\nprimary_color = \"#fe0\"\nlogo = \"https://cdn.example/logo.svg\"\n[development.server]\n",
+    );
+    let s = Settings::load(&path, Some("development")).expect("a light colour and a remote logo");
+    assert_eq!(s.shop.primary_color, "#fe0");
 }
 
 #[test]
