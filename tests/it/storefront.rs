@@ -174,11 +174,24 @@ async fn tab_to(b: &Browser, css: &str) {
 }
 
 async fn press(b: &Browser, key: Key) {
-    let focused = b.client.active_element().await.expect("focused element");
-    focused
-        .send_keys(&char::from(key).to_string())
-        .await
-        .expect("key");
+    // Right after a navigation the focused element can belong to the page
+    // being replaced: ask again.
+    let mut last = None;
+    for _ in 0..20 {
+        let focused = b.client.active_element().await.expect("focused element");
+        match focused.send_keys(&char::from(key).to_string()).await {
+            Ok(()) => return,
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("key never pressed: {last:?}");
+}
+
+/// Waits until the page at a URL containing `fragment` has loaded.
+async fn arrive(b: &Browser, fragment: &str) {
+    b.wait_url(fragment).await;
+    wait_until(b, "return document.readyState === 'complete';", "the page loaded").await;
 }
 
 async fn type_text(b: &Browser, text: &str) {
@@ -207,9 +220,10 @@ async fn a_keyboard_alone_buys_a_product() {
     .await;
     press(&b, Key::Enter).await;
     b.wait_text("h1", &name).await;
+    arrive(&b, "/products/").await;
     tab_to(&b, "#add-to-cart button[type=submit]").await;
     press(&b, Key::Enter).await;
-    b.wait_url("/cart").await;
+    arrive(&b, "/cart").await;
 
     tab_to(&b, "#delivery-address").await;
     type_text(&b, "Rua Augusta 10, Lisboa").await;
@@ -225,7 +239,7 @@ async fn a_keyboard_alone_buys_a_product() {
     type_text(&b, "keys@example.com").await;
     tab_to(&b, "#checkout").await;
     press(&b, Key::Enter).await;
-    b.wait_url("/orders/").await;
+    arrive(&b, "/orders/").await;
     assert!(b.text("main").await.contains(&name));
     b.close().await;
 }
