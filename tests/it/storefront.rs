@@ -191,7 +191,12 @@ async fn press(b: &Browser, key: Key) {
 /// Waits until the page at a URL containing `fragment` has loaded.
 async fn arrive(b: &Browser, fragment: &str) {
     b.wait_url(fragment).await;
-    wait_until(b, "return document.readyState === 'complete';", "the page loaded").await;
+    wait_until(
+        b,
+        "return document.readyState === 'complete';",
+        "the page loaded",
+    )
+    .await;
 }
 
 async fn type_text(b: &Browser, text: &str) {
