@@ -64,7 +64,6 @@ register-button = Create account
 catalog-all = All
 catalog-empty = No products here yet.
 stock-count = { $count } in stock
-stock-sold-out = sold out
 stock-sold-out-title = Sold out
 paging-previous = ← previous
 paging-next = next →

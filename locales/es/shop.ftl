@@ -66,7 +66,6 @@ stock-count = { $count ->
     [one] { $count } disponible
    *[other] { $count } disponibles
 }
-stock-sold-out = agotado
 stock-sold-out-title = Agotado
 paging-previous = ← anterior
 paging-next = siguiente →

@@ -62,7 +62,17 @@ pub struct Cart {
     pub updated_at: Timestamp,
 }
 
+/// The units of lines with these quantities (the header's badge).
+fn units(quantities: impl Iterator<Item = i64>) -> u64 {
+    quantities.map(|q| u64::try_from(q).unwrap_or(0)).sum()
+}
+
 impl Cart {
+    /// How many units the cart holds.
+    pub fn item_count(&self) -> u64 {
+        units(self.items.iter().map(|l| l.quantity))
+    }
+
     /// The products the lines name, in line order.
     pub fn product_ids(&self) -> Vec<String> {
         self.items.iter().map(|l| l.product_id.clone()).collect()
@@ -185,8 +195,7 @@ pub struct CartLineView {
 impl CartView {
     /// How many units the cart holds.
     pub fn item_count(&self) -> u64 {
-        let units: i64 = self.items.iter().map(|l| l.quantity.max(0)).sum();
-        u64::try_from(units).unwrap_or(0)
+        units(self.items.iter().map(|l| l.quantity))
     }
 
     /// Prices `cart` with `products` (looked up by id; missing ones were deleted).

@@ -48,14 +48,16 @@ async fn guest_registers_and_checks_out(javascript: bool, lang: &str, placed: &s
     let id = product["id"].as_str().expect("id").to_owned();
     let name = product["name"].as_str().unwrap_or_default().to_owned();
     let b = browser_with(javascript).await;
-    let scripts = b
+    b.goto(&app.url(&format!("/products/{id}"))).await;
+    // The page's own script ran, or did not (WebDriver's scripts run either
+    // way): without it every step below is a plain form post.
+    let app_js = b
         .client
-        .execute("return 1;", vec![])
+        .execute("return typeof window.submitApiForm;", vec![])
         .await
         .expect("webdriver script");
-    assert_eq!(scripts, json!(1), "WebDriver still runs its own scripts");
-
-    b.goto(&app.url(&format!("/products/{id}"))).await;
+    let expected = if javascript { "function" } else { "undefined" };
+    assert_eq!(app_js, json!(expected), "static/app.js ran: {javascript}");
     switch_language(&b, lang).await;
     b.fill("#quantity", "2").await;
     b.click("#add-to-cart button[type=submit]").await;
@@ -123,6 +125,12 @@ async fn without_javascript_a_wrong_password_shows_the_login_form_again() {
     app.register("Known", "known@example.com").await;
     let b = browser_with(false).await;
     b.goto(&app.url("/")).await;
+    let app_js = b
+        .client
+        .execute("return typeof window.submitApiForm;", vec![])
+        .await
+        .expect("webdriver script");
+    assert_eq!(app_js, json!("undefined"), "static/app.js is off");
     b.fill("#login-email", "known@example.com").await;
     b.fill("#login-password", "not-the-password").await;
     b.click("#login-form button[type=submit]").await;

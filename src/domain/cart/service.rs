@@ -39,10 +39,7 @@ impl Carts {
     /// How many units the caller's cart holds (the header's badge).
     pub async fn item_count(&self, owner: &CartOwner) -> ShopResult<u64> {
         let cart = self.store.get_cart(&owner.key()).await?;
-        let units = cart.map_or(0, |c| {
-            c.items.iter().map(|l| l.quantity.max(0)).sum::<i64>()
-        });
-        Ok(u64::try_from(units).unwrap_or(0))
+        Ok(cart.map_or(0, |c| c.item_count()))
     }
 
     /// The view of a cart a change just returned.

@@ -88,12 +88,11 @@ pub async fn add(
     body: JsonOrForm<AddToCart>,
 ) -> AppResult<Response> {
     let outcome = match body.value {
-        Ok(input) => {
-            let added = state
-                .carts
-                .add(&shopper.owner, &input.product_id, input.quantity);
-            added.await.map_err(AppError::from)
-        }
+        Ok(input) => state
+            .carts
+            .add(&shopper.owner, &input.product_id, input.quantity)
+            .await
+            .map_err(AppError::from),
         Err(error) => Err(error),
     };
     match body.typed {
@@ -132,12 +131,11 @@ pub async fn change_line(
     body: JsonOrForm<SetQuantity>,
 ) -> AppResult<Response> {
     let outcome = match body.value {
-        Ok(input) => {
-            let set = state
-                .carts
-                .set_quantity(&shopper.owner, &id, input.quantity);
-            set.await.map_err(AppError::from)
-        }
+        Ok(input) => state
+            .carts
+            .set_quantity(&shopper.owner, &id, input.quantity)
+            .await
+            .map_err(AppError::from),
         Err(error) => Err(error),
     };
     let typed = body.typed.unwrap_or_default().with("product_id", &id);
@@ -183,12 +181,11 @@ pub async fn address_form(
     body: JsonOrForm<SetAddress>,
 ) -> AppResult<Response> {
     let outcome = match body.value {
-        Ok(input) => {
-            let set = state
-                .carts
-                .set_address(&shopper.owner, &input.delivery_address);
-            set.await.map_err(AppError::from)
-        }
+        Ok(input) => state
+            .carts
+            .set_address(&shopper.owner, &input.delivery_address)
+            .await
+            .map_err(AppError::from),
         Err(error) => Err(error),
     };
     let typed = body.typed.unwrap_or_default();
