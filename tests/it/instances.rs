@@ -242,3 +242,33 @@ async fn found(app: &TestApp, q: &str) -> u64 {
         .as_u64()
         .unwrap_or(99)
 }
+
+#[tokio::test]
+async fn a_product_page_kept_on_one_instance_follows_a_change_made_through_the_other() {
+    let (a, b) = pair(|_| {}).await;
+    let admin = a.admin().await;
+    let p = a.product(&admin, "Rain barrel", "garden", 5500, 9).await;
+    let path = format!("/products/{}", p["id"].as_str().expect("id"));
+    let (_, kept) = b.page(&path).await;
+    assert!(kept.contains("9 in stock"), "{kept}");
+    let put = a
+        .put(
+            &path,
+            Some(&admin),
+            json!({"name": "Rain barrel", "description": "d", "category": "garden", "price": 5500, "photo_url": "", "stock": 30}),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+    let start = std::time::Instant::now();
+    loop {
+        let (_, page) = b.page(&path).await;
+        if page.contains("30 in stock") {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "changed on A, B still shows the kept page after 2 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
