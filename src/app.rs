@@ -34,6 +34,8 @@ pub struct Application {
     stop: watch::Sender<bool>,
     /// Told when the shutdown signal comes, before in-flight requests drain.
     closing: watch::Sender<bool>,
+    /// `metrics.listen`, bound: `/metrics` alone, for the operator's scraper.
+    metrics_listener: Option<TcpListener>,
 }
 
 impl Application {
@@ -43,6 +45,11 @@ impl Application {
             .validate()
             .map_err(|(key, message)| anyhow::anyhow!("config key `{key}`: {message}"))?;
         let settings = Arc::new(settings);
+        let metrics = if settings.metrics.enabled {
+            Some(crate::services::metrics::install()?)
+        } else {
+            None
+        };
         let transport = Transport::from_settings(&settings.mail)
             .map_err(|(key, message)| anyhow::anyhow!("config key `{key}`: {message}"))?;
         let store = store::open(settings.store.url.expose(), settings.store.pool_size).await?;
@@ -100,6 +107,7 @@ impl Application {
             events,
             guest_key: crate::http::shopper::guest_key(settings.auth.jwt_secret.expose()),
             theme,
+            metrics,
             store: store.clone(),
             settings: settings.clone(),
         });
@@ -139,13 +147,28 @@ impl Application {
         let listener = TcpListener::bind(&address).await.map_err(|e| {
             anyhow::anyhow!("cannot listen on {address} (server.host, server.port): {e}")
         })?;
+        let metrics_listener = match &settings.metrics.listen {
+            Some(address) if settings.metrics.enabled => {
+                Some(TcpListener::bind(address).await.map_err(|e| {
+                    anyhow::anyhow!("cannot listen on {address} (metrics.listen): {e}")
+                })?)
+            }
+            _ => None,
+        };
         Ok(Self {
             listener,
             state,
             tasks,
             stop,
             closing,
+            metrics_listener,
         })
+    }
+
+    /// The port `metrics.listen` bound, if it is on.
+    pub fn metrics_port(&self) -> Option<u16> {
+        let listener = self.metrics_listener.as_ref()?;
+        listener.local_addr().ok().map(|a| a.port())
     }
 
     /// The port bound (the one picked when `server.port` is 0); 0 if unknown.
@@ -175,7 +198,20 @@ impl Application {
             tasks,
             stop,
             closing,
+            metrics_listener,
         } = self;
+        let metrics_server = metrics_listener.map(|listener| {
+            let mut closing = closing.subscribe();
+            tokio::spawn(crate::http::server::serve(
+                listener,
+                crate::http::metrics::private_router(state.clone()),
+                state.settings.server.header_timeout.as_duration(),
+                state.settings.server.request_timeout.as_duration(),
+                async move {
+                    let _ = closing.wait_for(|closed| *closed).await;
+                },
+            ))
+        });
         let signal = async move {
             signal.await;
             let _ = closing.send(true);
@@ -196,6 +232,9 @@ impl Application {
         )
         .await;
         let _ = stop.send(true);
+        if let Some(server) = metrics_server {
+            let _ = server.await;
+        }
         for task in tasks {
             let _ = tokio::time::timeout(std::time::Duration::from_secs(5), task).await;
         }

@@ -17,6 +17,8 @@ pub use secret::Secret;
 pub const DEVELOPMENT_JWT_SECRET: &str = "development-only-secret-do-not-use-in-production";
 /// Shortest JWT secret production accepts (bytes).
 pub const MIN_JWT_SECRET_LEN: usize = 32;
+/// Shortest `metrics.token` accepted: a guessable token would publish the shop's traffic.
+pub const MIN_METRICS_TOKEN_LEN: usize = 16;
 
 /// Every setting, one field per `[section]` of the file.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -42,6 +44,8 @@ pub struct Settings {
     pub chat: ChatSettings,
     /// `[log]`: log format and filter.
     pub log: LogSettings,
+    /// `[metrics]`: the Prometheus endpoint.
+    pub metrics: MetricsSettings,
     /// Filled in by the loader: the profile in force. Not read from the file.
     #[serde(skip)]
     pub profile: String,
@@ -373,6 +377,19 @@ impl Default for LogSettings {
     }
 }
 
+/// `[metrics]`: `GET /metrics` in the Prometheus text format.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSettings {
+    /// Off by default: nothing is recorded and `/metrics` answers 404.
+    pub enabled: bool,
+    /// Bearer token a scraper must send to `/metrics` on the shop's address.
+    pub token: Option<Secret>,
+    /// A separate `host:port` serving only `/metrics` (no token there), for
+    /// scrapers on a private network; the shop's address then has no `/metrics`.
+    pub listen: Option<String>,
+}
+
 /// Why the settings could not be loaded; each names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -562,6 +579,33 @@ impl Settings {
         if self.mail.max_attempts == 0 {
             return Err(("mail.max_attempts", "must be at least 1".into()));
         }
+        if let Some(listen) = &self.metrics.listen {
+            if listen.parse::<std::net::SocketAddr>().is_err() {
+                return Err((
+                    "metrics.listen",
+                    format!("`{listen}` is not an address like 127.0.0.1:9100"),
+                ));
+            }
+        }
+        let token = self.metrics.token.as_ref().map(Secret::expose);
+        if self.metrics.enabled && self.metrics.listen.is_none() {
+            match token {
+                None => {
+                    return Err((
+                        "metrics.token",
+                        "metrics.enabled needs a token, or metrics.listen for a private address"
+                            .into(),
+                    ))
+                }
+                Some(t) if t.len() < MIN_METRICS_TOKEN_LEN => {
+                    return Err((
+                        "metrics.token",
+                        format!("must be at least {MIN_METRICS_TOKEN_LEN} characters"),
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
         for email in &self.admin.emails {
             if !email.contains('@') {
                 return Err(("admin.emails", format!("`{email}` is not an email address")));
@@ -594,6 +638,9 @@ impl Settings {
         } else {
             "***".into()
         };
+        if self.metrics.token.is_some() {
+            value["metrics"]["token"] = "***".into();
+        }
         value["store"]["url"] = mask_url_credentials(self.store.url.expose()).into();
         value
     }

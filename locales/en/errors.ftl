@@ -97,6 +97,7 @@ detail-limit-out-of-range = limit must be from 1 to { $max }
 detail-offset-too-large = offset is too large
 detail-too-many-attempts = too many { $scope } attempts; try again in { $seconds } s
 detail-no-token = log in first: no session token was sent
+detail-metrics-token = `/metrics` needs the bearer token set in metrics.token
 detail-neither-id-nor-category = `{ $text }` is neither a product id nor a category name (a-z, 0-9, '-')
 detail-idempotency-key-invalid = the Idempotency-Key header must be 1-200 visible ASCII characters
 field-email-only-for-guests = only guests give an email: the order goes to the account's

@@ -100,6 +100,7 @@ detail-limit-out-of-range = limit debe estar entre 1 y { $max }
 detail-offset-too-large = offset es demasiado grande
 detail-too-many-attempts = demasiados intentos de { $scope }; inténtalo de nuevo dentro de { $seconds } s
 detail-no-token = inicia sesión primero: no se envió ningún token de sesión
+detail-metrics-token = `/metrics` necesita el token bearer configurado en metrics.token
 detail-neither-id-nor-category = `{ $text }` no es un id de producto ni un nombre de categoría (a-z, 0-9, '-')
 detail-idempotency-key-invalid = la cabecera Idempotency-Key debe tener de 1 a 200 caracteres ASCII visibles
 field-email-only-for-guests = solo los invitados indican un correo: el pedido va al de la cuenta

@@ -11,7 +11,9 @@ use super::message::{MessageId, ShopText};
 use super::validation::{email_field, text_field, FieldErrors};
 use super::Timestamp;
 
-pub use password::{hash_password, verify_password, ARGON2_M_KIB, ARGON2_P, ARGON2_T};
+pub use password::{
+    hash_password, verify_password, waiting_hashes, ARGON2_M_KIB, ARGON2_P, ARGON2_T,
+};
 pub use service::{AccountRules, Accounts, Identity, Login};
 pub use token::{Claims, TokenKeys};
 

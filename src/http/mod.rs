@@ -5,6 +5,7 @@ pub mod forms;
 pub mod head;
 pub mod limits;
 pub mod locale;
+pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod page_cache;
@@ -96,6 +97,13 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{email}", delete(auth::delete_user))
         .route("/admin/users/{email}/sessions", get(auth::user_sessions))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi::ApiDoc::openapi()));
+    // `/metrics` here only with a token; `metrics.listen` serves it elsewhere.
+    let metered = state.metrics.is_some();
+    let api = if metered && state.settings.metrics.listen.is_none() {
+        api.route("/metrics", get(metrics::scrape_with_token))
+    } else {
+        api
+    };
 
     // Layers run outside-in: request id, trace, error envelope, security
     // headers, panic → 500, CSRF, timeout, body limit, then the route.
@@ -104,7 +112,7 @@ pub fn router(state: AppState) -> Router {
         Some(layer) => api.layer(layer),
         None => api,
     };
-    api
+    let api = api
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             timeout,
@@ -145,8 +153,14 @@ pub fn router(state: AppState) -> Router {
                 tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
             }),
         )
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-        .with_state(state)
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));
+    // Outermost, so the time counts every layer; absent when metrics are off.
+    let api = if metered {
+        api.layer(axum::middleware::from_fn(metrics::record_request))
+    } else {
+        api
+    };
+    api.with_state(state)
 }
 
 /// CORS stays off (no headers at all) unless `server.cors_origins` lists origins.

@@ -37,8 +37,13 @@ impl ProductPages {
     /// value: the store's cache hands out a new value after every change
     /// (stock included), on every instance.
     pub fn get(&self, product: &Arc<Shared<Product>>, locale: Locale) -> Option<Bytes> {
-        let page = self.pages.get(&(product.id.clone(), locale))?;
-        Arc::ptr_eq(&page.product, product).then(|| page.html.clone())
+        let found = self
+            .pages
+            .get(&(product.id.clone(), locale))
+            .filter(|page| Arc::ptr_eq(&page.product, product))
+            .map(|page| page.html.clone());
+        crate::services::metrics::cache_lookup("product_pages", found.is_some());
+        found
     }
 
     /// Keeps `html`, the page of `product` in `locale`.

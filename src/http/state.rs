@@ -65,4 +65,6 @@ pub struct Shop {
     /// The owner's overrides (`shop.theme_dir`); `/static/` answers from its
     /// files first.
     pub theme: Arc<Theme>,
+    /// What `/metrics` renders; `None` unless `metrics.enabled`.
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }

@@ -84,6 +84,8 @@ message_ids! {
         TooManyAttempts = "detail-too-many-attempts";
         /// No session token sent.
         NoToken = "detail-no-token";
+        /// `/metrics` without the `metrics.token` bearer token.
+        MetricsToken = "detail-metrics-token";
         /// `text` is neither a product id nor a category name.
         NeitherIdNorCategory = "detail-neither-id-nor-category";
         /// A bad `Idempotency-Key` header.

@@ -1,11 +1,13 @@
 //! The running parts of the shop, beside the domain: the chat hub that fans
 //! messages out to open sockets, the mail sender that drains the outbox, the
 //! search indexer and the live stock feed that follow product changes, and
-//! the events that tell them what a write changed.
+//! the events that tell them what a write changed, and the metrics they
+//! all record.
 
 pub mod chat_hub;
 pub mod events;
 pub mod mail;
+pub mod metrics;
 pub mod product_changes;
 pub mod search;
 pub mod stock_feed;

@@ -81,20 +81,34 @@ fn lower_thread_priority() {
 #[cfg(not(target_os = "linux"))]
 fn lower_thread_priority() {}
 
+/// Jobs handed to the hashing threads that none has started yet.
+static WAITING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Password hashes waiting for a hashing thread (a burst of logins shows here first).
+pub fn waiting_hashes() -> usize {
+    WAITING.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Runs one argon2 job on the hashing threads.
 async fn run_hashing<T: Send + 'static>(
     job: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
 ) -> anyhow::Result<T> {
+    use std::sync::atomic::Ordering;
     let (tx, rx) = tokio::sync::oneshot::channel();
+    WAITING.fetch_add(1, Ordering::Relaxed);
     hashing_queue()
         .send(Box::new(move || {
+            WAITING.fetch_sub(1, Ordering::Relaxed);
             // The request may have gone while this waited (the client hung up
             // or timed out): hashing for nobody would only delay the queue.
             if !tx.is_closed() {
                 let _ = tx.send(job());
             }
         }))
-        .map_err(|_| anyhow::anyhow!("the hashing threads have stopped"))?;
+        .map_err(|_| {
+            WAITING.fetch_sub(1, Ordering::Relaxed);
+            anyhow::anyhow!("the hashing threads have stopped")
+        })?;
     rx.await
         .map_err(|_| anyhow::anyhow!("a hashing thread dropped its job"))?
 }

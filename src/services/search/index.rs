@@ -158,7 +158,7 @@ impl SearchIndex {
         let generation = Generation::build(products)?;
         Ok(Self {
             current: RwLock::new(Arc::new(generation)),
-            answers: Versioned::new(ANSWERS_KEPT, ANSWER_TTL),
+            answers: Versioned::new("search", ANSWERS_KEPT, ANSWER_TTL),
         })
     }
 

@@ -120,9 +120,12 @@ impl Follower {
                 Ok(ids) => ids,
                 Err(why) => return why,
             };
+            let received = std::time::Instant::now();
             if let Err(e) = self.apply(ids).await {
                 return format!("an indexing error: {e:#}");
             }
+            metrics::histogram!(crate::services::metrics::SEARCH_INDEX_LAG)
+                .record(received.elapsed().as_secs_f64());
         }
     }
 

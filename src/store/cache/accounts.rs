@@ -7,49 +7,55 @@ use super::CachedStore;
 use crate::domain::accounts::{PasswordReset, Role, Session, User};
 use crate::domain::mail::OutboxMail;
 use crate::domain::Timestamp;
+use crate::services::metrics::store_call;
 use crate::store::{AccountStore, StoreResult};
 
 #[async_trait]
 impl AccountStore for CachedStore {
     #[instrument(level = "debug", skip_all)]
     async fn create_user(&self, user: &User, mails: &[OutboxMail]) -> StoreResult<()> {
-        self.inner.create_user(user, mails).await
+        store_call("create_user", self.inner.create_user(user, mails)).await
     }
 
     #[instrument(level = "debug", skip_all)]
     async fn get_user(&self, id: &str) -> StoreResult<Option<User>> {
-        self.inner.get_user(id).await
+        store_call("get_user", self.inner.get_user(id)).await
     }
 
     #[instrument(level = "debug", skip_all)]
     async fn get_user_by_email(&self, email: &str) -> StoreResult<Option<User>> {
-        self.inner.get_user_by_email(email).await
+        store_call("get_user_by_email", self.inner.get_user_by_email(email)).await
     }
 
     #[instrument(level = "debug", skip_all)]
     async fn set_role(&self, email: &str, role: Role) -> StoreResult<bool> {
-        self.accounts_write(self.inner.set_role(email, role)).await
-    }
-
-    #[instrument(level = "debug", skip_all)]
-    async fn set_locale(&self, user_id: &str, locale: crate::i18n::Locale) -> StoreResult<bool> {
-        self.accounts_write(self.inner.set_locale(user_id, locale))
+        self.accounts_write(store_call("set_role", self.inner.set_role(email, role)))
             .await
     }
 
     #[instrument(level = "debug", skip_all)]
+    async fn set_locale(&self, user_id: &str, locale: crate::i18n::Locale) -> StoreResult<bool> {
+        self.accounts_write(store_call(
+            "set_locale",
+            self.inner.set_locale(user_id, locale),
+        ))
+        .await
+    }
+
+    #[instrument(level = "debug", skip_all)]
     async fn delete_user(&self, id: &str) -> StoreResult<bool> {
-        self.accounts_write(self.inner.delete_user(id)).await
+        self.accounts_write(store_call("delete_user", self.inner.delete_user(id)))
+            .await
     }
 
     #[instrument(level = "debug", skip_all)]
     async fn create_session(&self, session: &Session) -> StoreResult<()> {
-        self.inner.create_session(session).await
+        store_call("create_session", self.inner.create_session(session)).await
     }
 
     #[instrument(level = "debug", skip_all)]
     async fn get_session(&self, id: &str) -> StoreResult<Option<Session>> {
-        self.inner.get_session(id).await
+        store_call("get_session", self.inner.get_session(id)).await
     }
 
     /// Kept for up to [`SESSION_TTL`]; admins never are, so taking the role
@@ -57,13 +63,13 @@ impl AccountStore for CachedStore {
     #[instrument(level = "debug", skip_all)]
     async fn get_session_user(&self, session_id: &str) -> StoreResult<Option<(Session, User)>> {
         let Some(caches) = &self.caches else {
-            return self.inner.get_session_user(session_id).await;
+            return store_call("get_session_user", self.inner.get_session_user(session_id)).await;
         };
         if let Some(hit) = caches.sessions.get(&session_id.to_owned()) {
             return Ok(Some(hit));
         }
         let version = caches.sessions.version();
-        let found = self.inner.get_session_user(session_id).await?;
+        let found = store_call("get_session_user", self.inner.get_session_user(session_id)).await?;
         if let Some(found) = &found {
             if found.1.role != Role::Admin {
                 caches
@@ -76,23 +82,34 @@ impl AccountStore for CachedStore {
 
     #[instrument(level = "debug", skip_all)]
     async fn list_sessions(&self, user_id: &str) -> StoreResult<Vec<Session>> {
-        self.inner.list_sessions(user_id).await
+        store_call("list_sessions", self.inner.list_sessions(user_id)).await
     }
 
     #[instrument(level = "debug", skip_all)]
     async fn revoke_session(&self, id: &str, at: Timestamp) -> StoreResult<bool> {
-        self.accounts_write(self.inner.revoke_session(id, at)).await
+        self.accounts_write(store_call(
+            "revoke_session",
+            self.inner.revoke_session(id, at),
+        ))
+        .await
     }
 
     #[instrument(level = "debug", skip_all)]
     async fn revoke_user_sessions(&self, user_id: &str, at: Timestamp) -> StoreResult<u64> {
-        self.accounts_write(self.inner.revoke_user_sessions(user_id, at))
-            .await
+        self.accounts_write(store_call(
+            "revoke_user_sessions",
+            self.inner.revoke_user_sessions(user_id, at),
+        ))
+        .await
     }
 
     #[instrument(level = "debug", skip_all)]
     async fn purge_sessions(&self, before: Timestamp) -> StoreResult<u64> {
-        self.accounts_write(self.inner.purge_sessions(before)).await
+        self.accounts_write(store_call(
+            "purge_sessions",
+            self.inner.purge_sessions(before),
+        ))
+        .await
     }
 
     #[instrument(level = "debug", skip_all)]
@@ -101,7 +118,11 @@ impl AccountStore for CachedStore {
         reset: &PasswordReset,
         mail: &OutboxMail,
     ) -> StoreResult<()> {
-        self.inner.create_password_reset(reset, mail).await
+        store_call(
+            "create_password_reset",
+            self.inner.create_password_reset(reset, mail),
+        )
+        .await
     }
 
     #[instrument(level = "debug", skip_all)]
@@ -111,10 +132,11 @@ impl AccountStore for CachedStore {
         password_hash: &str,
         at: Timestamp,
     ) -> StoreResult<Option<String>> {
-        self.accounts_write(
+        self.accounts_write(store_call(
+            "consume_password_reset",
             self.inner
                 .consume_password_reset(token_hash, password_hash, at),
-        )
+        ))
         .await
     }
 }

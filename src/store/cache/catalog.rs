@@ -13,6 +13,7 @@ use crate::domain::catalog::{Product, ProductFields};
 use crate::domain::orders::{Order, OrderFilter, OrderStatus};
 use crate::domain::shared::Shared;
 use crate::domain::{Page, Timestamp};
+use crate::services::metrics::store_call;
 use crate::store::{CatalogStore, Checkout, OrderStore, Placed, ProductPage, StoreResult};
 
 #[async_trait]
@@ -24,14 +25,14 @@ impl CatalogStore for CachedStore {
         page: Page,
     ) -> StoreResult<Arc<Shared<ProductPage>>> {
         let Some(caches) = &self.caches else {
-            return self.inner.list_products(category, page).await;
+            return store_call("list_products", self.inner.list_products(category, page)).await;
         };
         let key = CatalogKey::Page(category.map(str::to_owned), page.offset, page.limit);
         if let Some(CatalogEntry::Page(hit)) = caches.catalog.get(&key) {
             return Ok(hit);
         }
         let version = caches.catalog.version();
-        let found = self.inner.list_products(category, page).await?;
+        let found = store_call("list_products", self.inner.list_products(category, page)).await?;
         caches
             .catalog
             .put(key, version, CatalogEntry::Page(found.clone()));
@@ -41,14 +42,14 @@ impl CatalogStore for CachedStore {
     #[instrument(level = "debug", skip_all)]
     async fn get_product(&self, id: &str) -> StoreResult<Option<Arc<Shared<Product>>>> {
         let Some(caches) = &self.caches else {
-            return self.inner.get_product(id).await;
+            return store_call("get_product", self.inner.get_product(id)).await;
         };
         let key = CatalogKey::Product(id.to_owned());
         if let Some(CatalogEntry::Product(hit)) = caches.catalog.get(&key) {
             return Ok(Some(hit));
         }
         let version = caches.catalog.version();
-        let found = self.inner.get_product(id).await?;
+        let found = store_call("get_product", self.inner.get_product(id)).await?;
         // Misses are not kept: anyone can ask for any number of unknown ids.
         if let Some(product) = &found {
             caches
@@ -60,17 +61,21 @@ impl CatalogStore for CachedStore {
 
     #[instrument(level = "debug", skip_all)]
     async fn get_products(&self, ids: &[String]) -> StoreResult<Vec<Product>> {
-        self.inner.get_products(ids).await
+        store_call("get_products", self.inner.get_products(ids)).await
     }
 
     #[instrument(level = "debug", skip_all)]
     async fn categories(&self) -> StoreResult<Vec<String>> {
-        self.inner.categories().await
+        store_call("categories", self.inner.categories()).await
     }
 
     #[instrument(level = "debug", skip_all)]
     async fn insert_product(&self, product: &Product) -> StoreResult<()> {
-        self.catalog_write(self.inner.insert_product(product)).await
+        self.catalog_write(store_call(
+            "insert_product",
+            self.inner.insert_product(product),
+        ))
+        .await
     }
 
     #[instrument(level = "debug", skip_all)]
@@ -80,28 +85,36 @@ impl CatalogStore for CachedStore {
         fields: &ProductFields,
         at: Timestamp,
     ) -> StoreResult<Option<Product>> {
-        self.catalog_write(self.inner.replace_product(id, fields, at))
-            .await
+        self.catalog_write(store_call(
+            "replace_product",
+            self.inner.replace_product(id, fields, at),
+        ))
+        .await
     }
 
     #[instrument(level = "debug", skip_all)]
     async fn delete_product(&self, id: &str) -> StoreResult<bool> {
-        self.catalog_write(self.inner.delete_product(id)).await
+        self.catalog_write(store_call("delete_product", self.inner.delete_product(id)))
+            .await
     }
 
     #[instrument(level = "debug", skip_all)]
     async fn seed_products(&self, products: &[Product]) -> StoreResult<bool> {
-        self.catalog_write(self.inner.seed_products(products)).await
+        self.catalog_write(store_call(
+            "seed_products",
+            self.inner.seed_products(products),
+        ))
+        .await
     }
 
     #[instrument(level = "debug", skip_all)]
     async fn scan_products(&self, after: Option<&str>, limit: u64) -> StoreResult<Vec<Product>> {
-        self.inner.scan_products(after, limit).await
+        store_call("scan_products", self.inner.scan_products(after, limit)).await
     }
 
     #[instrument(level = "debug", skip_all)]
     async fn watch_products(&self) -> StoreResult<BoxStream<'static, StoreResult<String>>> {
-        self.inner.watch_products().await
+        store_call("watch_products", self.inner.watch_products()).await
     }
 }
 
@@ -110,12 +123,13 @@ impl OrderStore for CachedStore {
     /// Takes stock, which the catalog shows.
     #[instrument(level = "debug", skip_all)]
     async fn place_order(&self, checkout: Checkout) -> StoreResult<Placed> {
-        self.catalog_write(self.inner.place_order(checkout)).await
+        self.catalog_write(store_call("place_order", self.inner.place_order(checkout)))
+            .await
     }
 
     #[instrument(level = "debug", skip_all)]
     async fn get_order(&self, number: i64) -> StoreResult<Option<Order>> {
-        self.inner.get_order(number).await
+        store_call("get_order", self.inner.get_order(number)).await
     }
 
     #[instrument(level = "debug", skip_all)]
@@ -124,7 +138,7 @@ impl OrderStore for CachedStore {
         filter: &OrderFilter,
         page: Page,
     ) -> StoreResult<(Vec<Order>, u64)> {
-        self.inner.list_orders(filter, page).await
+        store_call("list_orders", self.inner.list_orders(filter, page)).await
     }
 
     /// A cancellation puts stock back.
@@ -136,7 +150,10 @@ impl OrderStore for CachedStore {
         by: &str,
         at: Timestamp,
     ) -> StoreResult<Order> {
-        self.catalog_write(self.inner.set_order_status(number, status, by, at))
-            .await
+        self.catalog_write(store_call(
+            "set_order_status",
+            self.inner.set_order_status(number, status, by, at),
+        ))
+        .await
     }
 }

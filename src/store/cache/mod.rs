@@ -21,6 +21,7 @@ use crate::domain::accounts::{Session, User};
 use crate::domain::cart::Cart;
 use crate::domain::catalog::Product;
 use crate::domain::shared::Shared;
+use crate::services::metrics::store_call;
 use crate::store::{ProductPage, Store, StoreResult};
 
 /// Most catalog answers kept (pages and single products together).
@@ -62,8 +63,8 @@ impl CachedStore {
     /// Puts the caches in front of `inner` (none where it is shared).
     pub fn new(inner: Arc<dyn Store>) -> Self {
         let caches = (!inner.is_shared()).then(|| Caches {
-            catalog: Versioned::new(CATALOG_ENTRIES, CATALOG_TTL),
-            sessions: Versioned::new(SESSION_ENTRIES, SESSION_TTL),
+            catalog: Versioned::new("catalog", CATALOG_ENTRIES, CATALOG_TTL),
+            sessions: Versioned::new("sessions", SESSION_ENTRIES, SESSION_TTL),
         });
         Self { inner, caches }
     }
@@ -118,7 +119,7 @@ impl Store for CachedStore {
 
     #[instrument(level = "debug", skip_all)]
     async fn ping(&self) -> StoreResult<()> {
-        self.inner.ping().await
+        store_call("ping", self.inner.ping()).await
     }
 
     async fn close(&self) {
@@ -130,6 +131,10 @@ impl Store for CachedStore {
         &self,
         email: &str,
     ) -> StoreResult<(Option<Cart>, Vec<Product>)> {
-        self.inner.get_cart_with_products(email).await
+        store_call(
+            "get_cart_with_products",
+            self.inner.get_cart_with_products(email),
+        )
+        .await
     }
 }

@@ -11,13 +11,14 @@ use crate::domain::cart::Cart;
 use crate::domain::chat::{Message, MessageFilter};
 use crate::domain::mail::{MailStatus, OutboxMail};
 use crate::domain::{Page, Timestamp};
+use crate::services::metrics::store_call;
 use crate::store::{CartStore, ChatStore, LimitStore, OutboxStore, StoreResult};
 
 #[async_trait]
 impl CartStore for CachedStore {
     #[instrument(level = "debug", skip_all)]
     async fn get_cart(&self, email: &str) -> StoreResult<Option<Cart>> {
-        self.inner.get_cart(email).await
+        store_call("get_cart", self.inner.get_cart(email)).await
     }
 
     #[instrument(level = "debug", skip_all)]
@@ -28,9 +29,11 @@ impl CartStore for CachedStore {
         quantity: i64,
         at: Timestamp,
     ) -> StoreResult<Cart> {
-        self.inner
-            .add_to_cart(email, product_id, quantity, at)
-            .await
+        store_call(
+            "add_to_cart",
+            self.inner.add_to_cart(email, product_id, quantity, at),
+        )
+        .await
     }
 
     #[instrument(level = "debug", skip_all)]
@@ -41,9 +44,12 @@ impl CartStore for CachedStore {
         quantity: i64,
         at: Timestamp,
     ) -> StoreResult<Cart> {
-        self.inner
-            .set_cart_quantity(email, product_id, quantity, at)
-            .await
+        store_call(
+            "set_cart_quantity",
+            self.inner
+                .set_cart_quantity(email, product_id, quantity, at),
+        )
+        .await
     }
 
     #[instrument(level = "debug", skip_all)]
@@ -53,7 +59,11 @@ impl CartStore for CachedStore {
         product_id: &str,
         at: Timestamp,
     ) -> StoreResult<Cart> {
-        self.inner.remove_from_cart(email, product_id, at).await
+        store_call(
+            "remove_from_cart",
+            self.inner.remove_from_cart(email, product_id, at),
+        )
+        .await
     }
 
     #[instrument(level = "debug", skip_all)]
@@ -63,7 +73,11 @@ impl CartStore for CachedStore {
         address: &str,
         at: Timestamp,
     ) -> StoreResult<Cart> {
-        self.inner.set_delivery_address(email, address, at).await
+        store_call(
+            "set_delivery_address",
+            self.inner.set_delivery_address(email, address, at),
+        )
+        .await
     }
 
     #[instrument(level = "debug", skip_all)]
@@ -73,7 +87,7 @@ impl CartStore for CachedStore {
         into: &str,
         at: Timestamp,
     ) -> StoreResult<Option<Cart>> {
-        self.inner.merge_carts(guest, into, at).await
+        store_call("merge_carts", self.inner.merge_carts(guest, into, at)).await
     }
 }
 
@@ -81,17 +95,17 @@ impl CartStore for CachedStore {
 impl ChatStore for CachedStore {
     #[instrument(level = "debug", skip_all)]
     async fn insert_message(&self, message: &Message) -> StoreResult<()> {
-        self.inner.insert_message(message).await
+        store_call("insert_message", self.inner.insert_message(message)).await
     }
 
     #[instrument(level = "debug", skip_all)]
     async fn list_messages(&self, filter: &MessageFilter) -> StoreResult<Vec<Message>> {
-        self.inner.list_messages(filter).await
+        store_call("list_messages", self.inner.list_messages(filter)).await
     }
 
     #[instrument(level = "debug", skip_all)]
     async fn watch_messages(&self) -> StoreResult<BoxStream<'static, StoreResult<Message>>> {
-        self.inner.watch_messages().await
+        store_call("watch_messages", self.inner.watch_messages()).await
     }
 }
 
@@ -104,12 +118,12 @@ impl OutboxStore for CachedStore {
         lease_until: Timestamp,
         limit: u64,
     ) -> StoreResult<Vec<OutboxMail>> {
-        self.inner.claim_mail(now, lease_until, limit).await
+        store_call("claim_mail", self.inner.claim_mail(now, lease_until, limit)).await
     }
 
     #[instrument(level = "debug", skip_all)]
     async fn mark_mail_sent(&self, ids: &[String], at: Timestamp) -> StoreResult<()> {
-        self.inner.mark_mail_sent(ids, at).await
+        store_call("mark_mail_sent", self.inner.mark_mail_sent(ids, at)).await
     }
 
     #[instrument(level = "debug", skip_all)]
@@ -119,7 +133,11 @@ impl OutboxStore for CachedStore {
         error: &str,
         retry_at: Option<Timestamp>,
     ) -> StoreResult<()> {
-        self.inner.mark_mail_failed(id, error, retry_at).await
+        store_call(
+            "mark_mail_failed",
+            self.inner.mark_mail_failed(id, error, retry_at),
+        )
+        .await
     }
 
     #[instrument(level = "debug", skip_all)]
@@ -128,12 +146,12 @@ impl OutboxStore for CachedStore {
         status: Option<MailStatus>,
         page: Page,
     ) -> StoreResult<(Vec<OutboxMail>, u64)> {
-        self.inner.list_mail(status, page).await
+        store_call("list_mail", self.inner.list_mail(status, page)).await
     }
 
     #[instrument(level = "debug", skip_all)]
     async fn retry_mail(&self, id: &str, at: Timestamp) -> StoreResult<bool> {
-        self.inner.retry_mail(id, at).await
+        store_call("retry_mail", self.inner.retry_mail(id, at)).await
     }
 }
 
@@ -146,16 +164,16 @@ impl LimitStore for CachedStore {
         window_start: Timestamp,
         expires_at: Timestamp,
     ) -> StoreResult<u64> {
-        self.inner.hit(key, window_start, expires_at).await
+        store_call("hit", self.inner.hit(key, window_start, expires_at)).await
     }
 
     #[instrument(level = "debug", skip_all)]
     async fn hits(&self, key: &str, window_start: Timestamp) -> StoreResult<u64> {
-        self.inner.hits(key, window_start).await
+        store_call("hits", self.inner.hits(key, window_start)).await
     }
 
     #[instrument(level = "debug", skip_all)]
     async fn purge_limits(&self, before: Timestamp) -> StoreResult<u64> {
-        self.inner.purge_limits(before).await
+        store_call("purge_limits", self.inner.purge_limits(before)).await
     }
 }

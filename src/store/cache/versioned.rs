@@ -9,6 +9,8 @@ use std::time::Duration;
 
 /// Entries of type `V` by key `K`, dropped together by [`Versioned::invalidate`].
 pub struct Versioned<K, V> {
+    /// The `cache` label of its lookups in the metrics.
+    name: &'static str,
     entries: moka::sync::Cache<K, (u64, V)>,
     version: AtomicU64,
 }
@@ -18,9 +20,11 @@ where
     K: Hash + Eq + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
 {
-    /// Keeps at most `capacity` entries, each for at most `ttl`.
-    pub fn new(capacity: u64, ttl: Duration) -> Self {
+    /// Keeps at most `capacity` entries, each for at most `ttl`; `name`
+    /// tells its hits and misses apart from other caches' in the metrics.
+    pub fn new(name: &'static str, capacity: u64, ttl: Duration) -> Self {
         Self {
+            name,
             entries: moka::sync::Cache::builder()
                 .max_capacity(capacity)
                 .time_to_live(ttl)
@@ -37,8 +41,12 @@ where
 
     /// The entry for `key`, if it was read under the current version.
     pub fn get(&self, key: &K) -> Option<V> {
-        let (version, value) = self.entries.get(key)?;
-        (version == self.version()).then_some(value)
+        let found = self
+            .entries
+            .get(key)
+            .and_then(|(version, value)| (version == self.version()).then_some(value));
+        crate::services::metrics::cache_lookup(self.name, found.is_some());
+        found
     }
 
     /// Keeps `value`, read under `version`; a stale one is not kept.
@@ -61,7 +69,7 @@ mod tests {
 
     #[test]
     fn a_write_during_a_read_makes_the_entry_stale() {
-        let cache = Versioned::<&str, u32>::new(16, Duration::from_secs(60));
+        let cache = Versioned::<&str, u32>::new("test", 16, Duration::from_secs(60));
         let before = cache.version();
         cache.invalidate(); // a write finishes while the read is in flight
         cache.put("k", before, 1);
@@ -75,7 +83,7 @@ mod tests {
 
     #[test]
     fn a_slow_read_inserting_after_the_write_is_never_served() {
-        let cache = Versioned::<&str, u32>::new(16, Duration::from_secs(60));
+        let cache = Versioned::<&str, u32>::new("test", 16, Duration::from_secs(60));
         let read_at = cache.version();
         // The put's version check passes, then the write's invalidation lands
         // before the entry is looked at: the entry's own version rules it out.
@@ -87,7 +95,7 @@ mod tests {
 
     #[test]
     fn entries_expire() {
-        let cache = Versioned::<&str, u32>::new(16, Duration::from_millis(50));
+        let cache = Versioned::<&str, u32>::new("test", 16, Duration::from_millis(50));
         cache.put("k", cache.version(), 1);
         assert_eq!(cache.get(&"k"), Some(1));
         std::thread::sleep(Duration::from_millis(120));
