@@ -131,7 +131,7 @@ impl Application {
                 loop {
                     tokio::select! {
                         item = feed.next() => match item {
-                            Some(Ok(message)) => hub.publish(message),
+                            Some(Ok(message)) => hub.publish(message).await,
                             Some(Err(e)) => tracing::warn!("chat feed error: {e:#}"),
                             None => {
                                 tracing::error!("chat feed ended");

@@ -5,12 +5,23 @@
 //! Sockets are spread over fan-out tasks, several per runtime worker so that
 //! work stealing keeps every worker busy during a fan-out (with one each,
 //! both sometimes ran on one worker and a fan-out took twice as long). Each
-//! task hands every event, in publish order, to each socket of its shard through
-//! [`Subscriber::on_event`], which writes the frame straight to the socket
-//! when it can. A socket's own task wakes only for what it cannot do there:
-//! a full socket, a session that ended. (A broadcast channel with a
-//! receiver per socket task woke and polled 10,000 tasks per message, about
-//! a quarter of the server's CPU per delivery.)
+//! task hands the events waiting for it, in publish order, to each socket of
+//! its shard through [`Subscriber::on_events`], which writes them straight to
+//! the socket, flushed once, when it can. A socket's own task wakes only for
+//! what it cannot do there: a full socket, a session that ended. (A
+//! broadcast channel with a receiver per socket task woke and polled 10,000
+//! tasks per message, about a quarter of the server's CPU per delivery.)
+//!
+//! Everything here is bounded. Each shard's queue holds [`SHARD_QUEUE`]
+//! events: a publisher that finds one full waits for room, so when messages
+//! come faster than the fan-out delivers them, the senders slow down (their
+//! sockets' reads, or the store's change feed) instead of the queues growing.
+//! The fan-out takes whatever has queued up at once, so under load each
+//! socket gets several frames per write rather than a write per frame, and
+//! keeps up. A receiver that cannot keep up is the socket's own business
+//! (see `http/routes/chat/outlet.rs`): it misses messages past a short backlog
+//! and is told so, and is dropped once a write to it has waited
+//! `chat.write_timeout`.
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -27,6 +38,8 @@ use crate::domain::chat::Message;
 const FAN_OUT_BATCH: usize = 64;
 /// Fan-out tasks per runtime worker.
 const SHARDS_PER_WORKER: usize = 8;
+/// Events a shard's queue holds; publishers wait for room beyond it.
+pub const SHARD_QUEUE: usize = 64;
 
 /// A new message, with the frames most sockets receive serialized once for
 /// all of them (rather than once per socket), as UTF-8 JSON text that every
@@ -52,16 +65,17 @@ pub enum HubEvent {
 
 /// An open socket as the hub sees it.
 pub trait Subscriber: Send + Sync {
-    /// Takes one event. Called from a fan-out task, in publish order, for
-    /// every event; must not wait on anything (queue what cannot be done now).
-    fn on_event(&self, event: &HubEvent);
+    /// Takes the events that queued up since the last call, in publish
+    /// order. Called from a fan-out task, for every event; must not wait on
+    /// anything (queue what cannot be done now).
+    fn on_events(&self, events: &[Arc<HubEvent>]);
 }
 
 type Subscribers = Mutex<HashMap<u64, Arc<dyn Subscriber>>>;
 
 struct Shard {
     subscribers: Arc<Subscribers>,
-    events: mpsc::UnboundedSender<Arc<HubEvent>>,
+    events: mpsc::Sender<Arc<HubEvent>>,
 }
 
 /// The fan-out to this instance's chat sockets, with a cap on sockets per
@@ -69,9 +83,9 @@ struct Shard {
 #[derive(Clone)]
 pub struct ChatHub {
     shards: Arc<[Shard]>,
-    /// Held while an event is queued to every shard, so that events sent at
-    /// once from two workers reach all shards in the same order.
-    sending: Arc<Mutex<()>>,
+    /// Held while a message is queued to every shard, so that messages
+    /// published at once from two tasks reach all shards in the same order.
+    sending: Arc<tokio::sync::Mutex<()>>,
     next_id: Arc<AtomicU64>,
     sockets: Arc<Mutex<HashMap<String, usize>>>,
     max_per_user: usize,
@@ -126,7 +140,7 @@ impl ChatHub {
         let shards: Vec<Shard> = (0..workers.max(1) * SHARDS_PER_WORKER)
             .map(|_| {
                 let subscribers: Arc<Subscribers> = Arc::default();
-                let (events, incoming) = mpsc::unbounded_channel();
+                let (events, incoming) = mpsc::channel(SHARD_QUEUE);
                 tokio::spawn(fan_out(subscribers.clone(), incoming));
                 Shard {
                     subscribers,
@@ -143,34 +157,47 @@ impl ChatHub {
         }
     }
 
-    fn send(&self, event: HubEvent) {
-        let event = Arc::new(event);
-        let _in_order = self.sending.lock().unwrap_or_else(PoisonError::into_inner);
+    /// Delivers `message` to every socket of this instance, in one order
+    /// for all; waits while a shard's queue is full.
+    pub async fn publish(&self, message: Message) {
+        let event = Arc::new(HubEvent::Message(Published {
+            message,
+            staff_frame: OnceLock::new(),
+            public_frame: OnceLock::new(),
+        }));
+        let _in_order = self.sending.lock().await;
         for shard in self.shards.iter() {
-            if shard.events.send(event.clone()).is_err() {
+            if shard.events.send(event.clone()).await.is_err() {
                 // Only as the runtime shuts down.
                 tracing::warn!("a chat fan-out task has stopped");
             }
         }
     }
 
-    /// Delivers `message` to every socket of this instance.
-    pub fn publish(&self, message: Message) {
-        self.send(HubEvent::Message(Published {
-            message,
-            staff_frame: OnceLock::new(),
-            public_frame: OnceLock::new(),
-        }));
-    }
-
     /// Closes this instance's sockets of the session `session_id`.
     pub fn session_ended(&self, session_id: &str) {
-        self.send(HubEvent::SessionEnded(session_id.to_owned()));
+        self.send_now(HubEvent::SessionEnded(session_id.to_owned()));
     }
 
     /// Closes this instance's sockets of the user `user_id`, whatever their session.
     pub fn user_ended(&self, user_id: &str) {
-        self.send(HubEvent::UserEnded(user_id.to_owned()));
+        self.send_now(HubEvent::UserEnded(user_id.to_owned()));
+    }
+
+    /// Queues an ending to every shard without waiting (the domain tells it
+    /// from inside a write). A shard whose queue is full leaves it out: its
+    /// sockets then find the session over at their next check
+    /// (`chat.session_check_interval`).
+    fn send_now(&self, event: HubEvent) {
+        let event = Arc::new(event);
+        for shard in self.shards.iter() {
+            if let Err(mpsc::error::TrySendError::Full(_)) = shard.events.try_send(event.clone()) {
+                metrics::counter!(crate::services::metrics::CHAT_EVENTS_DROPPED).increment(1);
+                tracing::warn!(
+                    "a chat fan-out queue is full: a session end waits for the next check"
+                );
+            }
+        }
     }
 
     /// Reserves a socket slot for `user_id`; `None` when they hold the maximum.
@@ -197,12 +224,11 @@ impl ChatHub {
     }
 }
 
-/// One shard's fan-out: every event to every subscriber, in order.
-async fn fan_out(
-    subscribers: Arc<Subscribers>,
-    mut events: mpsc::UnboundedReceiver<Arc<HubEvent>>,
-) {
-    while let Some(event) = events.recv().await {
+/// One shard's fan-out: every event to every subscriber, in order, as many
+/// at once as have queued up.
+async fn fan_out(subscribers: Arc<Subscribers>, mut events: mpsc::Receiver<Arc<HubEvent>>) {
+    let mut batch = Vec::with_capacity(SHARD_QUEUE);
+    while events.recv_many(&mut batch, SHARD_QUEUE).await > 0 {
         // A copy of the list, so sockets come and go while it is walked.
         let current: Vec<Arc<dyn Subscriber>> = subscribers
             .lock()
@@ -214,17 +240,18 @@ async fn fan_out(
         // after the first hundred or so into "socket busy" queueing; the
         // batches yield to the worker's other tasks instead.
         tokio::task::unconstrained(async {
-            for batch in current.chunks(FAN_OUT_BATCH) {
-                for subscriber in batch {
+            for chunk in current.chunks(FAN_OUT_BATCH) {
+                for subscriber in chunk {
                     // One socket's bug must not end the fan-out for its shard.
-                    if catch_unwind(AssertUnwindSafe(|| subscriber.on_event(&event))).is_err() {
-                        tracing::error!("a chat socket panicked taking an event");
+                    if catch_unwind(AssertUnwindSafe(|| subscriber.on_events(&batch))).is_err() {
+                        tracing::error!("a chat socket panicked taking events");
                     }
                 }
                 tokio::task::yield_now().await;
             }
         })
         .await;
+        batch.clear();
     }
 }
 
@@ -249,13 +276,15 @@ mod tests {
     struct Recorder(Mutex<Vec<String>>);
 
     impl Subscriber for Recorder {
-        fn on_event(&self, event: &HubEvent) {
-            let seen = match event {
-                HubEvent::Message(p) => p.message.body.clone(),
-                HubEvent::SessionEnded(id) => format!("session {id}"),
-                HubEvent::UserEnded(id) => format!("user {id}"),
-            };
-            self.0.lock().expect("recorder lock").push(seen);
+        fn on_events(&self, events: &[Arc<HubEvent>]) {
+            for event in events {
+                let seen = match &**event {
+                    HubEvent::Message(p) => p.message.body.clone(),
+                    HubEvent::SessionEnded(id) => format!("session {id}"),
+                    HubEvent::UserEnded(id) => format!("user {id}"),
+                };
+                self.0.lock().expect("recorder lock").push(seen);
+            }
         }
     }
 
@@ -303,7 +332,7 @@ mod tests {
         let (mut slots, recorders) = attach_recorders(&hub, sockets);
         let unattached = hub.open_slot("nobody").expect("slot");
         for body in ["one", "two", "three"] {
-            hub.publish(message(body));
+            hub.publish(message(body)).await;
         }
         hub.session_ended("s1");
         hub.user_ended("u1");
@@ -318,7 +347,7 @@ mod tests {
         // A dropped slot stops receiving; the others go on.
         let gone = slots.remove(0);
         drop(gone);
-        hub.publish(message("four"));
+        hub.publish(message("four")).await;
         settle(&recorders[1..], 6).await;
         assert_eq!(recorders[0].0.lock().expect("lock").len(), 5);
         assert!(recorders[1..].iter().all(|r| r
@@ -335,19 +364,20 @@ mod tests {
     async fn events_published_at_once_reach_every_shard_in_one_order() {
         let hub = ChatHub::new(1000);
         let (_slots, recorders) = attach_recorders(&hub, hub.shards.len() * 2);
+        // Far more than the queues hold: publishers wait for room, nothing is lost.
         let publishers: Vec<_> = ["a", "b"]
             .into_iter()
             .map(|who| {
                 let hub = hub.clone();
-                std::thread::spawn(move || {
+                tokio::spawn(async move {
                     for i in 0..3000 {
-                        hub.publish(message(&format!("{who}{i}")));
+                        hub.publish(message(&format!("{who}{i}"))).await;
                     }
                 })
             })
             .collect();
         for p in publishers {
-            p.join().expect("publisher");
+            p.await.expect("publisher");
         }
         settle(&recorders, 6000).await;
         let first = recorders[0].0.lock().expect("lock").clone();
@@ -363,7 +393,7 @@ mod tests {
     struct Panicker;
 
     impl Subscriber for Panicker {
-        fn on_event(&self, _: &HubEvent) {
+        fn on_events(&self, _: &[Arc<HubEvent>]) {
             panic!("a subscriber bug");
         }
     }
@@ -375,11 +405,86 @@ mod tests {
         bad.attach(Arc::new(Panicker));
         // Enough to share the bad one's shard (ids go round the shards).
         let (_slots, recorders) = attach_recorders(&hub, hub.shards.len() * 2);
-        hub.publish(message("one"));
-        hub.publish(message("two"));
+        hub.publish(message("one")).await;
+        hub.publish(message("two")).await;
         settle(&recorders, 2).await;
         for r in &recorders {
             assert_eq!(*r.0.lock().expect("lock"), ["one", "two"]);
         }
+    }
+
+    /// Holds its fan-out task inside `on_events` until released, as a
+    /// fan-out slower than the publishers would.
+    struct Stuck {
+        entered: std::sync::atomic::AtomicBool,
+        release: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+        seen: Recorder,
+    }
+
+    impl Subscriber for Stuck {
+        fn on_events(&self, events: &[Arc<HubEvent>]) {
+            self.entered.store(true, Ordering::SeqCst);
+            if let Ok(release) = self.release.lock() {
+                let _ = release.recv_timeout(std::time::Duration::from_secs(10));
+            }
+            self.seen.on_events(events);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_queue_makes_publishers_wait_and_drops_only_session_ends() {
+        let hub = ChatHub::new(1000);
+        let (release, released) = std::sync::mpsc::channel();
+        let stuck = Arc::new(Stuck {
+            entered: Default::default(),
+            release: Mutex::new(released),
+            seen: Recorder::default(),
+        });
+        // The first socket goes to the first shard.
+        let mut slot = hub.open_slot("slow").expect("slot");
+        slot.attach(stuck.clone());
+        // The first message holds the shard's task; the queue then fills.
+        hub.publish(message("first")).await;
+        while !stuck.entered.load(Ordering::SeqCst) {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        for i in 0..SHARD_QUEUE {
+            tokio::time::timeout(
+                std::time::Duration::from_secs(5),
+                hub.publish(message(&format!("q{i}"))),
+            )
+            .await
+            .expect("room in the queue");
+        }
+        // A full queue: the ending cannot wait, and is left out…
+        hub.session_ended("s-full");
+        // …and a publisher waits for room instead of the queue growing.
+        let waiting = tokio::spawn({
+            let hub = hub.clone();
+            async move { hub.publish(message("after")).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!waiting.is_finished(), "a publisher went past a full queue");
+        for _ in 0..(SHARD_QUEUE + 2) {
+            let _ = release.send(());
+        }
+        tokio::time::timeout(std::time::Duration::from_secs(5), waiting)
+            .await
+            .expect("the publisher gets room once the fan-out moves")
+            .expect("publisher");
+        for _ in 0..200 {
+            if stuck.seen.0.lock().expect("lock").len() == SHARD_QUEUE + 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let seen = stuck.seen.0.lock().expect("lock").clone();
+        let mut expected = vec!["first".to_owned()];
+        expected.extend((0..SHARD_QUEUE).map(|i| format!("q{i}")));
+        expected.push("after".into());
+        assert_eq!(
+            seen, expected,
+            "every message, in order; the session end left out"
+        );
     }
 }

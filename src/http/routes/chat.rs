@@ -407,7 +407,7 @@ async fn receive(state: &AppState, who: &Identity, voice: &Voice, text: &str) ->
         return Err(voice.error_frame(ErrorCode::Unavailable, HttpText::NotStored));
     }
     if !state.store.is_shared() {
-        state.chat.publish(message);
+        state.chat.publish(message).await;
     }
     Ok(())
 }

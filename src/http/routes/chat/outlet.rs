@@ -1,9 +1,9 @@
 //! One chat socket's outgoing side, as the hub's subscriber.
 //!
-//! The hub's fan-out task writes a message frame straight into the socket
-//! when nothing is queued ahead of it and the socket takes it without
-//! waiting; otherwise the frame joins a short backlog and the socket's own
-//! task, woken for it, writes it. Frames reach a socket in publish order
+//! The hub's fan-out task writes the message frames of the events it hands
+//! over straight into the socket, flushed once, when nothing is queued ahead
+//! of them and the socket takes them without waiting; otherwise they join a
+//! short backlog and the socket's own task, woken for it, writes them. Frames reach a socket in publish order
 //! either way, and a gap left by a full backlog is reported where it is.
 //! A client that stops reading is dropped once a write to it has waited
 //! `stall` (also how long an ended session can take to close it then).
@@ -66,11 +66,12 @@ struct Backlog {
 
 /// What an attempt to write without waiting did.
 enum WriteNow {
+    /// Every frame taken and flushed.
     Written,
-    /// Taken, but part of it still waits to be flushed.
+    /// Every frame taken, but part of them still waits to be flushed.
     Flushing,
-    /// Not taken: the socket is full or busy.
-    Busy(Frame),
+    /// Some frames not taken (left in the iterator): the socket is full.
+    Busy,
     Broken,
 }
 
@@ -101,35 +102,39 @@ where
         self.wake.notified().await;
     }
 
-    /// Writes `frame` now if nothing is queued and the socket takes it at
-    /// once; queues it for the socket's task otherwise.
-    fn offer(&self, frame: Frame) {
+    /// Writes `frames` now if nothing is queued and the socket takes them
+    /// at once; queues what it does not take for the socket's task.
+    fn offer(&self, frames: Vec<Frame>) {
+        if frames.is_empty() {
+            return;
+        }
         let Ok(mut backlog) = self.backlog.lock() else {
             return;
         };
         if backlog.broken || backlog.ended.is_some() {
             return;
         }
+        let mut frames = frames.into_iter().peekable();
         if backlog.frames.is_empty() {
             // Busy when the socket's task is writing: queue behind it.
             if let Ok(mut sink) = self.sink.try_lock() {
-                match write_now(&mut *sink, frame) {
+                match write_now(&mut *sink, &mut frames) {
                     WriteNow::Written => return,
-                    WriteNow::Flushing => {}
-                    WriteNow::Busy(frame) => backlog.frames.push_back(Queued::Frame(frame)),
+                    // Taken, flushing or not: the task finishes the flush and
+                    // writes what was not taken.
+                    WriteNow::Flushing | WriteNow::Busy => {}
                     WriteNow::Broken => backlog.broken = true,
                 }
-                drop(backlog);
-                self.wake.notify_one();
-                return;
             }
         }
-        if backlog.frames.len() < BACKLOG {
-            backlog.frames.push_back(Queued::Frame(frame));
-        } else if let Some(Queued::Missed(n)) = backlog.frames.back_mut() {
-            *n += 1;
-        } else {
-            backlog.frames.push_back(Queued::Missed(1));
+        for frame in frames {
+            if backlog.frames.len() < BACKLOG {
+                backlog.frames.push_back(Queued::Frame(frame));
+            } else if let Some(Queued::Missed(n)) = backlog.frames.back_mut() {
+                *n += 1;
+            } else {
+                backlog.frames.push_back(Queued::Missed(1));
+            }
         }
         drop(backlog);
         self.wake.notify_one();
@@ -206,34 +211,52 @@ impl<S> Subscriber for Outlet<S>
 where
     S: Sink<Frame> + Unpin + Send,
 {
-    fn on_event(&self, event: &HubEvent) {
-        match event {
-            HubEvent::Message(published) => {
-                if let Some(frame) = frame_for(&self.who, self.channel.as_deref(), published) {
-                    self.offer(frame);
+    fn on_events(&self, events: &[Arc<HubEvent>]) {
+        let mut frames = Vec::new();
+        for event in events {
+            match &**event {
+                HubEvent::Message(published) => {
+                    frames.extend(frame_for(&self.who, self.channel.as_deref(), published));
                 }
+                HubEvent::SessionEnded(id) if *id == self.who.session.id => {
+                    // What came before the end is still written; nothing after.
+                    self.offer(frames);
+                    return self.end("session ended");
+                }
+                HubEvent::UserEnded(id) if *id == self.who.user.id => {
+                    self.offer(frames);
+                    return self.end("session ended");
+                }
+                _ => {}
             }
-            HubEvent::SessionEnded(id) if *id == self.who.session.id => self.end("session ended"),
-            HubEvent::UserEnded(id) if *id == self.who.user.id => self.end("session ended"),
-            _ => {}
         }
+        self.offer(frames);
     }
 }
 
-/// Starts writing `frame` without waiting for anything.
-fn write_now<S: Sink<Frame> + Unpin>(sink: &mut S, frame: Frame) -> WriteNow {
+/// Starts writing `frames` without waiting for anything, one flush for all
+/// of them; what the socket does not take stays in `frames`.
+fn write_now<S: Sink<Frame> + Unpin>(
+    sink: &mut S,
+    frames: &mut std::iter::Peekable<std::vec::IntoIter<Frame>>,
+) -> WriteNow {
     // Nothing is woken from here: every outcome that leaves work behind
     // wakes the socket's task, which then polls with its own waker.
     let mut cx = Context::from_waker(Waker::noop());
-    match Pin::new(&mut *sink).poll_ready(&mut cx) {
-        Poll::Ready(Ok(())) => {}
-        Poll::Ready(Err(_)) => return WriteNow::Broken,
-        Poll::Pending => return WriteNow::Busy(frame),
+    let mut sink = Pin::new(sink);
+    while frames.peek().is_some() {
+        match sink.as_mut().poll_ready(&mut cx) {
+            Poll::Ready(Ok(())) => {}
+            Poll::Ready(Err(_)) => return WriteNow::Broken,
+            Poll::Pending => return WriteNow::Busy,
+        }
+        if let Some(frame) = frames.next() {
+            if sink.as_mut().start_send(frame).is_err() {
+                return WriteNow::Broken;
+            }
+        }
     }
-    if Pin::new(&mut *sink).start_send(frame).is_err() {
-        return WriteNow::Broken;
-    }
-    match Pin::new(sink).poll_flush(&mut cx) {
+    match sink.poll_flush(&mut cx) {
         Poll::Ready(Ok(())) => WriteNow::Written,
         Poll::Ready(Err(_)) => WriteNow::Broken,
         Poll::Pending => WriteNow::Flushing,
@@ -294,6 +317,8 @@ mod tests {
         taken: Vec<String>,
         /// Close frames' reasons.
         reasons: Vec<String>,
+        /// Flushes that went through.
+        flushes: usize,
         waker: Option<Waker>,
     }
 
@@ -353,6 +378,7 @@ mod tests {
                 gate.waker = Some(cx.waker().clone());
                 Poll::Pending
             } else {
+                gate.flushes += 1;
                 Poll::Ready(Ok(()))
             }
         }
@@ -362,6 +388,13 @@ mod tests {
     }
 
     /// Ana's socket on the general channel, its gate closed.
+    impl<S: Sink<Frame> + Unpin + Send> Outlet<S> {
+        /// One event, as the fan-out hands it over when it is alone.
+        fn on_event(&self, event: HubEvent) {
+            self.on_events(&[Arc::new(event)]);
+        }
+    }
+
     fn customer_outlet(stall: Duration) -> (GateSink, Outlet<GateSink>) {
         let (session, user) = signed_in(Role::Customer);
         let sink = GateSink::default();
@@ -413,7 +446,7 @@ mod tests {
     async fn frames_go_straight_out_and_queue_in_order_behind_a_full_socket() {
         let (sink, outlet) = customer_outlet(Duration::from_secs(5));
         sink.open(true);
-        outlet.on_event(&published("one"));
+        outlet.on_event(published("one"));
         // Written by the fan-out itself: nothing for the socket's task.
         assert_eq!(bodies(&sink.taken()), ["one"]);
         assert!(
@@ -423,23 +456,47 @@ mod tests {
             "a frame written at once must not wake the socket's task"
         );
         sink.open(false);
-        outlet.on_event(&published("two"));
+        outlet.on_event(published("two"));
         sink.open(true);
         // Queued behind "two" even though the socket has room again.
-        outlet.on_event(&published("three"));
+        outlet.on_event(published("three"));
         assert_eq!(bodies(&sink.taken()), ["one"]);
         outlet.woken().await;
         assert!(outlet.drain().await);
         assert_eq!(bodies(&sink.taken()), ["one", "two", "three"]);
-        outlet.on_event(&published("four"));
+        outlet.on_event(published("four"));
         assert_eq!(bodies(&sink.taken()), ["one", "two", "three", "four"]);
+    }
+
+    #[tokio::test]
+    async fn events_handed_over_together_are_written_with_one_flush() {
+        let (sink, outlet) = customer_outlet(Duration::from_secs(5));
+        sink.open(true);
+        let events: Vec<Arc<HubEvent>> = ["a", "b", "c"]
+            .into_iter()
+            .map(|body| Arc::new(published(body)))
+            .collect();
+        outlet.on_events(&events);
+        assert_eq!(bodies(&sink.taken()), ["a", "b", "c"]);
+        assert_eq!(sink.0.lock().expect("gate").flushes, 1);
+        // An end among them: what came before is written, nothing after.
+        let events = [
+            Arc::new(published("d")),
+            Arc::new(HubEvent::SessionEnded("s1".into())),
+            Arc::new(published("e")),
+        ];
+        outlet.on_events(&events);
+        outlet.woken().await;
+        assert!(!outlet.drain().await, "the socket is finished");
+        assert_eq!(bodies(&sink.taken()), ["a", "b", "c", "d", "close 4401"]);
+        assert_eq!(sink.reasons(), ["session ended"]);
     }
 
     #[tokio::test]
     async fn a_slow_reader_is_told_what_it_missed_and_an_ended_session_closes() {
         let (sink, outlet) = customer_outlet(Duration::from_secs(5));
         for i in 0..BACKLOG + 5 {
-            outlet.on_event(&published(&format!("m{i}")));
+            outlet.on_event(published(&format!("m{i}")));
         }
         sink.open(true);
         assert!(outlet.drain().await);
@@ -453,15 +510,15 @@ mod tests {
             taken[BACKLOG]
         );
         // Another session's end changes nothing; its own closes the socket.
-        outlet.on_event(&HubEvent::SessionEnded("other".into()));
-        outlet.on_event(&HubEvent::UserEnded("u2".into()));
-        outlet.on_event(&published("still open"));
+        outlet.on_event(HubEvent::SessionEnded("other".into()));
+        outlet.on_event(HubEvent::UserEnded("u2".into()));
+        outlet.on_event(published("still open"));
         assert_eq!(
             bodies(&sink.taken()).last().map(String::as_str),
             Some("still open")
         );
-        outlet.on_event(&HubEvent::SessionEnded("s1".into()));
-        outlet.on_event(&published("after the end"));
+        outlet.on_event(HubEvent::SessionEnded("s1".into()));
+        outlet.on_event(published("after the end"));
         assert!(
             !outlet.drain().await,
             "an ended session finishes the socket"
@@ -474,13 +531,13 @@ mod tests {
     async fn a_gap_is_reported_where_it_is() {
         let (sink, outlet) = customer_outlet(Duration::from_secs(5));
         for i in 0..BACKLOG + 3 {
-            outlet.on_event(&published(&format!("m{i}")));
+            outlet.on_event(published(&format!("m{i}")));
         }
         // As if the socket's task had written two: room again, behind the gap.
         for _ in 0..2 {
             outlet.backlog.lock().expect("backlog").frames.pop_front();
         }
-        outlet.on_event(&published("later"));
+        outlet.on_event(published("later"));
         sink.open(true);
         assert!(outlet.drain().await);
         let taken = bodies(&sink.taken());
@@ -500,7 +557,7 @@ mod tests {
         let (sink, outlet) = customer_outlet(Duration::from_secs(5));
         sink.open(true);
         sink.block_flush(true);
-        outlet.on_event(&published("one"));
+        outlet.on_event(published("one"));
         // Taken but not flushed: only the socket's task can finish it.
         tokio::time::timeout(Duration::from_secs(1), outlet.woken())
             .await
@@ -509,7 +566,7 @@ mod tests {
         assert!(outlet.drain().await);
         // The socket's task is writing (holds the sink): the fan-out queues.
         let held = outlet.sink.lock().await;
-        outlet.on_event(&published("two"));
+        outlet.on_event(published("two"));
         assert_eq!(bodies(&sink.taken()), ["one"]);
         drop(held);
         tokio::time::timeout(Duration::from_secs(1), outlet.woken())
@@ -522,7 +579,7 @@ mod tests {
     #[tokio::test]
     async fn a_client_that_stops_reading_is_given_up_on() {
         let (_closed, outlet) = customer_outlet(Duration::from_millis(50));
-        outlet.on_event(&published("one"));
+        outlet.on_event(published("one"));
         let started = std::time::Instant::now();
         assert!(!outlet.drain().await, "a stalled write ends the socket");
         assert!(!outlet.send(close_frame(1000, "bye")).await);
@@ -532,8 +589,8 @@ mod tests {
     #[tokio::test]
     async fn the_users_end_or_expiry_closes_after_what_is_queued() {
         let (sink, outlet) = customer_outlet(Duration::from_secs(5));
-        outlet.on_event(&published("queued"));
-        outlet.on_event(&HubEvent::UserEnded("u1".into()));
+        outlet.on_event(published("queued"));
+        outlet.on_event(HubEvent::UserEnded("u1".into()));
         sink.open(true);
         assert!(!outlet.drain().await);
         assert_eq!(sink.taken().len(), 2);
@@ -545,7 +602,7 @@ mod tests {
         sink.open(true);
         outlet.end("session expired");
         // The first reason stands.
-        outlet.on_event(&HubEvent::SessionEnded("s1".into()));
+        outlet.on_event(HubEvent::SessionEnded("s1".into()));
         assert!(!outlet.drain().await);
         assert_eq!(sink.taken(), ["close 4401"]);
         assert_eq!(sink.reasons(), ["session expired"]);
