@@ -19,6 +19,7 @@ mod instances;
 mod languages;
 mod mail;
 mod orders;
+mod privacy;
 mod process;
 mod search;
 mod settings;
