@@ -443,3 +443,30 @@ async fn the_account_form_deletes_without_javascript_in_spanish() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn with_javascript_the_account_page_deletes_the_account() {
+    let app = spawn_app().await;
+    let b = crate::browser::browser().await;
+    b.register(&app, "Ana Script", ANA).await;
+    b.click("#account-link").await;
+    b.wait_url("/account").await;
+    b.fill("#erase-password", "not my password").await;
+    b.click("#erase-button").await;
+    b.wait_text("#erase-form .form-error", "the password is wrong")
+        .await;
+    assert!(b.client.current_url().await.expect("url").path() == "/account");
+    b.fill("#erase-password", PASSWORD).await;
+    b.click("#erase-button").await;
+    b.wait_url("/?account=deleted").await;
+    b.wait_text("#account-deleted", "Your account is deleted.")
+        .await;
+    assert!(
+        b.text("header").await.contains("Log in"),
+        "the session cookie is gone"
+    );
+    b.close().await;
+    app.login(ANA, PASSWORD)
+        .await
+        .assert_problem(401, "invalid_credentials");
+}

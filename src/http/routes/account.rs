@@ -79,7 +79,8 @@ pub async fn export(State(state): State<AppState>, who: Identity) -> AppResult<R
 /// shop's books with your email and address removed, your chat messages are
 /// anonymised, every session ends at once. Admins are refused (another admin
 /// deletes their account). The page's form posts the same to
-/// `/account/delete`.
+/// `/account/delete`, as a form or, from `app.js` (whose `DELETE`s carry no
+/// body), as JSON.
 #[utoipa::path(delete, path = "/account", tag = "accounts", request_body = EraseInput,
     responses((status = 204, description = "Erased; the session cookie is cleared"),
         (status = 303, description = "Form post: on to the entry page"),
