@@ -296,6 +296,20 @@ async fn the_admins_delete_is_the_same_erasure() {
     app.delete(&format!("/admin/users/{ANA}"), Some(&admin))
         .await
         .assert_problem(404, "not_found");
+    // Not their own: the shop keeps an admin who can act.
+    app.delete(&format!("/admin/users/{ADMIN_EMAIL}"), Some(&admin))
+        .await
+        .assert_problem(403, "forbidden");
+    assert_eq!(
+        app.get("/auth/me", Some(&admin)).await.status,
+        StatusCode::OK
+    );
+
+    let doc = app.get("/openapi.json", None).await;
+    let paths = &doc.body["paths"];
+    assert!(paths["/account"]["get"].is_object());
+    assert!(paths["/account"]["delete"].is_object());
+    assert!(paths["/account/export"]["get"].is_object());
 }
 
 /// A browser without JavaScript: keeps cookies, does not follow redirects.

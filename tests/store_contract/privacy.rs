@@ -5,7 +5,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tienda::domain::accounts::{AccountRules, Accounts, Erasure, Identity, PasswordReset, Session};
+use tienda::domain::accounts::{
+    AccountRules, Accounts, Erasure, Identity, PasswordReset, Role, Session, User,
+};
 use tienda::domain::chat::{Message, MessageFilter, MessageType};
 use tienda::domain::mail::MailKind;
 use tienda::domain::orders::{Order, OrderFilter, OrderStatus};
@@ -396,12 +398,26 @@ pub async fn export_gathers_an_accounts_data(store: Arc<dyn Store>) {
     assert!(!json.to_string().contains(BOB), "nobody else's data");
 
     // The domain's erase goes through the same store call and ends the
-    // user's sockets.
-    accounts.erase_user(ANA).await.expect("erase");
+    // user's sockets; an admin erases anyone but themself.
+    let admin = Identity {
+        user: User {
+            role: Role::Admin,
+            ..user(STAFF)
+        },
+        session: session(&new_id()),
+    };
+    assert!(
+        accounts.erase_user(&admin, STAFF).await.is_err(),
+        "staff has no account to erase"
+    );
+    assert!(accounts.erase_user(&who, ANA).await.is_err(), "not oneself");
+    assert!(events.0.lock().expect("lock").is_empty());
+    assert!(store.get_user(&ana.id).await.expect("user").is_some());
+    accounts.erase_user(&admin, ANA).await.expect("erase");
     assert_eq!(events.0.lock().expect("lock").clone(), vec![ana.id.clone()]);
     assert_eq!(store.get_user(&ana.id).await.expect("user"), None);
     assert!(
-        accounts.erase_user(ANA).await.is_err(),
+        accounts.erase_user(&admin, ANA).await.is_err(),
         "nobody left to erase"
     );
 }

@@ -220,8 +220,10 @@ impl Accounts {
     }
 
     /// Erases the caller's own account, once they have typed their password
-    /// again. Admins are refused: their account runs the shop, and another
-    /// admin can erase it (after `tienda admin revoke`, it is a customer's).
+    /// again. Admins are refused, here and in [`Accounts::erase_user`]: an
+    /// admin's account is erased by another admin (or, once `tienda admin
+    /// revoke` made it a customer's, by its owner), so the last admin never
+    /// erases themself.
     pub async fn erase_own(&self, who: &Identity, password: String) -> ShopResult<()> {
         if who.is_admin() {
             return Err(ShopError::Forbidden(ShopText::AdminCannotErase.message()));
@@ -240,9 +242,13 @@ impl Accounts {
         self.erase(&user).await
     }
 
-    /// Erases the account with this email (for admins).
-    pub async fn erase_user(&self, email: &str) -> ShopResult<()> {
+    /// Erases the account with this email, for `admin`: any account but
+    /// their own, so the shop always keeps an admin who can act.
+    pub async fn erase_user(&self, admin: &Identity, email: &str) -> ShopResult<()> {
         let user = self.find_user(email).await?;
+        if user.id == admin.user.id {
+            return Err(ShopError::Forbidden(ShopText::AdminCannotErase.message()));
+        }
         self.erase(&user).await
     }
 
