@@ -115,7 +115,8 @@ async fn erase_as(
 ) -> AppResult<Response> {
     let from_form = body.from_form();
     let password = body.value?.validate()?;
-    // The password is guessable with a stolen token: limited like logins.
+    // A stolen token could guess the password here: the tries count on the
+    // account's login counter, so guesses through either route add up.
     limits::check(
         state,
         "login-account",
