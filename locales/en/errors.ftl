@@ -56,6 +56,8 @@ session-ended = the session has ended; log in again
 admin-only = this needs an admin account
 session-not-found = no live session { $id }
 account-not-found = no account has the email { $email }
+password-wrong = the password is wrong
+admin-cannot-erase = an admin account cannot erase itself: another admin can, or revoke the admin role first (tienda admin revoke)
 
 ## Details and field messages of the HTTP layer (http::text::HttpText).
 ## `reason` arguments are a library's own English words (serde, axum).

@@ -223,3 +223,20 @@ title-config = Configuration
 ## Live stock (product page and cart)
 
 stock-left = Only { $count } left
+
+## Your account: its data and its deletion
+
+nav-account = My account
+title-account = My account
+account-heading = My account
+account-since = Member since
+account-data-heading = Your data
+account-data-text = Download everything this shop keeps about you: your profile, delivery addresses, orders, chat messages and logins, as one JSON file.
+account-export-link = Download my data
+account-erase-heading = Delete my account
+account-erase-text = Deleting your account logs you out everywhere and cannot be undone. Your orders stay in the shop's books without your name, email or address; your chat messages are removed.
+account-erase-admin = An admin account cannot delete itself: another admin can delete it, or revoke your admin role first.
+account-erase-password = Your password, to confirm
+account-erase-button = Delete my account for good
+account-erased-done = Your account is deleted. Thank you for shopping with us.
+order-address-erased = Removed at the customer's request

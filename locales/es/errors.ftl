@@ -56,6 +56,8 @@ session-ended = la sesión ha terminado; vuelve a iniciar sesión
 admin-only = esto requiere una cuenta de administrador
 session-not-found = no hay ninguna sesión activa { $id }
 account-not-found = ninguna cuenta tiene el correo { $email }
+password-wrong = la contraseña no es correcta
+admin-cannot-erase = una cuenta de administrador no puede borrarse a sí misma: puede hacerlo otro administrador, o retira antes el rol (tienda admin revoke)
 
 ## Detalles y mensajes de campo de la capa HTTP (http::text::HttpText).
 ## Los argumentos `reason` son palabras de una biblioteca, en inglés (serde, axum).

@@ -228,3 +228,20 @@ stock-left = { $count ->
     [one] Solo queda { $count }
    *[other] Solo quedan { $count }
 }
+
+## Tu cuenta: sus datos y su borrado
+
+nav-account = Mi cuenta
+title-account = Mi cuenta
+account-heading = Mi cuenta
+account-since = Con cuenta desde
+account-data-heading = Tus datos
+account-data-text = Descarga todo lo que esta tienda guarda sobre ti: tu perfil, direcciones de entrega, pedidos, mensajes del chat y sesiones, en un archivo JSON.
+account-export-link = Descargar mis datos
+account-erase-heading = Borrar mi cuenta
+account-erase-text = Al borrar tu cuenta se cierran todas tus sesiones y no se puede deshacer. Tus pedidos quedan en la contabilidad de la tienda sin tu nombre, correo ni dirección; tus mensajes del chat se eliminan.
+account-erase-admin = Una cuenta de administrador no puede borrarse a sí misma: puede borrarla otro administrador, o retira antes tu rol de administrador.
+account-erase-password = Tu contraseña, para confirmar
+account-erase-button = Borrar mi cuenta definitivamente
+account-erased-done = Tu cuenta está borrada. Gracias por comprar con nosotros.
+order-address-erased = Eliminada a petición del cliente

@@ -1,6 +1,7 @@
 //! Customers, admins, their sessions and credentials.
 
 mod password;
+mod privacy;
 mod service;
 mod token;
 
@@ -14,6 +15,7 @@ use super::Timestamp;
 pub use password::{
     hash_password, verify_password, waiting_hashes, ARGON2_M_KIB, ARGON2_P, ARGON2_T,
 };
+pub use privacy::{AccountExport, EraseInput, Erasure, Profile};
 pub use service::{AccountRules, Accounts, Identity, Login};
 pub use token::{Claims, TokenKeys};
 

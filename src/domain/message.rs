@@ -199,5 +199,9 @@ message_ids! {
         SessionNotFound = "session-not-found";
         /// No account has the email `email`.
         AccountNotFound = "account-not-found";
+        /// The password typed to confirm an account's erasure is wrong.
+        PasswordWrong = "password-wrong";
+        /// An admin asked to erase their own account.
+        AdminCannotErase = "admin-cannot-erase";
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use futures_util::stream::BoxStream;
 
-use super::accounts::{PasswordReset, Role, Session, User};
+use super::accounts::{Erasure, PasswordReset, Role, Session, User};
 use super::cart::Cart;
 use super::catalog::{Product, ProductFields};
 use super::chat::{Message, MessageFilter};
@@ -243,9 +243,11 @@ pub trait AccountStore: Send + Sync {
     /// Remembers the language of the user with this id; `false` when no
     /// such user.
     async fn set_locale(&self, user_id: &str, locale: crate::i18n::Locale) -> StoreResult<bool>;
-    /// Deletes the user with their sessions and password resets, in one
-    /// transaction; `false` when no such user.
-    async fn delete_user(&self, id: &str) -> StoreResult<bool>;
+    /// Erases an account as [`Erasure`] says, in one transaction: deletes
+    /// the user, their sessions, password resets, cart and outbox mails;
+    /// anonymises their orders and chat messages. `false` (and nothing
+    /// changed) when no such user.
+    async fn erase_account(&self, erasure: &Erasure) -> StoreResult<bool>;
 
     /// Stores a new session; its user must exist (a backend error otherwise).
     async fn create_session(&self, session: &Session) -> StoreResult<()>;

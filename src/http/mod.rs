@@ -62,6 +62,12 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/sessions/{id}", delete(auth::revoke_session))
         .route("/auth/password/forgot", post(auth::forgot_password))
         .route("/auth/password/reset", post(auth::reset_password))
+        .route(
+            "/account",
+            get(routes::account::page).delete(routes::account::erase),
+        )
+        .route("/account/delete", post(routes::account::erase))
+        .route("/account/export", get(routes::account::export))
         .route("/products", get(products::list).post(products::create))
         .route(
             "/products/{x}",

@@ -14,6 +14,7 @@ use super::routes::{admin, auth, cart, chat, orders, products, search, site, sto
         search::search, search::suggest, stock::events,
         auth::register, auth::login, auth::logout, auth::me, auth::user_sessions, auth::revoke_session,
         auth::delete_user, auth::forgot_password, auth::reset_password,
+        super::routes::account::page, super::routes::account::export, super::routes::account::erase,
         cart::get, cart::add, cart::set_quantity, cart::remove, cart::set_address,
         orders::checkout, orders::list, orders::get, orders::set_status,
         chat::messages, chat::general_page, chat::channel_page, chat::socket,

@@ -20,6 +20,7 @@ mod languages;
 mod mail;
 mod metrics;
 mod orders;
+mod privacy;
 mod process;
 mod search;
 mod settings;

@@ -358,6 +358,7 @@ async fn every_page_passes_axe_fits_a_phone_and_is_screenshotted_in_both_languag
         ("admin-edit", format!("/admin/products/{id}/edit")),
         ("admin-mail", "/admin/mail".to_owned()),
         ("config", "/config".to_owned()),
+        ("account", "/account".to_owned()),
         (
             "not-found",
             "/products/00000000-0000-7000-8000-000000000000".to_owned(),

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use tienda::domain::accounts::{PasswordReset, Role, Session, User};
+use tienda::domain::accounts::{Erasure, PasswordReset, Role, Session, User};
 use tienda::domain::mail::{MailKind, MailStatus};
 use tienda::domain::{new_id, Page, Timestamp};
 use tienda::store::{Store, StoreError};
@@ -107,14 +107,20 @@ pub async fn users_unique_email_roles_delete(store: Arc<dyn Store>) {
 
     let s = session(&ana.id, t(10), t(10_000));
     store.create_session(&s).await.expect("session");
-    assert!(store.delete_user(&ana.id).await.expect("delete"));
+    assert!(store
+        .erase_account(&Erasure::of(&ana))
+        .await
+        .expect("delete"));
     assert_eq!(store.get_user(&ana.id).await.expect("get"), None);
     assert_eq!(
         store.get_session(&s.id).await.expect("session gone"),
         None,
         "sessions go with the user"
     );
-    assert!(!store.delete_user(&ana.id).await.expect("delete again"));
+    assert!(!store
+        .erase_account(&Erasure::of(&ana))
+        .await
+        .expect("delete again"));
 
     // The email is free again.
     store
@@ -283,7 +289,10 @@ pub async fn session_with_user(store: Arc<dyn Store>) {
         .expect("get revoked")
         .expect("still stored");
     assert_eq!(revoked.revoked_at, Some(t(10)));
-    assert!(store.delete_user(&ana.id).await.expect("delete"));
+    assert!(store
+        .erase_account(&Erasure::of(&ana))
+        .await
+        .expect("delete"));
     assert_eq!(
         store
             .get_session_user(&live.id)
@@ -395,7 +404,10 @@ pub async fn session_reads_see_every_account_write(store: Arc<dyn Store>) {
     let s5 = session(&ana.id, t(0), t(50_000));
     store.create_session(&s5).await.expect("session 5");
     assert!(read(s5.id.clone()).await.is_some());
-    store.delete_user(&ana.id).await.expect("delete");
+    store
+        .erase_account(&Erasure::of(&ana))
+        .await
+        .expect("delete");
     assert!(read(s5.id.clone()).await.is_none(), "deleting a user");
 }
 

@@ -17,6 +17,7 @@ mod limits;
 mod mongo_schema;
 mod orders;
 mod outbox;
+mod privacy;
 mod search;
 mod support;
 
@@ -74,4 +75,6 @@ contract! {
     search::filters_sorting_and_facets => search_filters_sorting_and_facets_sqlite, search_filters_sorting_and_facets_mongo;
     search::index_follows_every_write => search_index_follows_every_write_sqlite, search_index_follows_every_write_mongo;
     search::scan_reads_the_catalog_in_id_order_pieces => search_scan_pieces_sqlite, search_scan_pieces_mongo;
+    privacy::erase_anonymises_orders_and_messages_and_deletes_the_rest => erase_anonymises_sqlite, erase_anonymises_mongo;
+    privacy::export_gathers_an_accounts_data => export_gathers_sqlite, export_gathers_mongo;
 }

@@ -71,8 +71,8 @@ pub struct AccountRules {
 
 /// Account operations over the store.
 pub struct Accounts {
-    store: Arc<dyn Store>,
-    events: Arc<dyn ShopEvents>,
+    pub(super) store: Arc<dyn Store>,
+    pub(super) events: Arc<dyn ShopEvents>,
     tokens: TokenKeys,
     rules: AccountRules,
     verified: moka::sync::Cache<String, Claims>,
@@ -285,7 +285,7 @@ impl Accounts {
     }
 
     /// The account with this email.
-    async fn find_user(&self, email: &str) -> ShopResult<User> {
+    pub(super) async fn find_user(&self, email: &str) -> ShopResult<User> {
         let email = email.trim().to_ascii_lowercase();
         self.store.get_user_by_email(&email).await?.ok_or_else(|| {
             ShopError::NotFound(ShopText::AccountNotFound.arg("email", truncate(&email, 100)))
@@ -296,14 +296,6 @@ impl Accounts {
     pub async fn user_sessions(&self, email: &str) -> ShopResult<Vec<Session>> {
         let user = self.find_user(email).await?;
         Ok(self.store.list_sessions(&user.id).await?)
-    }
-
-    /// Deletes the account with this email and ends its sessions (for admins).
-    pub async fn delete_user(&self, email: &str) -> ShopResult<()> {
-        let user = self.find_user(email).await?;
-        self.store.delete_user(&user.id).await?;
-        self.events.user_ended(&user.id);
-        Ok(())
     }
 
     /// Mails a reset link to the account with this email, if there is one

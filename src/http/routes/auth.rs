@@ -263,17 +263,18 @@ pub async fn revoke_session(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Delete an account and its sessions (admin).
+/// Delete an account (admin): erased as `DELETE /account` erases one, its
+/// orders kept anonymised, every session ended at once. Not your own (403).
 #[utoipa::path(delete, path = "/admin/users/{email}", tag = "accounts",
     params(("email" = String, Path)),
     responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub async fn delete_user(
     State(state): State<AppState>,
-    _admin: Admin,
+    Admin(admin): Admin,
     Path(email): Path<String>,
 ) -> AppResult<StatusCode> {
-    state.accounts.delete_user(&email).await?;
+    state.accounts.erase_user(&admin, &email).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

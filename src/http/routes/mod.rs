@@ -1,6 +1,7 @@
 //! The request handlers, one module per part of the shop; `http::router`
 //! mounts them.
 
+pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod cart;

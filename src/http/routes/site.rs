@@ -41,6 +41,8 @@ pub struct NoticeQuery {
     pub sent: Option<bool>,
     /// The reset link's token.
     pub token: Option<String>,
+    /// `deleted` once the visitor's account was erased.
+    pub account: Option<String>,
 }
 
 /// The entry page: log in or register. Logged-in browsers go to the catalog.
@@ -54,11 +56,12 @@ pub async fn home(
         return Ok(Redirect::to("/products").into_response());
     }
     let changed = q.password.as_deref() == Some("changed");
+    let erased = q.account.as_deref() == Some("deleted");
     home_page(
         &state,
         locale,
         &visitor,
-        json!({ "password_changed": changed }),
+        json!({ "password_changed": changed, "account_deleted": erased }),
     )
 }
 

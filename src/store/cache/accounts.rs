@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use tracing::instrument;
 
 use super::CachedStore;
-use crate::domain::accounts::{PasswordReset, Role, Session, User};
+use crate::domain::accounts::{Erasure, PasswordReset, Role, Session, User};
 use crate::domain::mail::OutboxMail;
 use crate::domain::Timestamp;
 use crate::services::metrics::store_call;
@@ -43,9 +43,12 @@ impl AccountStore for CachedStore {
     }
 
     #[instrument(level = "debug", skip_all)]
-    async fn delete_user(&self, id: &str) -> StoreResult<bool> {
-        self.accounts_write(store_call("delete_user", self.inner.delete_user(id)))
-            .await
+    async fn erase_account(&self, erasure: &Erasure) -> StoreResult<bool> {
+        self.accounts_write(store_call(
+            "erase_account",
+            self.inner.erase_account(erasure),
+        ))
+        .await
     }
 
     #[instrument(level = "debug", skip_all)]

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::outbox::MailDoc;
 use super::{bson_time, is_duplicate_key, time, MongoStore};
-use crate::domain::accounts::{PasswordReset, Role, Session, User};
+use crate::domain::accounts::{Erasure, PasswordReset, Role, Session, User};
 use crate::domain::mail::OutboxMail;
 use crate::domain::Timestamp;
 use crate::store::{decode_stored, CorruptValue};
@@ -209,25 +209,33 @@ impl AccountStore for MongoStore {
         Ok(result.matched_count > 0)
     }
 
-    async fn delete_user(&self, id: &str) -> StoreResult<bool> {
-        self.transact(id, |store, s, id| {
+    async fn erase_account(&self, erasure: &Erasure) -> StoreResult<bool> {
+        self.transact(erasure, |store, s, e| {
             Box::pin(async move {
+                let user = store
+                    .users()
+                    .delete_one(doc! { "_id": &e.user_id })
+                    .session(&mut *s)
+                    .await?;
+                if user.deleted_count == 0 {
+                    return Ok(false);
+                }
+                let theirs = doc! { "user_id": &e.user_id };
                 store
                     .sessions()
-                    .delete_many(doc! { "user_id": id })
+                    .delete_many(theirs.clone())
                     .session(&mut *s)
                     .await?;
+                store.resets().delete_many(theirs).session(&mut *s).await?;
                 store
-                    .resets()
-                    .delete_many(doc! { "user_id": id })
+                    .carts()
+                    .delete_one(doc! { "_id": &e.email })
                     .session(&mut *s)
                     .await?;
-                let result = store
-                    .users()
-                    .delete_one(doc! { "_id": id })
-                    .session(&mut *s)
-                    .await?;
-                Ok(result.deleted_count > 0)
+                store.delete_mails_to_in(s, &e.email).await?;
+                store.erase_customer_in(s, e).await?;
+                store.erase_author_in(s, e).await?;
+                Ok(true)
             })
         })
         .await

@@ -3,10 +3,11 @@ use futures_util::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt};
 use mongodb::bson::{doc, DateTime, Document};
 use mongodb::change_stream::event::OperationType;
-use mongodb::Collection;
+use mongodb::{ClientSession, Collection};
 use serde::{Deserialize, Serialize};
 
 use super::{bson_time, limit, time, MongoStore};
+use crate::domain::accounts::Erasure;
 use crate::domain::chat::{Message, MessageFilter};
 use crate::store::{decode_stored, CorruptValue};
 use crate::store::{ChatStore, StoreError, StoreResult};
@@ -59,6 +60,35 @@ impl TryFrom<MessageDoc> for Message {
 impl MongoStore {
     fn messages(&self) -> Collection<MessageDoc> {
         self.coll("messages")
+    }
+
+    /// Takes an erased customer out of the chat (see [`Erasure`]): what they
+    /// wrote keeps its place in the threads with its author, email and body
+    /// replaced; answers to them are addressed to the placeholder.
+    pub(super) async fn erase_author_in(
+        &self,
+        s: &mut ClientSession,
+        e: &Erasure,
+    ) -> StoreResult<()> {
+        self.messages()
+            .update_many(
+                doc! { "email": &e.email },
+                doc! { "$set": {
+                    "author": Erasure::AUTHOR,
+                    "email": &e.placeholder,
+                    "body": Erasure::BODY,
+                } },
+            )
+            .session(&mut *s)
+            .await?;
+        self.messages()
+            .update_many(
+                doc! { "to": &e.email },
+                doc! { "$set": { "to": &e.placeholder } },
+            )
+            .session(&mut *s)
+            .await?;
+        Ok(())
     }
 }
 

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::outbox::MailDoc;
 use super::{bson_time, limit, race_on_duplicate, time, MongoStore, WriteRace};
+use crate::domain::accounts::Erasure;
 use crate::domain::cart::Cart;
 use crate::domain::catalog::Product;
 use crate::domain::checkout::{self, CheckoutTx, StatusTx, FIRST_ORDER_NUMBER};
@@ -112,6 +113,47 @@ impl TryFrom<OrderDoc> for Order {
 impl MongoStore {
     fn orders(&self) -> Collection<OrderDoc> {
         self.coll("orders")
+    }
+
+    /// Takes an erased customer out of the orders (see [`Erasure`]): their
+    /// own orders lose email, address and idempotency key; every history
+    /// entry they made, on any order, names the placeholder.
+    pub(super) async fn erase_customer_in(
+        &self,
+        s: &mut ClientSession,
+        e: &Erasure,
+    ) -> StoreResult<()> {
+        let named: Vec<OrderDoc> = self
+            .orders()
+            .find(doc! { "$or": [{ "email": &e.email }, { "history.by": &e.email }] })
+            .session(&mut *s)
+            .await?
+            .stream(&mut *s)
+            .try_collect()
+            .await?;
+        for mut order in named {
+            for change in order.history.iter_mut().filter(|h| h.by == e.email) {
+                change.by = e.placeholder.clone();
+            }
+            let history = mongodb::bson::to_bson(&order.history)?;
+            let update = if order.email == e.email {
+                doc! {
+                    "$set": {
+                        "email": &e.placeholder,
+                        "delivery_address": Erasure::ADDRESS,
+                        "history": history,
+                    },
+                    "$unset": { "idempotency_key": "" },
+                }
+            } else {
+                doc! { "$set": { "history": history } }
+            };
+            self.orders()
+                .update_one(doc! { "_id": order.id }, update)
+                .session(&mut *s)
+                .await?;
+        }
+        Ok(())
     }
 }
 

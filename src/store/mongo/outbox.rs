@@ -75,6 +75,20 @@ impl MongoStore {
         self.coll("outbox")
     }
 
+    /// Deletes every mail addressed to `to`, inside a transaction (an
+    /// account's erasure).
+    pub(super) async fn delete_mails_to_in(
+        &self,
+        s: &mut ClientSession,
+        to: &str,
+    ) -> StoreResult<()> {
+        self.outbox()
+            .delete_many(doc! { "to": to })
+            .session(s)
+            .await?;
+        Ok(())
+    }
+
     /// Writes outbox rows inside the caller's transaction.
     pub(super) async fn insert_mails(
         &self,

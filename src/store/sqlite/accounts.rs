@@ -2,8 +2,8 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::outbox::insert_mail;
-use super::{is_unique_violation, ms, stored_enum, ts, SqliteStore};
-use crate::domain::accounts::{PasswordReset, Role, Session, User};
+use super::{chat, is_unique_violation, ms, orders, stored_enum, ts, SqliteStore};
+use crate::domain::accounts::{Erasure, PasswordReset, Role, Session, User};
 use crate::domain::mail::OutboxMail;
 use crate::domain::Timestamp;
 use crate::store::{AccountStore, StoreError, StoreResult};
@@ -143,11 +143,24 @@ impl AccountStore for SqliteStore {
         .await
     }
 
-    async fn delete_user(&self, id: &str) -> StoreResult<bool> {
-        let id = id.to_owned();
+    async fn erase_account(&self, erasure: &Erasure) -> StoreResult<bool> {
+        let e = erasure.clone();
         self.write(move |tx| {
-            tx.execute("DELETE FROM sessions WHERE user_id = ?1", [&id])?;
-            Ok(tx.execute("DELETE FROM users WHERE id = ?1", [&id])? > 0)
+            // Sessions and resets first: the foreign keys would cascade, but
+            // the erasure should not depend on a pragma.
+            tx.execute("DELETE FROM sessions WHERE user_id = ?1", [&e.user_id])?;
+            tx.execute(
+                "DELETE FROM password_resets WHERE user_id = ?1",
+                [&e.user_id],
+            )?;
+            if tx.execute("DELETE FROM users WHERE id = ?1", [&e.user_id])? == 0 {
+                return Ok(false);
+            }
+            tx.execute("DELETE FROM cart WHERE email = ?1", [&e.email])?;
+            tx.execute("DELETE FROM outbox WHERE recipient = ?1", [&e.email])?;
+            orders::erase_customer(tx, &e)?;
+            chat::erase_author(tx, &e)?;
+            Ok(true)
         })
         .await
     }

@@ -1,8 +1,9 @@
 use async_trait::async_trait;
 use futures_util::stream::BoxStream;
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::{ms, stored_enum, ts, SqliteStore};
+use crate::domain::accounts::Erasure;
 use crate::domain::chat::{Message, MessageFilter};
 use crate::store::{ChatStore, StoreError, StoreResult};
 
@@ -18,6 +19,22 @@ fn message_from_row(row: &Row) -> rusqlite::Result<Message> {
         to: row.get(5)?,
         created_at: ts(row.get(6)?),
     })
+}
+
+/// Takes an erased customer out of the chat (see [`Erasure`]): what they
+/// wrote keeps its place in the threads with its author, email and body
+/// replaced; answers to them are addressed to the placeholder. Runs inside
+/// the erasure's transaction.
+pub(super) fn erase_author(c: &Connection, e: &Erasure) -> StoreResult<()> {
+    c.execute(
+        "UPDATE messages SET author = ?2, email = ?3, body = ?4 WHERE email = ?1",
+        params![e.email, Erasure::AUTHOR, e.placeholder, Erasure::BODY],
+    )?;
+    c.execute(
+        "UPDATE messages SET recipient = ?2 WHERE recipient = ?1",
+        params![e.email, e.placeholder],
+    )?;
+    Ok(())
 }
 
 #[async_trait]

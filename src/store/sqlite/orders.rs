@@ -3,11 +3,12 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::outbox::insert_mail;
 use super::{cart, catalog, ms, run_without_waiting, stored_enum, ts, SqliteStore};
+use crate::domain::accounts::Erasure;
 use crate::domain::cart::Cart;
 use crate::domain::catalog::Product;
 use crate::domain::checkout::{self, CheckoutTx, StatusTx, FIRST_ORDER_NUMBER};
 use crate::domain::mail::OutboxMail;
-use crate::domain::orders::{Order, OrderFilter, OrderStatus};
+use crate::domain::orders::{Order, OrderFilter, OrderStatus, StatusChange};
 use crate::domain::{Page, Timestamp};
 use crate::store::{Checkout, OrderStore, Placed, StoreResult};
 
@@ -45,6 +46,44 @@ fn get(c: &Connection, number: i64) -> StoreResult<Option<Order>> {
         .optional()?
         .map(decode)
         .transpose()
+}
+
+/// Takes an erased customer out of the orders (see [`Erasure`]): their own
+/// orders lose email, address and idempotency key; every history entry they
+/// made, on any order, names the placeholder. Runs inside the erasure's
+/// transaction.
+pub(super) fn erase_customer(c: &Connection, e: &Erasure) -> StoreResult<()> {
+    // History is JSON text: `instr` on the email as JSON writes it finds the
+    // candidates without parsing every order; each is checked exactly below.
+    let quoted = serde_json::to_string(&e.email)?;
+    let named: Vec<(i64, String, String)> = c
+        .prepare(
+            "SELECT number, email, history FROM orders WHERE email = ?1 OR instr(history, ?2) > 0",
+        )?
+        .query_map(params![e.email, quoted], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    for (number, email, history) in named {
+        let mut history: Vec<StatusChange> = serde_json::from_str(&history)?;
+        for change in history.iter_mut().filter(|h| h.by == e.email) {
+            change.by = e.placeholder.clone();
+        }
+        let history = serde_json::to_string(&history)?;
+        if email == e.email {
+            c.execute(
+                "UPDATE orders SET email = ?2, delivery_address = ?3, idempotency_key = NULL,
+                   history = ?4 WHERE number = ?1",
+                params![number, e.placeholder, Erasure::ADDRESS, history],
+            )?;
+        } else {
+            c.execute(
+                "UPDATE orders SET history = ?2 WHERE number = ?1",
+                params![number, history],
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// The checkout and status steps on the writer's transaction.
