@@ -18,6 +18,7 @@ mod guest;
 mod instances;
 mod languages;
 mod mail;
+mod operations;
 mod orders;
 mod process;
 mod search;
