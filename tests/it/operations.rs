@@ -377,4 +377,100 @@ fn check_config_passes_a_good_config_and_names_the_wrong_key() {
     let (code, _, stderr) = run_cli(&url, &[], &["check-config", "--profile", "staging"]);
     assert_eq!(code, Some(1));
     assert!(stderr.contains("staging"), "{stderr}");
+
+    // The example the systemd unit runs with is a valid production config.
+    let deployed = Command::new(env!("CARGO_BIN_EXE_tienda"))
+        .args(["check-config", "--config", "deploy/tienda.toml"])
+        .env("TIENDA_PROFILE", "production")
+        .env("TIENDA_AUTH__JWT_SECRET", &secret)
+        .output()
+        .expect("run tienda");
+    let stdout = String::from_utf8_lossy(&deployed.stdout);
+    assert!(
+        deployed.status.success() && stdout.contains("profile production"),
+        "{stdout}{}",
+        String::from_utf8_lossy(&deployed.stderr)
+    );
+}
+
+/// `deploy/tienda.service` sets `MemoryDenyWriteExecute=yes`: the binary must
+/// never need memory that is both writable and executable (a JIT). The
+/// kernel's own switch for that, `PR_SET_MDWE` (Linux 6.3+), is set on the
+/// process before it starts; the shop then serves pages, search, a
+/// registration (argon2) and a login, and stops cleanly.
+#[tokio::test]
+async fn the_binary_serves_without_writable_executable_memory() {
+    use std::os::unix::process::CommandExt;
+    const PR_SET_MDWE: libc::c_int = 65;
+    const PR_MDWE_REFUSE_EXEC_GAIN: libc::c_ulong = 1;
+
+    let dir = tempfile::tempdir().expect("dir");
+    let port = free_port();
+    let config = std::env::current_dir()
+        .expect("cwd")
+        .join("config/tienda.toml");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tienda"));
+    cmd.arg("--config")
+        .arg(config)
+        .arg("serve")
+        .env("TIENDA_SERVER__PORT", port.to_string())
+        .env(
+            "TIENDA_STORE__URL",
+            format!("\"sqlite://{}\"", dir.path().join("shop.db").display()),
+        )
+        .env(
+            "TIENDA_MAIL__OUTBOX_DIR",
+            format!("\"{}\"", dir.path().join("outbox").display()),
+        )
+        .env("TIENDA_RATE_LIMIT__ENABLED", "false")
+        .env("TIENDA_LOG__LEVEL", "\"warn\"")
+        .env_remove("TIENDA_PROFILE")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    // SAFETY: prctl only sets a flag on the child about to exec; it takes
+    // no pointers and allocates nothing.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0, 0, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd
+        .spawn()
+        .expect("start tienda with PR_SET_MDWE (needs Linux 6.3 or later)");
+    let remote = Remote {
+        base: format!("http://127.0.0.1:{port}"),
+        http: reqwest::Client::new(),
+    };
+    wait_healthy(&remote.base).await;
+    for (path, accept) in [
+        ("/", "text/html"),
+        ("/products", "text/html"),
+        ("/search?q=headphones", "application/json"),
+        ("/openapi.json", "application/json"),
+    ] {
+        let answer = remote
+            .http
+            .get(format!("{}{path}", remote.base))
+            .header("accept", accept)
+            .send()
+            .await
+            .expect("page");
+        assert_eq!(answer.status(), StatusCode::OK, "{path}");
+    }
+    remote.token("mdwe@example.com").await;
+    let pid = child.id().to_string();
+    let term = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(term.success());
+    let out = child.wait_with_output().expect("exit");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
