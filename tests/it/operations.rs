@@ -437,7 +437,7 @@ async fn the_binary_serves_without_writable_executable_memory() {
             Ok(())
         });
     }
-    let mut child = cmd
+    let child = cmd
         .spawn()
         .expect("start tienda with PR_SET_MDWE (needs Linux 6.3 or later)");
     let remote = Remote {
