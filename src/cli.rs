@@ -1,5 +1,8 @@
 //! Command line: `tienda [serve]` runs the shop; `tienda admin grant EMAIL`
-//! makes an account an admin on the configured store.
+//! makes an account an admin on the configured store; `tienda check-config`,
+//! `tienda backup PATH` and `tienda restore PATH` are the operator's tools.
+
+mod check;
 
 use std::path::PathBuf;
 
@@ -42,11 +45,23 @@ pub struct Common {
 pub enum Command {
     /// Run the shop (the default).
     Serve,
-    /// Account administration on the configured store.
+    /// Account administration on the configured store (also while it serves).
     Admin {
         /// What to change.
         #[command(subcommand)]
         action: AdminAction,
+    },
+    /// Check the configuration (and theme) without starting; exits 1 naming the wrong key.
+    CheckConfig,
+    /// Copy the SQLite store into a new file while the shop serves, and verify the copy.
+    Backup {
+        /// The file to write; it must not exist yet.
+        path: PathBuf,
+    },
+    /// Replace the SQLite store with a verified backup; refused while a server holds the store.
+    Restore {
+        /// The backup file to restore.
+        path: PathBuf,
     },
 }
 
@@ -81,8 +96,28 @@ fn init_logging(settings: &Settings) {
 /// Runs the command line; the process exit code follows the result.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load(&cli.common.config, cli.common.profile.as_deref())?;
-    init_logging(&settings);
-    match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    if !matches!(command, Command::CheckConfig) {
+        init_logging(&settings);
+    }
+    let url = settings.store.url.expose().to_owned();
+    let url = url.as_str();
+    match command {
+        Command::CheckConfig => {
+            // Loading the settings already checked the file and its keys.
+            println!("{}", check::check_config(&settings)?);
+            Ok(())
+        }
+        Command::Backup { path } => {
+            let summary = crate::store::backup::backup(url, &path).await?;
+            println!("backup written and verified: {summary}");
+            Ok(())
+        }
+        Command::Restore { path } => {
+            let summary = crate::store::backup::restore(url, &path).await?;
+            println!("store restored and verified: {summary}");
+            Ok(())
+        }
         Command::Serve => {
             Application::build(settings)
                 .await?
@@ -90,8 +125,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
         }
         Command::Admin { action } => {
-            let store =
-                crate::store::open(settings.store.url.expose(), settings.store.pool_size).await?;
+            let store = crate::store::open_beside_server(url, settings.store.pool_size).await?;
             let (email, role) = match &action {
                 AdminAction::Grant { email } => (email, Role::Admin),
                 AdminAction::Revoke { email } => (email, Role::Customer),

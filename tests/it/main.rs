@@ -19,6 +19,7 @@ mod instances;
 mod languages;
 mod mail;
 mod metrics;
+mod operations;
 mod orders;
 mod privacy;
 mod process;

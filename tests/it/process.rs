@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -21,14 +21,14 @@ fn free_port() -> u16 {
 
 /// A running binary whose output is drained into `log` (an undrained pipe
 /// would block the server once full).
-struct Proc {
+pub(crate) struct Proc {
     child: Child,
     log: Arc<std::sync::Mutex<String>>,
     readers: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Proc {
-    fn id(&self) -> u32 {
+    pub(crate) fn id(&self) -> u32 {
         self.child.id()
     }
 
@@ -46,7 +46,7 @@ impl Drop for Proc {
 }
 
 /// Runs `tienda` with the shipped config file and `env` overrides.
-fn tienda(dir: &Path, port: u16, env: &[(&str, String)], args: &[&str]) -> Proc {
+pub(crate) fn tienda(dir: &Path, port: u16, env: &[(&str, String)], args: &[&str]) -> Proc {
     let config = std::env::current_dir()
         .expect("cwd")
         .join("config/tienda.toml");
@@ -117,7 +117,7 @@ fn store_url_in(dir: &Path) -> String {
     }
 }
 
-async fn wait_healthy(base: &str) -> Duration {
+pub(crate) async fn wait_healthy(base: &str) -> Duration {
     let started = Instant::now();
     let client = reqwest::Client::new();
     for _ in 0..300 {
@@ -132,7 +132,7 @@ async fn wait_healthy(base: &str) -> Duration {
 }
 
 /// Waits for the process to exit; its exit code and everything it printed.
-fn output(mut proc: Proc) -> (Option<i32>, String) {
+pub(crate) fn output(mut proc: Proc) -> (Option<i32>, String) {
     let status = proc.child.wait().expect("wait");
     for r in std::mem::take(&mut proc.readers) {
         let _ = r.join();
@@ -142,13 +142,13 @@ fn output(mut proc: Proc) -> (Option<i32>, String) {
 }
 
 /// A client for a spawned binary (the in-process helpers need a TestApp).
-struct Remote {
-    base: String,
-    http: reqwest::Client,
+pub(crate) struct Remote {
+    pub(crate) base: String,
+    pub(crate) http: reqwest::Client,
 }
 
 impl Remote {
-    async fn send(
+    pub(crate) async fn send(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -171,7 +171,7 @@ impl Remote {
         Ok((status, body))
     }
 
-    async fn token(&self, email: &str) -> String {
+    pub(crate) async fn token(&self, email: &str) -> String {
         let (s, _) = self.send(reqwest::Method::POST, "/auth/register", None, Some(json!({"name": "N", "phone": "600000000", "email": email, "password": PASSWORD}))).await.expect("register");
         assert!(s == StatusCode::CREATED || s == StatusCode::CONFLICT);
         let (s, b) = self

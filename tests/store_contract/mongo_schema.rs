@@ -186,3 +186,85 @@ async fn mongo_instances_share_chat() {
     drop(feed_a);
     backend.finish().await;
 }
+
+/// Instances of a new release starting together on a database the previous
+/// release wrote (no recorded version, accounts without `locale`): every one
+/// opens, the accounts are migrated once into today's shape, and the version
+/// is recorded once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn mongo_instances_starting_together_migrate_an_old_database_once() {
+    use futures_util::TryStreamExt;
+    use tienda::store::mongo::schema::SCHEMA_VERSION;
+
+    let backend = Backend::mongo().await;
+    let db = backend.raw_mongo().await;
+    // Back to what the previous release left: no version, an old account.
+    db.collection::<Document>("meta")
+        .drop()
+        .await
+        .expect("forget the version");
+    db.collection::<Document>("users")
+        .insert_one(doc! {
+            "_id": "old-account", "name": "Old", "phone": "+34600000000",
+            "email": "old@example.com", "role": "customer",
+            "password_hash": "$argon2id$fake", "created_at": mongodb::bson::DateTime::now(),
+        })
+        .await
+        .expect("an account without locale");
+
+    let opens = (0..4).map(|_| tienda::store::open(backend.url(), 2));
+    let stores = futures_util::future::join_all(opens).await;
+    for store in &stores {
+        assert!(store.is_ok(), "{:?}", store.as_ref().err());
+    }
+    let metas: Vec<Document> = db
+        .collection::<Document>("meta")
+        .find(doc! {})
+        .await
+        .expect("find")
+        .try_collect()
+        .await
+        .expect("meta");
+    assert_eq!(metas.len(), 1, "{metas:?}");
+    assert_eq!(metas[0].get_str("_id").expect("_id"), "schema");
+    assert_eq!(
+        metas[0].get_i64("version").expect("version"),
+        SCHEMA_VERSION as i64
+    );
+    let old = db
+        .collection::<Document>("users")
+        .find_one(doc! { "_id": "old-account" })
+        .await
+        .expect("find")
+        .expect("still there");
+    assert_eq!(old.get("locale"), Some(&Bson::Null), "{old}");
+    let user = backend
+        .store()
+        .get_user_by_email("old@example.com")
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!(user.locale, None);
+
+    // A database recorded newer than this binary knows is refused by every
+    // instance, before it writes anything.
+    db.collection::<Document>("meta")
+        .update_one(
+            doc! { "_id": "schema" },
+            doc! { "$set": { "version": 99_i64 } },
+        )
+        .await
+        .expect("newer");
+    let refused = tienda::store::open(backend.url(), 2)
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        format!("{refused:#}").contains("schema version 99"),
+        "{refused:#}"
+    );
+    for store in stores.into_iter().flatten() {
+        store.close().await;
+    }
+    backend.finish().await;
+}

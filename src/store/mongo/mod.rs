@@ -11,6 +11,7 @@ mod chat;
 mod limits;
 mod orders;
 mod outbox;
+pub mod schema;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -72,8 +73,9 @@ pub(super) struct WriteRace;
 
 impl MongoStore {
     /// Connects to the database `url` names (`tienda` when it names none),
-    /// checks that it answers, and creates the indexes; at most `pool_size`
-    /// connections (2 or more) unless the URL sets `maxPoolSize`.
+    /// checks that it answers, refuses it if a newer tienda wrote it, creates
+    /// the indexes and migrates older documents (see [`schema`]); at most
+    /// `pool_size` connections (2 or more) unless the URL sets `maxPoolSize`.
     pub async fn open(url: &str, pool_size: u32) -> anyhow::Result<Arc<dyn Store>> {
         let mut options = ClientOptions::parse(url)
             .await
@@ -93,8 +95,11 @@ impl MongoStore {
         db.run_command(doc! { "ping": 1 })
             .await
             .map_err(|e| anyhow::anyhow!("cannot reach MongoDB at store.url: {e}"))?;
+        let recorded = schema::recorded_version(&db).await?;
+        schema::refuse_newer(&db, recorded)?;
         let store = Self { client, db };
         store.create_indexes().await?;
+        schema::migrate(&store.db, recorded).await?;
         Ok(Arc::new(store))
     }
 

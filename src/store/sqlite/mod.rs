@@ -3,10 +3,12 @@
 //! must be atomic run in one `BEGIN IMMEDIATE` transaction.
 
 mod accounts;
+pub mod backup;
 mod cart;
 mod catalog;
 mod chat;
 mod limits;
+pub mod lock;
 mod orders;
 mod outbox;
 
@@ -30,6 +32,9 @@ const MIGRATIONS: &[&str] = &[
     // 2: the language each customer shops in (none chosen: NULL).
     "ALTER TABLE users ADD COLUMN locale TEXT;",
 ];
+
+/// The schema version this tienda writes: how many migrations it knows.
+pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
 
 /// A write for the writer thread. It runs inside its batch's transaction,
 /// under its own savepoint when the batch holds others (see [`write_batch`]),
@@ -58,6 +63,10 @@ pub struct SqliteStore {
     /// [`CatalogStore::watch_products`](crate::store::CatalogStore::watch_products):
     /// one process owns the file, so its own writes are all there are.
     product_changes: tokio::sync::broadcast::Sender<String>,
+    /// The server's exclusive claim on the file (see [`lock`]), let go at
+    /// [`Store::close`] so the same process may open the file again (tests
+    /// restart an app on its store); `None` for tools beside a server.
+    owner: std::sync::Mutex<Option<lock::StoreLock>>,
 }
 
 /// Product changes kept for a slow listener before it must read everything again.
@@ -90,19 +99,33 @@ impl SqliteStore {
         }
     }
 
-    /// Opens (creating) the database file at `path`, migrates it, and starts
-    /// the writer thread; `pool_size` readers at most.
+    /// Opens (creating) the database file at `path` as its owner (see
+    /// [`lock`]: refused while another server has it), migrates it, and
+    /// starts the writer thread; `pool_size` readers at most.
     pub async fn open(path: &str, pool_size: u32) -> anyhow::Result<Self> {
         let path = path.to_owned();
-        tokio::task::spawn_blocking(move || Self::open_blocking(&path, pool_size)).await?
+        tokio::task::spawn_blocking(move || Self::open_blocking(&path, pool_size, true)).await?
     }
 
-    fn open_blocking(path: &str, pool_size: u32) -> anyhow::Result<Self> {
+    /// Opens the database file at `path` beside the server that may own it,
+    /// for a short task of a command-line tool (`tienda admin`).
+    pub async fn open_beside_server(path: &str, pool_size: u32) -> anyhow::Result<Self> {
+        let path = path.to_owned();
+        tokio::task::spawn_blocking(move || Self::open_blocking(&path, pool_size, false)).await?
+    }
+
+    fn open_blocking(path: &str, pool_size: u32, own: bool) -> anyhow::Result<Self> {
         if let Some(dir) = Path::new(path).parent() {
             if !dir.as_os_str().is_empty() {
                 std::fs::create_dir_all(dir)?;
             }
         }
+        // First: a second server must not even migrate a file another serves.
+        let owner = if own {
+            Some(lock::StoreLock::acquire(Path::new(path))?)
+        } else {
+            None
+        };
         // WAL is a property of the file: set it once, before the pool opens
         // several connections at the same time.
         Connection::open(path)?.execute_batch("PRAGMA journal_mode = WAL;")?;
@@ -117,7 +140,7 @@ impl SqliteStore {
             .build(manager)
             .map_err(|e| anyhow::anyhow!("cannot open SQLite database {path}: {e}"))?;
         let mut conn = pool.get()?;
-        migrate(&mut conn)?;
+        migrate(&mut conn, path)?;
         let writer_conn = Connection::open(path)?;
         configure(&writer_conn)?;
         let (writer, jobs) = std::sync::mpsc::channel::<WriteJob>();
@@ -141,6 +164,7 @@ impl SqliteStore {
             pool,
             writer,
             product_changes,
+            owner: std::sync::Mutex::new(owner),
         })
     }
 
@@ -313,14 +337,14 @@ fn configure(c: &Connection) -> rusqlite::Result<()> {
 /// Brings the schema up to date: each migration after the file's
 /// `user_version` runs in its own transaction with the version it reaches.
 /// A file from a newer tienda is refused rather than misread.
-fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
+fn migrate(conn: &mut Connection, path: &str) -> anyhow::Result<()> {
     let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if version > MIGRATIONS.len() {
-        anyhow::bail!(
-            "the database has schema version {version}, newer than this tienda knows ({}): \
-             run the tienda that wrote it, or a newer one",
-            MIGRATIONS.len()
-        );
+    if version > SCHEMA_VERSION {
+        return Err(crate::store::newer_schema(
+            &format!("the SQLite store {path}"),
+            version,
+            SCHEMA_VERSION,
+        ));
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -424,6 +448,11 @@ impl Store for SqliteStore {
                 Ok(())
             })
             .await;
+        // The server is done with the file: another may take it over now,
+        // even while this value lives on in a task that has not ended yet.
+        if let Ok(mut owner) = self.owner.lock() {
+            owner.take();
+        }
     }
 }
 
