@@ -34,6 +34,9 @@ import threading
 import time
 from pathlib import Path
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sections  # noqa: E402  (RESULTS.md sections other scripts write)
+
 ROOT = Path(__file__).resolve().parent.parent
 # Where cargo put the release build (honours CARGO_TARGET_DIR, like cargo).
 RELEASE = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target").resolve() / "release"
@@ -1259,7 +1262,10 @@ def write_markdown(res, path, svg_name):
     for c in res["commands"]:
         L.append(c)
     L.append("```\n")
-    Path(path).write_text("\n".join(L))
+    # The sections other scripts write (sustained chat, soak) stay.
+    previous = Path(path).read_text() if Path(path).exists() else ""
+    carried = sections.kept(previous)
+    Path(path).write_text("\n".join(L) + ("\n\n" + carried if carried else ""))
 
 
 # ---------------------------------------------------------------- main

@@ -10,6 +10,11 @@
 //! Every wait is bounded; the whole run stops by itself after
 //! `--deadline-secs`.
 //!
+//! With `--rate R --duration-secs D` it runs sustained instead: R messages a
+//! second for D seconds, sent on a fixed schedule whatever the deliveries
+//! do, read by the receivers throughout; `--slow-sockets N` adds N sockets
+//! that never read, and reports how many the server dropped (closed).
+//!
 //! The receivers share one thread and one epoll set (mio) and parse frames
 //! by hand: the client runs on the same two cores as the server it measures,
 //! so every microsecond it spends per delivery is taken from the server.
@@ -85,6 +90,15 @@ struct Args {
     /// latencies, which are the kernel's arrival times.
     #[arg(long, default_value_t = 500)]
     coalesce_us: u64,
+    /// Sustained mode: messages per second (0: one after another, as above).
+    #[arg(long, default_value_t = 0.0)]
+    rate: f64,
+    /// Sustained mode: seconds of sending (`--messages` is then rate × this).
+    #[arg(long, default_value_t = 60.0)]
+    duration_secs: f64,
+    /// Extra sockets that connect and then never read a byte.
+    #[arg(long, default_value_t = 0)]
+    slow_sockets: usize,
     /// Hard bound on the whole run.
     #[arg(long, default_value_t = 300.0)]
     deadline_secs: f64,
@@ -93,7 +107,11 @@ struct Args {
 const TAG: &str = "chatload-";
 
 fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+    let mut args = Args::parse();
+    if args.rate > 0.0 {
+        args.messages = (args.rate * args.duration_secs).round() as usize;
+        args.settle_ms = 0;
+    }
     if !args.addr.ip().is_loopback() {
         bail!("chatload only talks to loopback addresses");
     }
@@ -121,7 +139,19 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn open_tcp(addr: SocketAddr, source: Ipv4Addr) -> anyhow::Result<TcpStream> {
+    open_tcp_with(addr, source, None).await
+}
+
+/// `open_tcp`, optionally with a receive buffer of `recv_buffer` bytes.
+async fn open_tcp_with(
+    addr: SocketAddr,
+    source: Ipv4Addr,
+    recv_buffer: Option<u32>,
+) -> anyhow::Result<TcpStream> {
     let socket = TcpSocket::new_v4()?;
+    if let Some(size) = recv_buffer {
+        socket.set_recv_buffer_size(size)?;
+    }
     socket.bind(SocketAddr::new(IpAddr::V4(source), 0))?;
     let stream = socket.connect(addr).await?;
     stream.set_nodelay(true)?;
@@ -151,7 +181,15 @@ async fn connect_receiver(
     source: Ipv4Addr,
     token: &str,
 ) -> anyhow::Result<(std::net::TcpStream, Vec<u8>)> {
-    let mut stream = open_tcp(addr, source).await?;
+    upgrade(open_tcp(addr, source).await?, addr, token).await
+}
+
+/// The WebSocket upgrade by hand on `stream`.
+async fn upgrade(
+    mut stream: TcpStream,
+    addr: SocketAddr,
+    token: &str,
+) -> anyhow::Result<(std::net::TcpStream, Vec<u8>)> {
     let request = format!(
         "GET /chat/ws HTTP/1.1\r\nHost: {addr}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
          Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: Y2hhdGxvYWQtcHJvYmUtMQ==\r\n\
@@ -182,6 +220,148 @@ async fn connect_receiver(
     }
     let rest = head.split_off(end);
     Ok((stream.into_std()?, rest))
+}
+
+/// Sends `args.messages` messages at `args.rate` a second without waiting
+/// for deliveries, then waits for the last ones and reports latencies over
+/// the whole run and per ten-second window, and what became of the slow sockets.
+#[allow(clippy::too_many_arguments)]
+async fn sustained(
+    args: &Args,
+    sender: WebSocketStream<TcpStream>,
+    receivers: receivers::Receivers,
+    connected: usize,
+    failures: usize,
+    first_error: Option<String>,
+    connect_secs: f64,
+    slow: Vec<std::net::TcpStream>,
+) -> anyhow::Result<Value> {
+    let (mut outgoing, mut incoming) = sender.split();
+    // The sender's own socket gets every message too: keep reading it.
+    let echo = tokio::spawn(async move { while let Some(Ok(_)) = incoming.next().await {} });
+    let interval = Duration::from_secs_f64(1.0 / args.rate);
+    let started = Instant::now();
+    let mut sent_wall: Vec<SystemTime> = Vec::with_capacity(args.messages);
+    let mut sent_mono: Vec<Instant> = Vec::with_capacity(args.messages);
+    let mut send_lag_ms = 0f64;
+    for index in 0..args.messages {
+        let due = started + interval.mul_f64(index as f64);
+        tokio::time::sleep_until(due.into()).await;
+        send_lag_ms = send_lag_ms.max(due.elapsed().as_secs_f64() * 1000.0);
+        sent_mono.push(Instant::now());
+        sent_wall.push(SystemTime::now());
+        outgoing
+            .send(Frame::Text(
+                json!({ "body": format!("{TAG}{index}-sustained") })
+                    .to_string()
+                    .into(),
+            ))
+            .await
+            .context("sending a message")?;
+    }
+    let sending_secs = started.elapsed().as_secs_f64();
+    let until = Instant::now() + Duration::from_secs_f64(args.message_timeout_secs);
+    let want = connected * args.messages;
+    while Instant::now() < until {
+        let got: usize = receivers
+            .delivered
+            .iter()
+            .map(|d| d.load(Ordering::Acquire))
+            .sum();
+        if got >= want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    echo.abort();
+    let arrivals = tokio::task::spawn_blocking(move || receivers.finish())
+        .await
+        .context("joining the receivers' poll thread")??;
+    let window = 10.0;
+    let windows = (args.duration_secs / window).ceil().max(1.0) as usize;
+    let mut per_window: Vec<Vec<f64>> = vec![Vec::new(); windows];
+    let mut all: Vec<f64> = Vec::with_capacity(arrivals.len());
+    let mut unstamped = 0usize;
+    for arrival in &arrivals {
+        let took = match arrival.arrived {
+            Some(at) => at
+                .duration_since(sent_wall[arrival.index])
+                .unwrap_or_default(),
+            None => {
+                unstamped += 1;
+                arrival.read.duration_since(sent_mono[arrival.index])
+            }
+        };
+        let ms = took.as_secs_f64() * 1000.0;
+        let w = ((sent_mono[arrival.index] - started).as_secs_f64() / window) as usize;
+        per_window[w.min(windows - 1)].push(ms);
+        all.push(ms);
+    }
+    drop(arrivals);
+    all.sort_by(f64::total_cmp);
+    let windows: Vec<Value> = per_window
+        .iter_mut()
+        .enumerate()
+        .map(|(i, v)| {
+            v.sort_by(f64::total_cmp);
+            json!({ "from_s": i as f64 * window, "deliveries": v.len(),
+                    "p50_ms": percentile(v, 50.0), "p99_ms": percentile(v, 99.0) })
+        })
+        .collect();
+    let slow_total = slow.len();
+    let slow_dropped = tokio::task::spawn_blocking(move || count_closed(slow)).await?;
+    Ok(json!({
+        "mode": "sustained",
+        "sockets": args.sockets,
+        "connected": connected,
+        "connect_failures": failures,
+        "first_connect_error": first_error,
+        "connect_secs": connect_secs,
+        "rate": args.rate,
+        "duration_secs": args.duration_secs,
+        "sending_secs": sending_secs,
+        "worst_send_lag_ms": send_lag_ms,
+        "messages": args.messages,
+        "expected_deliveries": want,
+        "deliveries": all.len(),
+        "missing": want.saturating_sub(all.len()),
+        "unstamped": unstamped,
+        "p50_ms": percentile(&all, 50.0),
+        "p99_ms": percentile(&all, 99.0),
+        "p999_ms": percentile(&all, 99.9),
+        "max_ms": all.last().copied().unwrap_or(f64::NAN),
+        "windows": windows,
+        "slow_sockets": slow_total,
+        "slow_sockets_dropped": slow_dropped,
+    }))
+}
+
+/// How many of `sockets` the server has closed: each is read to its end
+/// (what the server had queued, then EOF or a reset).
+fn count_closed(sockets: Vec<std::net::TcpStream>) -> usize {
+    use std::io::Read;
+    let mut closed = 0;
+    let mut buf = vec![0u8; 256 * 1024];
+    for mut socket in sockets {
+        if socket.set_nonblocking(true).is_err() {
+            continue;
+        }
+        loop {
+            match socket.read(&mut buf) {
+                Ok(0) => {
+                    closed += 1;
+                    break;
+                }
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(_) => {
+                    closed += 1;
+                    break;
+                }
+            }
+        }
+    }
+    closed
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -262,11 +442,34 @@ async fn run(args: &Args) -> anyhow::Result<Value> {
             .map(|e| format!(" (first: {e})"))
             .unwrap_or_default()
     );
+    let mut slow = Vec::with_capacity(args.slow_sockets);
+    for i in 0..args.slow_sockets {
+        let source = Ipv4Addr::new(127, 0, 1, 1 + (i % 200) as u8);
+        // As small a receive buffer as the kernel allows: it fills at once.
+        let stream = open_tcp_with(args.addr, source, Some(4096)).await?;
+        let (stream, _) = upgrade(stream, args.addr, &tokens[i % tokens.len()])
+            .await
+            .context("connecting a slow socket")?;
+        slow.push(stream);
+    }
     tokio::time::sleep(Duration::from_secs_f64(args.hold_secs)).await;
 
     let mut sender = connect_sender(args.addr, &args.sender_token)
         .await
         .context("connecting the sender socket")?;
+    if args.rate > 0.0 {
+        return sustained(
+            args,
+            sender,
+            receivers,
+            connected,
+            failures,
+            first_error,
+            connect_secs,
+            slow,
+        )
+        .await;
+    }
     // Wall-clock send times, to compare with the kernel's arrival stamps;
     // the monotonic ones bound the waits and time the reads.
     let mut sent_wall: Vec<SystemTime> = Vec::with_capacity(args.messages);

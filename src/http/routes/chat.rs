@@ -242,13 +242,19 @@ pub async fn socket(
         .max_frame_size(MAX_FRAME)
         // Small buffers: thousands of mostly idle sockets must stay cheap
         // (larger frames still arrive whole: the buffer grows for them).
+        // Frames handed over together go out in one write when flushed
+        // (every write path flushes), rather than a write each.
         .read_buffer_size(1024)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_BUFFER)
         .on_upgrade(move |ws| {
             let voice = Voice::new(state.pages.i18n().clone(), locale);
             run_socket(ws, state, who, channel, slot, voice)
         }))
 }
+
+/// Bytes of frames a socket gathers before writing them out unflushed; the
+/// fan-out's batches of a few frames fit, so each costs one write.
+const WRITE_BUFFER: usize = 8 * 1024;
 
 fn close_frame(code: u16, reason: &str) -> Frame {
     Frame::Close(Some(CloseFrame {
