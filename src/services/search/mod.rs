@@ -124,8 +124,10 @@ impl Follower {
             if let Err(e) = self.apply(ids).await {
                 return format!("an indexing error: {e:#}");
             }
-            metrics::histogram!(crate::services::metrics::SEARCH_INDEX_LAG)
-                .record(received.elapsed().as_secs_f64());
+            if crate::services::metrics::enabled() {
+                metrics::histogram!(crate::services::metrics::SEARCH_INDEX_LAG)
+                    .record(received.elapsed().as_secs_f64());
+            }
         }
     }
 
