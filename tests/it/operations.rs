@@ -41,18 +41,6 @@ fn run_cli(store_url: &str, env: &[(&str, &str)], args: &[&str]) -> (Option<i32>
     )
 }
 
-/// Stops a server the way systemd does (SIGTERM) and waits for its exit.
-fn terminate(server: crate::process::Proc) {
-    let pid = server.id().to_string();
-    let term = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill");
-    assert!(term.success());
-    let (code, text) = output(server);
-    assert_eq!(code, Some(0), "graceful exit: {text}");
-}
-
 /// What one SQLite store file holds, read straight from it: each product's
 /// stock, the units each product sold over all orders, and the orders.
 struct Contents {
@@ -244,7 +232,7 @@ async fn a_backup_taken_during_checkouts_restores_a_whole_store() {
     for b in buyers {
         placed += b.await.expect("buyer");
     }
-    terminate(server);
+    crate::process::terminate(server);
 
     let copy = read_whole_orders(&backup);
     let live = read_whole_orders(&db);
@@ -298,7 +286,7 @@ async fn a_backup_taken_during_checkouts_restores_a_whole_store() {
         assert_eq!(s, StatusCode::OK, "{product}");
         assert_eq!(product["stock"].as_i64(), Some(copy.stock[id]));
     }
-    terminate(server);
+    crate::process::terminate(server);
 }
 
 #[test]

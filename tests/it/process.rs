@@ -132,6 +132,20 @@ pub(crate) async fn wait_healthy(base: &str) -> Duration {
 }
 
 /// Waits for the process to exit; its exit code and everything it printed.
+/// Stops a server the way systemd does (SIGTERM), checks it exits cleanly,
+/// and returns what it printed.
+pub(crate) fn terminate(server: Proc) -> String {
+    let pid = server.id().to_string();
+    let term = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(term.success());
+    let (code, text) = output(server);
+    assert_eq!(code, Some(0), "graceful exit: {text}");
+    text
+}
+
 pub(crate) fn output(mut proc: Proc) -> (Option<i32>, String) {
     let status = proc.child.wait().expect("wait");
     for r in std::mem::take(&mut proc.readers) {
@@ -280,14 +294,7 @@ async fn serves_shuts_down_gracefully_and_keeps_secrets_out_of_logs() {
         .expect("admin");
     assert_eq!(s, StatusCode::OK, "granted admin reaches admin routes");
 
-    let pid = child.id().to_string();
-    let term = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill");
-    assert!(term.success());
-    let (code, text) = output(child);
-    assert_eq!(code, Some(0), "graceful exit: {text}");
+    let text = terminate(child);
     assert!(text.contains("tienda stopped"), "{text}");
     for leak in [
         PASSWORD,
