@@ -7,20 +7,20 @@ use reqwest::StatusCode;
 use crate::helpers::*;
 
 /// A browser without JavaScript: keeps cookies, does not follow redirects.
-struct FormClient<'a> {
+pub(crate) struct FormClient<'a> {
     app: &'a TestApp,
     http: reqwest::Client,
 }
 
 /// What a form post got back.
-struct Posted {
-    status: StatusCode,
-    location: String,
-    page: String,
+pub(crate) struct Posted {
+    pub(crate) status: StatusCode,
+    pub(crate) location: String,
+    pub(crate) page: String,
 }
 
 impl<'a> FormClient<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub(crate) fn new(app: &'a TestApp) -> Self {
         let http = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
@@ -29,7 +29,7 @@ impl<'a> FormClient<'a> {
         Self { app, http }
     }
 
-    async fn post(&self, path: &str, fields: &[(&str, &str)], lang: &str) -> Posted {
+    pub(crate) async fn post(&self, path: &str, fields: &[(&str, &str)], lang: &str) -> Posted {
         let r = self
             .http
             .post(self.app.url(path))
@@ -55,7 +55,7 @@ impl<'a> FormClient<'a> {
         }
     }
 
-    async fn page(&self, path: &str, lang: &str) -> (StatusCode, String) {
+    pub(crate) async fn page(&self, path: &str, lang: &str) -> (StatusCode, String) {
         let r = self
             .http
             .get(self.app.url(path))

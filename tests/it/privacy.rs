@@ -312,73 +312,30 @@ async fn the_admins_delete_is_the_same_erasure() {
     assert!(paths["/account/export"]["get"].is_object());
 }
 
-/// A browser without JavaScript: keeps cookies, does not follow redirects.
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-async fn page(
-    app: &TestApp,
-    http: &reqwest::Client,
-    path: &str,
-    lang: &str,
-) -> (StatusCode, String) {
-    let r = http
-        .get(app.url(path))
-        .header("accept", "text/html")
-        .header("accept-language", lang)
-        .send()
-        .await
-        .expect("page");
-    (r.status(), r.text().await.unwrap_or_default())
-}
-
-async fn post_form(
-    app: &TestApp,
-    http: &reqwest::Client,
-    path: &str,
-    fields: &[(&str, &str)],
-    lang: &str,
-) -> reqwest::Response {
-    http.post(app.url(path))
-        .header("origin", app.base.clone())
-        .header("accept", "text/html")
-        .header("accept-language", lang)
-        .form(fields)
-        .send()
-        .await
-        .expect("form post")
-}
-
 /// The account page and its delete form as plain HTML, in `lang`: the
 /// texts it must show are given in that language.
 async fn delete_with_the_form(lang: &str, texts: [&str; 4]) {
     let [export_link, wrong_password, heading, deleted] = texts;
     let app = spawn_app().await;
-    let http = browser();
-    let registered = post_form(
-        &app,
-        &http,
-        "/auth/register",
-        &[
-            ("name", "Ana Form"),
-            ("phone", "+34 600 123 456"),
-            ("email", ANA),
-            ("password", PASSWORD),
-        ],
-        lang,
-    )
-    .await;
-    assert_eq!(registered.status(), StatusCode::SEE_OTHER);
+    let browser = crate::forms::FormClient::new(&app);
+    let registered = browser
+        .post(
+            "/auth/register",
+            &[
+                ("name", "Ana Form"),
+                ("phone", "+34 600 123 456"),
+                ("email", ANA),
+                ("password", PASSWORD),
+            ],
+            lang,
+        )
+        .await;
+    assert_eq!(registered.status, StatusCode::SEE_OTHER);
 
-    let (status, html) = page(&app, &http, "/products", lang).await;
+    let (status, html) = browser.page("/products", lang).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("href=\"/account\""), "the header links it");
-    let (status, html) = page(&app, &http, "/account", lang).await;
+    let (status, html) = browser.page("/account", lang).await;
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains(heading), "{html}");
     assert!(html.contains(ANA) && html.contains("Ana Form"), "{html}");
@@ -387,16 +344,11 @@ async fn delete_with_the_form(lang: &str, texts: [&str; 4]) {
     assert!(html.contains("method=\"post\" action=\"/account/delete\""));
 
     // A wrong password: the page again, with the message and the error id.
-    let refused = post_form(
-        &app,
-        &http,
-        "/account/delete",
-        &[("password", "not my password")],
-        lang,
-    )
-    .await;
-    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    let html = refused.text().await.unwrap_or_default();
+    let refused = browser
+        .post("/account/delete", &[("password", "not my password")], lang)
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let html = refused.page;
     assert!(html.contains("id=\"erase-form\""), "{html}");
     assert!(html.contains(wrong_password), "{html}");
     assert!(
@@ -405,25 +357,17 @@ async fn delete_with_the_form(lang: &str, texts: [&str; 4]) {
     );
     let id_at = html.find("class=\"error-id\"").expect("an error id");
     assert!(html[id_at..].chars().take(120).any(|c| c == '-'));
-    assert_eq!(page(&app, &http, "/account", lang).await.0, StatusCode::OK);
+    assert_eq!(browser.page("/account", lang).await.0, StatusCode::OK);
 
-    let done = post_form(
-        &app,
-        &http,
-        "/account/delete",
-        &[("password", PASSWORD)],
-        lang,
-    )
-    .await;
-    assert_eq!(done.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        done.headers().get("location").and_then(|v| v.to_str().ok()),
-        Some("/?account=deleted")
-    );
-    let (status, html) = page(&app, &http, "/?account=deleted", lang).await;
+    let done = browser
+        .post("/account/delete", &[("password", PASSWORD)], lang)
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(done.location, "/?account=deleted");
+    let (status, html) = browser.page("/?account=deleted", lang).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(deleted), "{html}");
-    let (status, _) = page(&app, &http, "/account", lang).await;
+    let (status, _) = browser.page("/account", lang).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "logged out");
     app.login(ANA, PASSWORD)
         .await

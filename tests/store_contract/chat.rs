@@ -6,23 +6,11 @@ use tienda::domain::chat::{Message, MessageFilter, MessageType};
 use tienda::domain::new_id;
 use tienda::store::Store;
 
-use crate::support::t;
+use crate::support::message;
 
 const ANA: &str = "ana@example.com";
 const BOB: &str = "bob@example.com";
 const STAFF: &str = "staff@shop.test";
-
-fn message(email: &str, kind: MessageType, to: Option<&str>, body: &str, at: i64) -> Message {
-    Message {
-        id: new_id(),
-        author: format!("Author {email}"),
-        email: email.to_owned(),
-        kind,
-        body: body.to_owned(),
-        to: to.map(str::to_owned),
-        created_at: t(at),
-    }
-}
 
 fn bodies(messages: &[Message]) -> Vec<&str> {
     messages.iter().map(|m| m.body.as_str()).collect()

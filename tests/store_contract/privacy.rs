@@ -14,7 +14,7 @@ use tienda::domain::orders::{Order, OrderFilter, OrderStatus};
 use tienda::domain::{new_id, Page};
 use tienda::store::{ShopEvents, Store};
 
-use crate::support::{checkout, mail, ready_cart, stocked, t, user};
+use crate::support::{checkout, mail, message, ready_cart, stocked, t, user};
 
 const ANA: &str = "ana@example.com";
 const BOB: &str = "bob@example.com";
@@ -27,18 +27,6 @@ fn session(user_id: &str) -> Session {
         created_at: t(0),
         expires_at: t(10_000_000),
         revoked_at: None,
-    }
-}
-
-fn message(email: &str, kind: MessageType, to: Option<&str>, body: &str, at: i64) -> Message {
-    Message {
-        id: new_id(),
-        author: format!("Author {email}"),
-        email: email.to_owned(),
-        kind,
-        body: body.to_owned(),
-        to: to.map(str::to_owned),
-        created_at: t(at),
     }
 }
 

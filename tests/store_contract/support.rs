@@ -5,6 +5,7 @@ use std::sync::Arc;
 use serde_json::json;
 use tienda::domain::accounts::{Role, User};
 use tienda::domain::catalog::Product;
+use tienda::domain::chat::{Message, MessageType};
 use tienda::domain::mail::{MailKind, MailPayload, OutboxMail};
 use tienda::domain::orders::Order;
 use tienda::domain::{from_millis, new_id, Timestamp};
@@ -245,4 +246,17 @@ pub async fn outbox_count(store: &Arc<dyn Store>) -> u64 {
         .await
         .expect("list mail")
         .1
+}
+
+/// A chat message by `email` at `at` ms (see [`t`]).
+pub fn message(email: &str, kind: MessageType, to: Option<&str>, body: &str, at: i64) -> Message {
+    Message {
+        id: new_id(),
+        author: format!("Author {email}"),
+        email: email.to_owned(),
+        kind,
+        body: body.to_owned(),
+        to: to.map(str::to_owned),
+        created_at: t(at),
+    }
 }
