@@ -19,13 +19,8 @@ use crate::process::{free_port, output, tienda, wait_healthy, Remote};
 /// Runs one `tienda` command to its end with the shipped config file, the
 /// store at `store_url` and `env` overrides; exit code, stdout, stderr.
 fn run_cli(store_url: &str, env: &[(&str, &str)], args: &[&str]) -> (Option<i32>, String, String) {
-    let config = std::env::current_dir()
-        .expect("cwd")
-        .join("config/tienda.toml");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tienda"));
-    cmd.arg("--config")
-        .arg(config)
-        .args(args)
+    let mut cmd = crate::process::tienda_command();
+    cmd.args(args)
         .env("TIENDA_STORE__URL", format!("\"{store_url}\""))
         .env("TIENDA_LOG__LEVEL", "\"warn\"")
         .env_remove("TIENDA_PROFILE")
@@ -394,13 +389,8 @@ async fn the_binary_serves_without_writable_executable_memory() {
 
     let dir = tempfile::tempdir().expect("dir");
     let port = free_port();
-    let config = std::env::current_dir()
-        .expect("cwd")
-        .join("config/tienda.toml");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tienda"));
-    cmd.arg("--config")
-        .arg(config)
-        .arg("serve")
+    let mut cmd = crate::process::tienda_command();
+    cmd.arg("serve")
         .env("TIENDA_SERVER__PORT", port.to_string())
         .env(
             "TIENDA_STORE__URL",

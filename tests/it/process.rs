@@ -45,15 +45,20 @@ impl Drop for Proc {
     }
 }
 
-/// Runs `tienda` with the shipped config file and `env` overrides.
-pub(crate) fn tienda(dir: &Path, port: u16, env: &[(&str, String)], args: &[&str]) -> Proc {
+/// The `tienda` binary with the shipped config file.
+pub(crate) fn tienda_command() -> Command {
     let config = std::env::current_dir()
         .expect("cwd")
         .join("config/tienda.toml");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tienda"));
-    cmd.arg("--config")
-        .arg(config)
-        .args(args)
+    cmd.arg("--config").arg(config);
+    cmd
+}
+
+/// Runs `tienda` with the shipped config file and `env` overrides.
+pub(crate) fn tienda(dir: &Path, port: u16, env: &[(&str, String)], args: &[&str]) -> Proc {
+    let mut cmd = tienda_command();
+    cmd.args(args)
         .current_dir(dir)
         .env("TIENDA_SERVER__PORT", port.to_string())
         .env("TIENDA_STORE__URL", format!("\"{}\"", store_url_in(dir)))
