@@ -186,6 +186,16 @@ admin-price-minor = Price (minor units)
 admin-price-minor-example = Price (minor units, e.g. 1999 = 19.99)
 admin-photo-url = Photo URL
 admin-save = Save
+admin-photos-heading = Photos
+admin-photo-alt = Photo { $n }
+admin-photo-up = Move up
+admin-photo-down = Move down
+admin-photo-delete = Delete photo
+admin-photos-none = No photos uploaded yet: the product shows its photo URL.
+admin-photos-choose = Add photos
+admin-photos-hint = JPEG, PNG or WebP, up to { $mb } MB each; at most { $max } photos per product. The first photo is the one the catalog shows.
+admin-photos-upload = Upload
+admin-photos-full = This product has { $max } photos, the most it can have: delete one to add another.
 admin-mail-heading = Mail outbox
 admin-mail-status = Status
 admin-mail-any = any

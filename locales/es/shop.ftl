@@ -188,6 +188,16 @@ admin-price-minor = Precio (en céntimos)
 admin-price-minor-example = Precio (en céntimos, p. ej. 1999 = 19,99)
 admin-photo-url = URL de la foto
 admin-save = Guardar
+admin-photos-heading = Fotos
+admin-photo-alt = Foto { $n }
+admin-photo-up = Subir
+admin-photo-down = Bajar
+admin-photo-delete = Borrar foto
+admin-photos-none = Aún no hay fotos subidas: el producto muestra su URL de foto.
+admin-photos-choose = Añadir fotos
+admin-photos-hint = JPEG, PNG o WebP, hasta { $mb } MB cada una; como máximo { $max } fotos por producto. La primera foto es la que muestra el catálogo.
+admin-photos-upload = Subir fotos
+admin-photos-full = Este producto tiene { $max } fotos, el máximo: borra una para añadir otra.
 admin-mail-heading = Correo saliente
 admin-mail-status = Estado
 admin-mail-any = cualquiera

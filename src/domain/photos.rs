@@ -281,6 +281,63 @@ pub fn main_photo_url(photos: &[ProductPhoto], current: &str) -> String {
     }
 }
 
+/// The photos `product` shows, in order.
+// Until the catalog carries photos (`Product::photos`), a product lists none.
+pub fn photos_of(_product: &super::catalog::Product) -> Vec<ProductPhoto> {
+    Vec::new()
+}
+
+/// One photo as the admin page lists it, with the orders its up and down
+/// buttons post (comma-separated ids; `None` at either end).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PhotoSlot {
+    /// The photo id.
+    pub id: String,
+    /// Its place in the list, from 1.
+    pub position: usize,
+    /// Its small file's URL.
+    pub thumbnail: String,
+    /// Width of the small file.
+    pub width: u32,
+    /// Height of the small file.
+    pub height: u32,
+    /// The order with this photo one place earlier.
+    pub up: Option<String>,
+    /// The order with this photo one place later.
+    pub down: Option<String>,
+}
+
+/// The admin page's list of `photos`.
+pub fn slots(photos: &[ProductPhoto]) -> Vec<PhotoSlot> {
+    let ids: Vec<&str> = photos.iter().map(|p| p.id.as_str()).collect();
+    let swapped = |i: usize, j: usize| {
+        let mut order = ids.clone();
+        order.swap(i, j);
+        order.join(",")
+    };
+    photos
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let small = PhotoSize::Small.width();
+            let (width, height) = if p.width > small {
+                (small, (p.height * small).div_ceil(p.width.max(1)))
+            } else {
+                (p.width, p.height)
+            };
+            PhotoSlot {
+                id: p.id.clone(),
+                position: i + 1,
+                thumbnail: p.url(PhotoSize::Small),
+                width,
+                height,
+                up: (i > 0).then(|| swapped(i, i - 1)),
+                down: (i + 1 < ids.len()).then(|| swapped(i, i + 1)),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,6 +379,25 @@ mod tests {
             let err = reordered(&a, &bad).expect_err("not a permutation");
             assert!(err.0.contains_key("order"));
         }
+    }
+
+    #[test]
+    fn each_slot_posts_the_order_with_its_photo_moved() {
+        let list = [photo("a"), photo("b"), photo("c")];
+        let s = slots(&list);
+        assert_eq!(
+            (s[0].up.as_deref(), s[0].down.as_deref()),
+            (None, Some("b,a,c"))
+        );
+        assert_eq!(
+            (s[1].up.as_deref(), s[1].down.as_deref()),
+            (Some("b,a,c"), Some("a,c,b"))
+        );
+        assert_eq!(
+            (s[2].up.as_deref(), s[2].down.as_deref()),
+            (Some("a,c,b"), None)
+        );
+        assert_eq!((s[0].width, s[0].height), (400, 267));
     }
 
     #[test]

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 use super::{
-    etag, main_photo_url, reordered, with_added, without, PhotoRefusal, PhotoRules, PhotoSize,
-    PhotoText, ProcessedPhoto, ProductPhoto, PHOTO_FIELD,
+    etag, main_photo_url, photos_of, reordered, with_added, without, PhotoRefusal, PhotoRules,
+    PhotoSize, PhotoText, ProcessedPhoto, ProductPhoto, PHOTO_FIELD,
 };
 use crate::domain::catalog::Product;
 use crate::domain::error::{ShopError, ShopResult};
@@ -193,13 +193,6 @@ fn not_found(product_id: &str, photo_id: &str) -> ShopError {
             .arg("id", crate::domain::truncate(photo_id, 64))
             .arg("product_id", product_id),
     )
-}
-
-// Until the catalog carries photos (`Product::photos`,
-// `CatalogStore::set_product_photos`), a product lists none and only its
-// `photo_url` follows the uploads.
-fn photos_of(_product: &Product) -> Vec<ProductPhoto> {
-    Vec::new()
 }
 
 async fn set_product_photos(

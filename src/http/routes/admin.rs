@@ -66,7 +66,14 @@ pub async fn edit_product_page(
             .pages
             .text_with(locale, "admin-edit-heading", &[("name", &product.name)]),
         &Visitor::signed_in(&state, &admin).await,
-        json!({ "product": product }),
+        json!({
+            "product": product,
+            "photos": crate::domain::photos::slots(&crate::domain::photos::photos_of(&product)),
+            "photo_room": crate::domain::photos::MAX_PHOTOS
+                .saturating_sub(crate::domain::photos::photos_of(&product).len()),
+            "photo_max": crate::domain::photos::MAX_PHOTOS,
+            "photo_max_mb": state.settings.photos.max_upload.div_ceil(1024 * 1024),
+        }),
     )
 }
 
