@@ -66,8 +66,8 @@ fn multipart_error(err: &MultipartError) -> AppError {
 }
 
 /// Reads every `photo` part, none larger than `max` bytes (413 otherwise);
-/// empty parts (a form sent without choosing a file) are skipped, other
-/// parts ignored.
+/// a part without a file name and bytes (a form sent without choosing a
+/// file) is skipped, other parts ignored.
 async fn photo_parts(mut multipart: Multipart, max: usize) -> AppResult<Vec<Bytes>> {
     let mut parts = Vec::new();
     while let Some(mut field) = multipart
@@ -86,6 +86,7 @@ async fn photo_parts(mut multipart: Multipart, max: usize) -> AppResult<Vec<Byte
                     .arg("count", MAX_PHOTOS + 1),
             ));
         }
+        let named = field.file_name().is_some_and(|n| !n.is_empty());
         let mut bytes = BytesMut::new();
         while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(&e))? {
             if bytes.len() + chunk.len() > max {
@@ -98,7 +99,7 @@ async fn photo_parts(mut multipart: Multipart, max: usize) -> AppResult<Vec<Byte
             }
             bytes.extend_from_slice(&chunk);
         }
-        if !bytes.is_empty() {
+        if named || !bytes.is_empty() {
             parts.push(bytes.freeze());
         }
     }
