@@ -11,6 +11,7 @@ pub mod mail;
 pub mod message;
 pub mod order_links;
 pub mod orders;
+pub mod photos;
 pub mod ports;
 pub mod search;
 pub mod shared;

@@ -12,7 +12,7 @@ use crate::domain::chat::{Message, MessageFilter};
 use crate::domain::mail::{MailStatus, OutboxMail};
 use crate::domain::{Page, Timestamp};
 use crate::services::metrics::store_call;
-use crate::store::{CartStore, ChatStore, LimitStore, OutboxStore, StoreResult};
+use crate::store::{CartStore, ChatStore, LimitStore, LineRef, OutboxStore, StoreResult};
 
 #[async_trait]
 impl CartStore for CachedStore {
@@ -25,13 +25,13 @@ impl CartStore for CachedStore {
     async fn add_to_cart(
         &self,
         email: &str,
-        product_id: &str,
+        line: LineRef<'_>,
         quantity: i64,
         at: Timestamp,
     ) -> StoreResult<Cart> {
         store_call(
             "add_to_cart",
-            self.inner.add_to_cart(email, product_id, quantity, at),
+            self.inner.add_to_cart(email, line, quantity, at),
         )
         .await
     }
@@ -40,14 +40,14 @@ impl CartStore for CachedStore {
     async fn set_cart_quantity(
         &self,
         email: &str,
-        product_id: &str,
+        variant_id: &str,
         quantity: i64,
         at: Timestamp,
     ) -> StoreResult<Cart> {
         store_call(
             "set_cart_quantity",
             self.inner
-                .set_cart_quantity(email, product_id, quantity, at),
+                .set_cart_quantity(email, variant_id, quantity, at),
         )
         .await
     }
@@ -56,12 +56,12 @@ impl CartStore for CachedStore {
     async fn remove_from_cart(
         &self,
         email: &str,
-        product_id: &str,
+        variant_id: &str,
         at: Timestamp,
     ) -> StoreResult<Cart> {
         store_call(
             "remove_from_cart",
-            self.inner.remove_from_cart(email, product_id, at),
+            self.inner.remove_from_cart(email, variant_id, at),
         )
         .await
     }
