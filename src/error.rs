@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use std::collections::BTreeMap;
 
 use crate::domain::error::ShopError;
-use crate::domain::message::{Message, MessageId};
+use crate::domain::message::{Message, MessageId, ShopText};
 use crate::domain::validation::FieldErrors;
 use crate::http::text::HttpText;
 use crate::store::StoreError;
@@ -81,6 +81,8 @@ error_codes! {
     RequestTimeout = "request_timeout", REQUEST_TIMEOUT, "Request timed out";
     /// A unique value (email) is taken.
     AlreadyExists = "already_exists", CONFLICT, "Already exists";
+    /// A product id names several cart lines; name the variant instead.
+    AmbiguousLine = "ambiguous_line", CONFLICT, "Several lines match";
     /// Not enough stock for the quantity asked.
     InsufficientStock = "insufficient_stock", CONFLICT, "Not enough stock";
     /// The order cannot move to that status.
@@ -243,6 +245,7 @@ impl From<StoreError> for AppError {
             StoreError::ProductNotFound { product_id } => AppError::product_not_found(&product_id),
             StoreError::InsufficientStock {
                 product_id,
+                variant_id,
                 available,
                 requested,
             } => AppError::new(
@@ -253,8 +256,38 @@ impl From<StoreError> for AppError {
                     .arg("requested", requested),
             )
             .with("product_id", product_id)
+            .with("variant_id", variant_id)
             .with("available", available)
             .with("requested", requested),
+            StoreError::VariantNotSold {
+                product_id,
+                variant_id,
+            } => AppError::field(
+                "variant_id",
+                ShopText::VariantNotSold.arg("text", variant_id.as_str()),
+            )
+            .with("product_id", product_id)
+            .with("variant_id", variant_id),
+            StoreError::SkuTaken { sku } => {
+                let mut e = AppError::new(
+                    ErrorCode::AlreadyExists,
+                    HttpText::SkuTaken.arg("sku", sku.as_str()),
+                );
+                e.errors = Some(FieldErrors::single(
+                    "variants",
+                    HttpText::SkuTaken.arg("sku", sku.as_str()),
+                ));
+                e.with("sku", sku)
+            }
+            StoreError::AmbiguousLine {
+                product_id,
+                variant_ids,
+            } => AppError::new(
+                ErrorCode::AmbiguousLine,
+                HttpText::LineAmbiguous.arg("product_id", product_id.as_str()),
+            )
+            .with("product_id", product_id)
+            .with("variant_ids", variant_ids),
             StoreError::CartLineNotFound { product_id } => AppError::new(
                 ErrorCode::NotFound,
                 HttpText::CartLineMissing.arg("product_id", product_id.as_str()),

@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 
 use super::catalog::Product;
 use super::message::{MessageId, ShopText};
+use super::ports::{StoreError, StoreResult};
 use super::validation::{text_field, FieldErrors};
 use super::Timestamp;
 
@@ -77,13 +78,47 @@ impl Cart {
     pub fn product_ids(&self) -> Vec<String> {
         self.items.iter().map(|l| l.product_id.clone()).collect()
     }
+
+    /// The product of the line of variant `variant_id`, if the cart has one.
+    pub fn product_of(&self, variant_id: &str) -> Option<&str> {
+        self.items
+            .iter()
+            .find(|l| l.variant_id == variant_id)
+            .map(|l| l.product_id.as_str())
+    }
+
+    /// The line `id` names: the line of that variant, or else the one line
+    /// of that product. A product with several lines is ambiguous.
+    pub fn line_named(&self, id: &str) -> StoreResult<&CartLine> {
+        if let Some(line) = self.items.iter().find(|l| l.variant_id == id) {
+            return Ok(line);
+        }
+        let mut of_product = self.items.iter().filter(|l| l.product_id == id);
+        match (of_product.next(), of_product.next()) {
+            (Some(line), None) => Ok(line),
+            (Some(_), Some(_)) => Err(StoreError::AmbiguousLine {
+                product_id: id.to_owned(),
+                variant_ids: self
+                    .items
+                    .iter()
+                    .filter(|l| l.product_id == id)
+                    .map(|l| l.variant_id.clone())
+                    .collect(),
+            }),
+            (None, _) => Err(StoreError::CartLineNotFound {
+                product_id: id.to_owned(),
+            }),
+        }
+    }
 }
 
-/// One product in a cart.
+/// One variant of a product in a cart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CartLine {
     /// The product (it may have been deleted since).
     pub product_id: String,
+    /// The variant (it may have been archived since).
+    pub variant_id: String,
     /// Units wanted.
     pub quantity: i64,
     /// When the line was first added.
@@ -99,7 +134,10 @@ pub struct AddToCart {
         pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
     )]
     pub product_id: String,
-    /// Units to add; a line for the product already in the cart grows by this many.
+    /// The variant to add; may be left out for a product without options.
+    #[serde(default)]
+    pub variant_id: Option<String>,
+    /// Units to add; a line for the variant already in the cart grows by this many.
     #[schema(minimum = 1, maximum = 1000)]
     pub quantity: i64,
 }
@@ -176,8 +214,15 @@ pub struct CartView {
 pub struct CartLineView {
     /// The product the line names.
     pub product_id: String,
+    /// The variant the line names.
+    pub variant_id: String,
     /// Empty when the product no longer exists.
     pub name: String,
+    /// The variant's option values, e.g. `M / blue`; empty for a product
+    /// without options.
+    pub variant: String,
+    /// The variant's SKU; empty when the product no longer exists.
+    pub sku: String,
     /// Price now, minor units; 0 when the product no longer exists.
     pub unit_price: i64,
     /// Units in the line.
@@ -186,9 +231,10 @@ pub struct CartLineView {
     pub line_total: i64,
     /// The product's photo; empty when the product no longer exists.
     pub photo_url: String,
-    /// Units in stock now.
+    /// Units of the variant in stock now.
     pub stock: i64,
-    /// `false` when the product was deleted or has fewer units than the line.
+    /// `false` when the product was deleted, the variant is no longer sold,
+    /// or it has fewer units than the line.
     pub available: bool,
 }
 
@@ -205,27 +251,34 @@ impl CartView {
         if let Some(cart) = cart {
             for line in &cart.items {
                 let product = products.iter().find(|p| p.id == line.product_id);
-                let view = match product {
-                    Some(p) => {
-                        let line_total = p.price.saturating_mul(line.quantity);
-                        let available = p.stock >= line.quantity;
+                let found = product.and_then(|p| p.variant(&line.variant_id).map(|v| (p, v)));
+                let view = match found {
+                    Some((p, v)) => {
+                        let line_total = v.price.saturating_mul(line.quantity);
+                        let available = v.is_active() && v.stock >= line.quantity;
                         if available {
                             total = total.saturating_add(line_total);
                         }
                         CartLineView {
                             product_id: p.id.clone(),
+                            variant_id: v.id.clone(),
                             name: p.name.clone(),
-                            unit_price: p.price,
+                            variant: p.variant_title(v),
+                            sku: v.sku.clone(),
+                            unit_price: v.price,
                             quantity: line.quantity,
                             line_total,
                             photo_url: p.photo_url.clone(),
-                            stock: p.stock,
+                            stock: if v.is_active() { v.stock } else { 0 },
                             available,
                         }
                     }
                     None => CartLineView {
                         product_id: line.product_id.clone(),
-                        name: String::new(),
+                        variant_id: line.variant_id.clone(),
+                        name: product.map(|p| p.name.clone()).unwrap_or_default(),
+                        variant: String::new(),
+                        sku: String::new(),
                         unit_price: 0,
                         quantity: line.quantity,
                         line_total: 0,
@@ -277,14 +330,12 @@ mod properties {
         #[test]
         fn totals_never_overflow(lines in proptest::collection::vec((0..=MAX_PRICE, 1..=MAX_LINE_QUANTITY), 0..=MAX_LINES)) {
             let at = crate::domain::now();
-            let products: Vec<Product> = lines.iter().enumerate().map(|(i, (price, q))| Product {
-                id: format!("p{i}"), name: "n".into(), description: String::new(), category: "c".into(),
-                price: *price, currency: "EUR".into(), photo_url: String::new(), stock: *q,
-                created_at: at, updated_at: at,
-            }).collect();
+            let products: Vec<Product> = lines.iter().enumerate()
+                .map(|(i, (price, q))| crate::domain::catalog::test_product(&format!("p{i}"), *price, *q))
+                .collect();
             let cart = Cart {
                 email: "a@b.co".into(),
-                items: lines.iter().enumerate().map(|(i, (_, q))| CartLine { product_id: format!("p{i}"), quantity: *q, added_at: at }).collect(),
+                items: lines.iter().enumerate().map(|(i, (_, q))| CartLine { product_id: format!("p{i}"), variant_id: format!("p{i}"), quantity: *q, added_at: at }).collect(),
                 delivery_address: None,
                 created_at: at,
                 updated_at: at,

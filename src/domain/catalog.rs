@@ -7,9 +7,14 @@ use utoipa::ToSchema;
 
 use super::error::ShopResult;
 use super::message::{MessageId, ShopText};
+use super::photos::ProductPhoto;
 use super::ports::{Store, StoreError};
 use super::validation::{text_field, FieldErrors};
 use super::{new_id, now, Timestamp};
+
+pub mod variants;
+
+pub use variants::{ProductOption, Variant, VariantInput};
 
 /// Highest accepted price in minor units (100 million in major units).
 pub const MAX_PRICE: i64 = 10_000_000_000;
@@ -27,18 +32,43 @@ pub struct StockLevel {
     pub product_id: String,
     /// Units in stock; 0 as well when the product was deleted (none can be sold).
     pub stock: i64,
+    /// Each variant's units in stock (sold ones only).
+    pub variants: Vec<VariantStock>,
+}
+
+/// One variant's stock, within a [`StockLevel`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct VariantStock {
+    /// The variant.
+    pub variant_id: String,
+    /// Units in stock.
+    pub stock: i64,
 }
 
 impl StockLevel {
     /// The levels of `ids`, from the products found among them (in any
     /// order); an id without a product is at 0.
     pub fn of(ids: &[String], found: &[Product]) -> Vec<StockLevel> {
-        let stock: std::collections::HashMap<&str, i64> =
-            found.iter().map(|p| (p.id.as_str(), p.stock)).collect();
+        let by_id: std::collections::HashMap<&str, &Product> =
+            found.iter().map(|p| (p.id.as_str(), p)).collect();
         ids.iter()
-            .map(|id| StockLevel {
-                product_id: id.clone(),
-                stock: stock.get(id.as_str()).copied().unwrap_or(0),
+            .map(|id| match by_id.get(id.as_str()) {
+                Some(p) => StockLevel {
+                    product_id: id.clone(),
+                    stock: p.stock,
+                    variants: p
+                        .sold_variants()
+                        .map(|v| VariantStock {
+                            variant_id: v.id.clone(),
+                            stock: v.stock,
+                        })
+                        .collect(),
+                },
+                None => StockLevel {
+                    product_id: id.clone(),
+                    stock: 0,
+                    variants: Vec::new(),
+                },
             })
             .collect()
     }
@@ -60,14 +90,26 @@ pub struct Product {
     pub description: String,
     /// Lowercase slug, e.g. `electronics`.
     pub category: String,
-    /// Unit price in minor units (cents).
+    /// Unit price in minor units (cents): what its variants cost unless
+    /// they say otherwise.
     pub price: i64,
     /// ISO 4217 code.
     pub currency: String,
-    /// Absolute http(s) URL or a path under `/static/`.
+    /// The first uploaded photo's URL; else an absolute http(s) URL or a
+    /// path under `/static/`; may be empty.
     pub photo_url: String,
-    /// Units in stock.
+    /// Units in stock: the sum over the variants that are sold.
     pub stock: i64,
+    /// Up to three options (e.g. Size, Colour); none for a product sold one way.
+    #[serde(default)]
+    pub options: Vec<ProductOption>,
+    /// What is sold: one variant per combination of option values (exactly
+    /// one for a product without options), archived ones included.
+    #[serde(default)]
+    pub variants: Vec<Variant>,
+    /// Uploaded photos, in the order shoppers see them.
+    #[serde(default)]
+    pub photos: Vec<ProductPhoto>,
     /// When the product was created.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -102,9 +144,18 @@ pub struct ProductInput {
     #[serde(default)]
     #[schema(example = "/static/photos/ceramic-mug.svg")]
     pub photo_url: String,
-    /// Units in stock.
+    /// Units in stock of a product without options; left out when
+    /// `variants` carry the stock.
+    #[serde(default)]
     #[schema(minimum = 0, maximum = 1_000_000)]
-    pub stock: i64,
+    pub stock: Option<i64>,
+    /// Up to three options with their values.
+    #[serde(default)]
+    pub options: Vec<ProductOption>,
+    /// The combinations sold. Variants left out that the product had are
+    /// archived (carts and orders keep naming them), not deleted.
+    #[serde(default)]
+    pub variants: Vec<VariantInput>,
 }
 
 /// A product's fields after validation (no id or timestamps yet).
@@ -122,14 +173,23 @@ pub struct ProductFields {
     pub currency: String,
     /// Trimmed photo URL or path; may be empty.
     pub photo_url: String,
-    /// Units in stock.
+    /// Units in stock over the sold variants.
     pub stock: i64,
+    /// The options.
+    pub options: Vec<ProductOption>,
+    /// Every variant, archived ones included.
+    pub variants: Vec<Variant>,
 }
 
 impl ProductInput {
     /// Normalises the input and checks it against the shop's rules; the errors
-    /// name every bad field, not just the first.
-    pub fn validate(self, shop_currency: &str) -> Result<ProductFields, FieldErrors> {
+    /// name every bad field, not just the first. `current` is the product
+    /// being replaced (its variants and photos), `None` for a new one.
+    pub fn validate(
+        self,
+        shop_currency: &str,
+        current: Option<&Product>,
+    ) -> Result<ProductFields, FieldErrors> {
         let mut errors = FieldErrors::default();
         let name = text_field(&mut errors, "name", &self.name, 1, 200, false);
         let description = text_field(&mut errors, "description", &self.description, 0, 5000, true);
@@ -140,8 +200,10 @@ impl ProductInput {
         if !(0..=MAX_PRICE).contains(&self.price) {
             errors.add("price", ShopText::PriceOutOfRange.arg("max", MAX_PRICE));
         }
-        if !(0..=MAX_STOCK).contains(&self.stock) {
-            errors.add("stock", ShopText::StockOutOfRange.arg("max", MAX_STOCK));
+        if let Some(stock) = self.stock {
+            if !(0..=MAX_STOCK).contains(&stock) {
+                errors.add("stock", ShopText::StockOutOfRange.arg("max", MAX_STOCK));
+            }
         }
         let currency = self
             .currency
@@ -157,6 +219,16 @@ impl ProductInput {
         if !photo_url.is_empty() && !is_photo_url(&photo_url) {
             errors.add("photo_url", ShopText::PhotoUrlInvalid);
         }
+        let options = variants::validate_options(&mut errors, self.options);
+        let variants = variants::resolve_variants(
+            &mut errors,
+            &options,
+            self.variants,
+            current.map_or(&[], |p| &p.variants),
+            current.map_or(&[], |p| &p.photos),
+            self.price.clamp(0, MAX_PRICE),
+            self.stock,
+        );
         errors.into_result(ProductFields {
             name,
             description,
@@ -164,7 +236,9 @@ impl ProductInput {
             price: self.price,
             currency,
             photo_url,
-            stock: self.stock,
+            stock: sold_stock(&variants),
+            options,
+            variants,
         })
     }
 }
@@ -193,7 +267,58 @@ fn is_photo_url(text: &str) -> bool {
     }
 }
 
+/// Units in stock over the variants that are sold.
+pub fn sold_stock(variants: &[Variant]) -> i64 {
+    variants
+        .iter()
+        .filter(|v| v.is_active())
+        .map(|v| v.stock)
+        .sum()
+}
+
 impl Product {
+    /// The variant with this id, archived or not.
+    pub fn variant(&self, id: &str) -> Option<&Variant> {
+        self.variants.iter().find(|v| v.id == id)
+    }
+
+    /// The variants shoppers can buy.
+    pub fn sold_variants(&self) -> impl Iterator<Item = &Variant> {
+        self.variants.iter().filter(|v| v.is_active())
+    }
+
+    /// The one variant a product without options is sold as: what a cart
+    /// line names when the client gives only the product.
+    pub fn only_variant(&self) -> Option<&Variant> {
+        let mut sold = self.sold_variants();
+        match (self.options.is_empty(), sold.next(), sold.next()) {
+            (true, Some(only), None) => Some(only),
+            _ => None,
+        }
+    }
+
+    /// The lowest and highest price of the variants sold (the product's
+    /// price when none is).
+    pub fn price_range(&self) -> (i64, i64) {
+        self.sold_variants()
+            .map(|v| v.price)
+            .fold(None, |range, p| match range {
+                None => Some((p, p)),
+                Some((lo, hi)) => Some((p.min(lo), p.max(hi))),
+            })
+            .unwrap_or((self.price, self.price))
+    }
+
+    /// `M / blue`: a variant's values in the product's option order; empty
+    /// for a product without options.
+    pub fn variant_title(&self, variant: &Variant) -> String {
+        self.options
+            .iter()
+            .filter_map(|o| variant.options.get(&o.name).map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    }
+
     /// A new product from validated fields, created and updated `at`.
     pub fn from_fields(id: String, fields: ProductFields, at: Timestamp) -> Self {
         Self {
@@ -205,6 +330,9 @@ impl Product {
             currency: fields.currency,
             photo_url: fields.photo_url,
             stock: fields.stock,
+            options: fields.options,
+            variants: fields.variants,
+            photos: Vec::new(),
             created_at: at,
             updated_at: at,
         }
@@ -229,7 +357,7 @@ impl Catalog {
 
     /// Adds a product.
     pub async fn create(&self, input: ProductInput) -> ShopResult<Product> {
-        let fields = input.validate(&self.currency)?;
+        let fields = input.validate(&self.currency, None)?;
         let product = Product::from_fields(new_id(), fields, now());
         self.store.insert_product(&product).await?;
         Ok(product)
@@ -237,7 +365,16 @@ impl Catalog {
 
     /// Replaces every field of product `id`.
     pub async fn replace(&self, id: &str, input: ProductInput) -> ShopResult<Product> {
-        let fields = input.validate(&self.currency)?;
+        let not_found = || StoreError::ProductNotFound {
+            product_id: id.to_owned(),
+        };
+        let current = self.store.get_product(id).await?.ok_or_else(not_found)?;
+        let current = current.value();
+        let mut fields = input.validate(&self.currency, Some(current))?;
+        if !current.photos.is_empty() {
+            // Uploaded photos lead; an external link waits until they are gone.
+            fields.photo_url = current.photo_url.clone();
+        }
         Ok(self
             .store
             .replace_product(id, &fields, now())
@@ -260,16 +397,48 @@ impl Catalog {
     }
 }
 
+/// A product sold one way, whose variant has the product's id: for tests
+/// of the rules that use products.
+#[cfg(test)]
+pub(crate) fn test_product(id: &str, price: i64, stock: i64) -> Product {
+    let at = now();
+    Product {
+        id: id.into(),
+        name: id.into(),
+        description: String::new(),
+        category: "home".into(),
+        price,
+        currency: "EUR".into(),
+        photo_url: String::new(),
+        stock,
+        options: Vec::new(),
+        variants: vec![Variant {
+            id: id.into(),
+            sku: id.to_ascii_uppercase(),
+            options: Default::default(),
+            price,
+            stock,
+            photo_id: None,
+            archived: false,
+        }],
+        photos: Vec::new(),
+        created_at: at,
+        updated_at: at,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn stock_levels_name_every_id_and_missing_products_are_at_zero() {
-        let fields = ProductFields {
-            stock: 7,
-            ..input().validate("EUR").expect("valid")
-        };
+        let fields = ProductInput {
+            stock: Some(7),
+            ..input()
+        }
+        .validate("EUR", None)
+        .expect("valid");
         let lamp = Product::from_fields(new_id(), fields, now());
         let ids = vec!["gone".to_owned(), lamp.id.clone()];
         let levels = StockLevel::of(&ids, std::slice::from_ref(&lamp));
@@ -278,11 +447,16 @@ mod tests {
             vec![
                 StockLevel {
                     product_id: "gone".into(),
-                    stock: 0
+                    stock: 0,
+                    variants: vec![],
                 },
                 StockLevel {
+                    variants: vec![VariantStock {
+                        variant_id: lamp.variants[0].id.clone(),
+                        stock: 7
+                    }],
                     product_id: lamp.id,
-                    stock: 7
+                    stock: 7,
                 },
             ]
         );
@@ -299,13 +473,15 @@ mod tests {
             price: 1999,
             currency: None,
             photo_url: "/static/photos/lamp.svg".into(),
-            stock: 3,
+            stock: Some(3),
+            options: Vec::new(),
+            variants: Vec::new(),
         }
     }
 
     #[test]
     fn valid_input_is_normalised() {
-        let fields = input().validate("EUR").expect("valid");
+        let fields = input().validate("EUR", None).expect("valid");
         assert_eq!(fields.category, "home");
         assert_eq!(fields.currency, "EUR");
     }
@@ -316,12 +492,12 @@ mod tests {
             name: " ".into(),
             category: "no spaces".into(),
             price: -1,
-            stock: MAX_STOCK + 1,
+            stock: Some(MAX_STOCK + 1),
             currency: Some("USD".into()),
             photo_url: "javascript:alert(1)".into(),
             ..input()
         };
-        let errors = bad.validate("EUR").expect_err("invalid");
+        let errors = bad.validate("EUR", None).expect_err("invalid");
         for field in [
             "name",
             "category",
@@ -369,15 +545,16 @@ mod properties {
             description in ".{0,50}",
             category in "[a-zA-Z0-9 _-]{0,45}",
             price in any::<i64>(),
-            stock in any::<i64>(),
+            stock in proptest::option::of(any::<i64>()),
             currency in proptest::option::of("[A-Z]{2,4}"),
             photo_url in prop_oneof![Just(String::new()), "/static/[a-z/.]{0,20}", "https?://[a-z.]{1,20}/[a-z]{0,10}", ".{0,30}"],
         ) {
-            let input = ProductInput { name, description, category, price, currency, photo_url, stock };
-            match input.validate("EUR") {
+            let input = ProductInput { name, description, category, price, currency, photo_url, stock, options: Vec::new(), variants: Vec::new() };
+            match input.validate("EUR", None) {
                 Ok(f) => {
                     prop_assert!((0..=MAX_PRICE).contains(&f.price));
                     prop_assert!((0..=MAX_STOCK).contains(&f.stock));
+                    prop_assert_eq!(f.variants.len(), 1);
                     prop_assert!(is_category(&f.category));
                     prop_assert!(!f.name.is_empty());
                     prop_assert_eq!(f.currency, "EUR");

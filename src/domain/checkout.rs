@@ -4,12 +4,12 @@
 //! transaction rolls back, so a refused checkout takes no stock and burns no
 //! order number on either store.
 
-use super::cart::lines::check_stock;
+use super::cart::lines::{check_stock, sold_variant};
 use super::cart::Cart;
 use super::catalog::Product;
 use super::mail::OutboxMail;
 use super::orders::{Order, OrderItem, OrderStatus, StatusChange};
-use super::ports::{Checkout, Placed, StoreError, StoreResult};
+use super::ports::{Checkout, LineRef, Placed, StoreError, StoreResult};
 use super::Timestamp;
 
 /// First order number; later ones count up from here.
@@ -24,10 +24,10 @@ pub trait CheckoutTx {
     async fn cart(&mut self, email: &str) -> StoreResult<Option<Cart>>;
     /// One product as it is now (`None` once deleted).
     async fn product(&mut self, id: &str) -> StoreResult<Option<Product>>;
-    /// Takes `quantity` units of the product's stock if that many are left;
-    /// `false` (nothing taken) otherwise. Conditional in the store itself, so
-    /// no stale read can oversell.
-    async fn take_stock(&mut self, product_id: &str, quantity: i64) -> StoreResult<bool>;
+    /// Takes `quantity` units of a variant's stock (and so its product's) if
+    /// that many are left and it is sold; `false` (nothing taken) otherwise.
+    /// Conditional in the store itself, so no stale read can oversell.
+    async fn take_stock(&mut self, line: LineRef<'_>, quantity: i64) -> StoreResult<bool>;
     /// The next order number (given back by a rollback).
     async fn next_order_number(&mut self) -> StoreResult<i64>;
     /// Stores the new order under its idempotency key.
@@ -66,9 +66,10 @@ pub async fn place_order(tx: &mut impl CheckoutTx, checkout: &Checkout) -> Store
         checkout.at,
     )?;
     for item in &draft.items {
-        if !tx.take_stock(&item.product_id, item.quantity).await? {
+        if !tx.take_stock(item.line(), item.quantity).await? {
             return Err(StoreError::InsufficientStock {
                 product_id: item.product_id.clone(),
+                variant_id: item.variant_id.clone(),
                 available: 0,
                 requested: item.quantity,
             });
@@ -113,8 +114,9 @@ pub fn build_order(
             .ok_or_else(|| StoreError::ProductNotFound {
                 product_id: line.product_id.clone(),
             })?;
-        check_stock(product, line.quantity)?;
-        let line_total = product
+        let variant = sold_variant(product, &line.variant_id)?;
+        check_stock(product, variant, line.quantity)?;
+        let line_total = variant
             .price
             .checked_mul(line.quantity)
             .ok_or_else(|| StoreError::backend(anyhow::anyhow!("line total overflows")))?;
@@ -123,9 +125,13 @@ pub fn build_order(
             .ok_or_else(|| StoreError::backend(anyhow::anyhow!("order total overflows")))?;
         items.push(OrderItem {
             product_id: product.id.clone(),
+            variant_id: variant.id.clone(),
+            sku: variant.sku.clone(),
+            variant: product.variant_title(variant),
+            options: variant.options.clone(),
             name: product.name.clone(),
             description: product.description.clone(),
-            unit_price: product.price,
+            unit_price: variant.price,
             quantity: line.quantity,
             line_total,
         });
@@ -152,9 +158,9 @@ pub fn build_order(
 pub trait StatusTx {
     /// The order as it is now.
     async fn order(&mut self, number: i64) -> StoreResult<Option<Order>>;
-    /// Gives `quantity` units back to a product (a deleted one has nothing
-    /// to restock).
-    async fn put_back_stock(&mut self, product_id: &str, quantity: i64) -> StoreResult<()>;
+    /// Gives `quantity` units back to a variant and its product (a deleted
+    /// product has nothing to restock; an archived variant takes them back).
+    async fn put_back_stock(&mut self, line: LineRef<'_>, quantity: i64) -> StoreResult<()>;
     /// Stores the order's new status and history.
     async fn save_status(&mut self, order: &Order) -> StoreResult<()>;
 }
@@ -185,7 +191,7 @@ pub async fn change_order_status(
     });
     if status == OrderStatus::Cancelled {
         for item in &order.items {
-            tx.put_back_stock(&item.product_id, item.quantity).await?;
+            tx.put_back_stock(item.line(), item.quantity).await?;
         }
     }
     tx.save_status(&order).await?;

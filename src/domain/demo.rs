@@ -1,7 +1,9 @@
 //! The demo catalog seeded into an empty store (`store.demo_catalog`).
 //! Photos ship in `static/photos/`, so the demo works offline.
 
-use super::catalog::Product;
+use std::collections::BTreeMap;
+
+use super::catalog::{Product, ProductInput, ProductOption, VariantInput};
 use super::{from_millis, new_id, to_millis, Timestamp};
 
 /// (category, name, description, price in minor units, stock, photo slug)
@@ -289,54 +291,96 @@ const ITEMS: &[(&str, &str, &str, i64, i64, &str)] = &[
     ),
 ];
 
-/// The demo products, created one millisecond apart so their order is stable.
+/// The demo product sold in sizes and colours, to show variants.
+const SIZED: &str = "merino-t-shirt";
+
+/// The demo products, created one millisecond apart so their order is
+/// stable. Each goes through the same validation as an admin's input.
 pub fn catalog(currency: &str, at: Timestamp) -> Vec<Product> {
     let start = to_millis(at);
     ITEMS
         .iter()
         .enumerate()
-        .map(|(i, (category, name, description, price, stock, photo))| {
+        .filter_map(|(i, (category, name, description, price, stock, photo))| {
             let created = from_millis(start + i as i64);
-            Product {
-                id: new_id(),
+            let (options, variants) = if *photo == SIZED {
+                sizes_and_colours(*price, *stock)
+            } else {
+                (Vec::new(), Vec::new())
+            };
+            let input = ProductInput {
                 name: (*name).to_owned(),
                 description: (*description).to_owned(),
                 category: (*category).to_owned(),
                 price: *price,
-                currency: currency.to_owned(),
+                currency: Some(currency.to_owned()),
                 photo_url: format!("/static/photos/{photo}.svg"),
-                stock: *stock,
-                created_at: created,
-                updated_at: created,
-            }
+                stock: Some(*stock),
+                options,
+                variants,
+            };
+            let fields = input.validate(currency, None).ok()?;
+            Some(Product::from_fields(new_id(), fields, created))
         })
         .collect()
+}
+
+/// Size × colour for the T-shirt: `stock` units spread over the eight
+/// variants, XL a little dearer.
+fn sizes_and_colours(price: i64, stock: i64) -> (Vec<ProductOption>, Vec<VariantInput>) {
+    let sizes = ["S", "M", "L", "XL"];
+    let colours = ["black", "navy"];
+    let each = stock / 8;
+    let options = vec![
+        ProductOption {
+            name: "Size".into(),
+            values: sizes.map(String::from).to_vec(),
+        },
+        ProductOption {
+            name: "Colour".into(),
+            values: colours.map(String::from).to_vec(),
+        },
+    ];
+    let mut variants = Vec::new();
+    for size in sizes {
+        for colour in colours {
+            let first = variants.is_empty();
+            variants.push(VariantInput {
+                id: None,
+                sku: Some(format!("TEE-{size}-{}", colour.to_ascii_uppercase())),
+                options: BTreeMap::from([
+                    ("Size".to_owned(), size.to_owned()),
+                    ("Colour".to_owned(), colour.to_owned()),
+                ]),
+                price: (size == "XL").then_some(price + 500),
+                stock: if first { stock - each * 7 } else { each },
+                photo_id: None,
+            });
+        }
+    }
+    (options, variants)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::catalog::ProductInput;
 
     #[test]
     fn demo_catalog_is_big_enough_and_valid() {
         let products = catalog("EUR", crate::domain::now());
-        assert!(products.len() >= 30);
+        assert_eq!(products.len(), ITEMS.len(), "a demo item does not validate");
         let mut categories: Vec<_> = products.iter().map(|p| p.category.clone()).collect();
         categories.sort();
         categories.dedup();
         assert!(categories.len() >= 5);
+        let tee = products
+            .iter()
+            .find(|p| p.name == "Merino T-Shirt")
+            .expect("the T-shirt");
+        assert_eq!((tee.options.len(), tee.sold_variants().count()), (2, 8));
+        assert_eq!(tee.price_range(), (4499, 4999));
+        assert_eq!(tee.stock, 50);
         for p in products {
-            let input = ProductInput {
-                name: p.name.clone(),
-                description: p.description.clone(),
-                category: p.category.clone(),
-                price: p.price,
-                currency: Some(p.currency.clone()),
-                photo_url: p.photo_url.clone(),
-                stock: p.stock,
-            };
-            assert!(input.validate("EUR").is_ok(), "{}", p.name);
             let file = p.photo_url.trim_start_matches('/');
             assert!(std::path::Path::new(file).is_file(), "missing photo {file}");
         }

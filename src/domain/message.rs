@@ -169,6 +169,22 @@ message_ids! {
         PhotoUrlInvalid = "field-photo-url-invalid";
         /// Not a product id.
         ProductIdInvalid = "field-product-id-invalid";
+        /// A list longer than `max` items.
+        TooMany = "field-too-many";
+        /// `text` appears twice where each must be unique.
+        Repeated = "field-repeated";
+        /// `text` is not a variant of this product.
+        VariantUnknown = "field-variant-unknown";
+        /// A product with options needs the variant named.
+        VariantRequired = "field-variant-required";
+        /// `text` is a variant that is no longer sold.
+        VariantNotSold = "field-variant-not-sold";
+        /// A SKU is not 1 to `max` letters, digits, dots, dashes, underscores.
+        SkuInvalid = "field-sku-invalid";
+        /// `text` is not one of this product's photos.
+        PhotoUnknown = "field-photo-unknown";
+        /// A variant must give exactly one value of each of `options`.
+        OptionsMismatch = "field-options-mismatch";
         /// A quantity outside `min` to `max`.
         QuantityOutOfRange = "field-quantity-out-of-range";
         /// A guest checkout without an email.

@@ -109,6 +109,19 @@ pub struct Order {
 pub struct OrderItem {
     /// The product bought (it may have been deleted since).
     pub product_id: String,
+    /// The variant bought (it may have been archived since).
+    pub variant_id: String,
+    /// The variant's SKU at the time of purchase (empty for orders placed
+    /// before variants existed).
+    #[serde(default)]
+    pub sku: String,
+    /// The variant's option values at the time of purchase, e.g. `M / blue`;
+    /// empty for a product without options.
+    #[serde(default)]
+    pub variant: String,
+    /// The same values by option name.
+    #[serde(default)]
+    pub options: std::collections::BTreeMap<String, String>,
     /// The product's name at the time of purchase.
     pub name: String,
     /// The product's description at the time of purchase.
@@ -119,6 +132,16 @@ pub struct OrderItem {
     pub quantity: i64,
     /// `unit_price` × `quantity`, minor units.
     pub line_total: i64,
+}
+
+impl OrderItem {
+    /// The variant, as the store's stock operations name it.
+    pub fn line(&self) -> crate::domain::ports::LineRef<'_> {
+        crate::domain::ports::LineRef {
+            product_id: &self.product_id,
+            variant_id: &self.variant_id,
+        }
+    }
 }
 
 /// One step of an order's history.

@@ -282,9 +282,8 @@ pub fn main_photo_url(photos: &[ProductPhoto], current: &str) -> String {
 }
 
 /// The photos `product` shows, in order.
-// Until the catalog carries photos (`Product::photos`), a product lists none.
-pub fn photos_of(_product: &super::catalog::Product) -> Vec<ProductPhoto> {
-    Vec::new()
+pub fn photos_of(product: &super::catalog::Product) -> Vec<ProductPhoto> {
+    product.photos.clone()
 }
 
 /// One photo as the admin page lists it, with the orders its up and down

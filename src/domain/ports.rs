@@ -13,7 +13,7 @@ use super::catalog::{Product, ProductFields};
 use super::chat::{Message, MessageFilter};
 use super::mail::{MailStatus, OutboxMail};
 use super::orders::{Order, OrderFilter, OrderStatus};
-use super::photos::PhotoSize;
+use super::photos::{PhotoSize, ProductPhoto};
 use super::shared::Shared;
 use super::{Page, Timestamp};
 
@@ -35,21 +35,46 @@ pub enum StoreError {
         /// The id asked for.
         product_id: String,
     },
-    /// A line asks for more units than the product has in stock.
+    /// A line asks for more units than the variant has in stock.
     #[error("product {product_id} has {available} in stock, {requested} requested")]
     InsufficientStock {
         /// The product short of stock.
         product_id: String,
+        /// Its variant short of stock.
+        variant_id: String,
         /// Units in stock as read (0 when a checkout's conditional take
         /// found too few).
         available: i64,
         /// Units the line asks for.
         requested: i64,
     },
-    /// The cart (if there is one) has no line for the product.
-    #[error("the cart has no line for product {product_id}")]
-    CartLineNotFound {
+    /// A cart change or checkout names a variant the product does not sell
+    /// (unknown, or archived).
+    #[error("product {product_id} does not sell variant {variant_id}")]
+    VariantNotSold {
+        /// The product.
+        product_id: String,
+        /// The variant asked for.
+        variant_id: String,
+    },
+    /// A SKU is taken by another product's variant.
+    #[error("SKU {sku} is already taken")]
+    SkuTaken {
+        /// The SKU.
+        sku: String,
+    },
+    /// A product id names several lines of the cart: the variant must be named.
+    #[error("the cart has several lines of product {product_id}")]
+    AmbiguousLine {
         /// The product asked for.
+        product_id: String,
+        /// Its variants in the cart.
+        variant_ids: Vec<String>,
+    },
+    /// The cart (if there is one) has no line for the variant or product.
+    #[error("the cart has no line for {product_id}")]
+    CartLineNotFound {
+        /// The variant or product id asked for.
         product_id: String,
     },
     /// A new line would take the cart past its most lines.
@@ -201,14 +226,26 @@ pub trait CatalogStore: Send + Sync {
     async fn get_products(&self, ids: &[String]) -> StoreResult<Vec<Product>>;
     /// Every category some product is in, once each, sorted.
     async fn categories(&self) -> StoreResult<Vec<String>>;
-    /// Adds a new product; an id already in use fails as a backend error.
+    /// Adds a new product; `SkuTaken` when a variant's SKU is another's; an
+    /// id already in use fails as a backend error.
     async fn insert_product(&self, product: &Product) -> StoreResult<()>;
-    /// Replaces a product's fields and sets its `updated_at` to `at`; returns
-    /// the product as stored, `None` when it does not exist.
+    /// Replaces a product's fields and variants (the list is whole: archived
+    /// ones included, none dropped) and sets its `updated_at` to `at`;
+    /// returns the product as stored, `None` when it does not exist.
+    /// `SkuTaken` when a variant's SKU is another product's.
     async fn replace_product(
         &self,
         id: &str,
         fields: &ProductFields,
+        at: Timestamp,
+    ) -> StoreResult<Option<Product>>;
+    /// Sets a product's uploaded photos (in order) and its `photo_url`;
+    /// returns the product as stored, `None` when it does not exist.
+    async fn set_product_photos(
+        &self,
+        id: &str,
+        photos: &[ProductPhoto],
+        photo_url: &str,
         at: Timestamp,
     ) -> StoreResult<Option<Product>>;
     /// Deletes a product; `false` when it did not exist. Cart lines naming it
@@ -297,6 +334,15 @@ pub trait AccountStore: Send + Sync {
     ) -> StoreResult<Option<String>>;
 }
 
+/// A product's variant, as a cart line names it.
+#[derive(Debug, Clone, Copy)]
+pub struct LineRef<'a> {
+    /// The product.
+    pub product_id: &'a str,
+    /// Its variant.
+    pub variant_id: &'a str,
+}
+
 /// Carts, one per customer email. Every change reads the cart, applies the
 /// rule in [`cart::lines`](super::cart::lines) and saves it in one
 /// transaction, and returns the cart as saved; a refused change saves nothing.
@@ -305,32 +351,35 @@ pub trait CartStore: Send + Sync {
     /// The customer's cart; `None` when they have none (never changed one,
     /// or checked it out).
     async fn get_cart(&self, email: &str) -> StoreResult<Option<Cart>>;
-    /// Adds `quantity` units (or raises an existing line), creating the cart
-    /// if needed. Refuses `ProductNotFound`, `InsufficientStock` when the new
-    /// line quantity exceeds the stock, and `CartFull` for a new line past
+    /// Adds `quantity` units of a product's variant (or raises its line),
+    /// creating the cart if needed. Refuses `ProductNotFound`,
+    /// `VariantNotSold`, `InsufficientStock` when the new line quantity
+    /// exceeds the variant's stock, and `CartFull` for a new line past
     /// [`MAX_LINES`](super::cart::MAX_LINES).
     async fn add_to_cart(
         &self,
         email: &str,
-        product_id: &str,
+        line: LineRef<'_>,
         quantity: i64,
         at: Timestamp,
     ) -> StoreResult<Cart>;
-    /// Sets a line's quantity, checked against stock; 0 removes it (also for
-    /// a deleted product). Refuses `CartLineNotFound` when there is no such
-    /// line, else `ProductNotFound` or `InsufficientStock`.
+    /// Sets the quantity of the line of variant `variant_id`, checked
+    /// against stock; 0 removes it (also for a deleted product or an
+    /// archived variant). Refuses `CartLineNotFound` when there is no such
+    /// line, else `ProductNotFound`, `VariantNotSold` or `InsufficientStock`.
     async fn set_cart_quantity(
         &self,
         email: &str,
-        product_id: &str,
+        variant_id: &str,
         quantity: i64,
         at: Timestamp,
     ) -> StoreResult<Cart>;
-    /// Removes the line for `product_id`; `CartLineNotFound` when there is none.
+    /// Removes the line of variant `variant_id`; `CartLineNotFound` when
+    /// there is none.
     async fn remove_from_cart(
         &self,
         email: &str,
-        product_id: &str,
+        variant_id: &str,
         at: Timestamp,
     ) -> StoreResult<Cart>;
     /// Sets the cart's delivery address, creating the cart if needed; never

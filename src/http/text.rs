@@ -25,6 +25,10 @@ message_ids! {
         StockShort = "detail-stock-short";
         /// The cart has no line for `product_id`.
         CartLineMissing = "detail-cart-line-missing";
+        /// The cart has several lines of product `product_id`.
+        LineAmbiguous = "detail-line-ambiguous";
+        /// Another product's variant has the SKU `sku`.
+        SkuTaken = "detail-sku-taken";
         /// The cart holds `max` products already.
         CartFull = "field-cart-full";
         /// Checkout of an empty cart.

@@ -570,21 +570,24 @@ fn sample_peak_rss(
 /// `seed_products` fills an empty catalog only, so it cannot be called per
 /// chunk); the products' ids.
 async fn seed_catalog(url: &str, count: usize, categories: usize) -> Vec<String> {
-    use tienda::domain::catalog::Product;
+    use tienda::domain::catalog::{Product, ProductInput};
     let store = tienda::store::open(url, 2).await.expect("open store");
     let at = tienda::domain::now();
     let products: Vec<Product> = (0..count)
-        .map(|i| Product {
-            id: tienda::domain::new_id(),
-            name: format!("Sitemap product {i}"),
-            description: format!("Product {i} of the sitemap test."),
-            category: format!("category-{}", i % categories),
-            price: 100 + i as i64 % 5_000,
-            currency: "EUR".into(),
-            photo_url: "/static/photos/wireless-headphones.svg".into(),
-            stock: 10,
-            created_at: at,
-            updated_at: at,
+        .map(|i| {
+            let input = ProductInput {
+                name: format!("Sitemap product {i}"),
+                description: format!("Product {i} of the sitemap test."),
+                category: format!("category-{}", i % categories),
+                price: 100 + i as i64 % 5_000,
+                currency: None,
+                photo_url: "/static/photos/wireless-headphones.svg".into(),
+                stock: Some(10),
+                options: Vec::new(),
+                variants: Vec::new(),
+            };
+            let fields = input.validate("EUR", None).expect("a valid product");
+            Product::from_fields(tienda::domain::new_id(), fields, at)
         })
         .collect();
     assert!(

@@ -70,9 +70,27 @@ impl Events {
         .flatten()
     }
 
-    /// The next event, which must come.
+    /// The next event, which must come: its product's level, once its
+    /// variants' levels are checked to add up to it (these products are
+    /// sold one way: one variant, or none once deleted).
     async fn expect(&mut self) -> Value {
-        self.next().await.expect("a stock event")
+        let mut event = self.next().await.expect("a stock event");
+        let variants = event
+            .as_object_mut()
+            .and_then(|o| o.remove("variants"))
+            .expect("the variants' levels");
+        let stocks: Vec<i64> = variants
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|v| v["stock"].as_i64().expect("a variant's stock"))
+            .collect();
+        assert!(stocks.len() <= 1, "{variants}");
+        assert_eq!(
+            stocks.iter().sum::<i64>(),
+            event["stock"].as_i64().unwrap_or(-1)
+        );
+        event
     }
 }
 

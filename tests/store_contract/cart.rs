@@ -1,10 +1,10 @@
 use std::sync::Arc;
 
-use tienda::domain::catalog::ProductFields;
 use tienda::domain::new_id;
 use tienda::store::{Store, StoreError};
 
-use crate::support::{stocked, t};
+use crate::support;
+use crate::support::{line, stocked, t};
 
 const ANA: &str = "ana@example.com";
 
@@ -13,7 +13,7 @@ pub async fn add_raise_and_refusals(store: Arc<dyn Store>) {
     assert_eq!(store.get_cart(ANA).await.expect("no cart yet"), None);
 
     let cart = store
-        .add_to_cart(ANA, &lamp.id, 2, t(10))
+        .add_to_cart(ANA, line(&lamp.id), 2, t(10))
         .await
         .expect("add");
     assert_eq!(cart.email, ANA);
@@ -24,7 +24,7 @@ pub async fn add_raise_and_refusals(store: Arc<dyn Store>) {
     assert_eq!((cart.created_at, cart.updated_at), (t(10), t(10)));
 
     let cart = store
-        .add_to_cart(ANA, &lamp.id, 3, t(20))
+        .add_to_cart(ANA, line(&lamp.id), 3, t(20))
         .await
         .expect("raise");
     assert_eq!(cart.items.len(), 1, "same product raises its line");
@@ -36,7 +36,7 @@ pub async fn add_raise_and_refusals(store: Arc<dyn Store>) {
     );
 
     let err = store
-        .add_to_cart(ANA, &lamp.id, 1, t(30))
+        .add_to_cart(ANA, line(&lamp.id), 1, t(30))
         .await
         .expect_err("over stock");
     match err {
@@ -44,6 +44,7 @@ pub async fn add_raise_and_refusals(store: Arc<dyn Store>) {
             product_id,
             available,
             requested,
+            ..
         } => {
             assert_eq!(product_id, lamp.id);
             assert_eq!(available, 5);
@@ -54,7 +55,7 @@ pub async fn add_raise_and_refusals(store: Arc<dyn Store>) {
 
     let ghost = new_id();
     let err = store
-        .add_to_cart(ANA, &ghost, 1, t(40))
+        .add_to_cart(ANA, line(&ghost), 1, t(40))
         .await
         .expect_err("unknown product");
     assert!(
@@ -69,7 +70,7 @@ pub async fn add_raise_and_refusals(store: Arc<dyn Store>) {
 
     // Another customer's cart is separate.
     let bob = store
-        .add_to_cart("bob@example.com", &lamp.id, 1, t(50))
+        .add_to_cart("bob@example.com", line(&lamp.id), 1, t(50))
         .await
         .expect("bob adds");
     assert_eq!(bob.items[0].quantity, 1);
@@ -93,10 +94,13 @@ pub async fn set_remove_and_address(store: Arc<dyn Store>) {
     );
 
     store
-        .add_to_cart(ANA, &lamp.id, 1, t(2))
+        .add_to_cart(ANA, line(&lamp.id), 1, t(2))
         .await
         .expect("add");
-    store.add_to_cart(ANA, &mug.id, 1, t(3)).await.expect("add");
+    store
+        .add_to_cart(ANA, line(&mug.id), 1, t(3))
+        .await
+        .expect("add");
     let cart = store
         .set_cart_quantity(ANA, &lamp.id, 4, t(4))
         .await
@@ -167,7 +171,7 @@ pub async fn set_remove_and_address(store: Arc<dyn Store>) {
     );
     assert!(cart.items.is_empty());
     let cart = store
-        .add_to_cart("bob@example.com", &lamp.id, 2, t(11))
+        .add_to_cart("bob@example.com", line(&lamp.id), 2, t(11))
         .await
         .expect("add");
     assert_eq!(
@@ -190,7 +194,7 @@ pub async fn concurrent_adds_by_one_customer(store: Arc<dyn Store>) {
         .iter()
         .map(|p| {
             let (store, id) = (store.clone(), p.id.clone());
-            tokio::spawn(async move { store.add_to_cart(ANA, &id, 1, t(1)).await })
+            tokio::spawn(async move { store.add_to_cart(ANA, line(&id), 1, t(1)).await })
         })
         .collect();
     for task in tasks {
@@ -212,11 +216,11 @@ pub async fn cart_with_products(store: Arc<dyn Store>) {
     let lamp = stocked(&store, "Lamp", 1999, 5).await;
     let rug = stocked(&store, "Rug", 4500, 2).await;
     store
-        .add_to_cart(ANA, &rug.id, 1, t(10))
+        .add_to_cart(ANA, line(&rug.id), 1, t(10))
         .await
         .expect("rug");
     store
-        .add_to_cart(ANA, &lamp.id, 2, t(20))
+        .add_to_cart(ANA, line(&lamp.id), 2, t(20))
         .await
         .expect("lamp");
 
@@ -242,19 +246,19 @@ pub async fn guest_cart_merges_into_the_customers_once(store: Arc<dyn Store>) {
     let rug = stocked(&store, "Rug", 4500, 2).await;
     let kite = stocked(&store, "Kite", 900, 9).await;
     store
-        .add_to_cart(ANA, &lamp.id, 2, t(1))
+        .add_to_cart(ANA, line(&lamp.id), 2, t(1))
         .await
         .expect("mine");
     store
-        .add_to_cart(GUEST, &lamp.id, 4, t(2))
+        .add_to_cart(GUEST, line(&lamp.id), 4, t(2))
         .await
         .expect("guest lamp");
     store
-        .add_to_cart(GUEST, &rug.id, 2, t(3))
+        .add_to_cart(GUEST, line(&rug.id), 2, t(3))
         .await
         .expect("guest rug");
     store
-        .add_to_cart(GUEST, &kite.id, 1, t(4))
+        .add_to_cart(GUEST, line(&kite.id), 1, t(4))
         .await
         .expect("guest kite");
     store
@@ -262,15 +266,7 @@ pub async fn guest_cart_merges_into_the_customers_once(store: Arc<dyn Store>) {
         .await
         .expect("guest address");
     // The rug sells out to someone else before the guest logs in.
-    let sold_out = ProductFields {
-        name: rug.name.clone(),
-        description: rug.description.clone(),
-        category: rug.category.clone(),
-        price: rug.price,
-        currency: rug.currency.clone(),
-        photo_url: rug.photo_url.clone(),
-        stock: 0,
-    };
+    let sold_out = support::fields(&rug, rug.price, 0);
     store
         .replace_product(&rug.id, &sold_out, t(6))
         .await
@@ -321,11 +317,11 @@ pub async fn guest_cart_merges_into_the_customers_once(store: Arc<dyn Store>) {
 pub async fn concurrent_logins_merge_a_guest_cart_once(store: Arc<dyn Store>) {
     let lamp = stocked(&store, "Lamp", 1999, 100).await;
     store
-        .add_to_cart(ANA, &lamp.id, 1, t(1))
+        .add_to_cart(ANA, line(&lamp.id), 1, t(1))
         .await
         .expect("mine");
     store
-        .add_to_cart(GUEST, &lamp.id, 3, t(2))
+        .add_to_cart(GUEST, line(&lamp.id), 3, t(2))
         .await
         .expect("guest");
     let tasks: Vec<_> = (0..8)

@@ -4,7 +4,8 @@ use tienda::domain::catalog::ProductFields;
 use tienda::domain::{new_id, Page};
 use tienda::store::Store;
 
-use crate::support::{list, product, read_product, t};
+use crate::support;
+use crate::support::{line, list, product, read_product, t};
 
 pub async fn products_crud(store: Arc<dyn Store>) {
     let lamp = product("Lamp", "home", 1999, 3, t(0));
@@ -26,10 +27,8 @@ pub async fn products_crud(store: Arc<dyn Store>) {
         name: "Desk lamp".into(),
         description: "Brighter".into(),
         category: "office".into(),
-        price: 2499,
-        currency: "EUR".into(),
         photo_url: "/static/photos/desk-lamp.svg".into(),
-        stock: 7,
+        ..support::fields(&lamp, 2499, 7)
     };
     let replaced = store
         .replace_product(&lamp.id, &fields, t(50))
@@ -238,12 +237,8 @@ pub async fn catalog_reads_see_every_write(store: Arc<dyn Store>) {
 
     let fields = ProductFields {
         name: "Desk lamp".into(),
-        description: lamp.description.clone(),
         category: "home".into(),
-        price: 2499,
-        currency: "EUR".into(),
-        photo_url: lamp.photo_url.clone(),
-        stock: 5,
+        ..support::fields(&lamp, 2499, 5)
     };
     store
         .replace_product(&lamp.id, &fields, t(2))
@@ -261,7 +256,7 @@ pub async fn catalog_reads_see_every_write(store: Arc<dyn Store>) {
     );
 
     store
-        .add_to_cart("ana@example.com", &lamp.id, 2, t(3))
+        .add_to_cart("ana@example.com", line(&lamp.id), 2, t(3))
         .await
         .expect("add");
     store

@@ -21,6 +21,7 @@ mod photos;
 mod privacy;
 mod search;
 mod support;
+mod variants;
 
 macro_rules! contract {
     ($($module:ident :: $case:ident => $sqlite:ident, $mongo:ident;)*) => {
@@ -79,4 +80,9 @@ contract! {
     privacy::erase_anonymises_orders_and_messages_and_deletes_the_rest => erase_anonymises_sqlite, erase_anonymises_mongo;
     privacy::export_gathers_an_accounts_data => export_gathers_sqlite, export_gathers_mongo;
     photos::put_read_and_delete_photo_files => photo_files_sqlite, photo_files_mongo;
+    variants::variants_round_trip_on_every_read => variants_round_trip_sqlite, variants_round_trip_mongo;
+    variants::racing_checkouts_take_one_variants_stock_only => variant_stock_race_sqlite, variant_stock_race_mongo;
+    variants::removed_variants_are_archived_not_deleted => variants_archived_sqlite, variants_archived_mongo;
+    variants::skus_are_unique_across_the_shop => skus_unique_sqlite, skus_unique_mongo;
+    variants::product_photos_are_stored_in_order => product_photos_sqlite, product_photos_mongo;
 }

@@ -1,13 +1,13 @@
 use std::sync::Arc;
 
-use tienda::domain::catalog::ProductFields;
 use tienda::domain::mail::MailKind;
 use tienda::domain::orders::{OrderFilter, OrderStatus};
 use tienda::domain::Page;
 use tienda::store::{Store, StoreError};
 
+use crate::support;
 use crate::support::{
-    checkout, outbox_count, payload, read_product, ready_cart, stock_of, stocked, t,
+    checkout, line, outbox_count, payload, read_product, ready_cart, stock_of, stocked, t,
 };
 
 const ANA: &str = "ana@example.com";
@@ -17,7 +17,10 @@ pub async fn checkout_happy_path(store: Arc<dyn Store>) {
     let lamp = stocked(&store, "Lamp", 1999, 5).await;
     let mug = stocked(&store, "Mug", 899, 10).await;
     ready_cart(&store, ANA, &lamp, 2).await;
-    store.add_to_cart(ANA, &mug.id, 3, t(3)).await.expect("add");
+    store
+        .add_to_cart(ANA, line(&mug.id), 3, t(3))
+        .await
+        .expect("add");
 
     let order = store
         .place_order(checkout(ANA, None, t(100)))
@@ -96,7 +99,7 @@ pub async fn checkout_refusals(store: Arc<dyn Store>) {
     assert!(matches!(err, StoreError::CartEmpty), "got {err:?}");
 
     store
-        .add_to_cart(ANA, &lamp.id, 1, t(2))
+        .add_to_cart(ANA, line(&lamp.id), 1, t(2))
         .await
         .expect("add");
     let err = store
@@ -122,7 +125,7 @@ pub async fn checkout_refusals(store: Arc<dyn Store>) {
     // A product deleted since it was added refuses the checkout.
     let gone = stocked(&store, "Gone", 100, 5).await;
     store
-        .add_to_cart(ANA, &gone.id, 1, t(7))
+        .add_to_cart(ANA, line(&gone.id), 1, t(7))
         .await
         .expect("add");
     assert!(store.delete_product(&gone.id).await.expect("delete"));
@@ -150,7 +153,7 @@ pub async fn checkout_refusals(store: Arc<dyn Store>) {
         .await
         .expect("remove");
     store
-        .add_to_cart(BOB, &lamp.id, 1, t(10))
+        .add_to_cart(BOB, line(&lamp.id), 1, t(10))
         .await
         .expect("add");
     let mut c = checkout(BOB, None, t(11));
@@ -225,17 +228,12 @@ pub async fn over_stock_checkout_rolls_back(store: Arc<dyn Store>) {
     let mails_before = outbox_count(&store).await;
 
     ready_cart(&store, ANA, &lamp, 2).await;
-    store.add_to_cart(ANA, &mug.id, 4, t(6)).await.expect("add");
+    store
+        .add_to_cart(ANA, line(&mug.id), 4, t(6))
+        .await
+        .expect("add");
     // The mug's stock drops after it went into the cart.
-    let fields = ProductFields {
-        name: mug.name.clone(),
-        description: mug.description.clone(),
-        category: mug.category.clone(),
-        price: mug.price,
-        currency: mug.currency.clone(),
-        photo_url: mug.photo_url.clone(),
-        stock: 3,
-    };
+    let fields = support::fields(&mug, mug.price, 3);
     store
         .replace_product(&mug.id, &fields, t(7))
         .await
@@ -527,15 +525,7 @@ pub async fn checkout_sequence_is_one_behaviour(store: Arc<dyn Store>) {
     ready_cart(&store, ANA, &lamp, 2).await;
     // The price changes after the line went into the cart: the order takes
     // today's price.
-    let mut fields = ProductFields {
-        name: lamp.name.clone(),
-        description: lamp.description.clone(),
-        category: lamp.category.clone(),
-        price: 2500,
-        currency: lamp.currency.clone(),
-        photo_url: lamp.photo_url.clone(),
-        stock: lamp.stock,
-    };
+    let fields = support::fields(&lamp, 2500, lamp.stock);
     store
         .replace_product(&lamp.id, &fields, t(3))
         .await
@@ -567,8 +557,7 @@ pub async fn checkout_sequence_is_one_behaviour(store: Arc<dyn Store>) {
     );
 
     // A later price change leaves the order's snapshot alone.
-    fields.price = 100;
-    fields.stock = 3;
+    let fields = support::fields(&lamp, 100, 3);
     store
         .replace_product(&lamp.id, &fields, t(11))
         .await

@@ -14,7 +14,7 @@ use tienda::domain::orders::{Order, OrderFilter, OrderStatus};
 use tienda::domain::{new_id, Page};
 use tienda::store::{ShopEvents, Store};
 
-use crate::support::{checkout, mail, message, ready_cart, stocked, t, user};
+use crate::support::{checkout, line, mail, message, ready_cart, stocked, t, user};
 
 const ANA: &str = "ana@example.com";
 const BOB: &str = "bob@example.com";
@@ -308,7 +308,7 @@ pub async fn export_gathers_an_accounts_data(store: Arc<dyn Store>) {
         .expect("order")
         .order;
     store
-        .add_to_cart(ANA, &lamp.id, 1, t(150))
+        .add_to_cart(ANA, line(&lamp.id), 1, t(150))
         .await
         .expect("add");
     store

@@ -13,22 +13,17 @@ use tienda::services::search::{self, SearchIndex};
 use tienda::store::Store;
 use tokio::sync::watch;
 
+use crate::support;
 use crate::support::t;
 
 /// A product with a fixed id (ids break ties, so they must not be random).
 fn item(n: u32, name: &str, category: &str, description: &str, price: i64, stock: i64) -> Product {
-    Product {
-        id: format!("00000000-0000-7000-8000-{n:012}"),
-        name: name.to_owned(),
-        description: description.to_owned(),
-        category: category.to_owned(),
-        price,
-        currency: "EUR".to_owned(),
-        photo_url: "/static/photos/kite.svg".to_owned(),
-        stock,
-        created_at: t(i64::from(n)),
-        updated_at: t(i64::from(n)),
-    }
+    let mut product = support::product(name, category, price, stock, t(i64::from(n)));
+    let id = format!("00000000-0000-7000-8000-{n:012}");
+    product.variants[0].id = id.clone();
+    product.id = id;
+    product.description = description.to_owned();
+    product
 }
 
 fn catalog() -> Vec<Product> {
@@ -284,10 +279,7 @@ pub async fn index_follows_every_write(store: Arc<dyn Store>) {
         name: "Power kite".into(),
         description: "Four lines.".into(),
         category: "outdoors".into(),
-        price: 5500,
-        currency: "EUR".into(),
-        photo_url: kite.photo_url.clone(),
-        stock: 0,
+        ..support::fields(&kite, 5500, 0)
     };
     store
         .replace_product(&kite.id, &fields, t(100))

@@ -4,12 +4,12 @@ use std::sync::Arc;
 
 use serde_json::json;
 use tienda::domain::accounts::{Role, User};
-use tienda::domain::catalog::Product;
+use tienda::domain::catalog::{Product, ProductFields, Variant};
 use tienda::domain::chat::{Message, MessageType};
 use tienda::domain::mail::{MailKind, MailPayload, OutboxMail};
 use tienda::domain::orders::Order;
 use tienda::domain::{from_millis, new_id, Timestamp};
-use tienda::store::{Checkout, Store};
+use tienda::store::{Checkout, LineRef, Store};
 
 /// Env var naming the MongoDB-wire server the Mongo variants run against.
 pub const MONGO_URL_VAR: &str = "TIENDA_TEST_MONGO_URL";
@@ -116,9 +116,12 @@ pub fn t(ms: i64) -> Timestamp {
     from_millis(1_750_000_000_000 + ms)
 }
 
+/// A product sold one way. Its one variant has the product's id (as a
+/// migrated product's has), so [`line`] names it from the product id alone.
 pub fn product(name: &str, category: &str, price: i64, stock: i64, at: Timestamp) -> Product {
+    let id = new_id();
     Product {
-        id: new_id(),
+        id: id.clone(),
         name: name.to_owned(),
         description: format!("{name}, described"),
         category: category.to_owned(),
@@ -126,8 +129,45 @@ pub fn product(name: &str, category: &str, price: i64, stock: i64, at: Timestamp
         currency: "EUR".to_owned(),
         photo_url: "/static/photos/kite.svg".to_owned(),
         stock,
+        options: Vec::new(),
+        variants: vec![Variant {
+            sku: format!("SKU-{}", &id[24..]).to_ascii_uppercase(),
+            id,
+            options: Default::default(),
+            price,
+            stock,
+            photo_id: None,
+            archived: false,
+        }],
+        photos: Vec::new(),
         created_at: at,
         updated_at: at,
+    }
+}
+
+/// `p`'s fields for a replace, its one variant at `price` and `stock`.
+pub fn fields(p: &Product, price: i64, stock: i64) -> ProductFields {
+    let mut variants = p.variants.clone();
+    variants[0].price = price;
+    variants[0].stock = stock;
+    ProductFields {
+        name: p.name.clone(),
+        description: p.description.clone(),
+        category: p.category.clone(),
+        price,
+        currency: p.currency.clone(),
+        photo_url: p.photo_url.clone(),
+        stock,
+        options: p.options.clone(),
+        variants,
+    }
+}
+
+/// The cart line of a product sold one way (see [`product`]).
+pub fn line(id: &str) -> LineRef<'_> {
+    LineRef {
+        product_id: id,
+        variant_id: id,
     }
 }
 
@@ -198,7 +238,7 @@ pub fn checkout(email: &str, key: Option<&str>, at: Timestamp) -> Checkout {
 /// A customer with `quantity` of `product` in the cart and an address.
 pub async fn ready_cart(store: &Arc<dyn Store>, email: &str, product: &Product, quantity: i64) {
     store
-        .add_to_cart(email, &product.id, quantity, t(1))
+        .add_to_cart(email, line(&product.id), quantity, t(1))
         .await
         .expect("add to cart");
     store

@@ -2,7 +2,7 @@
 //! transactions, written once.
 
 use super::{Cart, CartLine, MAX_LINES, MAX_LINE_QUANTITY};
-use crate::domain::catalog::Product;
+use crate::domain::catalog::{Product, Variant};
 use crate::domain::ports::{StoreError, StoreResult};
 use crate::domain::Timestamp;
 
@@ -16,22 +16,35 @@ fn empty_cart(email: &str, at: Timestamp) -> Cart {
     }
 }
 
-pub(crate) fn check_stock(product: &Product, quantity: i64) -> StoreResult<()> {
-    if quantity > product.stock {
+/// The variant of `product` a line names, if it is still sold.
+pub(crate) fn sold_variant<'p>(product: &'p Product, variant_id: &str) -> StoreResult<&'p Variant> {
+    product
+        .variant(variant_id)
+        .filter(|v| v.is_active())
+        .ok_or_else(|| StoreError::VariantNotSold {
+            product_id: product.id.clone(),
+            variant_id: variant_id.to_owned(),
+        })
+}
+
+pub(crate) fn check_stock(product: &Product, variant: &Variant, quantity: i64) -> StoreResult<()> {
+    if quantity > variant.stock {
         return Err(StoreError::InsufficientStock {
             product_id: product.id.clone(),
-            available: product.stock,
+            variant_id: variant.id.clone(),
+            available: variant.stock,
             requested: quantity,
         });
     }
     Ok(())
 }
 
-/// The cart after adding `quantity` of `product` (or raising its line).
+/// The cart after adding `quantity` of a product's variant (or raising its
+/// line).
 pub fn add_line(
     cart: Option<Cart>,
     email: &str,
-    product_id: &str,
+    (product_id, variant_id): (&str, &str),
     product: Option<&Product>,
     quantity: i64,
     at: Timestamp,
@@ -39,20 +52,22 @@ pub fn add_line(
     let product = product.ok_or_else(|| StoreError::ProductNotFound {
         product_id: product_id.to_owned(),
     })?;
+    let variant = sold_variant(product, variant_id)?;
     let mut cart = cart.unwrap_or_else(|| empty_cart(email, at));
-    match cart.items.iter_mut().find(|l| l.product_id == product.id) {
+    match cart.items.iter_mut().find(|l| l.variant_id == variant.id) {
         Some(line) => {
             let wanted = line.quantity.saturating_add(quantity);
-            check_stock(product, wanted)?;
+            check_stock(product, variant, wanted)?;
             line.quantity = wanted;
         }
         None => {
-            check_stock(product, quantity)?;
+            check_stock(product, variant, quantity)?;
             if cart.items.len() >= MAX_LINES {
                 return Err(StoreError::CartFull { max: MAX_LINES });
             }
             cart.items.push(CartLine {
                 product_id: product.id.clone(),
+                variant_id: variant.id.clone(),
                 quantity,
                 added_at: at,
             });
@@ -62,31 +77,33 @@ pub fn add_line(
     Ok(cart)
 }
 
-/// The cart after setting the line for `product_id` to `quantity` (0 removes).
-/// A deleted product's line can still be removed.
+/// The cart after setting the line for variant `variant_id` to `quantity`
+/// (0 removes). `product` is the line's product as it is now: a deleted
+/// product's line, or an archived variant's, can still be removed.
 pub fn set_line(
     cart: Option<Cart>,
-    product_id: &str,
+    variant_id: &str,
     product: Option<&Product>,
     quantity: i64,
     at: Timestamp,
 ) -> StoreResult<Cart> {
     let not_in_cart = || StoreError::CartLineNotFound {
-        product_id: product_id.to_owned(),
+        product_id: variant_id.to_owned(),
     };
     let mut cart = cart.ok_or_else(not_in_cart)?;
     let index = cart
         .items
         .iter()
-        .position(|l| l.product_id == product_id)
+        .position(|l| l.variant_id == variant_id)
         .ok_or_else(not_in_cart)?;
     if quantity == 0 {
         cart.items.remove(index);
     } else {
         let product = product.ok_or_else(|| StoreError::ProductNotFound {
-            product_id: product_id.to_owned(),
+            product_id: cart.items[index].product_id.clone(),
         })?;
-        check_stock(product, quantity)?;
+        let variant = sold_variant(product, variant_id)?;
+        check_stock(product, variant, quantity)?;
         cart.items[index].quantity = quantity;
     }
     cart.updated_at = at;
@@ -119,11 +136,12 @@ pub fn merge(
         let stock = products
             .iter()
             .find(|p| p.id == line.product_id)
-            .map(|p| p.stock);
+            .and_then(|p| p.variant(&line.variant_id))
+            .map(|v| if v.is_active() { v.stock } else { 0 });
         let existing = cart
             .items
             .iter()
-            .position(|l| l.product_id == line.product_id);
+            .position(|l| l.variant_id == line.variant_id);
         let had = existing.map_or(0, |i| cart.items[i].quantity);
         let wanted = had.saturating_add(line.quantity).min(MAX_LINE_QUANTITY);
         let merged = match stock {
@@ -151,19 +169,7 @@ mod tests {
     use crate::domain::now;
 
     fn product(id: &str, stock: i64) -> Product {
-        let at = now();
-        Product {
-            id: id.into(),
-            name: id.into(),
-            description: String::new(),
-            category: "home".into(),
-            price: 100,
-            currency: "EUR".into(),
-            photo_url: String::new(),
-            stock,
-            created_at: at,
-            updated_at: at,
-        }
+        crate::domain::catalog::test_product(id, 100, stock)
     }
 
     fn cart(key: &str, lines: &[(&str, i64)]) -> Cart {
@@ -171,6 +177,7 @@ mod tests {
         for &(id, quantity) in lines {
             cart.items.push(CartLine {
                 product_id: id.into(),
+                variant_id: id.into(),
                 quantity,
                 added_at: now(),
             });

@@ -4,9 +4,10 @@
 use std::sync::Arc;
 
 use super::{check_address, check_quantity, Cart, CartOwner, CartView};
+use crate::domain::catalog::Product;
 use crate::domain::error::{ShopError, ShopResult};
-use crate::domain::message::ShopText;
-use crate::domain::ports::Store;
+use crate::domain::message::{MessageId, ShopText};
+use crate::domain::ports::{LineRef, Store, StoreError};
 use crate::domain::validation::FieldErrors;
 use crate::domain::{is_id, now};
 
@@ -63,46 +64,72 @@ impl Carts {
         Ok(merged.is_some())
     }
 
-    /// Adds `quantity` units of a product (or raises its line), within stock.
+    /// Adds `quantity` units of a product's variant (or raises its line),
+    /// within stock. A product without options may leave the variant out.
     pub async fn add(
         &self,
         owner: &CartOwner,
         product_id: &str,
+        variant_id: Option<&str>,
         quantity: i64,
     ) -> ShopResult<CartView> {
         if !is_id(product_id) {
             return Err(FieldErrors::single("product_id", ShopText::ProductIdInvalid).into());
         }
         let quantity = check_quantity(quantity, false)?;
+        let product = self.store.get_product(product_id).await?.ok_or_else(|| {
+            StoreError::ProductNotFound {
+                product_id: product_id.to_owned(),
+            }
+        })?;
+        let variant_id = chosen_variant(product.value(), variant_id)?;
+        let line = LineRef {
+            product_id,
+            variant_id: &variant_id,
+        };
         let cart = self
             .store
-            .add_to_cart(&owner.key(), product_id, quantity, now())
+            .add_to_cart(&owner.key(), line, quantity, now())
             .await?;
         self.view_of(owner, &cart).await
     }
 
-    /// Sets the quantity of a product's line; 0 removes it.
+    /// Sets the quantity of the line `id` names (a variant, or a product
+    /// with one line in the cart); 0 removes it.
     pub async fn set_quantity(
         &self,
         owner: &CartOwner,
-        product_id: &str,
+        id: &str,
         quantity: i64,
     ) -> ShopResult<CartView> {
         let quantity = check_quantity(quantity, true)?;
+        let variant_id = self.line_variant(owner, id).await?;
         let cart = self
             .store
-            .set_cart_quantity(&owner.key(), product_id, quantity, now())
+            .set_cart_quantity(&owner.key(), &variant_id, quantity, now())
             .await?;
         self.view_of(owner, &cart).await
     }
 
-    /// Removes a product's line.
-    pub async fn remove(&self, owner: &CartOwner, product_id: &str) -> ShopResult<CartView> {
+    /// Removes the line `id` names (a variant, or a product with one line
+    /// in the cart).
+    pub async fn remove(&self, owner: &CartOwner, id: &str) -> ShopResult<CartView> {
+        let variant_id = self.line_variant(owner, id).await?;
         let cart = self
             .store
-            .remove_from_cart(&owner.key(), product_id, now())
+            .remove_from_cart(&owner.key(), &variant_id, now())
             .await?;
         self.view_of(owner, &cart).await
+    }
+
+    /// The variant of the caller's line that `id` names.
+    async fn line_variant(&self, owner: &CartOwner, id: &str) -> ShopResult<String> {
+        let cart = self.store.get_cart(&owner.key()).await?.ok_or_else(|| {
+            StoreError::CartLineNotFound {
+                product_id: id.to_owned(),
+            }
+        })?;
+        Ok(cart.line_named(id)?.variant_id.clone())
     }
 
     /// Sets where checkout delivers.
@@ -113,5 +140,28 @@ impl Carts {
             .set_delivery_address(&owner.key(), &address, now())
             .await?;
         self.view_of(owner, &cart).await
+    }
+}
+
+/// The variant a shopper adds: the one named, which the product must sell,
+/// or a product's only variant when it has no options.
+fn chosen_variant(product: &Product, variant_id: Option<&str>) -> Result<String, FieldErrors> {
+    let field = "variant_id";
+    match variant_id {
+        Some(id) => match product.variant(id) {
+            Some(v) if v.is_active() => Ok(v.id.clone()),
+            Some(_) => Err(FieldErrors::single(
+                field,
+                ShopText::VariantNotSold.arg("text", id),
+            )),
+            None => Err(FieldErrors::single(
+                field,
+                ShopText::VariantUnknown.arg("text", crate::domain::truncate(id, 40)),
+            )),
+        },
+        None => product
+            .only_variant()
+            .map(|v| v.id.clone())
+            .ok_or_else(|| FieldErrors::single(field, ShopText::VariantRequired)),
     }
 }

@@ -13,9 +13,9 @@ use super::{
 use crate::domain::catalog::Product;
 use crate::domain::error::{ShopError, ShopResult};
 use crate::domain::message::MessageId;
+use crate::domain::now;
 use crate::domain::ports::{Store, StoreError, StoreResult};
 use crate::domain::validation::FieldErrors;
-use crate::domain::{now, Timestamp};
 
 /// Runs [`super::upload::process`] where it cannot hold up requests (its
 /// decode and resize take a core for a while): the application's runner
@@ -170,7 +170,8 @@ impl Photos {
     /// Writes `photos` (and the `photo_url` they imply) onto `product`.
     async fn save(&self, product: &Product, photos: &[ProductPhoto]) -> StoreResult<Product> {
         let url = main_photo_url(photos, &product.photo_url);
-        set_product_photos(&self.store, product, photos, &url, now())
+        self.store
+            .set_product_photos(&product.id, photos, &url, now())
             .await?
             .ok_or_else(|| StoreError::ProductNotFound {
                 product_id: product.id.clone(),
@@ -193,23 +194,4 @@ fn not_found(product_id: &str, photo_id: &str) -> ShopError {
             .arg("id", crate::domain::truncate(photo_id, 64))
             .arg("product_id", product_id),
     )
-}
-
-async fn set_product_photos(
-    store: &Arc<dyn Store>,
-    product: &Product,
-    _photos: &[ProductPhoto],
-    photo_url: &str,
-    at: Timestamp,
-) -> StoreResult<Option<Product>> {
-    let fields = crate::domain::catalog::ProductFields {
-        name: product.name.clone(),
-        description: product.description.clone(),
-        category: product.category.clone(),
-        price: product.price,
-        currency: product.currency.clone(),
-        photo_url: photo_url.to_owned(),
-        stock: product.stock,
-    };
-    store.replace_product(&product.id, &fields, at).await
 }

@@ -90,7 +90,12 @@ pub async fn add(
     let outcome = match body.value {
         Ok(input) => state
             .carts
-            .add(&shopper.owner, &input.product_id, input.quantity)
+            .add(
+                &shopper.owner,
+                &input.product_id,
+                input.variant_id.as_deref(),
+                input.quantity,
+            )
             .await
             .map_err(AppError::from),
         Err(error) => Err(error),

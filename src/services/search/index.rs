@@ -134,9 +134,16 @@ impl Docs {
 #[derive(Debug, Clone)]
 pub enum IndexUpdate {
     /// The product as the store has it now.
-    Put(Product),
+    Put(Box<Product>),
     /// The product no longer exists.
     Gone(String),
+}
+
+impl IndexUpdate {
+    /// The update that (re)indexes `product`.
+    pub fn put(product: Product) -> Self {
+        Self::Put(Box::new(product))
+    }
 }
 
 /// The search index (see the module comment).
@@ -269,7 +276,7 @@ impl Generation {
             fields,
             docs: RwLock::new(Docs::default()),
         };
-        generation.apply(products.into_iter().map(IndexUpdate::Put).collect())?;
+        generation.apply(products.into_iter().map(IndexUpdate::put).collect())?;
         Ok(generation)
     }
 
@@ -312,7 +319,7 @@ impl Generation {
                         let old = docs.key_of.get(&product.id).copied();
                         let entry = Entry {
                             name_key: self.fold(&product.name),
-                            product: Arc::new(product),
+                            product: Arc::new(*product),
                         };
                         let same_words = old
                             .and_then(|k| docs.live(k))

@@ -141,7 +141,7 @@ impl Follower {
             .filter(|id| !present.contains(id.as_str()))
             .map(|id| IndexUpdate::Gone(id.clone()))
             .collect();
-        updates.extend(found.into_iter().map(IndexUpdate::Put));
+        updates.extend(found.into_iter().map(IndexUpdate::put));
         let index = self.index.clone();
         tokio::task::spawn_blocking(move || index.apply(updates)).await??;
         Ok(())

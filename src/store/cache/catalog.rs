@@ -11,6 +11,7 @@ use tracing::instrument;
 use super::{CachedStore, CatalogEntry, CatalogKey};
 use crate::domain::catalog::{Product, ProductFields};
 use crate::domain::orders::{Order, OrderFilter, OrderStatus};
+use crate::domain::photos::ProductPhoto;
 use crate::domain::shared::Shared;
 use crate::domain::{Page, Timestamp};
 use crate::services::metrics::store_call;
@@ -88,6 +89,21 @@ impl CatalogStore for CachedStore {
         self.catalog_write(store_call(
             "replace_product",
             self.inner.replace_product(id, fields, at),
+        ))
+        .await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn set_product_photos(
+        &self,
+        id: &str,
+        photos: &[ProductPhoto],
+        photo_url: &str,
+        at: Timestamp,
+    ) -> StoreResult<Option<Product>> {
+        self.catalog_write(store_call(
+            "set_product_photos",
+            self.inner.set_product_photos(id, photos, photo_url, at),
         ))
         .await
     }

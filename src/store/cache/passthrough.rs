@@ -13,7 +13,9 @@ use crate::domain::mail::{MailStatus, OutboxMail};
 use crate::domain::photos::PhotoSize;
 use crate::domain::{Page, Timestamp};
 use crate::services::metrics::store_call;
-use crate::store::{CartStore, ChatStore, LimitStore, OutboxStore, PhotoStore, StoreResult};
+use crate::store::{
+    CartStore, ChatStore, LimitStore, LineRef, OutboxStore, PhotoStore, StoreResult,
+};
 
 #[async_trait]
 impl CartStore for CachedStore {
@@ -26,13 +28,13 @@ impl CartStore for CachedStore {
     async fn add_to_cart(
         &self,
         email: &str,
-        product_id: &str,
+        line: LineRef<'_>,
         quantity: i64,
         at: Timestamp,
     ) -> StoreResult<Cart> {
         store_call(
             "add_to_cart",
-            self.inner.add_to_cart(email, product_id, quantity, at),
+            self.inner.add_to_cart(email, line, quantity, at),
         )
         .await
     }
@@ -41,14 +43,14 @@ impl CartStore for CachedStore {
     async fn set_cart_quantity(
         &self,
         email: &str,
-        product_id: &str,
+        variant_id: &str,
         quantity: i64,
         at: Timestamp,
     ) -> StoreResult<Cart> {
         store_call(
             "set_cart_quantity",
             self.inner
-                .set_cart_quantity(email, product_id, quantity, at),
+                .set_cart_quantity(email, variant_id, quantity, at),
         )
         .await
     }
@@ -57,12 +59,12 @@ impl CartStore for CachedStore {
     async fn remove_from_cart(
         &self,
         email: &str,
-        product_id: &str,
+        variant_id: &str,
         at: Timestamp,
     ) -> StoreResult<Cart> {
         store_call(
             "remove_from_cart",
-            self.inner.remove_from_cart(email, product_id, at),
+            self.inner.remove_from_cart(email, variant_id, at),
         )
         .await
     }

@@ -7,7 +7,7 @@ use super::{bson_time, race_on_duplicate, time, MongoStore};
 use crate::domain::cart::lines;
 use crate::domain::cart::{Cart, CartLine};
 use crate::domain::Timestamp;
-use crate::store::{CartStore, StoreResult};
+use crate::store::{CartStore, LineRef, StoreResult};
 
 /// A `cart` document; `_id` is the customer's email (one cart each), kept
 /// as `email` too so the document reads as the seed describes it.
@@ -25,6 +25,7 @@ pub(super) struct CartDoc {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct LineDoc {
     product_id: String,
+    variant_id: String,
     quantity: i64,
     added_at: DateTime,
 }
@@ -39,6 +40,7 @@ impl From<&Cart> for CartDoc {
                 .iter()
                 .map(|l| LineDoc {
                     product_id: l.product_id.clone(),
+                    variant_id: l.variant_id.clone(),
                     quantity: l.quantity,
                     added_at: bson_time(l.added_at),
                 })
@@ -59,6 +61,7 @@ impl From<CartDoc> for Cart {
                 .into_iter()
                 .map(|l| CartLine {
                     product_id: l.product_id,
+                    variant_id: l.variant_id,
                     quantity: l.quantity,
                     added_at: time(l.added_at),
                 })
@@ -73,7 +76,9 @@ impl From<CartDoc> for Cart {
 /// What one cart change needs, passed into its transaction.
 struct Change<'a> {
     email: &'a str,
+    /// The product, where the change knows it (an add).
     product_id: &'a str,
+    variant_id: &'a str,
     quantity: i64,
     at: Timestamp,
 }
@@ -122,13 +127,14 @@ impl CartStore for MongoStore {
     async fn add_to_cart(
         &self,
         email: &str,
-        product_id: &str,
+        line: LineRef<'_>,
         quantity: i64,
         at: Timestamp,
     ) -> StoreResult<Cart> {
         let ctx = Change {
             email,
-            product_id,
+            product_id: line.product_id,
+            variant_id: line.variant_id,
             quantity,
             at,
         };
@@ -139,7 +145,7 @@ impl CartStore for MongoStore {
                 let cart = lines::add_line(
                     cart,
                     c.email,
-                    c.product_id,
+                    (c.product_id, c.variant_id),
                     product.as_ref(),
                     c.quantity,
                     c.at,
@@ -154,21 +160,25 @@ impl CartStore for MongoStore {
     async fn set_cart_quantity(
         &self,
         email: &str,
-        product_id: &str,
+        variant_id: &str,
         quantity: i64,
         at: Timestamp,
     ) -> StoreResult<Cart> {
         let ctx = Change {
             email,
-            product_id,
+            product_id: "",
+            variant_id,
             quantity,
             at,
         };
         self.transact(&ctx, |store, s, c| {
             Box::pin(async move {
-                let product = store.product_in(s, c.product_id).await?;
                 let cart = store.cart_in(s, c.email).await?;
-                let cart = lines::set_line(cart, c.product_id, product.as_ref(), c.quantity, c.at)?;
+                let product = match cart.as_ref().and_then(|cart| cart.product_of(c.variant_id)) {
+                    Some(id) => store.product_in(s, id).await?,
+                    None => None,
+                };
+                let cart = lines::set_line(cart, c.variant_id, product.as_ref(), c.quantity, c.at)?;
                 store.save_cart(s, &cart).await?;
                 Ok(cart)
             })
@@ -179,19 +189,20 @@ impl CartStore for MongoStore {
     async fn remove_from_cart(
         &self,
         email: &str,
-        product_id: &str,
+        variant_id: &str,
         at: Timestamp,
     ) -> StoreResult<Cart> {
         let ctx = Change {
             email,
-            product_id,
+            product_id: "",
+            variant_id,
             quantity: 0,
             at,
         };
         self.transact(&ctx, |store, s, c| {
             Box::pin(async move {
                 let cart = store.cart_in(s, c.email).await?;
-                let cart = lines::set_line(cart, c.product_id, None, 0, c.at)?;
+                let cart = lines::set_line(cart, c.variant_id, None, 0, c.at)?;
                 store.save_cart(s, &cart).await?;
                 Ok(cart)
             })

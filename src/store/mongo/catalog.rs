@@ -11,7 +11,8 @@ use mongodb::ClientSession;
 use serde::{Deserialize, Serialize};
 
 use super::{bson_time, limit, time, MongoStore};
-use crate::domain::catalog::{Product, ProductFields};
+use crate::domain::catalog::{Product, ProductFields, ProductOption, Variant};
+use crate::domain::photos::ProductPhoto;
 use crate::domain::shared::Shared;
 use crate::domain::{Page, Timestamp};
 use crate::store::{CatalogStore, ProductPage, StoreError, StoreResult};
@@ -29,7 +30,14 @@ pub(super) struct ProductDoc {
     price: i64,
     currency: String,
     photo_url: String,
+    /// The sum over the sold variants, kept by every change to theirs.
     stock: i64,
+    #[serde(default)]
+    options: Vec<ProductOption>,
+    #[serde(default)]
+    variants: Vec<Variant>,
+    #[serde(default)]
+    photos: Vec<ProductPhoto>,
     created_at: DateTime,
     updated_at: DateTime,
 }
@@ -45,6 +53,9 @@ impl From<&Product> for ProductDoc {
             currency: p.currency.clone(),
             photo_url: p.photo_url.clone(),
             stock: p.stock,
+            options: p.options.clone(),
+            variants: p.variants.clone(),
+            photos: p.photos.clone(),
             created_at: bson_time(p.created_at),
             updated_at: bson_time(p.updated_at),
         }
@@ -62,10 +73,29 @@ impl From<ProductDoc> for Product {
             currency: d.currency,
             photo_url: d.photo_url,
             stock: d.stock,
+            options: d.options,
+            variants: d.variants,
+            photos: d.photos,
             created_at: time(d.created_at),
             updated_at: time(d.updated_at),
         }
     }
+}
+
+/// A duplicate key on a product write is a variant's SKU another product
+/// has (the only unique key besides `_id`, which is always new or matched).
+fn sku_taken(err: mongodb::error::Error, variants: &[Variant]) -> StoreError {
+    if !super::is_duplicate_key(&err) {
+        return err.into();
+    }
+    let message = err.to_string();
+    let sku = variants
+        .iter()
+        .find(|v| message.contains(&format!("\"{}\"", v.sku)))
+        .or(variants.first())
+        .map(|v| v.sku.clone())
+        .unwrap_or_default();
+    StoreError::SkuTaken { sku }
 }
 
 impl MongoStore {
@@ -169,7 +199,8 @@ impl CatalogStore for MongoStore {
     async fn insert_product(&self, product: &Product) -> StoreResult<()> {
         self.products()
             .insert_one(ProductDoc::from(product))
-            .await?;
+            .await
+            .map_err(|e| sku_taken(e, &product.variants))?;
         Ok(())
     }
 
@@ -187,6 +218,29 @@ impl CatalogStore for MongoStore {
             "currency": &f.currency,
             "photo_url": &f.photo_url,
             "stock": f.stock,
+            "options": mongodb::bson::to_bson(&f.options)?,
+            "variants": mongodb::bson::to_bson(&f.variants)?,
+            "updated_at": bson_time(at),
+        }};
+        Ok(self
+            .products()
+            .find_one_and_update(doc! { "_id": id }, update)
+            .return_document(ReturnDocument::After)
+            .await
+            .map_err(|e| sku_taken(e, &f.variants))?
+            .map(Product::from))
+    }
+
+    async fn set_product_photos(
+        &self,
+        id: &str,
+        photos: &[ProductPhoto],
+        photo_url: &str,
+        at: Timestamp,
+    ) -> StoreResult<Option<Product>> {
+        let update = doc! { "$set": {
+            "photos": mongodb::bson::to_bson(photos)?,
+            "photo_url": photo_url,
             "updated_at": bson_time(at),
         }};
         Ok(self

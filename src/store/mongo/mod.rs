@@ -101,6 +101,9 @@ impl MongoStore {
         let store = Self { client, db };
         store.create_indexes().await?;
         schema::migrate(&store.db, recorded).await?;
+        // After the migration: every product has its variants by now, and
+        // a unique index counts a missing SKU as one more null.
+        store.create_sku_index().await?;
         Ok(Arc::new(store))
     }
 
@@ -195,6 +198,25 @@ impl MongoStore {
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot create indexes on {collection}: {e}"))?;
         }
+        Ok(())
+    }
+
+    /// SKUs are unique across the shop: one index over every product's variants.
+    async fn create_sku_index(&self) -> anyhow::Result<()> {
+        let model = IndexModel::builder()
+            .keys(doc! { "variants.sku": 1 })
+            .options(
+                IndexOptions::builder()
+                    .name("sku_unique".to_owned())
+                    .unique(true)
+                    .build(),
+            )
+            .build();
+        self.db
+            .collection::<Document>("products")
+            .create_index(model)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot create the SKU index on products: {e}"))?;
         Ok(())
     }
 

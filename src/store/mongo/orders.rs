@@ -15,7 +15,7 @@ use crate::domain::mail::OutboxMail;
 use crate::domain::orders::{Order, OrderFilter, OrderItem, OrderStatus, StatusChange};
 use crate::domain::{Page, Timestamp};
 use crate::store::{decode_stored, CorruptValue};
-use crate::store::{Checkout, OrderStore, Placed, StoreError, StoreResult};
+use crate::store::{Checkout, LineRef, OrderStore, Placed, StoreError, StoreResult};
 
 pub(super) const COUNTERS: &str = "counters";
 /// The `counters` document numbering orders. Its `value` counts the numbers
@@ -183,15 +183,17 @@ impl CheckoutTx for SessionTx<'_> {
         self.store.product_in(self.s, id).await
     }
 
-    async fn take_stock(&mut self, product_id: &str, quantity: i64) -> StoreResult<bool> {
+    async fn take_stock(&mut self, line: LineRef<'_>, quantity: i64) -> StoreResult<bool> {
         // A concurrent change to the same stock is a write conflict, which
-        // retries the whole transaction.
+        // retries the whole transaction. The product's own `stock` (the sum
+        // over its sold variants) moves with the variant's.
+        let sold = doc! { "id": line.variant_id, "archived": false, "stock": { "$gte": quantity } };
         let result = self
             .store
             .products()
             .update_one(
-                doc! { "_id": product_id, "stock": { "$gte": quantity } },
-                doc! { "$inc": { "stock": -quantity } },
+                doc! { "_id": line.product_id, "variants": { "$elemMatch": sold } },
+                doc! { "$inc": { "variants.$.stock": -quantity, "stock": -quantity } },
             )
             .session(&mut *self.s)
             .await?;
@@ -260,15 +262,29 @@ impl StatusTx for SessionTx<'_> {
             .transpose()?)
     }
 
-    async fn put_back_stock(&mut self, product_id: &str, quantity: i64) -> StoreResult<()> {
-        self.store
+    async fn put_back_stock(&mut self, line: LineRef<'_>, quantity: i64) -> StoreResult<()> {
+        let sold = doc! { "id": line.variant_id, "archived": false };
+        let restocked = self
+            .store
             .products()
             .update_one(
-                doc! { "_id": product_id },
-                doc! { "$inc": { "stock": quantity } },
+                doc! { "_id": line.product_id, "variants": { "$elemMatch": sold } },
+                doc! { "$inc": { "variants.$.stock": quantity, "stock": quantity } },
             )
             .session(&mut *self.s)
             .await?;
+        if restocked.matched_count == 0 {
+            // An archived variant takes its units back; the product's stock
+            // counts sold variants only.
+            self.store
+                .products()
+                .update_one(
+                    doc! { "_id": line.product_id, "variants.id": line.variant_id },
+                    doc! { "$inc": { "variants.$.stock": quantity } },
+                )
+                .session(&mut *self.s)
+                .await?;
+        }
         Ok(())
     }
 

@@ -8,11 +8,12 @@
 //! version only ever moves forward (`$max`). A database recorded newer than
 //! this binary knows is refused before anything is written to it.
 
+use futures_util::TryStreamExt;
 use mongodb::bson::{doc, Bson, Document};
-use mongodb::Database;
+use mongodb::{Collection, Database};
 
 /// The schema version this tienda writes.
-pub const SCHEMA_VERSION: usize = 2;
+pub const SCHEMA_VERSION: usize = 3;
 
 const META: &str = "meta";
 const SCHEMA_ID: &str = "schema";
@@ -31,10 +32,16 @@ struct Step {
 /// Version 1 is the schema of the releases before versions were recorded;
 /// its indexes, like every later one, are ensured at each start (see
 /// `MongoStore::create_indexes`).
-const STEPS: &[Step] = &[Step {
-    to: 2,
-    what: "users get `locale` (null: none chosen yet)",
-}];
+const STEPS: &[Step] = &[
+    Step {
+        to: 2,
+        what: "users get `locale` (null: none chosen yet)",
+    },
+    Step {
+        to: 3,
+        what: "products get options, photos and their default variant; cart lines and order items name it",
+    },
+];
 
 async fn run(step: &Step, db: &Database) -> anyhow::Result<()> {
     match step.to {
@@ -49,7 +56,59 @@ async fn run(step: &Step, db: &Database) -> anyhow::Result<()> {
                 )
                 .await?;
         }
+        // Every product is sold as one variant whose id is the product's, so
+        // the cart lines and order items that name the product by id name
+        // that variant too.
+        3 => {
+            let products = db.collection::<Document>("products");
+            let mut old = products
+                .find(doc! { "variants": { "$exists": false } })
+                .await?;
+            while let Some(product) = old.try_next().await? {
+                let id = product.get_str("_id")?;
+                let default = doc! {
+                    "id": id,
+                    "sku": id.to_ascii_uppercase(),
+                    "options": {},
+                    "price": product.get("price").cloned().unwrap_or(Bson::Int64(0)),
+                    "stock": product.get("stock").cloned().unwrap_or(Bson::Int64(0)),
+                    "archived": false,
+                };
+                products
+                    .update_one(
+                        doc! { "_id": id, "variants": { "$exists": false } },
+                        doc! { "$set": { "options": [], "photos": [], "variants": [default] } },
+                    )
+                    .await?;
+            }
+            for collection in ["cart", "orders"] {
+                name_variants_in_items(&db.collection::<Document>(collection)).await?;
+            }
+        }
         other => anyhow::bail!("no step is written for version {other}"),
+    }
+    Ok(())
+}
+
+/// Gives every line in `items` that names no variant its product's id as
+/// the variant (step 3).
+async fn name_variants_in_items(collection: &Collection<Document>) -> anyhow::Result<()> {
+    let unnamed = doc! { "items": { "$elemMatch": { "variant_id": { "$exists": false } } } };
+    let mut found = collection.find(unnamed.clone()).await?;
+    while let Some(document) = found.try_next().await? {
+        let mut items = document.get_array("items")?.clone();
+        for item in items.iter_mut() {
+            if let Bson::Document(line) = item {
+                if !line.contains_key("variant_id") {
+                    let product = line.get_str("product_id")?.to_owned();
+                    line.insert("variant_id", product);
+                }
+            }
+        }
+        let id = document.get("_id").cloned().unwrap_or(Bson::Null);
+        collection
+            .update_one(doc! { "_id": id }, doc! { "$set": { "items": items } })
+            .await?;
     }
     Ok(())
 }

@@ -7,11 +7,12 @@ use super::{ms, ts, SqliteStore};
 use crate::domain::cart::lines;
 use crate::domain::cart::{Cart, CartLine};
 use crate::domain::Timestamp;
-use crate::store::{CartStore, StoreResult};
+use crate::store::{CartStore, LineRef, StoreResult};
 
 #[derive(Serialize, Deserialize)]
 struct StoredLine {
     product_id: String,
+    variant_id: String,
     quantity: i64,
     added_at: i64,
 }
@@ -40,6 +41,7 @@ pub(super) fn load(c: &Connection, email: &str) -> StoreResult<Option<Cart>> {
             .into_iter()
             .map(|l| CartLine {
                 product_id: l.product_id,
+                variant_id: l.variant_id,
                 quantity: l.quantity,
                 added_at: ts(l.added_at),
             })
@@ -56,6 +58,7 @@ fn save(c: &Connection, cart: &Cart) -> StoreResult<()> {
         .iter()
         .map(|l| StoredLine {
             product_id: l.product_id.clone(),
+            variant_id: l.variant_id.clone(),
             quantity: l.quantity,
             added_at: ms(l.added_at),
         })
@@ -102,14 +105,15 @@ impl CartStore for SqliteStore {
     async fn add_to_cart(
         &self,
         email: &str,
-        product_id: &str,
+        line: LineRef<'_>,
         quantity: i64,
         at: Timestamp,
     ) -> StoreResult<Cart> {
-        let product_id = product_id.to_owned();
+        let (product_id, variant_id) = (line.product_id.to_owned(), line.variant_id.to_owned());
         self.change_cart(email, move |tx, email, cart| {
             let product = catalog::get(tx, &product_id)?;
-            lines::add_line(cart, email, &product_id, product.as_ref(), quantity, at)
+            let line = (product_id.as_str(), variant_id.as_str());
+            lines::add_line(cart, email, line, product.as_ref(), quantity, at)
         })
         .await
     }
@@ -117,14 +121,18 @@ impl CartStore for SqliteStore {
     async fn set_cart_quantity(
         &self,
         email: &str,
-        product_id: &str,
+        variant_id: &str,
         quantity: i64,
         at: Timestamp,
     ) -> StoreResult<Cart> {
-        let product_id = product_id.to_owned();
+        let variant_id = variant_id.to_owned();
         self.change_cart(email, move |tx, _, cart| {
-            let product = catalog::get(tx, &product_id)?;
-            lines::set_line(cart, &product_id, product.as_ref(), quantity, at)
+            let product_id = cart.as_ref().and_then(|c| c.product_of(&variant_id));
+            let product = match product_id {
+                Some(id) => catalog::get(tx, id)?,
+                None => None,
+            };
+            lines::set_line(cart, &variant_id, product.as_ref(), quantity, at)
         })
         .await
     }
@@ -132,12 +140,12 @@ impl CartStore for SqliteStore {
     async fn remove_from_cart(
         &self,
         email: &str,
-        product_id: &str,
+        variant_id: &str,
         at: Timestamp,
     ) -> StoreResult<Cart> {
-        let product_id = product_id.to_owned();
+        let variant_id = variant_id.to_owned();
         self.change_cart(email, move |_, _, cart| {
-            lines::set_line(cart, &product_id, None, 0, at)
+            lines::set_line(cart, &variant_id, None, 0, at)
         })
         .await
     }

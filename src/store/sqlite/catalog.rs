@@ -3,36 +3,89 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::{ms, ts, SqliteStore};
-use crate::domain::catalog::{Product, ProductFields};
+use crate::domain::catalog::{Product, ProductFields, Variant};
+use crate::domain::photos::ProductPhoto;
 use crate::domain::shared::Shared;
 use crate::domain::{Page, Timestamp};
 use crate::store::{CatalogStore, ProductPage, StoreError, StoreResult};
 use tokio::sync::broadcast::error::RecvError;
 
-const COLUMNS: &str =
-    "id, name, description, category, price, currency, photo_url, stock, created_at, updated_at";
+const COLUMNS: &str = "id, name, description, category, price, currency, photo_url, stock, \
+     created_at, updated_at, options, photos";
 
-pub(super) fn product_from_row(row: &Row) -> rusqlite::Result<Product> {
-    Ok(Product {
-        id: row.get(0)?,
-        name: row.get(1)?,
-        description: row.get(2)?,
-        category: row.get(3)?,
-        price: row.get(4)?,
-        currency: row.get(5)?,
-        photo_url: row.get(6)?,
-        stock: row.get(7)?,
-        created_at: ts(row.get(8)?),
-        updated_at: ts(row.get(9)?),
+/// A products row, before its JSON columns are decoded and its variants read.
+struct ProductRow {
+    product: Product,
+    options: String,
+    photos: String,
+}
+
+fn product_row(row: &Row) -> rusqlite::Result<ProductRow> {
+    Ok(ProductRow {
+        product: Product {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            description: row.get(2)?,
+            category: row.get(3)?,
+            price: row.get(4)?,
+            currency: row.get(5)?,
+            photo_url: row.get(6)?,
+            stock: row.get(7)?,
+            options: Vec::new(),
+            variants: Vec::new(),
+            photos: Vec::new(),
+            created_at: ts(row.get(8)?),
+            updated_at: ts(row.get(9)?),
+        },
+        options: row.get(10)?,
+        photos: row.get(11)?,
     })
 }
 
-pub(super) fn insert(tx: &rusqlite::Connection, p: &Product) -> rusqlite::Result<()> {
+/// The whole product: its row's JSON decoded and its variants read.
+fn finish(conn: &Connection, row: ProductRow) -> StoreResult<Product> {
+    let mut product = row.product;
+    product.options = serde_json::from_str(&row.options)?;
+    product.photos = serde_json::from_str(&row.photos)?;
+    product.variants = conn
+        .prepare_cached(
+            "SELECT id, sku, options, price, stock, photo_id, archived FROM variants
+             WHERE product_id = ?1 ORDER BY position",
+        )?
+        .query_map([&product.id], |r| {
+            Ok((
+                Variant {
+                    id: r.get(0)?,
+                    sku: r.get(1)?,
+                    options: Default::default(),
+                    price: r.get(3)?,
+                    stock: r.get(4)?,
+                    photo_id: r.get(5)?,
+                    archived: r.get(6)?,
+                },
+                r.get::<_, String>(2)?,
+            ))
+        })?
+        .map(|row| {
+            let (mut variant, options) = row?;
+            variant.options = serde_json::from_str(&options)?;
+            Ok(variant)
+        })
+        .collect::<StoreResult<_>>()?;
+    Ok(product)
+}
+
+/// Every product a query's rows name, whole.
+fn collect(conn: &Connection, rows: Vec<ProductRow>) -> StoreResult<Vec<Product>> {
+    rows.into_iter().map(|row| finish(conn, row)).collect()
+}
+
+pub(super) fn insert(tx: &Connection, p: &Product) -> StoreResult<()> {
     tx.prepare_cached(&format!(
-        "INSERT INTO products ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        "INSERT INTO products ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
     ))?
     .execute(params![
         p.id,
@@ -44,13 +97,62 @@ pub(super) fn insert(tx: &rusqlite::Connection, p: &Product) -> rusqlite::Result
         p.photo_url,
         p.stock,
         ms(p.created_at),
-        ms(p.updated_at)
+        ms(p.updated_at),
+        serde_json::to_string(&p.options)?,
+        serde_json::to_string(&p.photos)?,
     ])?;
+    save_variants(tx, &p.id, &p.variants)
+}
+
+/// Writes a product's whole variant list: updates the ones it has, adds
+/// the new ones. `SkuTaken` when a SKU is another product's.
+fn save_variants(tx: &Connection, product_id: &str, variants: &[Variant]) -> StoreResult<()> {
+    // SKUs may move between this product's own variants: park them first
+    // under names no SKU can have (`~` is not allowed in one).
+    tx.prepare_cached("UPDATE variants SET sku = '~' || id WHERE product_id = ?1")?
+        .execute([product_id])?;
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO variants (id, product_id, position, sku, options, price, stock, photo_id, archived)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (id) DO UPDATE SET position = excluded.position, sku = excluded.sku,
+           options = excluded.options, price = excluded.price, stock = excluded.stock,
+           photo_id = excluded.photo_id, archived = excluded.archived
+         WHERE variants.product_id = excluded.product_id",
+    )?;
+    for (position, v) in variants.iter().enumerate() {
+        let saved = upsert.execute(params![
+            v.id,
+            product_id,
+            position as i64,
+            v.sku,
+            serde_json::to_string(&v.options)?,
+            v.price,
+            v.stock,
+            v.photo_id,
+            v.archived,
+        ]);
+        match saved {
+            Ok(1) => {}
+            Ok(_) => {
+                return Err(StoreError::backend(anyhow::anyhow!(
+                    "variant {} belongs to another product",
+                    v.id
+                )))
+            }
+            Err(rusqlite::Error::SqliteFailure(e, Some(msg)))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation
+                    && msg.contains("variants.sku") =>
+            {
+                return Err(StoreError::SkuTaken { sku: v.sku.clone() })
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     Ok(())
 }
 
 /// The products that exist among `ids`, in `ids` order.
-pub(super) fn get_many(conn: &rusqlite::Connection, ids: &[String]) -> StoreResult<Vec<Product>> {
+pub(super) fn get_many(conn: &Connection, ids: &[String]) -> StoreResult<Vec<Product>> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(p) = get(conn, id)? {
@@ -60,10 +162,12 @@ pub(super) fn get_many(conn: &rusqlite::Connection, ids: &[String]) -> StoreResu
     Ok(out)
 }
 
-pub(super) fn get(conn: &rusqlite::Connection, id: &str) -> rusqlite::Result<Option<Product>> {
+pub(super) fn get(conn: &Connection, id: &str) -> StoreResult<Option<Product>> {
     conn.prepare_cached(&format!("SELECT {COLUMNS} FROM products WHERE id = ?1"))?
-        .query_row([id], product_from_row)
-        .optional()
+        .query_row([id], product_row)
+        .optional()?
+        .map(|row| finish(conn, row))
+        .transpose()
 }
 
 #[async_trait]
@@ -83,7 +187,7 @@ impl CatalogStore for SqliteStore {
                         .prepare_cached(&format!(
                             "SELECT {COLUMNS} FROM products WHERE category = ?1 ORDER BY seq LIMIT ?2 OFFSET ?3"
                         ))?
-                        .query_map(params![cat, limit, offset], product_from_row)?
+                        .query_map(params![cat, limit, offset], product_row)?
                         .collect::<Result<Vec<_>, _>>()?;
                     let total: i64 = c
                         .prepare_cached("SELECT COUNT(*) FROM products WHERE category = ?1")?
@@ -95,7 +199,7 @@ impl CatalogStore for SqliteStore {
                         .prepare_cached(&format!(
                             "SELECT {COLUMNS} FROM products ORDER BY seq LIMIT ?1 OFFSET ?2"
                         ))?
-                        .query_map(params![limit, offset], product_from_row)?
+                        .query_map(params![limit, offset], product_row)?
                         .collect::<Result<Vec<_>, _>>()?;
                     let total: i64 = c
                         .prepare_cached("SELECT COUNT(*) FROM products")?
@@ -104,7 +208,7 @@ impl CatalogStore for SqliteStore {
                 }
             };
             Ok(Shared::new(ProductPage {
-                items,
+                items: collect(c, items)?,
                 total: total as u64,
                 offset: page.offset,
                 limit: page.limit,
@@ -137,7 +241,7 @@ impl CatalogStore for SqliteStore {
 
     async fn insert_product(&self, product: &Product) -> StoreResult<()> {
         let stored = product.clone();
-        self.write(move |tx| Ok(insert(tx, &stored)?)).await?;
+        self.write(move |tx| insert(tx, &stored)).await?;
         self.products_changed([product.id.as_str()]);
         Ok(())
     }
@@ -152,31 +256,62 @@ impl CatalogStore for SqliteStore {
         let replaced = self
             .write(move |tx| {
                 let changed = tx
-                .prepare_cached(
-                    "UPDATE products SET name = ?2, description = ?3, category = ?4, price = ?5,
-                     currency = ?6, photo_url = ?7, stock = ?8, updated_at = ?9 WHERE id = ?1",
-                )?
-                .execute(params![
-                    id,
-                    f.name,
-                    f.description,
-                    f.category,
-                    f.price,
-                    f.currency,
-                    f.photo_url,
-                    f.stock,
-                    ms(at)
-                ])?;
+                    .prepare_cached(
+                        "UPDATE products SET name = ?2, description = ?3, category = ?4, price = ?5,
+                         currency = ?6, photo_url = ?7, stock = ?8, updated_at = ?9, options = ?10
+                         WHERE id = ?1",
+                    )?
+                    .execute(params![
+                        id,
+                        f.name,
+                        f.description,
+                        f.category,
+                        f.price,
+                        f.currency,
+                        f.photo_url,
+                        f.stock,
+                        ms(at),
+                        serde_json::to_string(&f.options)?,
+                    ])?;
                 if changed == 0 {
                     return Ok(None);
                 }
-                Ok(get(tx, &id)?)
+                save_variants(tx, &id, &f.variants)?;
+                get(tx, &id)
             })
             .await?;
         if let Some(p) = &replaced {
             self.products_changed([p.id.as_str()]);
         }
         Ok(replaced)
+    }
+
+    async fn set_product_photos(
+        &self,
+        id: &str,
+        photos: &[ProductPhoto],
+        photo_url: &str,
+        at: Timestamp,
+    ) -> StoreResult<Option<Product>> {
+        let (id, photo_url) = (id.to_owned(), photo_url.to_owned());
+        let photos = serde_json::to_string(photos)?;
+        let changed = self
+            .write(move |tx| {
+                let changed = tx
+                    .prepare_cached(
+                        "UPDATE products SET photos = ?2, photo_url = ?3, updated_at = ?4 WHERE id = ?1",
+                    )?
+                    .execute(params![id, photos, photo_url, ms(at)])?;
+                if changed == 0 {
+                    return Ok(None);
+                }
+                get(tx, &id)
+            })
+            .await?;
+        if let Some(p) = &changed {
+            self.products_changed([p.id.as_str()]);
+        }
+        Ok(changed)
     }
 
     async fn delete_product(&self, id: &str) -> StoreResult<bool> {
@@ -217,9 +352,9 @@ impl CatalogStore for SqliteStore {
                 .prepare_cached(&format!(
                     "SELECT {COLUMNS} FROM products WHERE id > ?1 ORDER BY id LIMIT ?2"
                 ))?
-                .query_map(params![after, limit as i64], product_from_row)?
+                .query_map(params![after, limit as i64], product_row)?
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(products)
+            collect(c, products)
         })
         .await
     }

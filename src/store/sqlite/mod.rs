@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema.sql"),
     // 2: the language each customer shops in (none chosen: NULL).
     "ALTER TABLE users ADD COLUMN locale TEXT;",
+    include_str!("variants.sql"),
 ];
 
 /// The schema version this tienda writes: how many migrations it knows.

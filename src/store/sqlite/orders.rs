@@ -10,7 +10,7 @@ use crate::domain::checkout::{self, CheckoutTx, StatusTx, FIRST_ORDER_NUMBER};
 use crate::domain::mail::OutboxMail;
 use crate::domain::orders::{Order, OrderFilter, OrderStatus, StatusChange};
 use crate::domain::{Page, Timestamp};
-use crate::store::{Checkout, OrderStore, Placed, StoreResult};
+use crate::store::{Checkout, LineRef, OrderStore, Placed, StoreResult};
 
 const COLUMNS: &str =
     "number, email, status, items, total, currency, delivery_address, created_at, history";
@@ -107,15 +107,24 @@ impl CheckoutTx for WriterTx<'_> {
     }
 
     async fn product(&mut self, id: &str) -> StoreResult<Option<Product>> {
-        Ok(catalog::get(self.0, id)?)
+        catalog::get(self.0, id)
     }
 
-    async fn take_stock(&mut self, product_id: &str, quantity: i64) -> StoreResult<bool> {
+    async fn take_stock(&mut self, line: LineRef<'_>, quantity: i64) -> StoreResult<bool> {
         let changed = self
             .0
-            .prepare_cached("UPDATE products SET stock = stock - ?2 WHERE id = ?1 AND stock >= ?2")?
-            .execute(params![product_id, quantity])?;
-        Ok(changed == 1)
+            .prepare_cached(
+                "UPDATE variants SET stock = stock - ?3
+                 WHERE id = ?2 AND product_id = ?1 AND archived = 0 AND stock >= ?3",
+            )?
+            .execute(params![line.product_id, line.variant_id, quantity])?;
+        if changed != 1 {
+            return Ok(false);
+        }
+        self.0
+            .prepare_cached("UPDATE products SET stock = stock - ?2 WHERE id = ?1")?
+            .execute(params![line.product_id, quantity])?;
+        Ok(true)
     }
 
     async fn next_order_number(&mut self) -> StoreResult<i64> {
@@ -165,11 +174,23 @@ impl StatusTx for WriterTx<'_> {
         get(self.0, number)
     }
 
-    async fn put_back_stock(&mut self, product_id: &str, quantity: i64) -> StoreResult<()> {
-        self.0.execute(
-            "UPDATE products SET stock = stock + ?2 WHERE id = ?1",
-            params![product_id, quantity],
-        )?;
+    async fn put_back_stock(&mut self, line: LineRef<'_>, quantity: i64) -> StoreResult<()> {
+        let sold: Option<bool> = self
+            .0
+            .prepare_cached(
+                "UPDATE variants SET stock = stock + ?3 WHERE id = ?2 AND product_id = ?1
+                 RETURNING archived = 0",
+            )?
+            .query_row(params![line.product_id, line.variant_id, quantity], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        // The product's stock counts sold variants only.
+        if sold == Some(true) {
+            self.0
+                .prepare_cached("UPDATE products SET stock = stock + ?2 WHERE id = ?1")?
+                .execute(params![line.product_id, quantity])?;
+        }
         Ok(())
     }
 

@@ -14,9 +14,9 @@ use std::time::Instant;
 use clap::Parser;
 use serde_json::json;
 use tienda::domain::accounts::{hash_password, Role, User};
-use tienda::domain::catalog::Product;
+use tienda::domain::catalog::{Product, ProductInput};
 use tienda::domain::{new_id, now};
-use tienda::store::{self, Checkout, Store};
+use tienda::store::{self, Checkout, LineRef, Store};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -177,9 +177,7 @@ async fn main() -> anyhow::Result<()> {
     let t = Instant::now();
     let mut product_ids = Vec::with_capacity(args.products);
     for i in 0..args.products {
-        let at = now();
-        let product = Product {
-            id: new_id(),
+        let input = ProductInput {
             name: product_name(i),
             description: format!(
                 "A {} for every day: sturdy, useful and fairly priced (bench product {i}).",
@@ -187,14 +185,19 @@ async fn main() -> anyhow::Result<()> {
             ),
             category: category(i, args.categories),
             price: 199 + ((i as i64 * 3_797) % 49_800),
-            currency: args.currency.clone(),
+            currency: None,
             photo_url: PHOTOS[i % PHOTOS.len()].to_owned(),
-            stock: args.stock,
-            created_at: at,
-            updated_at: at,
+            stock: Some(args.stock),
+            options: Vec::new(),
+            variants: Vec::new(),
         };
+        let fields = input
+            .validate(&args.currency, None)
+            .map_err(|e| anyhow::anyhow!("bench product {i} is invalid: {e:?}"))?;
+        let product = Product::from_fields(new_id(), fields, now());
         store.insert_product(&product).await?;
-        product_ids.push(product.id);
+        let variant = product.variants[0].id.clone();
+        product_ids.push((product.id, variant));
     }
     let products_secs = t.elapsed().as_secs_f64();
 
@@ -253,7 +256,7 @@ async fn place_orders(
     store: Arc<dyn Store>,
     args: &Args,
     emails: Arc<Vec<String>>,
-    products: Arc<Vec<String>>,
+    products: Arc<Vec<(String, String)>>,
 ) -> anyhow::Result<usize> {
     let workers = args.workers.clamp(1, args.users);
     let mut tasks = tokio::task::JoinSet::new();
@@ -267,9 +270,14 @@ async fn place_orders(
             for j in (0..orders).filter(|j| (j % emails.len()) % workers == w) {
                 let email = &emails[j % emails.len()];
                 for k in 0..(1 + j % 3) {
-                    let p = &products[(j * 7_919 + k * 104_729) % products.len()];
+                    let (product_id, variant_id) =
+                        &products[(j * 7_919 + k * 104_729) % products.len()];
+                    let line = LineRef {
+                        product_id,
+                        variant_id,
+                    };
                     store
-                        .add_to_cart(email, p, 1 + (k as i64 % 2), now())
+                        .add_to_cart(email, line, 1 + (k as i64 % 2), now())
                         .await?;
                 }
                 store
