@@ -255,6 +255,37 @@ async fn jpeg_png_and_webp_are_stored_in_two_sizes_and_served_immutable() {
     }
     let page = app.get(&format!("/products/{id}"), None).await;
     assert_eq!(photo_ids(&page.body), ids);
+
+    // Pages use both sizes with srcset; products without uploads keep their URL.
+    let admin_product = app.product(&admin, "Mug", "home", 999, 5).await;
+    let srcset = format!(
+        "srcset=\"/photos/{0}/400.jpg 400w, /photos/{0}/1200.jpg 1200w\"",
+        ids[0]
+    );
+    let (status, html) = app.page(&format!("/products/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&srcset), "{html}");
+    assert!(html.contains("sizes=\""));
+    for list in ["/products", "/products/home"] {
+        let (status, html) = app.page(list).await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        assert!(html.contains(&srcset), "{list}: {html}");
+        assert!(
+            html.contains("/static/photos/ceramic-mug.svg"),
+            "{list}: {admin_product}"
+        );
+    }
+    // The search index follows the change shortly after.
+    let mut found = false;
+    for _ in 0..50 {
+        let (_, html) = app.page("/search?q=lamp").await;
+        if html.contains(&srcset) {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(found, "search results show the uploaded photo");
 }
 
 #[tokio::test]
