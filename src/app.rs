@@ -93,7 +93,7 @@ impl Application {
             catalog: Arc::new(Catalog::new(store.clone(), &settings.shop.currency)),
             photos: Arc::new(crate::domain::photos::Photos::new(
                 store.clone(),
-                Arc::new(crate::services::photo_processing::PhotoProcessing::new()),
+                Arc::new(crate::services::photo_processing::PhotoProcessing::new()?),
                 settings.photos.rules(),
             )),
             orders: Arc::new(Orders::new(
