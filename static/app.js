@@ -38,6 +38,8 @@ function formBody(form) {
       body[el.name] = Number.isFinite(n) ? n : el.value;
     } else if (el.type === "checkbox") {
       body[el.name] = el.checked;
+    } else if (el.type === "radio") {
+      if (el.checked) body[el.name] = el.value;
     } else if (el.name === "to" && el.value === "") {
       continue;
     } else {
@@ -256,33 +258,83 @@ document.addEventListener("DOMContentLoaded", startSuggestions);
 // itself and the server sends the current stock first on every (re)connect.
 // Texts come translated from the page: data-KEY-one for 1, data-KEY for any
 // other count with "#" in place of the number.
+const stockText = (el, key, n) =>
+  n === 1 && el.dataset[key + "One"] ? el.dataset[key + "One"] : (el.dataset[key] || "").replace("#", String(n));
+
+// The product page's stock line and add-to-cart form, for `n` units of the
+// chosen variant.
+function showStockOnPage(stock, n) {
+  const low = Number(stock.dataset.lowStock) || 0;
+  stock.textContent = n <= 0 ? stock.dataset.soldOut : stockText(stock, n <= low ? "left" : "inStock", n);
+  stock.classList.toggle("soldout", n <= 0);
+  const form = document.getElementById("add-to-cart");
+  if (!form) return;
+  const quantity = form.querySelector("#quantity");
+  const button = form.querySelector("button[type=submit]");
+  const max = Math.min(n, Number(stock.dataset.lineMax) || n);
+  if (quantity) {
+    quantity.max = String(Math.max(max, 1));
+    quantity.disabled = n <= 0;
+    if (n > 0 && Number(quantity.value) > max) quantity.value = String(max);
+  }
+  if (button) button.disabled = n <= 0;
+}
+
+// Variants: the price, stock and photo follow the chosen one. Without
+// JavaScript the radio buttons are a plain form field.
+function chosenVariant() {
+  return document.querySelector("#variants input[name=variant_id]:checked");
+}
+
+function showVariant(choice) {
+  const stock = document.querySelector("p[data-live-stock]");
+  if (!choice || !stock) return;
+  document.getElementById("price").textContent = choice.dataset.price;
+  showStockOnPage(stock, Number(choice.dataset.stock) || 0);
+  const photo = document.getElementById("product-photo");
+  if (photo && choice.dataset.photo) {
+    photo.src = choice.dataset.photo;
+    if (choice.dataset.photoSrcset) photo.srcset = choice.dataset.photoSrcset;
+  }
+}
+
+function startVariants() {
+  const picker = document.getElementById("variants");
+  if (!picker) return;
+  picker.addEventListener("change", () => showVariant(chosenVariant()));
+}
+document.addEventListener("DOMContentLoaded", startVariants);
+
 function startLiveStock() {
   const stock = document.querySelector("p[data-live-stock]");
   const cart = document.getElementById("cart-lines");
   const rows = cart ? [...cart.querySelectorAll("tr[data-live-stock]")] : [];
   const ids = stock ? [stock.dataset.liveStock] : rows.map((r) => r.dataset.liveStock);
   if (ids.length === 0 || !window.EventSource) return;
-  const text = (el, key, n) =>
-    n === 1 && el.dataset[key + "One"] ? el.dataset[key + "One"] : (el.dataset[key] || "").replace("#", String(n));
-  function showOnPage(n) {
-    const low = Number(stock.dataset.lowStock) || 0;
-    stock.textContent = n <= 0 ? stock.dataset.soldOut : text(stock, n <= low ? "left" : "inStock", n);
-    stock.classList.toggle("soldout", n <= 0);
-    const form = document.getElementById("add-to-cart");
-    if (!form) return;
-    const quantity = form.querySelector("#quantity");
-    const button = form.querySelector("button[type=submit]");
-    const max = Math.min(n, Number(stock.dataset.lineMax) || n);
-    if (quantity) {
-      quantity.max = String(Math.max(max, 1));
-      quantity.disabled = n <= 0;
-      if (n > 0 && Number(quantity.value) > max) quantity.value = String(max);
+  const text = stockText;
+  function showOnPage(level) {
+    const picker = document.getElementById("variants");
+    if (picker) {
+      for (const v of level.variants || []) {
+        const choice = picker.querySelector("input[value='" + CSS.escape(v.variant_id) + "']");
+        if (!choice) continue;
+        choice.dataset.stock = String(v.stock);
+        if (v.stock <= 0 && !choice.checked) choice.disabled = true;
+        if (v.stock > 0) choice.disabled = false;
+        choice.closest("label").classList.toggle("unavailable", v.stock <= 0);
+      }
+      const chosen = chosenVariant();
+      if (chosen) showStockOnPage(stock, Number(chosen.dataset.stock) || 0);
+      return;
     }
-    if (button) button.disabled = n <= 0;
+    showStockOnPage(stock, level.stock);
   }
-  function showInCart(id, n) {
+  function showInCart(level) {
     for (const row of rows) {
-      if (row.dataset.liveStock !== id) continue;
+      if (row.dataset.liveStock !== level.product_id) continue;
+      // A variant no longer sold is not among the levels: none left.
+      const variant = (level.variants || []).find((v) => v.variant_id === row.dataset.variantId);
+      const n = variant ? variant.stock : 0;
       const available = n >= Number(row.dataset.quantity);
       row.classList.toggle("unavailable", !available);
       const note = row.querySelector("em.warn");
@@ -302,8 +354,8 @@ function startLiveStock() {
   source.addEventListener("stock", (event) => {
     let level;
     try { level = JSON.parse(event.data); } catch (_) { return; }
-    if (stock && level.product_id === stock.dataset.liveStock) showOnPage(level.stock);
-    if (cart) showInCart(level.product_id, level.stock);
+    if (stock && level.product_id === stock.dataset.liveStock) showOnPage(level);
+    if (cart) showInCart(level);
     document.documentElement.dataset.liveStock = "connected";
   });
 }

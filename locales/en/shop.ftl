@@ -68,6 +68,7 @@ stock-sold-out-title = Sold out
 paging-previous = ← previous
 paging-next = next →
 product-quantity = Quantity
+price-from = from { $price }
 product-add = Add to cart
 
 ## Search

@@ -70,6 +70,7 @@ stock-sold-out-title = Agotado
 paging-previous = ← anterior
 paging-next = siguiente →
 product-quantity = Cantidad
+price-from = desde { $price }
 product-add = Añadir al carrito
 
 ## Search

@@ -29,3 +29,4 @@ mod stock;
 mod storefront;
 mod theme;
 mod upgrade;
+mod variants;

@@ -104,7 +104,10 @@ pub async fn variants_round_trip_on_every_read(store: Arc<dyn Store>) {
     assert_eq!(listed.value().items, vec![tee.clone()]);
     let scanned = store.scan_products(None, 10).await.expect("scan");
     assert_eq!(scanned, vec![tee.clone()]);
-    let many = store.get_products(std::slice::from_ref(&tee.id)).await.expect("many");
+    let many = store
+        .get_products(std::slice::from_ref(&tee.id))
+        .await
+        .expect("many");
     assert_eq!(many, vec![tee]);
 }
 
