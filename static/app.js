@@ -56,6 +56,7 @@ async function submitApiForm(event) {
   if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
   const method = (form.dataset.method || form.getAttribute("method") || "POST").toUpperCase();
   const body = formBody(form);
+  if (form.querySelector("#variants-editor")) addVariants(form, body);
   const init = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
   if (method !== "DELETE" && Object.keys(body).length > 0) {
     init.headers["Content-Type"] = "application/json";
@@ -360,3 +361,79 @@ function startLiveStock() {
   });
 }
 document.addEventListener("DOMContentLoaded", startLiveStock);
+
+// The admin's product editor: options (name and comma-separated values) and
+// one row per variant sold. The rows' inputs have no names, so the form's
+// plain fields go as they are and this adds `options` and `variants`.
+function editedOptions(form) {
+  const options = [];
+  for (const row of form.querySelectorAll(".option-row")) {
+    const name = row.querySelector("[data-option-name]").value.trim();
+    const values = row.querySelector("[data-option-values]").value.split(",").map((v) => v.trim()).filter(Boolean);
+    if (name) options.push({ name, values });
+  }
+  return options;
+}
+
+function addVariants(form, body) {
+  body.options = editedOptions(form);
+  if (body.options.length === 0) {
+    body.variants = [];
+    return;
+  }
+  delete body.stock;
+  body.variants = [...form.querySelectorAll("#variant-rows tr")].map((row) => {
+    const field = (name) => row.querySelector("[data-field=" + name + "]");
+    const variant = { options: JSON.parse(row.dataset.options || "{}"), stock: Number(field("stock").value) || 0 };
+    if (row.dataset.variantId) variant.id = row.dataset.variantId;
+    if (field("sku").value.trim()) variant.sku = field("sku").value.trim();
+    if (field("price").value !== "") variant.price = Number(field("price").value);
+    if (field("photo_id").value) variant.photo_id = field("photo_id").value;
+    return variant;
+  });
+}
+
+function combinations(options) {
+  return options.reduce((done, option) =>
+    done.flatMap((c) => option.values.map((v) => ({ ...c, [option.name]: v }))), [{}]);
+}
+
+function startVariantEditor() {
+  const form = document.getElementById("edit-product");
+  const rows = document.getElementById("variant-rows");
+  const make = document.getElementById("make-variants");
+  if (!form || !rows || !make) return;
+  rows.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-remove-variant]");
+    if (button) button.closest("tr").remove();
+  });
+  make.addEventListener("click", () => {
+    const options = editedOptions(form);
+    const same = (a, b) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+    const existing = [...rows.querySelectorAll("tr")];
+    const template = existing[0];
+    const keep = [];
+    for (const values of options.length ? combinations(options) : []) {
+      let row = existing.find((r) => same(JSON.parse(r.dataset.options || "{}"), values));
+      if (!row) {
+        row = template ? template.cloneNode(true) : null;
+        if (!row) break;
+        delete row.dataset.variantId;
+        row.querySelector("[data-field=sku]").value = "";
+        row.querySelector("[data-field=price]").value = rows.dataset.defaultPrice;
+        row.querySelector("[data-field=stock]").value = "0";
+        row.querySelector("[data-field=photo_id]").value = "";
+      }
+      row.dataset.options = JSON.stringify(values);
+      const title = options.map((o) => values[o.name]).join(" / ");
+      row.querySelector("th").textContent = title;
+      for (const input of row.querySelectorAll("[data-label]")) {
+        input.setAttribute("aria-label", input.dataset.label + " " + title);
+      }
+      keep.push(row);
+    }
+    rows.replaceChildren(...keep);
+    document.getElementById("plain-stock").hidden = options.length > 0;
+  });
+}
+document.addEventListener("DOMContentLoaded", startVariantEditor);

@@ -342,7 +342,9 @@ async fn the_product_pages_plain_form_adds_the_chosen_variant() {
         .await;
     assert_eq!(posted.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        posted.page.contains("role=\"alert\">valor no válido en variant_id"),
+        posted
+            .page
+            .contains("role=\"alert\">valor no válido en variant_id"),
         "{}",
         posted.page
     );
