@@ -151,6 +151,29 @@ impl Browser {
         self.wait_url("/products").await;
     }
 
+    /// On the cart page: saves `address`, waits for the page to come back
+    /// with it and checkout enabled, and places the order.
+    pub(crate) async fn check_out_to(&self, address: &str) {
+        self.fill("#delivery-address", address).await;
+        self.click("#address-form button[type=submit]").await;
+        let ready = format!(
+            "const c = document.getElementById('checkout'); const a = document.getElementById('delivery-address');
+             return !!c && !c.disabled && !!a && a.value === {} && document.readyState === 'complete';",
+            json!(address)
+        );
+        let mut saved = false;
+        for _ in 0..100 {
+            let state = self.client.execute(&ready, vec![]).await;
+            if matches!(state, Ok(serde_json::Value::Bool(true))) {
+                saved = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(saved, "address saved and checkout enabled");
+        self.click("#checkout").await;
+    }
+
     pub(crate) async fn close(self) {
         let _ = self.client.close().await;
     }
@@ -218,28 +241,7 @@ async fn a_guest_fills_a_cart_registers_finds_it_merged_and_checks_out() {
     let qty = b.find("#cart-lines input[name=quantity]").await;
     assert_eq!(qty.prop("value").await.expect("value"), Some("2".into()));
 
-    b.fill("#delivery-address", "Calle del Prado 5, Madrid")
-        .await;
-    b.click("#address-form button[type=submit]").await;
-    // The page reloads with the address saved and checkout enabled.
-    let mut ready = false;
-    for _ in 0..100 {
-        let state = b
-            .client
-            .execute(
-                "const c = document.getElementById('checkout'); const a = document.getElementById('delivery-address');
-                 return !!c && !c.disabled && !!a && a.value === 'Calle del Prado 5, Madrid' && document.readyState === 'complete';",
-                vec![],
-            )
-            .await;
-        if matches!(state, Ok(serde_json::Value::Bool(true))) {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(ready, "address saved and checkout enabled");
-    b.click("#checkout").await;
+    b.check_out_to("Calle del Prado 5, Madrid").await;
     let url = b.wait_url("/orders/").await;
     let number = b.text("#order-number").await;
     assert!(url.ends_with(&number), "{url} vs {number}");
@@ -636,24 +638,7 @@ async fn an_admin_sells_sizes_and_colours_and_a_customer_buys_m_blue() {
     b.click("#add-to-cart button[type=submit]").await;
     b.wait_url("/cart").await;
     b.wait_text("#cart-lines", "M / blue").await;
-    b.fill("#delivery-address", "Calle del Prado 5, Madrid")
-        .await;
-    b.click("#address-form button[type=submit]").await;
-    for _ in 0..100 {
-        let ready = b
-            .client
-            .execute(
-                "const c = document.getElementById('checkout'); const a = document.getElementById('delivery-address');
-                 return !!c && !c.disabled && !!a && a.value === 'Calle del Prado 5, Madrid' && document.readyState === 'complete';",
-                vec![],
-            )
-            .await;
-        if matches!(ready, Ok(serde_json::Value::Bool(true))) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    b.click("#checkout").await;
+    b.check_out_to("Calle del Prado 5, Madrid").await;
     b.wait_url("/orders/").await;
     assert!(b.text("main").await.contains("M / blue"));
     assert!(b.text("#order-total").await.contains("32.00"));
