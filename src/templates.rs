@@ -111,6 +111,51 @@ impl HelperDef for Money {
     }
 }
 
+/// `{{product_price product}}`: what a product costs as its card shows it:
+/// the price, or "from" the lowest where its sold variants cost different
+/// amounts.
+struct ProductPrice(Arc<I18n>);
+
+impl HelperDef for ProductPrice {
+    fn call_inner<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+    ) -> Result<ScopedJson<'rc>, RenderError> {
+        let product = h
+            .param(0)
+            .map(|p| p.value())
+            .ok_or_else(|| RenderErrorReason::ParamNotFoundForIndex("product_price", 0))?;
+        let currency = product["currency"].as_str().unwrap_or("EUR");
+        // The sold variants' prices (the JSON of `Product::price_range`).
+        let sold = product["variants"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|v| v["archived"] != Value::Bool(true))
+            .filter_map(|v| v["price"].as_i64());
+        let (low, high) = sold.fold((i64::MAX, i64::MIN), |(lo, hi), p| (lo.min(p), hi.max(p)));
+        let locale = locale_of(ctx);
+        if low >= high {
+            let price = if low == i64::MAX {
+                product["price"].as_i64().unwrap_or(0)
+            } else {
+                low
+            };
+            return text(self.0.formats.money(locale, price, currency));
+        }
+        let mut args = FluentArgs::new();
+        args.set("price", self.0.formats.money(locale, low, currency));
+        text(
+            self.0
+                .translations
+                .message(locale, "price-from", Some(&args)),
+        )
+    }
+}
+
 /// `{{date rfc3339}}`: a date and time as the page's language writes it.
 struct Date(Arc<I18n>);
 
@@ -161,6 +206,7 @@ pub fn registry(i18n: Arc<I18n>, theme: &Theme) -> anyhow::Result<Handlebars<'st
     registry.set_strict_mode(true);
     registry.register_helper("t", Box::new(Translate(i18n.clone())));
     registry.register_helper("money", Box::new(Money(i18n.clone())));
+    registry.register_helper("product_price", Box::new(ProductPrice(i18n.clone())));
     registry.register_helper("date", Box::new(Date(i18n.clone())));
     registry.register_helper("eq", Box::new(helpers::eq));
     let names = embedded_names();

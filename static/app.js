@@ -38,6 +38,8 @@ function formBody(form) {
       body[el.name] = Number.isFinite(n) ? n : el.value;
     } else if (el.type === "checkbox") {
       body[el.name] = el.checked;
+    } else if (el.type === "radio") {
+      if (el.checked) body[el.name] = el.value;
     } else if (el.name === "to" && el.value === "") {
       continue;
     } else {
@@ -54,6 +56,7 @@ async function submitApiForm(event) {
   if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
   const method = (form.dataset.method || form.getAttribute("method") || "POST").toUpperCase();
   const body = formBody(form);
+  if (form.querySelector("#variants-editor")) addVariants(form, body);
   const init = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
   if (method !== "DELETE" && Object.keys(body).length > 0) {
     init.headers["Content-Type"] = "application/json";
@@ -256,33 +259,83 @@ document.addEventListener("DOMContentLoaded", startSuggestions);
 // itself and the server sends the current stock first on every (re)connect.
 // Texts come translated from the page: data-KEY-one for 1, data-KEY for any
 // other count with "#" in place of the number.
+const stockText = (el, key, n) =>
+  n === 1 && el.dataset[key + "One"] ? el.dataset[key + "One"] : (el.dataset[key] || "").replace("#", String(n));
+
+// The product page's stock line and add-to-cart form, for `n` units of the
+// chosen variant.
+function showStockOnPage(stock, n) {
+  const low = Number(stock.dataset.lowStock) || 0;
+  stock.textContent = n <= 0 ? stock.dataset.soldOut : stockText(stock, n <= low ? "left" : "inStock", n);
+  stock.classList.toggle("soldout", n <= 0);
+  const form = document.getElementById("add-to-cart");
+  if (!form) return;
+  const quantity = form.querySelector("#quantity");
+  const button = form.querySelector("button[type=submit]");
+  const max = Math.min(n, Number(stock.dataset.lineMax) || n);
+  if (quantity) {
+    quantity.max = String(Math.max(max, 1));
+    quantity.disabled = n <= 0;
+    if (n > 0 && Number(quantity.value) > max) quantity.value = String(max);
+  }
+  if (button) button.disabled = n <= 0;
+}
+
+// Variants: the price, stock and photo follow the chosen one. Without
+// JavaScript the radio buttons are a plain form field.
+function chosenVariant() {
+  return document.querySelector("#variants input[name=variant_id]:checked");
+}
+
+function showVariant(choice) {
+  const stock = document.querySelector("p[data-live-stock]");
+  if (!choice || !stock) return;
+  document.getElementById("price").textContent = choice.dataset.price;
+  showStockOnPage(stock, Number(choice.dataset.stock) || 0);
+  const photo = document.getElementById("product-photo");
+  if (photo && choice.dataset.photo) {
+    photo.src = choice.dataset.photo;
+    if (choice.dataset.photoSrcset) photo.srcset = choice.dataset.photoSrcset;
+  }
+}
+
+function startVariants() {
+  const picker = document.getElementById("variants");
+  if (!picker) return;
+  picker.addEventListener("change", () => showVariant(chosenVariant()));
+}
+document.addEventListener("DOMContentLoaded", startVariants);
+
 function startLiveStock() {
   const stock = document.querySelector("p[data-live-stock]");
   const cart = document.getElementById("cart-lines");
   const rows = cart ? [...cart.querySelectorAll("tr[data-live-stock]")] : [];
   const ids = stock ? [stock.dataset.liveStock] : rows.map((r) => r.dataset.liveStock);
   if (ids.length === 0 || !window.EventSource) return;
-  const text = (el, key, n) =>
-    n === 1 && el.dataset[key + "One"] ? el.dataset[key + "One"] : (el.dataset[key] || "").replace("#", String(n));
-  function showOnPage(n) {
-    const low = Number(stock.dataset.lowStock) || 0;
-    stock.textContent = n <= 0 ? stock.dataset.soldOut : text(stock, n <= low ? "left" : "inStock", n);
-    stock.classList.toggle("soldout", n <= 0);
-    const form = document.getElementById("add-to-cart");
-    if (!form) return;
-    const quantity = form.querySelector("#quantity");
-    const button = form.querySelector("button[type=submit]");
-    const max = Math.min(n, Number(stock.dataset.lineMax) || n);
-    if (quantity) {
-      quantity.max = String(Math.max(max, 1));
-      quantity.disabled = n <= 0;
-      if (n > 0 && Number(quantity.value) > max) quantity.value = String(max);
+  const text = stockText;
+  function showOnPage(level) {
+    const picker = document.getElementById("variants");
+    if (picker) {
+      for (const v of level.variants || []) {
+        const choice = picker.querySelector("input[value='" + CSS.escape(v.variant_id) + "']");
+        if (!choice) continue;
+        choice.dataset.stock = String(v.stock);
+        if (v.stock <= 0 && !choice.checked) choice.disabled = true;
+        if (v.stock > 0) choice.disabled = false;
+        choice.closest("label").classList.toggle("unavailable", v.stock <= 0);
+      }
+      const chosen = chosenVariant();
+      if (chosen) showStockOnPage(stock, Number(chosen.dataset.stock) || 0);
+      return;
     }
-    if (button) button.disabled = n <= 0;
+    showStockOnPage(stock, level.stock);
   }
-  function showInCart(id, n) {
+  function showInCart(level) {
     for (const row of rows) {
-      if (row.dataset.liveStock !== id) continue;
+      if (row.dataset.liveStock !== level.product_id) continue;
+      // A variant no longer sold is not among the levels: none left.
+      const variant = (level.variants || []).find((v) => v.variant_id === row.dataset.variantId);
+      const n = variant ? variant.stock : 0;
       const available = n >= Number(row.dataset.quantity);
       row.classList.toggle("unavailable", !available);
       const note = row.querySelector("em.warn");
@@ -302,9 +355,85 @@ function startLiveStock() {
   source.addEventListener("stock", (event) => {
     let level;
     try { level = JSON.parse(event.data); } catch (_) { return; }
-    if (stock && level.product_id === stock.dataset.liveStock) showOnPage(level.stock);
-    if (cart) showInCart(level.product_id, level.stock);
+    if (stock && level.product_id === stock.dataset.liveStock) showOnPage(level);
+    if (cart) showInCart(level);
     document.documentElement.dataset.liveStock = "connected";
   });
 }
 document.addEventListener("DOMContentLoaded", startLiveStock);
+
+// The admin's product editor: options (name and comma-separated values) and
+// one row per variant sold. The rows' inputs have no names, so the form's
+// plain fields go as they are and this adds `options` and `variants`.
+function editedOptions(form) {
+  const options = [];
+  for (const row of form.querySelectorAll(".option-row")) {
+    const name = row.querySelector("[data-option-name]").value.trim();
+    const values = row.querySelector("[data-option-values]").value.split(",").map((v) => v.trim()).filter(Boolean);
+    if (name) options.push({ name, values });
+  }
+  return options;
+}
+
+function addVariants(form, body) {
+  body.options = editedOptions(form);
+  if (body.options.length === 0) {
+    body.variants = [];
+    return;
+  }
+  delete body.stock;
+  body.variants = [...form.querySelectorAll("#variant-rows tr")].map((row) => {
+    const field = (name) => row.querySelector("[data-field=" + name + "]");
+    const variant = { options: JSON.parse(row.dataset.options || "{}"), stock: Number(field("stock").value) || 0 };
+    if (row.dataset.variantId) variant.id = row.dataset.variantId;
+    if (field("sku").value.trim()) variant.sku = field("sku").value.trim();
+    if (field("price").value !== "") variant.price = Number(field("price").value);
+    if (field("photo_id").value) variant.photo_id = field("photo_id").value;
+    return variant;
+  });
+}
+
+function combinations(options) {
+  return options.reduce((done, option) =>
+    done.flatMap((c) => option.values.map((v) => ({ ...c, [option.name]: v }))), [{}]);
+}
+
+function startVariantEditor() {
+  const form = document.getElementById("edit-product");
+  const rows = document.getElementById("variant-rows");
+  const make = document.getElementById("make-variants");
+  if (!form || !rows || !make) return;
+  rows.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-remove-variant]");
+    if (button) button.closest("tr").remove();
+  });
+  make.addEventListener("click", () => {
+    const options = editedOptions(form);
+    const same = (a, b) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+    const existing = [...rows.querySelectorAll("tr")];
+    const template = existing[0];
+    const keep = [];
+    for (const values of options.length ? combinations(options) : []) {
+      let row = existing.find((r) => same(JSON.parse(r.dataset.options || "{}"), values));
+      if (!row) {
+        row = template ? template.cloneNode(true) : null;
+        if (!row) break;
+        delete row.dataset.variantId;
+        row.querySelector("[data-field=sku]").value = "";
+        row.querySelector("[data-field=price]").value = rows.dataset.defaultPrice;
+        row.querySelector("[data-field=stock]").value = "0";
+        row.querySelector("[data-field=photo_id]").value = "";
+      }
+      row.dataset.options = JSON.stringify(values);
+      const title = options.map((o) => values[o.name]).join(" / ");
+      row.querySelector("th").textContent = title;
+      for (const input of row.querySelectorAll("[data-label]")) {
+        input.setAttribute("aria-label", input.dataset.label + " " + title);
+      }
+      keep.push(row);
+    }
+    rows.replaceChildren(...keep);
+    document.getElementById("plain-stock").hidden = options.length > 0;
+  });
+}
+document.addEventListener("DOMContentLoaded", startVariantEditor);

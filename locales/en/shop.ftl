@@ -68,6 +68,7 @@ stock-sold-out-title = Sold out
 paging-previous = ← previous
 paging-next = next →
 product-quantity = Quantity
+price-from = from { $price }
 product-add = Add to cart
 
 ## Search
@@ -185,6 +186,17 @@ admin-description = Description
 admin-price-minor = Price (minor units)
 admin-price-minor-example = Price (minor units, e.g. 1999 = 19.99)
 admin-photo-url = Photo URL
+admin-options = Options
+admin-options-hint = Up to three, e.g. Size with the values S, M, L. Leave them empty for a product sold one way. Then make the variants: one per combination you sell.
+admin-option-name = Option
+admin-option-values = Values, separated by commas
+admin-variants-generate = Make the variants
+admin-variants = Variants
+admin-variant = Variant
+admin-variant-only = The product itself
+admin-sku = SKU
+admin-variant-photo = Photo
+admin-variant-no-photo = The product’s
 admin-save = Save
 admin-photos-heading = Photos
 admin-photo-alt = Photo { $n }

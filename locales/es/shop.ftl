@@ -70,6 +70,7 @@ stock-sold-out-title = Agotado
 paging-previous = ← anterior
 paging-next = siguiente →
 product-quantity = Cantidad
+price-from = desde { $price }
 product-add = Añadir al carrito
 
 ## Search
@@ -187,6 +188,17 @@ admin-description = Descripción
 admin-price-minor = Precio (en céntimos)
 admin-price-minor-example = Precio (en céntimos, p. ej. 1999 = 19,99)
 admin-photo-url = URL de la foto
+admin-options = Opciones
+admin-options-hint = Hasta tres, p. ej. Talla con los valores S, M, L. Déjalas vacías si el producto se vende de una sola forma. Después crea las variantes: una por cada combinación que vendas.
+admin-option-name = Opción
+admin-option-values = Valores, separados por comas
+admin-variants-generate = Crear las variantes
+admin-variants = Variantes
+admin-variant = Variante
+admin-variant-only = El producto en sí
+admin-sku = SKU
+admin-variant-photo = Foto
+admin-variant-no-photo = La del producto
 admin-save = Guardar
 admin-photos-heading = Fotos
 admin-photo-alt = Foto { $n }

@@ -151,6 +151,29 @@ impl Browser {
         self.wait_url("/products").await;
     }
 
+    /// On the cart page: saves `address`, waits for the page to come back
+    /// with it and checkout enabled, and places the order.
+    pub(crate) async fn check_out_to(&self, address: &str) {
+        self.fill("#delivery-address", address).await;
+        self.click("#address-form button[type=submit]").await;
+        let ready = format!(
+            "const c = document.getElementById('checkout'); const a = document.getElementById('delivery-address');
+             return !!c && !c.disabled && !!a && a.value === {} && document.readyState === 'complete';",
+            json!(address)
+        );
+        let mut saved = false;
+        for _ in 0..100 {
+            let state = self.client.execute(&ready, vec![]).await;
+            if matches!(state, Ok(serde_json::Value::Bool(true))) {
+                saved = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(saved, "address saved and checkout enabled");
+        self.click("#checkout").await;
+    }
+
     pub(crate) async fn close(self) {
         let _ = self.client.close().await;
     }
@@ -218,28 +241,7 @@ async fn a_guest_fills_a_cart_registers_finds_it_merged_and_checks_out() {
     let qty = b.find("#cart-lines input[name=quantity]").await;
     assert_eq!(qty.prop("value").await.expect("value"), Some("2".into()));
 
-    b.fill("#delivery-address", "Calle del Prado 5, Madrid")
-        .await;
-    b.click("#address-form button[type=submit]").await;
-    // The page reloads with the address saved and checkout enabled.
-    let mut ready = false;
-    for _ in 0..100 {
-        let state = b
-            .client
-            .execute(
-                "const c = document.getElementById('checkout'); const a = document.getElementById('delivery-address');
-                 return !!c && !c.disabled && !!a && a.value === 'Calle del Prado 5, Madrid' && document.readyState === 'complete';",
-                vec![],
-            )
-            .await;
-        if matches!(state, Ok(serde_json::Value::Bool(true))) {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(ready, "address saved and checkout enabled");
-    b.click("#checkout").await;
+    b.check_out_to("Calle del Prado 5, Madrid").await;
     let url = b.wait_url("/orders/").await;
     let number = b.text("#order-number").await;
     assert!(url.ends_with(&number), "{url} vs {number}");
@@ -520,5 +522,133 @@ async fn the_product_page_follows_its_stock_live_and_sold_out_disables_the_butto
             .as_deref(),
         Some("")
     );
+    b.close().await;
+}
+
+/// The variant rows of the admin's editor: each row's title and element.
+async fn variant_rows(b: &Browser) -> Vec<(String, fantoccini::elements::Element)> {
+    let rows = b
+        .client
+        .find_all(Locator::Css("#variant-rows tr"))
+        .await
+        .expect("variant rows");
+    let mut titled = Vec::new();
+    for row in rows {
+        let title = row
+            .find(Locator::Css("th"))
+            .await
+            .expect("title cell")
+            .text()
+            .await
+            .expect("title");
+        titled.push((title, row));
+    }
+    titled
+}
+
+async fn set_field(row: &fantoccini::elements::Element, field: &str, value: &str) {
+    let input = row
+        .find(Locator::Css(&format!("[data-field={field}]")))
+        .await
+        .expect("field");
+    input.clear().await.expect("clear");
+    input.send_keys(value).await.expect("type");
+}
+
+#[tokio::test]
+async fn an_admin_sells_sizes_and_colours_and_a_customer_buys_m_blue() {
+    let app = spawn_app().await;
+    let b = browser().await;
+    b.register(&app, "Boss", ADMIN_EMAIL).await;
+    b.goto(&app.url("/admin/products")).await;
+    b.fill("#p-name", "Linen Shirt").await;
+    b.fill("#p-category", "clothing").await;
+    b.fill("#p-price", "3000").await;
+    b.fill("#p-stock", "0").await;
+    b.click("#new-product button[type=submit]").await;
+    let url = b.wait_url("/products/").await;
+    let id = url.rsplit('/').next().expect("id").to_owned();
+
+    // Size × Colour, made into six variants, each with its stock.
+    b.goto(&app.url(&format!("/admin/products/{id}/edit")))
+        .await;
+    b.fill(".option-row:nth-of-type(1) [data-option-name]", "Size")
+        .await;
+    b.fill(".option-row:nth-of-type(1) [data-option-values]", "S, M, L")
+        .await;
+    b.fill(".option-row:nth-of-type(2) [data-option-name]", "Colour")
+        .await;
+    b.fill(
+        ".option-row:nth-of-type(2) [data-option-values]",
+        "white, blue",
+    )
+    .await;
+    b.click("#make-variants").await;
+    let rows = variant_rows(&b).await;
+    let titles: Vec<&str> = rows.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "S / white",
+            "S / blue",
+            "M / white",
+            "M / blue",
+            "L / white",
+            "L / blue"
+        ]
+    );
+    for (title, row) in &rows {
+        set_field(row, "stock", "5").await;
+        if title == "M / blue" {
+            set_field(row, "price", "3200").await;
+            set_field(row, "sku", "SHIRT-M-BLUE").await;
+        }
+    }
+    b.click("#edit-product button[type=submit]").await;
+    b.wait_url("/admin/products").await;
+    let product = app.get(&format!("/products/{id}"), None).await.body;
+    assert_eq!(product["stock"], 30, "{product}");
+    assert_eq!(product["options"][1]["values"], json!(["white", "blue"]));
+    let m_blue = product["variants"]
+        .as_array()
+        .expect("variants")
+        .iter()
+        .find(|v| v["sku"] == "SHIRT-M-BLUE")
+        .cloned()
+        .expect("M / blue");
+    assert_eq!(m_blue["price"], 3200);
+    b.goto(&app.url("/products")).await;
+    b.click("#logout").await;
+    b.wait_url("/").await;
+
+    // A customer picks M / blue: its price shows; they buy it.
+    b.register(&app, "Marta", "marta@example.com").await;
+    b.goto(&app.url(&format!("/products/{id}"))).await;
+    assert_eq!(
+        b.text("#price").await,
+        "€30.00",
+        "the first variant's price"
+    );
+    let radio = format!(
+        "#variants input[value='{}']",
+        m_blue["id"].as_str().expect("id")
+    );
+    b.click(&radio).await;
+    b.wait_text("#price", "€32.00").await;
+    b.click("#add-to-cart button[type=submit]").await;
+    b.wait_url("/cart").await;
+    b.wait_text("#cart-lines", "M / blue").await;
+    b.check_out_to("Calle del Prado 5, Madrid").await;
+    b.wait_url("/orders/").await;
+    assert!(b.text("main").await.contains("M / blue"));
+    assert!(b.text("#order-total").await.contains("32.00"));
+
+    // Only M / blue's stock moved.
+    let after = app.get(&format!("/products/{id}"), None).await.body;
+    let sold = after["variants"].as_array().expect("variants").iter();
+    for v in sold.filter(|v| v["archived"] == false) {
+        let expected = if v["id"] == m_blue["id"] { 4 } else { 5 };
+        assert_eq!(v["stock"], expected, "{v}");
+    }
     b.close().await;
 }

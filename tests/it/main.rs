@@ -30,3 +30,4 @@ mod stock;
 mod storefront;
 mod theme;
 mod upgrade;
+mod variants;

@@ -61,6 +61,17 @@ async fn serves_the_fixture_shop(app: &TestApp) {
     let (first, second) = (items[0].clone(), items[1].clone());
     assert_eq!(first["name"], "Wireless Headphones");
     assert_eq!(first["stock"], 23, "25 less the 2 in order 1001");
+    // Variants: every product is sold as its one default variant, which
+    // has the product's id, price and stock.
+    for item in items {
+        let variants = item["variants"].as_array().expect("variants");
+        assert_eq!(variants.len(), 1, "{item}");
+        assert_eq!(variants[0]["id"], item["id"]);
+        assert_eq!(variants[0]["price"], item["price"]);
+        assert_eq!(variants[0]["stock"], item["stock"]);
+        assert_eq!(variants[0]["archived"], false);
+        assert_eq!(item["options"], json!([]));
+    }
 
     // Users: Ana logs in with the password she registered with.
     let login = app
@@ -80,12 +91,15 @@ async fn serves_the_fixture_shop(app: &TestApp) {
     assert_eq!(order.body["total"], 17998);
     assert_eq!(order.body["status"], "placed");
     assert_eq!(order.body["items"][0]["product_id"], first["id"]);
+    assert_eq!(order.body["items"][0]["variant_id"], first["id"]);
     assert_eq!(order.body["delivery_address"], "1 Calle Mayor, Madrid");
 
     // Carts: her open one, which checks out into the next number.
     let cart = app.get("/cart", Some(&ana)).await;
     assert_eq!(cart.status, StatusCode::OK, "{}", cart.text);
     assert_eq!(cart.body["items"][0]["product_id"], second["id"]);
+    assert_eq!(cart.body["items"][0]["variant_id"], second["id"]);
+    assert_eq!(cart.body["items"][0]["available"], true);
     assert_eq!(cart.body["items"][0]["quantity"], 1);
     let placed = app
         .post(
@@ -96,6 +110,16 @@ async fn serves_the_fixture_shop(app: &TestApp) {
         .await;
     assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.text);
     assert_eq!(placed.body["number"], 1002, "numbering carries on");
+    // The checkout took the unit from the default variant and the product.
+    let after = app
+        .get(
+            &format!("/products/{}", second["id"].as_str().expect("id")),
+            None,
+        )
+        .await;
+    let left = second["stock"].as_i64().expect("stock") - 1;
+    assert_eq!(after.body["stock"], left);
+    assert_eq!(after.body["variants"][0]["stock"], left);
 }
 
 /// A fresh database on the MongoDB-wire server of `TIENDA_TEST_MONGO_URL`

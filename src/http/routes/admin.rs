@@ -5,9 +5,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{json, Value};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::domain::catalog::variants::MAX_OPTIONS;
+use crate::domain::catalog::Product;
 use crate::domain::mail::{MailStatus, OutboxMail};
 use crate::domain::message::MessageId;
 use crate::domain::{now, Page};
@@ -68,6 +70,8 @@ pub async fn edit_product_page(
         &Visitor::signed_in(&state, &admin).await,
         json!({
             "product": product,
+            "option_rows": option_rows(&product),
+            "variant_rows": variant_rows(&product),
             "photos": crate::domain::photos::slots(&crate::domain::photos::photos_of(&product)),
             "photo_room": crate::domain::photos::MAX_PHOTOS
                 .saturating_sub(crate::domain::photos::photos_of(&product).len()),
@@ -75,6 +79,36 @@ pub async fn edit_product_page(
             "photo_max_mb": state.settings.photos.max_upload.div_ceil(1024 * 1024),
         }),
     )
+}
+
+/// The option editor's rows: the product's options, then empty rows up to
+/// the most a product may have.
+fn option_rows(product: &Product) -> Vec<Value> {
+    (0..MAX_OPTIONS)
+        .map(|i| match product.options.get(i) {
+            Some(o) => json!({ "name": o.name, "values": o.values.join(", ") }),
+            None => json!({ "name": "", "values": "" }),
+        })
+        .collect()
+}
+
+/// The variant editor's rows: the variants sold now (a removed row is
+/// archived on save).
+fn variant_rows(product: &Product) -> Vec<Value> {
+    product
+        .sold_variants()
+        .map(|v| {
+            json!({
+                "id": v.id,
+                "title": product.variant_title(v),
+                "options": serde_json::to_string(&v.options).unwrap_or_default(),
+                "sku": v.sku,
+                "price": v.price,
+                "stock": v.stock,
+                "photo_id": v.photo_id,
+            })
+        })
+        .collect()
 }
 
 /// Query parameters of `GET /admin/mail`.

@@ -106,9 +106,10 @@ pub async fn add(
     }
 }
 
-/// Set the quantity of the line for product `id`; 0 removes it.
+/// Set the quantity of the line `id` names (a variant, or a product with
+/// one line); 0 removes it.
 #[utoipa::path(put, path = "/cart/{id}", tag = "cart", request_body = SetQuantity,
-    params(("id" = String, Path, description = "Product id of the line")),
+    params(("id" = String, Path, description = "Variant id of the line, or the product id where the product has one line (several: 409)")),
     responses((status = 200, body = CartView), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)),
     security((), ("bearer" = [])))]
@@ -126,7 +127,7 @@ pub async fn set_quantity(
     ))
 }
 
-/// A cart page's form for the line of product `id`: set its quantity (0,
+/// A cart page's form for the line `id` names: set its quantity (0,
 /// the remove button, removes it), then back to the cart.
 pub async fn change_line(
     State(state): State<AppState>,
@@ -143,14 +144,14 @@ pub async fn change_line(
             .map_err(AppError::from),
         Err(error) => Err(error),
     };
-    let typed = body.typed.unwrap_or_default().with("product_id", &id);
+    let typed = body.typed.unwrap_or_default().with("line_id", &id);
     let path = format!("/cart/{id}");
     answer_form(&state, locale, &shopper, &path, "line", typed, outcome).await
 }
 
-/// Remove the line for product `id`.
+/// Remove the line `id` names (a variant, or a product with one line).
 #[utoipa::path(delete, path = "/cart/{id}", tag = "cart",
-    params(("id" = String, Path, description = "Product id of the line")),
+    params(("id" = String, Path, description = "Variant id of the line, or the product id where the product has one line (several: 409)")),
     responses((status = 200, body = CartView), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)),
     security((), ("bearer" = [])))]
 pub async fn remove(

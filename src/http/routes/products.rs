@@ -296,10 +296,35 @@ fn product_html(
 ) -> AppResult<String> {
     if let Value::Object(fields) = &mut data {
         fields.insert("product".into(), json!(product));
-        let max_quantity = product.stock.min(MAX_LINE_QUANTITY);
+        // The variant the form starts on: the first one in stock, else the
+        // first sold. A product without options has just that one.
+        let choices = variant_choices(product);
+        let chosen = choices
+            .iter()
+            .find(|c| c.stock > 0)
+            .or(choices.first())
+            .map(|c| c.id.clone());
+        let choices: Vec<Value> = choices
+            .into_iter()
+            .map(|c| {
+                let checked = chosen.as_deref() == Some(c.id.as_str());
+                json!({ "checked": checked, "choice": c })
+            })
+            .collect();
+        let (price, stock) = chosen
+            .and_then(|id| product.variant(&id))
+            .map_or((product.price, 0), |v| (v.price, v.stock));
+        if !product.options.is_empty() {
+            let names: Vec<&str> = product.options.iter().map(|o| o.name.as_str()).collect();
+            fields.insert("option_names".into(), json!(names.join(" / ")));
+            fields.insert("choices".into(), json!(choices));
+        }
+        fields.insert("price".into(), json!(price));
+        fields.insert("stock".into(), json!(stock));
+        let max_quantity = stock.min(MAX_LINE_QUANTITY);
         fields.insert("max_quantity".into(), json!(max_quantity));
         // What the page's live stock text follows (static/app.js).
-        fields.insert("stock_low".into(), json!(is_low_stock(product.stock)));
+        fields.insert("stock_low".into(), json!(is_low_stock(stock)));
         fields.insert("low_stock".into(), json!(LOW_STOCK));
         fields.insert("line_max".into(), json!(MAX_LINE_QUANTITY));
     }
@@ -307,6 +332,29 @@ fn product_html(
     state
         .pages
         .render_html(locale, "product", head, visitor, data)
+}
+
+/// One variant as the product page offers it.
+#[derive(Serialize)]
+struct VariantChoice {
+    id: String,
+    /// `M / blue`.
+    title: String,
+    price: i64,
+    stock: i64,
+}
+
+/// The variants a shopper can pick, in the admin's order.
+fn variant_choices(product: &Product) -> Vec<VariantChoice> {
+    product
+        .sold_variants()
+        .map(|v| VariantChoice {
+            id: v.id.clone(),
+            title: product.variant_title(v),
+            price: v.price,
+            stock: v.stock,
+        })
+        .collect()
 }
 
 /// Create a product (admin).
