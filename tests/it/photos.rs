@@ -563,4 +563,33 @@ async fn the_admin_page_uploads_without_javascript() {
     assert_eq!(ids.len(), 1);
     assert!(page.contains(&format!("/photos/{}/400.jpg", ids[0])));
     assert!(page.contains(&format!("/products/{id}/photos/{}/delete", ids[0])));
+
+    // The up/down and delete buttons are plain forms too.
+    let r = upload(&app, Some(&admin), &id, &[("b.jpg", "image/jpeg", &photo)]).await;
+    let ids = photo_ids(&r.body);
+    let form = |path: String, body: String| {
+        app.http
+            .post(app.url(&path))
+            .header("cookie", format!("tienda_session={admin}"))
+            .header("accept", "text/html")
+            .header("origin", app.base.clone())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let moved = form(
+        format!("/products/{id}/photos/order"),
+        format!("order={}%2C{}", ids[1], ids[0]),
+    )
+    .await
+    .expect("order form");
+    assert_eq!(moved.status(), StatusCode::SEE_OTHER);
+    let now = photo_ids(&app.get(&format!("/products/{id}"), None).await.body);
+    assert_eq!(now, vec![ids[1].clone(), ids[0].clone()]);
+    let deleted = form(format!("/products/{id}/photos/{}/delete", ids[1]), String::new())
+        .await
+        .expect("delete form");
+    assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
+    let now = photo_ids(&app.get(&format!("/products/{id}"), None).await.body);
+    assert_eq!(now, vec![ids[0].clone()]);
 }
