@@ -151,3 +151,4 @@ photo-too-many = a product has at most { $max } photos; this would make { $count
 photo-missing = send one or more photos as multipart/form-data parts named `photo`
 photo-order-not-permutation = must list each of the product's photos exactly once
 photo-not-found = no photo { $id }
+photo-used-by-variants = is the photo shown for { $skus }: choose another photo for them first

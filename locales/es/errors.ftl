@@ -160,3 +160,4 @@ photo-too-many = un producto tiene como máximo { $max } fotos; así tendría { 
 photo-missing = envía una o más fotos como partes multipart/form-data llamadas `photo`
 photo-order-not-permutation = debe nombrar cada foto del producto exactamente una vez
 photo-not-found = no existe la foto { $id }
+photo-used-by-variants = es la foto que se muestra para { $skus }: elige antes otra foto para ellas

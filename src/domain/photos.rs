@@ -212,6 +212,8 @@ message_ids! {
         OrderNotPermutation = "photo-order-not-permutation";
         /// No photo `id` (of product `product_id`).
         NotFound = "photo-not-found";
+        /// The photo is the one shown for the variants `skus`.
+        UsedByVariants = "photo-used-by-variants";
     }
 }
 
@@ -248,6 +250,25 @@ pub fn without(existing: &[ProductPhoto], photo_id: &str) -> Option<Vec<ProductP
             .cloned()
             .collect()
     })
+}
+
+/// Refuses deleting photo `photo_id` while a variant still sold shows it
+/// (naming `photo_id` and the variants' SKUs): the variant would point at
+/// nothing, and the product could not be saved until it was changed.
+pub fn check_unused(product: &super::catalog::Product, photo_id: &str) -> Result<(), FieldErrors> {
+    let skus: Vec<&str> = product
+        .variants
+        .iter()
+        .filter(|v| !v.archived && v.photo_id.as_deref() == Some(photo_id))
+        .map(|v| v.sku.as_str())
+        .collect();
+    if skus.is_empty() {
+        return Ok(());
+    }
+    Err(FieldErrors::single(
+        "photo_id",
+        PhotoText::UsedByVariants.arg("skus", skus.join(", ")),
+    ))
 }
 
 /// The photo list in `order`, which must name each photo exactly once
@@ -397,6 +418,29 @@ mod tests {
             (Some("a,c,b"), None)
         );
         assert_eq!((s[0].width, s[0].height), (400, 267));
+    }
+
+    #[test]
+    fn a_photo_a_sold_variant_shows_cannot_be_deleted() {
+        let variant = |sku: &str, photo: Option<&str>, archived: bool| {
+            serde_json::json!({ "id": crate::domain::new_id(), "sku": sku, "options": {},
+                "price": 100, "stock": 1, "photo_id": photo, "archived": archived })
+        };
+        let product: super::super::catalog::Product = serde_json::from_value(serde_json::json!({
+            "id": crate::domain::new_id(), "name": "Tee", "description": "", "category": "tops",
+            "price": 100, "currency": "EUR", "photo_url": "", "stock": 2,
+            "variants": [variant("TEE-M", Some("a"), false), variant("TEE-L", Some("b"), true)],
+            "photos": [photo("a"), photo("b")],
+            "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"
+        }))
+        .expect("a product");
+        let refused = check_unused(&product, "a").expect_err("TEE-M shows it");
+        assert!(refused.0.contains_key("photo_id"));
+        assert_eq!(
+            check_unused(&product, "b"),
+            Ok(()),
+            "only archived variants show it"
+        );
     }
 
     #[test]

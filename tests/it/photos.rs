@@ -586,9 +586,12 @@ async fn the_admin_page_uploads_without_javascript() {
     assert_eq!(moved.status(), StatusCode::SEE_OTHER);
     let now = photo_ids(&app.get(&format!("/products/{id}"), None).await.body);
     assert_eq!(now, vec![ids[1].clone(), ids[0].clone()]);
-    let deleted = form(format!("/products/{id}/photos/{}/delete", ids[1]), String::new())
-        .await
-        .expect("delete form");
+    let deleted = form(
+        format!("/products/{id}/photos/{}/delete", ids[1]),
+        String::new(),
+    )
+    .await
+    .expect("delete form");
     assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
     let now = photo_ids(&app.get(&format!("/products/{id}"), None).await.body);
     assert_eq!(now, vec![ids[0].clone()]);

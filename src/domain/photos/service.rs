@@ -122,6 +122,7 @@ impl Photos {
             let product = self.product(id).await?;
             let photos =
                 without(&photos_of(&product), photo_id).ok_or_else(|| not_found(id, photo_id))?;
+            super::check_unused(&product, photo_id)?;
             self.save(&product, &photos).await?
         };
         // The product no longer names it: a failure here leaves unreachable
