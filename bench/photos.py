@@ -200,7 +200,7 @@ def markdown(res, args):
           f"Uploads during the busy catalog run: {during['uploads']} of a 12 MP JPEG by two clients back to back "
           f"(each deleted again), median {per:.0f} ms each, {during['failed']} failed; server peak RSS "
           f"{res['busy_rss_peak']:.1f} MB. Floors: {', '.join(f'{f:,.0f}' for f in res['floors'])} req/s. "
-          "Uploads decode and resize on blocking threads, at most two at once "
+          "Uploads decode and resize on two threads of their own at nice 10, at most two at once "
           "(`services::photo_processing`), so the async workers keep serving; the 12 MP JPEG is made by "
           "`target/release/benchphoto` (gradients with noise, quality 90)."]
     return "\n".join(L) + "\n"
