@@ -91,6 +91,11 @@ impl Application {
             )),
             carts: Arc::new(Carts::new(store.clone(), &settings.shop.currency)),
             catalog: Arc::new(Catalog::new(store.clone(), &settings.shop.currency)),
+            photos: Arc::new(crate::domain::photos::Photos::new(
+                store.clone(),
+                Arc::new(crate::services::photo_processing::PhotoProcessing::new()?),
+                settings.photos.rules(),
+            )),
             orders: Arc::new(Orders::new(
                 store.clone(),
                 events.clone(),

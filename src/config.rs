@@ -46,6 +46,8 @@ pub struct Settings {
     pub log: LogSettings,
     /// `[metrics]`: the Prometheus endpoint.
     pub metrics: MetricsSettings,
+    /// `[photos]`: limits on product photo uploads.
+    pub photos: PhotoSettings,
     /// Filled in by the loader: the profile in force. Not read from the file.
     #[serde(skip)]
     pub profile: String,
@@ -390,6 +392,39 @@ pub struct MetricsSettings {
     pub listen: Option<String>,
 }
 
+/// `[photos]`: what a product photo upload may be.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PhotoSettings {
+    /// Largest photo file accepted, in bytes (default 10 MiB); a larger one
+    /// gets 413. The upload route's body may hold this many bytes per photo
+    /// a product can have, whatever `server.body_limit` says.
+    pub max_upload: usize,
+    /// Most pixels (width × height) of an accepted photo (default 50
+    /// million), checked on the header before decoding.
+    pub max_pixels: u64,
+}
+
+impl Default for PhotoSettings {
+    fn default() -> Self {
+        let rules = crate::domain::photos::PhotoRules::default();
+        Self {
+            max_upload: rules.max_upload,
+            max_pixels: rules.max_pixels,
+        }
+    }
+}
+
+impl PhotoSettings {
+    /// The domain's rules from these settings.
+    pub fn rules(&self) -> crate::domain::photos::PhotoRules {
+        crate::domain::photos::PhotoRules {
+            max_upload: self.max_upload,
+            max_pixels: self.max_pixels,
+        }
+    }
+}
+
 /// Why the settings could not be loaded; each names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -532,6 +567,18 @@ impl Settings {
             return Err((
                 "server.header_timeout",
                 "must be at least one second".into(),
+            ));
+        }
+        if !(1024..=(256 << 20)).contains(&self.photos.max_upload) {
+            return Err((
+                "photos.max_upload",
+                "must be between 1024 bytes and 256 MiB".into(),
+            ));
+        }
+        if !(1_000_000..=200_000_000).contains(&self.photos.max_pixels) {
+            return Err((
+                "photos.max_pixels",
+                "must be between 1 and 200 million".into(),
             ));
         }
         if self.server.body_limit < 1024 {

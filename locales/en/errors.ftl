@@ -136,3 +136,19 @@ chat-recipient-staff-only = only staff choose a recipient
 chat-recipient-not-email = to must be an email address
 chat-not-stored = the message could not be stored; try again
 chat-missed = this connection fell behind and missed { $count } messages; reload the history
+
+## Product photos
+
+photo-empty = photo { $n } is empty
+photo-too-big = photo { $n } is larger than { $max } bytes
+photo-unsupported = photo { $n } is not a JPEG, PNG or WebP image
+photo-unsupported-kind = photo { $n } is { $kind }, not a JPEG, PNG or WebP image
+photo-trailing-data = photo { $n } has data after the end of the image (something is hidden in the file)
+photo-corrupt = photo { $n } is truncated or damaged
+photo-too-many-pixels = photo { $n } is { $width }×{ $height } pixels; at most { $max } megapixels
+photo-too-much-memory = photo { $n } would need too much memory to open
+photo-too-many = a product has at most { $max } photos; this would make { $count }
+photo-missing = send one or more photos as multipart/form-data parts named `photo`
+photo-order-not-permutation = must list each of the product's photos exactly once
+photo-not-found = no photo { $id }
+photo-used-by-variants = is the photo shown for { $skus }: choose another photo for them first

@@ -145,3 +145,19 @@ chat-missed = esta conexión se quedó atrás y perdió { $count ->
         [one] un mensaje
        *[other] { $count } mensajes
     }; vuelve a cargar el historial
+
+## Fotos de productos
+
+photo-empty = la foto { $n } está vacía
+photo-too-big = la foto { $n } ocupa más de { $max } bytes
+photo-unsupported = la foto { $n } no es una imagen JPEG, PNG ni WebP
+photo-unsupported-kind = la foto { $n } es { $kind }, no una imagen JPEG, PNG ni WebP
+photo-trailing-data = la foto { $n } tiene datos tras el final de la imagen (hay algo escondido en el archivo)
+photo-corrupt = la foto { $n } está truncada o dañada
+photo-too-many-pixels = la foto { $n } tiene { $width }×{ $height } píxeles; como máximo { $max } megapíxeles
+photo-too-much-memory = la foto { $n } necesitaría demasiada memoria para abrirse
+photo-too-many = un producto tiene como máximo { $max } fotos; así tendría { $count }
+photo-missing = envía una o más fotos como partes multipart/form-data llamadas `photo`
+photo-order-not-permutation = debe nombrar cada foto del producto exactamente una vez
+photo-not-found = no existe la foto { $id }
+photo-used-by-variants = es la foto que se muestra para { $skus }: elige antes otra foto para ellas

@@ -253,6 +253,9 @@ pub fn is_category(text: &str) -> bool {
 }
 
 fn is_photo_url(text: &str) -> bool {
+    if super::photos::is_photo_path(text) {
+        return true; // an uploaded photo (the first one becomes photo_url)
+    }
     if let Some(path) = text.strip_prefix("/static/") {
         return !path.is_empty()
             && !path.split('/').any(|seg| seg.is_empty() || seg == "..")

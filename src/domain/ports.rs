@@ -13,7 +13,7 @@ use super::catalog::{Product, ProductFields};
 use super::chat::{Message, MessageFilter};
 use super::mail::{MailStatus, OutboxMail};
 use super::orders::{Order, OrderFilter, OrderStatus};
-use super::photos::ProductPhoto;
+use super::photos::{PhotoSize, ProductPhoto};
 use super::shared::Shared;
 use super::{Page, Timestamp};
 
@@ -503,10 +503,32 @@ pub trait LimitStore: Send + Sync {
     async fn purge_limits(&self, before: Timestamp) -> StoreResult<u64>;
 }
 
+/// The files of uploaded product photos (which photos a product shows is
+/// the catalog's: [`Product`]'s list). SQLite keeps them on disk beside the
+/// database, MongoDB in GridFS (bucket `photos`) so every instance serves
+/// every photo. A photo's files never change once stored.
+#[async_trait]
+pub trait PhotoStore: Send + Sync {
+    /// Stores every size of photo `id` at once: a reader finds all of them
+    /// or none, never a partly written file.
+    async fn put_photo(&self, id: &str, files: Vec<(PhotoSize, Vec<u8>)>) -> StoreResult<()>;
+    /// The file of photo `id` in `size`; `None` when there is none.
+    async fn photo_file(&self, id: &str, size: PhotoSize) -> StoreResult<Option<bytes::Bytes>>;
+    /// Deletes every file of photo `id`; `false` when there was none.
+    async fn delete_photo(&self, id: &str) -> StoreResult<bool>;
+}
+
 /// Everything tienda keeps.
 #[async_trait]
 pub trait Store:
-    CatalogStore + AccountStore + CartStore + OrderStore + ChatStore + OutboxStore + LimitStore
+    CatalogStore
+    + AccountStore
+    + CartStore
+    + OrderStore
+    + ChatStore
+    + OutboxStore
+    + LimitStore
+    + PhotoStore
 {
     /// `sqlite` or `mongodb`, for logs and the config page.
     fn backend(&self) -> &'static str;

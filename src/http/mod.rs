@@ -102,6 +102,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/mail/{id}/retry", post(admin::retry_mail))
         .route("/admin/users/{email}", delete(auth::delete_user))
         .route("/admin/users/{email}/sessions", get(auth::user_sessions))
+        .merge(routes::photos::routes(&state.settings))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi::ApiDoc::openapi()));
     // `/metrics` here only with a token; `metrics.listen` serves it elsewhere.
     let metered = state.metrics.is_some();

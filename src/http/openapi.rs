@@ -11,6 +11,8 @@ use super::routes::{admin, auth, cart, chat, orders, products, search, site, sto
     info(title = "tienda", description = "Self-hosted shop: catalog, cart, orders, accounts, support chat. Errors are RFC 9457 problem+json with an `id`, `code` and details."),
     paths(
         products::list, products::get_one_or_category, products::create, products::replace, products::delete,
+        super::routes::photos::upload, super::routes::photos::reorder, super::routes::photos::remove,
+        super::routes::photos::serve,
         search::search, search::suggest, stock::events,
         auth::register, auth::login, auth::logout, auth::me, auth::user_sessions, auth::revoke_session,
         auth::delete_user, auth::forgot_password, auth::reset_password,

@@ -50,6 +50,8 @@ pub struct Shop {
     pub carts: Arc<Carts>,
     /// Catalog writes.
     pub catalog: Arc<Catalog>,
+    /// Product photo uploads, changes and files.
+    pub photos: Arc<crate::domain::photos::Photos>,
     /// Checkout and the order lifecycle.
     pub orders: Arc<Orders>,
     /// Product search and filtered lists (this instance's index).

@@ -150,7 +150,10 @@ mod tests {
     fn ids() -> Vec<&'static str> {
         let shop = ShopText::ALL.iter().map(|t| t.as_str());
         let http = HttpText::ALL.iter().map(|t| t.as_str());
-        shop.chain(http).collect()
+        let photos = crate::domain::photos::PhotoText::ALL
+            .iter()
+            .map(|t| t.as_str());
+        shop.chain(http).chain(photos).collect()
     }
 
     #[test]

@@ -21,6 +21,7 @@ mod mail;
 mod metrics;
 mod operations;
 mod orders;
+mod photos;
 mod privacy;
 mod process;
 mod search;

@@ -17,6 +17,7 @@ mod limits;
 mod mongo_schema;
 mod orders;
 mod outbox;
+mod photos;
 mod privacy;
 mod search;
 mod support;
@@ -78,6 +79,7 @@ contract! {
     search::scan_reads_the_catalog_in_id_order_pieces => search_scan_pieces_sqlite, search_scan_pieces_mongo;
     privacy::erase_anonymises_orders_and_messages_and_deletes_the_rest => erase_anonymises_sqlite, erase_anonymises_mongo;
     privacy::export_gathers_an_accounts_data => export_gathers_sqlite, export_gathers_mongo;
+    photos::put_read_and_delete_photo_files => photo_files_sqlite, photo_files_mongo;
     variants::variants_round_trip_on_every_read => variants_round_trip_sqlite, variants_round_trip_mongo;
     variants::racing_checkouts_take_one_variants_stock_only => variant_stock_race_sqlite, variant_stock_race_mongo;
     variants::removed_variants_are_archived_not_deleted => variants_archived_sqlite, variants_archived_mongo;

@@ -72,6 +72,11 @@ pub async fn edit_product_page(
             "product": product,
             "option_rows": option_rows(&product),
             "variant_rows": variant_rows(&product),
+            "photos": crate::domain::photos::slots(&crate::domain::photos::photos_of(&product)),
+            "photo_room": crate::domain::photos::MAX_PHOTOS
+                .saturating_sub(crate::domain::photos::photos_of(&product).len()),
+            "photo_max": crate::domain::photos::MAX_PHOTOS,
+            "photo_max_mb": state.settings.photos.max_upload.div_ceil(1024 * 1024),
         }),
     )
 }

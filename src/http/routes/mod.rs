@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cart;
 pub mod chat;
 pub mod orders;
+pub mod photos;
 pub mod products;
 pub mod search;
 pub mod site;

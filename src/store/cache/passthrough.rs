@@ -1,5 +1,5 @@
-//! What the cache neither keeps nor is changed by: carts, chat, the outbox
-//! and rate limits go straight to the store.
+//! What the cache neither keeps nor is changed by: carts, chat, the outbox,
+//! rate limits and photo files go straight to the store.
 
 use futures_util::stream::BoxStream;
 
@@ -10,9 +10,12 @@ use super::CachedStore;
 use crate::domain::cart::Cart;
 use crate::domain::chat::{Message, MessageFilter};
 use crate::domain::mail::{MailStatus, OutboxMail};
+use crate::domain::photos::PhotoSize;
 use crate::domain::{Page, Timestamp};
 use crate::services::metrics::store_call;
-use crate::store::{CartStore, ChatStore, LimitStore, LineRef, OutboxStore, StoreResult};
+use crate::store::{
+    CartStore, ChatStore, LimitStore, LineRef, OutboxStore, PhotoStore, StoreResult,
+};
 
 #[async_trait]
 impl CartStore for CachedStore {
@@ -175,5 +178,23 @@ impl LimitStore for CachedStore {
     #[instrument(level = "debug", skip_all)]
     async fn purge_limits(&self, before: Timestamp) -> StoreResult<u64> {
         store_call("purge_limits", self.inner.purge_limits(before)).await
+    }
+}
+
+#[async_trait]
+impl PhotoStore for CachedStore {
+    #[instrument(level = "debug", skip_all)]
+    async fn put_photo(&self, id: &str, files: Vec<(PhotoSize, Vec<u8>)>) -> StoreResult<()> {
+        store_call("put_photo", self.inner.put_photo(id, files)).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn photo_file(&self, id: &str, size: PhotoSize) -> StoreResult<Option<bytes::Bytes>> {
+        store_call("photo_file", self.inner.photo_file(id, size)).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn delete_photo(&self, id: &str) -> StoreResult<bool> {
+        store_call("delete_photo", self.inner.delete_photo(id)).await
     }
 }

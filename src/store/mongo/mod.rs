@@ -11,6 +11,7 @@ mod chat;
 mod limits;
 mod orders;
 mod outbox;
+pub mod photos;
 pub mod schema;
 
 use std::future::Future;

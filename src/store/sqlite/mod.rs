@@ -11,6 +11,7 @@ mod limits;
 pub mod lock;
 mod orders;
 mod outbox;
+mod photos;
 
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
@@ -68,6 +69,8 @@ pub struct SqliteStore {
     /// [`Store::close`] so the same process may open the file again (tests
     /// restart an app on its store); `None` for tools beside a server.
     owner: std::sync::Mutex<Option<lock::StoreLock>>,
+    /// Uploaded product photos: the `photos` folder beside the database file.
+    photos: photos::PhotoDir,
 }
 
 /// Product changes kept for a slow listener before it must read everything again.
@@ -166,6 +169,7 @@ impl SqliteStore {
             writer,
             product_changes,
             owner: std::sync::Mutex::new(owner),
+            photos: photos::PhotoDir::beside(Path::new(path)),
         })
     }
 
