@@ -78,6 +78,17 @@ impl ProductPhoto {
     pub fn url(&self, size: PhotoSize) -> String {
         photo_url(&self.id, size)
     }
+
+    /// Its sizes as an `<img srcset>` lists them.
+    pub fn srcset(&self) -> String {
+        format!(
+            "{} {}w, {} {}w",
+            self.url(PhotoSize::Small),
+            PhotoSize::Small.width().min(self.width),
+            self.url(PhotoSize::Large),
+            self.width
+        )
+    }
 }
 
 /// The URL of photo `id` in `size`.

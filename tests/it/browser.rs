@@ -569,9 +569,31 @@ async fn an_admin_sells_sizes_and_colours_and_a_customer_buys_m_blue() {
     let url = b.wait_url("/products/").await;
     let id = url.rsplit('/').next().expect("id").to_owned();
 
-    // Size × Colour, made into six variants, each with its stock.
+    // Two photos, uploaded on the edit page (the files are real JPEGs).
+    let files = tempfile::tempdir().expect("temp dir");
+    let mut paths = Vec::new();
+    for (n, colour) in [(1, [230, 230, 220]), (2, [30, 60, 160])] {
+        let path = files.path().join(format!("shirt-{n}.jpg"));
+        image::RgbImage::from_pixel(900, 600, image::Rgb(colour))
+            .save(&path)
+            .expect("write a JPEG");
+        paths.push(path.display().to_string());
+    }
     b.goto(&app.url(&format!("/admin/products/{id}/edit")))
         .await;
+    b.find("#photo-input")
+        .await
+        .send_keys(&paths.join("\n"))
+        .await
+        .expect("choose the files");
+    b.find("#photo-preview img").await;
+    b.click("#photo-upload button[type=submit]").await;
+    b.find(".photo-list li:nth-of-type(2)").await;
+    let photos = app.get(&format!("/products/{id}"), None).await.body["photos"].clone();
+    assert_eq!(photos.as_array().map(Vec::len), Some(2), "{photos}");
+    let blue_photo = photos[1]["id"].as_str().expect("photo id").to_owned();
+
+    // Size × Colour, made into six variants, each with its stock.
     b.fill(".option-row:nth-of-type(1) [data-option-name]", "Size")
         .await;
     b.fill(".option-row:nth-of-type(1) [data-option-values]", "S, M, L")
@@ -602,6 +624,12 @@ async fn an_admin_sells_sizes_and_colours_and_a_customer_buys_m_blue() {
         if title == "M / blue" {
             set_field(row, "price", "3200").await;
             set_field(row, "sku", "SHIRT-M-BLUE").await;
+            row.find(Locator::Css("[data-field=photo_id]"))
+                .await
+                .expect("photo choice")
+                .select_by_value(&blue_photo)
+                .await
+                .expect("choose its photo");
         }
     }
     b.click("#edit-product button[type=submit]").await;
@@ -617,6 +645,7 @@ async fn an_admin_sells_sizes_and_colours_and_a_customer_buys_m_blue() {
         .cloned()
         .expect("M / blue");
     assert_eq!(m_blue["price"], 3200);
+    assert_eq!(m_blue["photo_id"], blue_photo.as_str());
     b.goto(&app.url("/products")).await;
     b.click("#logout").await;
     b.wait_url("/").await;
@@ -633,8 +662,24 @@ async fn an_admin_sells_sizes_and_colours_and_a_customer_buys_m_blue() {
         "#variants input[value='{}']",
         m_blue["id"].as_str().expect("id")
     );
+    let photo_src = || async {
+        b.find("#product-photo")
+            .await
+            .attr("src")
+            .await
+            .expect("src")
+            .unwrap_or_default()
+    };
+    assert!(
+        !photo_src().await.contains(&blue_photo),
+        "the first photo first"
+    );
     b.click(&radio).await;
     b.wait_text("#price", "€32.00").await;
+    assert!(
+        photo_src().await.contains(&blue_photo),
+        "M / blue shows its own photo"
+    );
     b.click("#add-to-cart button[type=submit]").await;
     b.wait_url("/cart").await;
     b.wait_text("#cart-lines", "M / blue").await;

@@ -15,6 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::domain::cart::MAX_LINE_QUANTITY;
 use crate::domain::catalog::{is_category, is_low_stock, Product, ProductInput, LOW_STOCK};
 use crate::domain::message::{MessageId, ShopText};
+use crate::domain::photos::{PhotoSize, ProductPhoto};
 use crate::domain::shared::Shared;
 use crate::domain::{is_id, Page};
 use crate::error::{AppError, AppResult, Problem};
@@ -304,6 +305,11 @@ fn product_html(
             .find(|c| c.stock > 0)
             .or(choices.first())
             .map(|c| c.id.clone());
+        let lead_photo = chosen
+            .as_ref()
+            .and_then(|id| choices.iter().find(|c| &c.id == id))
+            .and_then(|c| c.photo.as_ref())
+            .map(|p| json!(p));
         let choices: Vec<Value> = choices
             .into_iter()
             .map(|c| {
@@ -314,6 +320,7 @@ fn product_html(
         let (price, stock) = chosen
             .and_then(|id| product.variant(&id))
             .map_or((product.price, 0), |v| (v.price, v.stock));
+        fields.insert("photo".into(), json!(lead_photo));
         if !product.options.is_empty() {
             let names: Vec<&str> = product.options.iter().map(|o| o.name.as_str()).collect();
             fields.insert("option_names".into(), json!(names.join(" / ")));
@@ -342,17 +349,47 @@ struct VariantChoice {
     title: String,
     price: i64,
     stock: i64,
+    /// What the page shows when it is chosen: its own photo, else the
+    /// product's first.
+    photo: Option<ShownPhoto>,
+}
+
+/// A photo as the page's `<img>` takes it.
+#[derive(Serialize)]
+struct ShownPhoto {
+    src: String,
+    srcset: String,
+    width: u32,
+    height: u32,
+}
+
+impl From<&ProductPhoto> for ShownPhoto {
+    fn from(photo: &ProductPhoto) -> Self {
+        Self {
+            src: photo.url(PhotoSize::Large),
+            srcset: photo.srcset(),
+            width: photo.width,
+            height: photo.height,
+        }
+    }
 }
 
 /// The variants a shopper can pick, in the admin's order.
 fn variant_choices(product: &Product) -> Vec<VariantChoice> {
     product
         .sold_variants()
-        .map(|v| VariantChoice {
-            id: v.id.clone(),
-            title: product.variant_title(v),
-            price: v.price,
-            stock: v.stock,
+        .map(|v| {
+            let own = v
+                .photo_id
+                .as_ref()
+                .and_then(|id| product.photos.iter().find(|p| &p.id == id));
+            VariantChoice {
+                id: v.id.clone(),
+                title: product.variant_title(v),
+                price: v.price,
+                stock: v.stock,
+                photo: own.or(product.photos.first()).map(ShownPhoto::from),
+            }
         })
         .collect()
 }
