@@ -313,11 +313,6 @@ pub fn main_photo_url(photos: &[ProductPhoto], current: &str) -> String {
     }
 }
 
-/// The photos `product` shows, in order.
-pub fn photos_of(product: &super::catalog::Product) -> Vec<ProductPhoto> {
-    product.photos.clone()
-}
-
 /// One photo as the admin page lists it, with the orders its up and down
 /// buttons post (comma-separated ids; `None` at either end).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

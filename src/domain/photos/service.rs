@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 use super::{
-    etag, main_photo_url, photos_of, reordered, with_added, without, PhotoRefusal, PhotoRules,
-    PhotoSize, PhotoText, ProcessedPhoto, ProductPhoto, PHOTO_FIELD,
+    etag, main_photo_url, reordered, with_added, without, PhotoRefusal, PhotoRules, PhotoSize,
+    PhotoText, ProcessedPhoto, ProductPhoto, PHOTO_FIELD,
 };
 use crate::domain::catalog::Product;
 use crate::domain::error::{ShopError, ShopResult};
@@ -75,7 +75,7 @@ impl Photos {
             return Err(FieldErrors::single(PHOTO_FIELD, PhotoText::Missing).into());
         }
         let product = self.product(id).await?;
-        super::check_count(photos_of(&product).len(), uploads.len())?;
+        super::check_count(product.photos.len(), uploads.len())?;
         let mut processed = Vec::with_capacity(uploads.len());
         let mut errors = FieldErrors::default();
         for (i, upload) in uploads.into_iter().enumerate() {
@@ -99,16 +99,13 @@ impl Photos {
             stored.push(photo.id.clone());
             new.push(photo);
         }
-        let saved = {
+        let saved: ShopResult<Product> = async {
             let _edit = self.edits.lock().await;
-            match self.product(id).await {
-                Ok(product) => match with_added(&photos_of(&product), &new) {
-                    Ok(photos) => self.save(&product, &photos).await.map_err(Into::into),
-                    Err(errors) => Err(errors.into()),
-                },
-                Err(e) => Err(e),
-            }
-        };
+            let product = self.product(id).await?;
+            let photos = with_added(&product.photos, &new)?;
+            Ok(self.save(&product, &photos).await?)
+        }
+        .await;
         if saved.is_err() {
             self.forget(&stored).await;
         }
@@ -121,7 +118,7 @@ impl Photos {
             let _edit = self.edits.lock().await;
             let product = self.product(id).await?;
             let photos =
-                without(&photos_of(&product), photo_id).ok_or_else(|| not_found(id, photo_id))?;
+                without(&product.photos, photo_id).ok_or_else(|| not_found(id, photo_id))?;
             super::check_unused(&product, photo_id)?;
             self.save(&product, &photos).await?
         };
@@ -137,7 +134,7 @@ impl Photos {
     pub async fn reorder(&self, id: &str, order: &[String]) -> ShopResult<Product> {
         let _edit = self.edits.lock().await;
         let product = self.product(id).await?;
-        let photos = reordered(&photos_of(&product), order)?;
+        let photos = reordered(&product.photos, order)?;
         Ok(self.save(&product, &photos).await?)
     }
 

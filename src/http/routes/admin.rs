@@ -12,6 +12,7 @@ use crate::domain::catalog::variants::MAX_OPTIONS;
 use crate::domain::catalog::Product;
 use crate::domain::mail::{MailStatus, OutboxMail};
 use crate::domain::message::MessageId;
+use crate::domain::photos::{self, MAX_PHOTOS};
 use crate::domain::{now, Page};
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::{truncate, ApiQuery, PageQuery, ProductId, WantsHtml};
@@ -72,10 +73,9 @@ pub async fn edit_product_page(
             "product": product,
             "option_rows": option_rows(&product),
             "variant_rows": variant_rows(&product),
-            "photos": crate::domain::photos::slots(&crate::domain::photos::photos_of(&product)),
-            "photo_room": crate::domain::photos::MAX_PHOTOS
-                .saturating_sub(crate::domain::photos::photos_of(&product).len()),
-            "photo_max": crate::domain::photos::MAX_PHOTOS,
+            "photos": photos::slots(&product.photos),
+            "photo_room": MAX_PHOTOS.saturating_sub(product.photos.len()),
+            "photo_max": MAX_PHOTOS,
             "photo_max_mb": state.settings.photos.max_upload.div_ceil(1024 * 1024),
         }),
     )
