@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Before/after comparison of two tienda release binaries on the read paths.
+"""Before/after comparison of two tienda release binaries on the read paths
+and checkout.
 
     python3 bench/ab.py OLD_BINARY NEW_BINARY [--rounds 6] [--duration 4] [--old-config PATH]
 
@@ -34,10 +35,16 @@ class BinaryServer(bench.Server):
         return [str(self.binary), "serve", "--config", str(self.config), "--profile", "development"]
 
 
-def prepare(server):
-    """Demo catalog, one customer with three cart lines; returns the paths to measure."""
+CHECKOUT_CUSTOMERS = 16
+
+
+def prepare(server, work):
+    """Demo catalog, one customer with three cart lines, and checkout
+    customers with products of ample stock (as bench.py's checkout run);
+    returns the paths to measure as (label, path, wrk keyword arguments)."""
     port = server.port
     bench.register(port, bench.ADMIN, "Bench Admin")
+    admin = bench.login(port, bench.ADMIN)
     email = bench.user_email(0)
     bench.register(port, email, "Bench User")
     token = bench.login(port, email)
@@ -46,12 +53,23 @@ def prepare(server):
     for line in listing["items"][:3]:
         bench.must(bench.api(port, "POST", "/cart", {"product_id": line["id"], "quantity": 1}, token=token),
                    200, 201, what="fill cart")
+    buyers = range(1, 1 + CHECKOUT_CUSTOMERS)
+    bench.pmap(lambda n: bench.register(port, bench.user_email(n), f"Bench Customer {n}"), buyers)
+    tokens = bench.pmap(lambda n: bench.login(port, bench.user_email(n)), buyers)
+    stock = [bench.create_product(port, admin, f"Bench stock {k}", bench.MAX_STOCK) for k in range(4)]
+    tokens_file = work / f"{server.name}-checkout-tokens.txt"
+    tokens_file.write_text("\n".join(tokens) + "\n")
+    stock_file = work / f"{server.name}-stock-products.txt"
+    stock_file.write_text("\n".join(stock) + "\n")
+    checkout = dict(conns=CHECKOUT_CUSTOMERS, threads=CHECKOUT_CUSTOMERS,
+                    dyn=["checkout", str(tokens_file), str(stock_file)])
     return [
-        ("list", "/products", []),
-        ("product_json", f"/products/{mid['id']}", []),
-        ("product_html", f"/products/{mid['id']}", ["Accept: text/html"]),
-        ("category", f"/products/{mid['category']}", []),
-        ("cart_get", "/cart", [f"Authorization: Bearer {token}"]),
+        ("list", "/products", {}),
+        ("product_json", f"/products/{mid['id']}", {}),
+        ("product_html", f"/products/{mid['id']}", {"headers": ["Accept: text/html"]}),
+        ("category", f"/products/{mid['category']}", {}),
+        ("cart_get", "/cart", {"headers": [f"Authorization: Bearer {token}"]}),
+        ("checkout", "/orders", checkout),
     ]
 
 
@@ -75,7 +93,7 @@ def main():
         paths = {}
         for name, server in servers.items():
             server.start()
-            paths[name] = prepare(server)
+            paths[name] = prepare(server, work)
         ratios = {name: {p[0]: [] for p in paths[name]} for name in servers}
         cpu = {name: {p[0]: [] for p in paths[name]} for name in servers}
         for k in range(args.rounds):
@@ -83,15 +101,20 @@ def main():
             bench.log(f"round {k + 1}/{args.rounds}: {order[0]} first")
             for name in order:
                 server = servers[name]
-                for label, path, headers in paths[name]:
+                for label, path, kw in paths[name]:
                     floor = runner.wrk(server, "floor", "/healthz", cfg["conns"], record=False)
-                    out = runner.wrk(server, label, path, cfg["conns"], headers=headers, record=False)
-                    ratios[name][label].append(out["rps"] / floor["rps"])
+                    kw = dict(kw)
+                    conns = kw.pop("conns", cfg["conns"])
+                    out = runner.wrk(server, label, path, conns, record=False, **kw)
+                    # Checkout counts orders (each is a cart add and an order).
+                    done = out["orders_ok"] if label == "checkout" else out["requests"]
+                    ratios[name][label].append(done / (out["duration_us"] / 1e6) / floor["rps"])
                     cpu[name][label].append((out["cpu_us_per_req"] or 0, floor["cpu_us_per_req"] or 0))
             time.sleep(0.5)
         if runner.failures:
             print("errors:", *runner.failures, sep="\n  ")
-        print(f"\n{args.rounds} rounds x {args.duration} s, {cfg['conns']} connections; "
+        print(f"\n{args.rounds} rounds x {args.duration} s, {cfg['conns']} connections "
+              f"(checkout: {CHECKOUT_CUSTOMERS} customers, orders/s); "
               "ratio = median over rounds of path req/s / neighbouring floor req/s")
         print(f"{'path':14} {'old x floor':>12} {'new x floor':>12} {'new/old':>8}   "
               f"{'old us/req':>10} {'new us/req':>10}  (floor old/new us/req)")
