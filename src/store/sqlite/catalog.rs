@@ -3,7 +3,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, Row};
 
 use super::{ms, ts, SqliteStore};
 use crate::domain::catalog::{Product, ProductFields, Variant};
@@ -16,71 +16,61 @@ use tokio::sync::broadcast::error::RecvError;
 const COLUMNS: &str = "id, name, description, category, price, currency, photo_url, stock, \
      created_at, updated_at, options, photos";
 
-/// A products row, before its JSON columns are decoded and its variants read.
-struct ProductRow {
-    product: Product,
-    options: String,
-    photos: String,
+/// A product with its variants, read in one query: the product's columns
+/// (`p`, a products row or a page of them) joined to its variants (`v`), one
+/// row per variant in position order. `FROM` and the rest follow.
+const WITH_VARIANTS: &str = "SELECT p.id, p.name, p.description, p.category, p.price, p.currency, \
+     p.photo_url, p.stock, p.created_at, p.updated_at, p.options, p.photos, \
+     v.id, v.sku, v.options, v.price, v.stock, v.photo_id, v.archived";
+
+/// The products in `rows` of a [`WITH_VARIANTS`] query, each with its
+/// variants, in the order the rows name them.
+fn products_from(mut rows: rusqlite::Rows<'_>) -> StoreResult<Vec<Product>> {
+    let mut products: Vec<Product> = Vec::new();
+    while let Some(row) = rows.next()? {
+        let id: String = row.get(0)?;
+        if products.last().is_none_or(|p| p.id != id) {
+            products.push(product_columns(id, row)?);
+        }
+        if let (Some(variant), Some(product)) = (variant_columns(row)?, products.last_mut()) {
+            product.variants.push(variant);
+        }
+    }
+    Ok(products)
 }
 
-fn product_row(row: &Row) -> rusqlite::Result<ProductRow> {
-    Ok(ProductRow {
-        product: Product {
-            id: row.get(0)?,
-            name: row.get(1)?,
-            description: row.get(2)?,
-            category: row.get(3)?,
-            price: row.get(4)?,
-            currency: row.get(5)?,
-            photo_url: row.get(6)?,
-            stock: row.get(7)?,
-            options: Vec::new(),
-            variants: Vec::new(),
-            photos: Vec::new(),
-            created_at: ts(row.get(8)?),
-            updated_at: ts(row.get(9)?),
-        },
-        options: row.get(10)?,
-        photos: row.get(11)?,
+fn product_columns(id: String, row: &Row) -> StoreResult<Product> {
+    Ok(Product {
+        id,
+        name: row.get(1)?,
+        description: row.get(2)?,
+        category: row.get(3)?,
+        price: row.get(4)?,
+        currency: row.get(5)?,
+        photo_url: row.get(6)?,
+        stock: row.get(7)?,
+        created_at: ts(row.get(8)?),
+        updated_at: ts(row.get(9)?),
+        options: serde_json::from_str(&row.get::<_, String>(10)?)?,
+        photos: serde_json::from_str(&row.get::<_, String>(11)?)?,
+        variants: Vec::new(),
     })
 }
 
-/// The whole product: its row's JSON decoded and its variants read.
-fn finish(conn: &Connection, row: ProductRow) -> StoreResult<Product> {
-    let mut product = row.product;
-    product.options = serde_json::from_str(&row.options)?;
-    product.photos = serde_json::from_str(&row.photos)?;
-    product.variants = conn
-        .prepare_cached(
-            "SELECT id, sku, options, price, stock, photo_id, archived FROM variants
-             WHERE product_id = ?1 ORDER BY position",
-        )?
-        .query_map([&product.id], |r| {
-            Ok((
-                Variant {
-                    id: r.get(0)?,
-                    sku: r.get(1)?,
-                    options: Default::default(),
-                    price: r.get(3)?,
-                    stock: r.get(4)?,
-                    photo_id: r.get(5)?,
-                    archived: r.get(6)?,
-                },
-                r.get::<_, String>(2)?,
-            ))
-        })?
-        .map(|row| {
-            let (mut variant, options) = row?;
-            variant.options = serde_json::from_str(&options)?;
-            Ok(variant)
-        })
-        .collect::<StoreResult<_>>()?;
-    Ok(product)
-}
-
-/// Every product a query's rows name, whole.
-fn collect(conn: &Connection, rows: Vec<ProductRow>) -> StoreResult<Vec<Product>> {
-    rows.into_iter().map(|row| finish(conn, row)).collect()
+/// The variant of a joined row; `None` for a product without variants.
+fn variant_columns(row: &Row) -> StoreResult<Option<Variant>> {
+    let Some(id) = row.get::<_, Option<String>>(12)? else {
+        return Ok(None);
+    };
+    Ok(Some(Variant {
+        id,
+        sku: row.get(13)?,
+        options: serde_json::from_str(&row.get::<_, String>(14)?)?,
+        price: row.get(15)?,
+        stock: row.get(16)?,
+        photo_id: row.get(17)?,
+        archived: row.get(18)?,
+    }))
 }
 
 pub(super) fn insert(tx: &Connection, p: &Product) -> StoreResult<()> {
@@ -163,11 +153,12 @@ pub(super) fn get_many(conn: &Connection, ids: &[String]) -> StoreResult<Vec<Pro
 }
 
 pub(super) fn get(conn: &Connection, id: &str) -> StoreResult<Option<Product>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM products WHERE id = ?1"))?
-        .query_row([id], product_row)
-        .optional()?
-        .map(|row| finish(conn, row))
-        .transpose()
+    let mut query = conn.prepare_cached(&format!(
+        "{WITH_VARIANTS} FROM products p LEFT JOIN variants v ON v.product_id = p.id
+         WHERE p.id = ?1 ORDER BY v.position"
+    ))?;
+    let mut found = products_from(query.query([id])?)?;
+    Ok(found.pop())
 }
 
 #[async_trait]
@@ -183,24 +174,23 @@ impl CatalogStore for SqliteStore {
             let offset = page.offset as i64;
             let (items, total) = match &category {
                 Some(cat) => {
-                    let items = c
-                        .prepare_cached(&format!(
-                            "SELECT {COLUMNS} FROM products WHERE category = ?1 ORDER BY seq LIMIT ?2 OFFSET ?3"
-                        ))?
-                        .query_map(params![cat, limit, offset], product_row)?
-                        .collect::<Result<Vec<_>, _>>()?;
+                    let mut query = c.prepare_cached(&format!(
+                        "{WITH_VARIANTS} FROM (SELECT * FROM products WHERE category = ?1
+                           ORDER BY seq LIMIT ?2 OFFSET ?3) p
+                         LEFT JOIN variants v ON v.product_id = p.id ORDER BY p.seq, v.position"
+                    ))?;
+                    let items = products_from(query.query(params![cat, limit, offset])?)?;
                     let total: i64 = c
                         .prepare_cached("SELECT COUNT(*) FROM products WHERE category = ?1")?
                         .query_row([cat], |r| r.get(0))?;
                     (items, total)
                 }
                 None => {
-                    let items = c
-                        .prepare_cached(&format!(
-                            "SELECT {COLUMNS} FROM products ORDER BY seq LIMIT ?1 OFFSET ?2"
-                        ))?
-                        .query_map(params![limit, offset], product_row)?
-                        .collect::<Result<Vec<_>, _>>()?;
+                    let mut query = c.prepare_cached(&format!(
+                        "{WITH_VARIANTS} FROM (SELECT * FROM products ORDER BY seq LIMIT ?1 OFFSET ?2) p
+                         LEFT JOIN variants v ON v.product_id = p.id ORDER BY p.seq, v.position"
+                    ))?;
+                    let items = products_from(query.query(params![limit, offset])?)?;
                     let total: i64 = c
                         .prepare_cached("SELECT COUNT(*) FROM products")?
                         .query_row([], |r| r.get(0))?;
@@ -208,7 +198,7 @@ impl CatalogStore for SqliteStore {
                 }
             };
             Ok(Shared::new(ProductPage {
-                items: collect(c, items)?,
+                items,
                 total: total as u64,
                 offset: page.offset,
                 limit: page.limit,
@@ -348,13 +338,12 @@ impl CatalogStore for SqliteStore {
     async fn scan_products(&self, after: Option<&str>, limit: u64) -> StoreResult<Vec<Product>> {
         let after = after.unwrap_or("").to_owned();
         self.run(move |c| {
-            let products = c
-                .prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM products WHERE id > ?1 ORDER BY id LIMIT ?2"
-                ))?
-                .query_map(params![after, limit as i64], product_row)?
-                .collect::<Result<Vec<_>, _>>()?;
-            collect(c, products)
+            let mut query = c.prepare_cached(&format!(
+                "{WITH_VARIANTS} FROM (SELECT * FROM products WHERE id > ?1 ORDER BY id LIMIT ?2) p
+                 LEFT JOIN variants v ON v.product_id = p.id ORDER BY p.id, v.position"
+            ))?;
+            let products = products_from(query.query(params![after, limit as i64])?)?;
+            Ok(products)
         })
         .await
     }
