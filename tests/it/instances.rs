@@ -272,3 +272,33 @@ async fn a_product_page_kept_on_one_instance_follows_a_change_made_through_the_o
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn a_photo_uploaded_through_one_instance_is_served_and_deleted_through_the_other() {
+    let (a, b) = pair(|_| {}).await;
+    let admin = a.admin().await;
+    let product = a.product(&admin, "Lamp", "home", 1000, 3).await;
+    let id = product["id"].as_str().expect("id");
+    let jpeg = crate::photos::jpeg(640, 480);
+    let up =
+        crate::photos::upload(&a, Some(&admin), id, &[("lamp.jpg", "image/jpeg", &jpeg)]).await;
+    assert_eq!(up.status, StatusCode::CREATED, "{}", up.text);
+    let photo = up.body["photos"][0]["id"]
+        .as_str()
+        .expect("photo id")
+        .to_owned();
+    let path = format!("/photos/{photo}/400.jpg");
+    let on_b = b.get(&path, None).await;
+    assert_eq!(on_b.status, StatusCode::OK, "served by the other instance");
+    assert_eq!(
+        on_b.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("image/jpeg")
+    );
+    let gone = b
+        .delete(&format!("/products/{id}/photos/{photo}"), Some(&admin))
+        .await;
+    assert_eq!(gone.status, StatusCode::OK, "{}", gone.text);
+    a.get(&path, None).await.assert_problem(404, "not_found");
+}

@@ -30,7 +30,7 @@ fn encoded(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
     out.into_inner()
 }
 
-fn jpeg(w: u32, h: u32) -> Vec<u8> {
+pub(crate) fn jpeg(w: u32, h: u32) -> Vec<u8> {
     encoded(&picture(w, h), ImageFormat::Jpeg)
 }
 
@@ -115,7 +115,7 @@ fn multipart(parts: &[(&str, &str, &[u8])]) -> Vec<u8> {
     body
 }
 
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     token: Option<&str>,
     id: &str,
