@@ -312,7 +312,6 @@ function startLiveStock() {
   const rows = cart ? [...cart.querySelectorAll("tr[data-live-stock]")] : [];
   const ids = stock ? [stock.dataset.liveStock] : rows.map((r) => r.dataset.liveStock);
   if (ids.length === 0 || !window.EventSource) return;
-  const text = stockText;
   function showOnPage(level) {
     const picker = document.getElementById("variants");
     if (picker) {
@@ -340,7 +339,7 @@ function startLiveStock() {
       row.classList.toggle("unavailable", !available);
       const note = row.querySelector("em.warn");
       if (note) {
-        note.textContent = available ? "" : text(cart, "unavailable", n);
+        note.textContent = available ? "" : stockText(cart, "unavailable", n);
         note.hidden = available;
       }
     }
