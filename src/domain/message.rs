@@ -139,6 +139,20 @@ message_ids! {
     /// The shop's own refusals: broken rules, sessions, roles, missing
     /// things.
     ShopText {
+        /// Checkout names a payment method (`text`) the shop does not offer.
+        PaymentMethodNotOffered = "payment-method-not-offered";
+        /// A refund of 0 or of more than the `max` left to give back.
+        RefundOutOfRange = "refund-out-of-range";
+        /// A tracking link that is not an https:// URL.
+        TrackingUrlInvalid = "tracking-url-invalid";
+        /// Tracking sent with a status other than shipped.
+        TrackingOnlyWhenShipping = "tracking-only-when-shipping";
+        /// No shipping method (or not the one named) ships to `country`.
+        NoShippingThere = "no-shipping-there";
+        /// Deleting the shop's only shipping method.
+        LastShippingMethod = "last-shipping-method";
+        /// A weight below 0 or above `max` grams.
+        WeightOutOfRange = "weight-out-of-range";
         /// A required text is empty.
         TextEmpty = "field-empty";
         /// A text is shorter than `min` characters.

@@ -11,10 +11,12 @@ pub mod mail;
 pub mod message;
 pub mod order_links;
 pub mod orders;
+pub mod payments;
 pub mod photos;
 pub mod ports;
 pub mod search;
 pub mod shared;
+pub mod shipping_methods;
 pub mod validation;
 
 use time::OffsetDateTime;

@@ -92,6 +92,16 @@ pub fn router(state: AppState) -> Router {
         .route("/orders", get(orders::list).post(orders::checkout))
         .route("/orders/{number}", get(orders::get))
         .route("/orders/{number}/status", put(orders::set_status))
+        .route("/orders/{number}/refunds", post(orders::refund))
+        .route("/shipping-methods", get(routes::shipping::list))
+        .route(
+            "/shipping-methods/{id}",
+            put(routes::shipping::put).delete(routes::shipping::delete),
+        )
+        .route(
+            "/payments/stripe/webhook",
+            post(routes::payments::stripe_webhook),
+        )
         .route("/messages", get(chat::messages))
         .route("/chat", get(chat::general_page))
         .route("/chat/ws", get(chat::socket))

@@ -8,6 +8,7 @@ pub mod chat_hub;
 pub mod events;
 pub mod mail;
 pub mod metrics;
+pub mod payment_holds;
 pub mod photo_processing;
 pub mod product_changes;
 pub mod search;

@@ -10,12 +10,15 @@ use tracing::instrument;
 
 use super::{CachedStore, CatalogEntry, CatalogKey};
 use crate::domain::catalog::{Product, ProductFields};
-use crate::domain::orders::{Order, OrderFilter, OrderStatus};
+use crate::domain::orders::{Order, OrderFilter};
+use crate::domain::shipping::ShippingMethod;
 use crate::domain::photos::ProductPhoto;
 use crate::domain::shared::Shared;
 use crate::domain::{Page, Timestamp};
 use crate::services::metrics::store_call;
-use crate::store::{CatalogStore, Checkout, OrderStore, Placed, ProductPage, StoreResult};
+use crate::store::{
+    CatalogStore, Checkout, OrderStore, OrderUpdate, Placed, ProductPage, StoreResult, Updated,
+};
 
 #[async_trait]
 impl CatalogStore for CachedStore {
@@ -159,17 +162,37 @@ impl OrderStore for CachedStore {
 
     /// A cancellation puts stock back.
     #[instrument(level = "debug", skip_all)]
-    async fn set_order_status(
-        &self,
-        number: i64,
-        status: OrderStatus,
-        by: &str,
-        at: Timestamp,
-    ) -> StoreResult<Order> {
-        self.catalog_write(store_call(
-            "set_order_status",
-            self.inner.set_order_status(number, status, by, at),
-        ))
+    async fn update_order(&self, update: OrderUpdate) -> StoreResult<Updated> {
+        self.catalog_write(store_call("update_order", self.inner.update_order(update)))
+            .await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn order_for_intent(&self, intent_id: &str) -> StoreResult<Option<i64>> {
+        store_call("order_for_intent", self.inner.order_for_intent(intent_id)).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn orders_to_expire(&self, now: Timestamp, limit: u64) -> StoreResult<Vec<i64>> {
+        store_call("orders_to_expire", self.inner.orders_to_expire(now, limit)).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn shipping_methods(&self) -> StoreResult<Vec<ShippingMethod>> {
+        store_call("shipping_methods", self.inner.shipping_methods()).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn put_shipping_method(&self, method: &ShippingMethod) -> StoreResult<()> {
+        store_call("put_shipping_method", self.inner.put_shipping_method(method)).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn delete_shipping_method(&self, id: &str) -> StoreResult<bool> {
+        store_call(
+            "delete_shipping_method",
+            self.inner.delete_shipping_method(id),
+        )
         .await
     }
 }
