@@ -152,3 +152,14 @@ photo-missing = send one or more photos as multipart/form-data parts named `phot
 photo-order-not-permutation = must list each of the product's photos exactly once
 photo-not-found = no photo { $id }
 photo-used-by-variants = is the photo shown for { $skus }: choose another photo for them first
+
+## Addresses and shipping methods
+
+field-country-invalid = `{ $text }` is not an ISO 3166-1 alpha-2 country code such as ES or US
+field-postal-code-invalid = must be letters, digits, spaces and dashes only
+field-address-phone-invalid = must be digits, spaces and + - ( ) . only, e.g. +34 600 123 456
+field-country-in-two-zones = { $text } is already in the zone “{ $zone }”
+field-catch-all-zone-repeated = only one zone may leave its countries empty; “{ $zone }” already does (it covers every country no other zone lists)
+field-not-positive = must be greater than 0
+field-not-ascending = must be greater than the one before ({ $previous })
+field-zone-price-missing = give a price, or weight bands that price by weight
