@@ -250,3 +250,12 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_input_schema_is_text_or_an_object() {
+    use utoipa::PartialSchema;
+    let schema = serde_json::to_value(AddressInput::schema()).unwrap();
+    let one_of = schema["oneOf"].as_array().unwrap();
+    assert_eq!(one_of.len(), 2, "{schema}");
+    assert_eq!(one_of[0]["type"], "string", "{schema}");
+}
