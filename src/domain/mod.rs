@@ -14,8 +14,11 @@ pub mod order_links;
 pub mod orders;
 pub mod photos;
 pub mod ports;
+pub mod pricing;
 pub mod search;
 pub mod shared;
+pub mod shipping;
+pub mod tax;
 pub mod validation;
 
 use time::OffsetDateTime;
@@ -112,6 +115,7 @@ mod tests {
         check::<chat::MessageType>();
         check::<mail::MailKind>();
         check::<mail::MailStatus>();
+        check::<tax::TaxClass>();
     }
 
     #[test]
