@@ -172,3 +172,14 @@ detail-stripe-off = This shop takes no card payments.
 detail-webhook-refused = The webhook delivery was refused: { $reason }.
 detail-shipping-id-invalid = A shipping method id is 1 to 40 lowercase letters, digits and dashes.
 detail-shipping-method-missing = No shipping method has the id { $id }.
+
+## Addresses and shipping methods
+
+field-country-invalid = `{ $text }` is not an ISO 3166-1 alpha-2 country code such as ES or US
+field-postal-code-invalid = must be letters, digits, spaces and dashes only
+field-address-phone-invalid = must be digits, spaces and + - ( ) . only, e.g. +34 600 123 456
+field-country-in-two-zones = { $text } is already in the zone “{ $zone }”
+field-catch-all-zone-repeated = only one zone may leave its countries empty; “{ $zone }” already does (it covers every country no other zone lists)
+field-not-positive = must be greater than 0
+field-not-ascending = must be greater than the one before ({ $previous })
+field-zone-price-missing = give a price, or weight bands that price by weight

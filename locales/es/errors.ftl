@@ -181,3 +181,14 @@ detail-stripe-off = Esta tienda no acepta pagos con tarjeta.
 detail-webhook-refused = Se rechazó la entrega del webhook: { $reason }.
 detail-shipping-id-invalid = El identificador de un método de envío tiene de 1 a 40 minúsculas, cifras y guiones.
 detail-shipping-method-missing = Ningún método de envío tiene el identificador { $id }.
+
+## Direcciones y métodos de envío
+
+field-country-invalid = `{ $text }` no es un código de país ISO 3166-1 alfa-2, como ES o US
+field-postal-code-invalid = solo puede tener letras, cifras, espacios y guiones
+field-address-phone-invalid = solo puede tener cifras, espacios y + - ( ) ., p. ej. +34 600 123 456
+field-country-in-two-zones = { $text } ya está en la zona «{ $zone }»
+field-catch-all-zone-repeated = solo una zona puede dejar vacía su lista de países; «{ $zone }» ya lo hace (cubre todos los que no nombra otra zona)
+field-not-positive = debe ser mayor que 0
+field-not-ascending = debe ser mayor que el anterior ({ $previous })
+field-zone-price-missing = indica un precio, o tramos de peso que ponen el precio según el peso

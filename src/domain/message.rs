@@ -233,5 +233,24 @@ message_ids! {
         PasswordWrong = "password-wrong";
         /// An admin asked to erase their own account.
         AdminCannotErase = "admin-cannot-erase";
+        /// `text` is not an ISO 3166-1 alpha-2 country code.
+        CountryInvalid = "field-country-invalid";
+        /// A postal code with characters other than letters, digits, spaces
+        /// and dashes.
+        PostalCodeInvalid = "field-postal-code-invalid";
+        /// An address's phone with characters other than digits, spaces and
+        /// `+ - ( ) .`.
+        AddressPhoneInvalid = "field-address-phone-invalid";
+        /// The country `text` is already in the zone `zone` of this method.
+        CountryInTwoZones = "field-country-in-two-zones";
+        /// A second zone without countries; `zone` already covers every
+        /// country no other zone lists.
+        CatchAllZoneRepeated = "field-catch-all-zone-repeated";
+        /// A number that must be above zero.
+        NotPositive = "field-not-positive";
+        /// A number not above the one before it, `previous`.
+        NotAscending = "field-not-ascending";
+        /// A shipping zone with neither a price nor weight bands.
+        ZonePriceMissing = "field-zone-price-missing";
     }
 }

@@ -1,6 +1,7 @@
 //! Shop concepts and rules, independent of HTTP and of the store backend.
 
 pub mod accounts;
+pub mod address;
 pub mod cart;
 pub mod catalog;
 pub mod chat;
@@ -14,9 +15,12 @@ pub mod orders;
 pub mod payments;
 pub mod photos;
 pub mod ports;
+pub mod pricing;
 pub mod search;
 pub mod shared;
 pub mod shipping_methods;
+pub mod shipping;
+pub mod tax;
 pub mod validation;
 
 use time::OffsetDateTime;
@@ -113,6 +117,7 @@ mod tests {
         check::<chat::MessageType>();
         check::<mail::MailKind>();
         check::<mail::MailStatus>();
+        check::<tax::TaxClass>();
     }
 
     #[test]
