@@ -1,6 +1,7 @@
 //! Shop concepts and rules, independent of HTTP and of the store backend.
 
 pub mod accounts;
+pub mod card_payments;
 pub mod cart;
 pub mod catalog;
 pub mod chat;
