@@ -95,7 +95,7 @@ pub fn verify_event(
 
 /// Lower- or upper-case hex to bytes; `None` when not hex.
 fn hex_decode(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     text.as_bytes()
