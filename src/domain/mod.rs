@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod address;
+pub mod card_payments;
 pub mod cart;
 pub mod catalog;
 pub mod chat;

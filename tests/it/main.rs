@@ -28,6 +28,7 @@ mod search;
 mod settings;
 mod stock;
 mod storefront;
+mod stripe_gateway;
 mod theme;
 mod upgrade;
 mod variants;
