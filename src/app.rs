@@ -379,9 +379,11 @@ fn card_gateway(settings: &Settings) -> anyhow::Result<Option<Arc<dyn CardPaymen
         return Ok(None);
     }
     let stripe = &settings.payment.stripe;
+    // The shop mails its own receipts (in the customer's language).
     let client = crate::services::stripe::StripeClient::new(
         &stripe.api_base,
         stripe.secret_key.expose(),
-    )?;
+    )?
+    .with_receipt_email(false);
     Ok(Some(Arc::new(client)))
 }

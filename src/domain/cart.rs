@@ -316,7 +316,9 @@ impl CartView {
         let address = cart.and_then(|c| c.delivery_address.clone());
         let country = address
             .as_ref()
-            .map_or(rules.default_country.as_str(), |a| a.country.as_str());
+            .map(|a| a.country.as_str())
+            .filter(|c| !c.is_empty())
+            .unwrap_or(rules.default_country.as_str());
         let lines: Vec<PricedLine> = priced.iter().map(|(l, _)| l.clone()).collect();
         let subtotal = lines.iter().fold(0i64, |sum, l| sum.saturating_add(l.amount));
         let weight = priced.iter().fold(0i64, |sum, (_, w)| sum.saturating_add(*w));

@@ -4,7 +4,6 @@
 //! transaction rolls back, so a refused checkout takes no stock and burns no
 //! order number on either store.
 
-use super::address::Address;
 use super::cart::lines::{check_stock, sold_variant};
 use super::cart::Cart;
 use super::catalog::Product;
@@ -127,11 +126,15 @@ pub fn build_order(
     if cart.items.is_empty() {
         return Err(StoreError::CartEmpty);
     }
-    let address = checkout
+    let mut address = checkout
         .delivery_address
         .clone()
         .or_else(|| cart.delivery_address.clone())
         .ok_or(StoreError::NoDeliveryAddress)?;
+    // One-line addresses saved before addresses had parts are in the shop's country.
+    if address.country.is_empty() {
+        address.country = checkout.rules.default_country.clone();
+    }
     let mut items = Vec::with_capacity(cart.items.len());
     let mut priced = Vec::with_capacity(cart.items.len());
     let mut weight: i64 = 0;

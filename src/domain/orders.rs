@@ -1,23 +1,15 @@
 //! Orders: what was bought, at which price, and where it is in its lifecycle.
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::accounts::Identity;
-use super::cart::{check_address, CartOwner};
-use super::error::ShopResult;
-use super::mail::compose;
-use super::message::ShopText;
-use super::order_links::OrderLinks;
-use super::ports::{Checkout, Placed, ShopEvents, Store, StoreError};
-use super::validation::{email_field, FieldErrors};
 use super::address::{Address, AddressInput};
+use super::cart::CartOwner;
 use super::payments::{Payment, PaymentMethod, Tracking};
 use super::pricing::TaxLine;
 use super::shipping::ShippingQuote;
-use super::{now, Page, Timestamp};
+use super::Timestamp;
 use crate::i18n::Locale;
 
 mod lifecycle;
@@ -66,6 +58,7 @@ pub struct Order {
     pub tracking: Option<Tracking>,
     /// The language the customer checked out in: their mails speak it.
     #[serde(default)]
+    #[schema(value_type = String, example = "es")]
     pub locale: Locale,
     /// When it was placed.
     #[serde(with = "time::serde::rfc3339")]

@@ -96,6 +96,11 @@ pub struct Payment {
     /// Every refund, oldest first.
     #[serde(default)]
     pub refunds: Vec<Refund>,
+    /// Refunds asked of Stripe and not answered yet: held back from what
+    /// can be refunded, so two refunds racing cannot give back more than
+    /// was paid.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending_refunds: Vec<PendingRefund>,
     /// The Stripe PaymentIntent of a card order, once made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intent_id: Option<String>,
@@ -135,6 +140,7 @@ impl Payment {
             paid: 0,
             refunded: 0,
             refunds: Vec::new(),
+            pending_refunds: Vec::new(),
             intent_id: None,
             client_secret: None,
             hold_until: match method {
@@ -147,7 +153,8 @@ impl Payment {
 
     /// What can still be refunded.
     pub fn refundable(&self) -> i64 {
-        (self.paid - self.refunded).max(0)
+        let pending: i64 = self.pending_refunds.iter().map(|p| p.amount).sum();
+        (self.paid - self.refunded - pending).max(0)
     }
 
     /// Records the whole `amount` as received at `at`.
@@ -177,6 +184,9 @@ pub fn reference(number: i64) -> String {
 pub struct Refund {
     /// Stripe's refund id for a card order; ours for one recorded by hand.
     pub id: String,
+    /// The key of the pending refund it completes (empty for one recorded by hand).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub key: String,
     /// Minor units.
     pub amount: i64,
     /// When.
@@ -185,6 +195,15 @@ pub struct Refund {
     pub at: Timestamp,
     /// Who gave it back.
     pub by: String,
+}
+
+/// A refund asked of the card gateway, not answered yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PendingRefund {
+    /// The idempotency key it was asked with.
+    pub key: String,
+    /// Minor units.
+    pub amount: i64,
 }
 
 /// How a shipped parcel can be followed.

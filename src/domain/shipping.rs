@@ -121,7 +121,7 @@ pub struct WeightBandInput {
 
 /// What one method costs for one cart, as checkout offers it and an order
 /// keeps it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
 pub struct ShippingQuote {
     /// The method's id.
     pub method: String,

@@ -163,6 +163,7 @@ impl Accounts {
             cart.and_then(|c| c.delivery_address)
                 .into_iter()
                 .chain(orders.iter().map(|o| o.delivery_address.clone()))
+                .map(|a| a.one_line())
                 .filter(|a| !a.is_empty()),
         );
         Ok(AccountExport {

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{Order, StatusChange};
-use crate::domain::payments::{PaymentMethod, PaymentStatus, Refund, Tracking};
+use crate::domain::payments::{PaymentMethod, PaymentStatus, PendingRefund, Refund, Tracking};
 use crate::domain::ports::StoreError;
 use crate::domain::Timestamp;
 
@@ -117,6 +117,19 @@ pub enum OrderAction {
     Expire,
     /// Money given back: through Stripe for a card order, by hand otherwise.
     Refund(Refund),
+    /// A card refund is about to be asked of Stripe: its amount is held
+    /// back until Stripe answers.
+    ReserveRefund {
+        /// The key it is asked with.
+        key: String,
+        /// Minor units.
+        amount: i64,
+    },
+    /// Stripe refused the refund asked with this key: the amount is free again.
+    ReleaseRefund {
+        /// The key it was asked with.
+        key: String,
+    },
     /// A paid card order called off before shipping: everything left is
     /// given back through Stripe and the stock returns.
     RefundAndCancel(Refund),
@@ -309,6 +322,30 @@ impl Order {
                     mail: Some(OrderMailKind::Cancelled),
                 })
             }
+            OrderAction::ReserveRefund { key, amount } => {
+                if *amount <= 0 || *amount > self.payment.refundable() {
+                    return Err(StoreError::RefundTooLarge {
+                        number: self.number,
+                        refundable: self.payment.refundable(),
+                    });
+                }
+                self.payment.pending_refunds.push(PendingRefund {
+                    key: key.clone(),
+                    amount: *amount,
+                });
+                Ok(Effects {
+                    changed: true,
+                    ..Effects::default()
+                })
+            }
+            OrderAction::ReleaseRefund { key } => {
+                let before = self.payment.pending_refunds.len();
+                self.payment.pending_refunds.retain(|p| &p.key != key);
+                Ok(Effects {
+                    changed: self.payment.pending_refunds.len() != before,
+                    ..Effects::default()
+                })
+            }
             OrderAction::AttachIntent {
                 intent_id,
                 client_secret,
@@ -339,6 +376,8 @@ impl Order {
 
     /// Records a refund in the payment; true when everything paid is now given back.
     fn take_refund(&mut self, refund: &Refund) -> Result<bool, StoreError> {
+        // The amount it completes was held back: it counts as refunded now.
+        self.payment.pending_refunds.retain(|p| p.key != refund.key);
         if refund.amount <= 0 || refund.amount > self.payment.refundable() {
             return Err(StoreError::RefundTooLarge {
                 number: self.number,

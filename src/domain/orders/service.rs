@@ -14,7 +14,7 @@ use crate::domain::card_payments::{
 use crate::domain::checkout::CheckoutRules;
 use crate::domain::error::{ShopError, ShopResult};
 use crate::domain::mail::compose::{self, OrderMailContext};
-use crate::domain::message::ShopText;
+use crate::domain::message::{MessageId, ShopText};
 use crate::domain::order_links::OrderLinks;
 use crate::domain::payments::{BankDetails, PaymentMethod, Refund, Tracking};
 use crate::domain::ports::{
@@ -332,6 +332,7 @@ impl Orders {
         } else {
             Refund {
                 id: new_id(),
+                key: String::new(),
                 amount,
                 at: now(),
                 by: by.to_owned(),
@@ -343,30 +344,39 @@ impl Orders {
         Ok(updated.order)
     }
 
-    /// Refunds `amount` of a card order through Stripe. The key names the
-    /// order, what it had refunded and the amount, so a retried or doubled
-    /// click asks Stripe once; two different refunds racing are both asked,
-    /// and Stripe refuses whatever goes past the payment.
+    /// Refunds `amount` of a card order through Stripe. The amount is
+    /// first held back in the store, so a second refund racing this one is
+    /// refused before it reaches Stripe; a refusal from Stripe frees it. An
+    /// unknown outcome (Stripe unreachable) keeps it held, visible on the
+    /// order, rather than risk refunding twice.
     async fn card_refund(&self, order: &Order, amount: i64, by: &str) -> ShopResult<Refund> {
         let (Some(cards), Some(intent)) = (&self.cards, &order.payment.intent_id) else {
             return Err(ShopError::PaymentUnavailable(
                 "card payments are not set up".into(),
             ));
         };
-        let key = format!(
-            "order-{}-refund-{}-{amount}",
-            order.number, order.payment.refunded
-        );
-        let done = cards
-            .refund(intent, amount, &key)
-            .await
-            .map_err(gateway_error)?;
-        Ok(Refund {
-            id: done.id,
-            amount: done.amount,
-            at: now(),
-            by: by.to_owned(),
-        })
+        let key = format!("order-{}-refund-{}", order.number, new_id());
+        let reserve = OrderAction::ReserveRefund {
+            key: key.clone(),
+            amount,
+        };
+        self.update(order.number, reserve, by, None).await?;
+        match cards.refund(intent, amount, &key).await {
+            Ok(done) => Ok(Refund {
+                id: done.id,
+                key,
+                amount: done.amount,
+                at: now(),
+                by: by.to_owned(),
+            }),
+            Err(e) => {
+                if matches!(e, GatewayError::Refused(_)) {
+                    let release = OrderAction::ReleaseRefund { key };
+                    self.update(order.number, release, by, None).await?;
+                }
+                Err(gateway_error(e))
+            }
+        }
     }
 
     /// Acts on a verified Stripe webhook event, exactly once: a replay, a

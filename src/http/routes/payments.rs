@@ -6,6 +6,7 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::message::MessageId;
 use crate::domain::orders::EventOutcome;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::text::HttpText;

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
+use crate::domain::message::MessageId;
 use crate::domain::shipping::{ShippingMethod, ShippingMethodInput};
 use crate::domain::shipping_methods::is_method_id;
 use crate::error::{AppError, AppResult, Problem};
@@ -38,7 +39,7 @@ fn method_id(id: &str) -> AppResult<&str> {
     security(("bearer" = [])))]
 pub async fn put(
     State(state): State<AppState>,
-    Admin(_): Admin,
+    Admin(_admin): Admin,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ShippingMethodInput>,
 ) -> AppResult<Response> {
@@ -59,7 +60,7 @@ pub async fn put(
     security(("bearer" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
-    Admin(_): Admin,
+    Admin(_admin): Admin,
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
     if state.shipping.delete(method_id(&id)?).await? {

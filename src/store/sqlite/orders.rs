@@ -13,7 +13,7 @@ use crate::domain::catalog::Product;
 use crate::domain::address::Address;
 use crate::domain::checkout::{self, CheckoutTx, StatusTx, FIRST_ORDER_NUMBER};
 use crate::domain::mail::OutboxMail;
-use crate::domain::orders::{legacy_payment, Order, OrderFilter, OrderStatus, StatusChange};
+use crate::domain::orders::{legacy_payment, Order, OrderFilter, StatusChange};
 use crate::domain::payments::{Payment, Tracking};
 use crate::domain::pricing::TaxLine;
 use crate::domain::shipping::{ShippingMethod, ShippingQuote};
