@@ -565,7 +565,7 @@ mod properties {
 
     use super::*;
 
-    const FIELDS: [&str; 7] = [
+    const FIELDS: [&str; 8] = [
         "name",
         "description",
         "category",
@@ -573,6 +573,7 @@ mod properties {
         "stock",
         "currency",
         "photo_url",
+        "weight",
     ];
 
     proptest! {
@@ -587,12 +588,14 @@ mod properties {
             stock in proptest::option::of(any::<i64>()),
             currency in proptest::option::of("[A-Z]{2,4}"),
             photo_url in prop_oneof![Just(String::new()), "/static/[a-z/.]{0,20}", "https?://[a-z.]{1,20}/[a-z]{0,10}", ".{0,30}"],
+            weight in proptest::option::of(any::<i64>()),
         ) {
-            let input = ProductInput { name, description, category, price, currency, photo_url, stock, options: Vec::new(), variants: Vec::new() };
+            let input = ProductInput { name, description, category, price, currency, photo_url, stock, tax_class: None, weight, options: Vec::new(), variants: Vec::new() };
             match input.validate("EUR", None) {
                 Ok(f) => {
                     prop_assert!((0..=MAX_PRICE).contains(&f.price));
                     prop_assert!((0..=MAX_STOCK).contains(&f.stock));
+                    prop_assert!(f.weight.is_none_or(|w| (0..=MAX_WEIGHT).contains(&w)));
                     prop_assert_eq!(f.variants.len(), 1);
                     prop_assert!(is_category(&f.category));
                     prop_assert!(!f.name.is_empty());

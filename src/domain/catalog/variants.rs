@@ -364,6 +364,7 @@ mod tests {
             .into(),
             price: None,
             stock,
+            weight: None,
             photo_id: None,
         }
     }

@@ -415,3 +415,200 @@ impl Order {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::OrderStatus::*;
+    use super::*;
+    use crate::domain::address::Address;
+    use crate::domain::payments::Payment;
+    use crate::domain::{from_millis, now};
+
+    fn order(method: PaymentMethod) -> Order {
+        let at = from_millis(1_000);
+        Order {
+            number: 1001,
+            email: "ana@example.com".into(),
+            status: AwaitingPayment,
+            items: Vec::new(),
+            subtotal: 3000,
+            shipping: Default::default(),
+            taxes: Vec::new(),
+            prices_include_tax: true,
+            total: 3000,
+            currency: "EUR".into(),
+            delivery_address: Address::from_legacy("Calle Mayor 1, Madrid", "ES"),
+            payment: Payment::new(method, 1001, Some(from_millis(60_000))),
+            tracking: None,
+            locale: Default::default(),
+            created_at: at,
+            history: Vec::new(),
+        }
+    }
+
+    fn set(status: OrderStatus) -> OrderAction {
+        OrderAction::SetStatus {
+            status,
+            tracking: None,
+        }
+    }
+
+    fn card_order() -> Order {
+        let mut o = order(PaymentMethod::Stripe);
+        o.apply(
+            &OrderAction::AttachIntent {
+                intent_id: "pi_1".into(),
+                client_secret: "pi_1_secret".into(),
+            },
+            "shop",
+            now(),
+        )
+        .expect("attach");
+        o
+    }
+
+    fn refund(id: &str, key: &str, amount: i64) -> Refund {
+        Refund {
+            id: id.into(),
+            key: key.into(),
+            amount,
+            at: now(),
+            by: "boss@shop.test".into(),
+        }
+    }
+
+    #[test]
+    fn each_method_has_its_own_road() {
+        use PaymentMethod::*;
+        assert_eq!(AwaitingPayment.next_statuses(BankTransfer), vec![Paid, Cancelled]);
+        assert_eq!(AwaitingPayment.next_statuses(CashOnDelivery), vec![Shipped, Cancelled]);
+        assert_eq!(AwaitingPayment.next_statuses(Stripe), vec![Cancelled]);
+        assert_eq!(Paid.next_statuses(Stripe), vec![Shipped, Cancelled]);
+        assert!(Shipped.next_statuses(BankTransfer) == vec![Delivered]);
+        assert!(Delivered.next_statuses(BankTransfer).is_empty());
+        assert!(Refunded.next_statuses(Stripe).is_empty());
+        assert_eq!(OrderStatus::parse("placed"), Some(AwaitingPayment));
+    }
+
+    #[test]
+    fn cash_is_collected_on_delivery() {
+        let mut o = order(PaymentMethod::CashOnDelivery);
+        assert_eq!(o.payment.status, PaymentStatus::OnDelivery);
+        assert!(o.apply(&set(Paid), "boss", now()).is_err());
+        let tracking = Tracking {
+            carrier: "Correos".into(),
+            number: "PK123".into(),
+            url: String::new(),
+        };
+        let shipped = OrderAction::SetStatus {
+            status: Shipped,
+            tracking: Some(tracking.clone()),
+        };
+        let effects = o.apply(&shipped, "boss", now()).expect("ship");
+        assert_eq!(effects.mail, Some(OrderMailKind::Shipped));
+        assert_eq!(o.tracking, Some(tracking));
+        assert_eq!(o.history.last().map(|h| h.note.as_str()), Some("Correos PK123"));
+        o.apply(&set(Delivered), "boss", now()).expect("deliver");
+        assert_eq!(o.payment.status, PaymentStatus::Paid);
+        assert_eq!(o.payment.paid, 3000);
+    }
+
+    #[test]
+    fn only_the_webhook_pays_a_card_order_and_only_once() {
+        let mut o = card_order();
+        assert!(matches!(
+            o.apply(&set(Paid), "boss", now()),
+            Err(StoreError::InvalidTransition { .. })
+        ));
+        let paid = OrderAction::CardPaid {
+            intent_id: "pi_1".into(),
+            amount: 3000,
+        };
+        let first = o.apply(&paid, "stripe", now()).expect("paid");
+        assert!(first.changed);
+        assert_eq!(first.mail, Some(OrderMailKind::PaymentReceived));
+        assert_eq!(o.status, Paid);
+        let again = o.apply(&paid, "stripe", now()).expect("replay");
+        assert!(!again.changed, "a second success changes nothing");
+        assert_eq!(o.history.len(), 1);
+        // Another intent or another amount is not this order's payment.
+        let foreign = OrderAction::CardPaid {
+            intent_id: "pi_2".into(),
+            amount: 3000,
+        };
+        assert!(matches!(
+            o.apply(&foreign, "stripe", now()),
+            Err(StoreError::PaymentMismatch { .. })
+        ));
+        let short = OrderAction::CardPaid {
+            intent_id: "pi_1".into(),
+            amount: 1,
+        };
+        assert!(card_order().apply(&short, "stripe", now()).is_err());
+    }
+
+    #[test]
+    fn an_expired_hold_cancels_and_returns_stock_once() {
+        let mut o = card_order();
+        let early = o.apply(&OrderAction::Expire, "shop", from_millis(59_999));
+        assert!(!early.expect("early").changed, "not before the hold ends");
+        let due = o
+            .apply(&OrderAction::Expire, "shop", from_millis(60_000))
+            .expect("due");
+        assert!(due.changed && due.stock_back);
+        assert_eq!(o.status, Cancelled);
+        assert_eq!(o.payment.status, PaymentStatus::Voided);
+        let twice = o
+            .apply(&OrderAction::Expire, "shop", from_millis(90_000))
+            .expect("twice");
+        assert!(!twice.changed && !twice.stock_back, "stock comes back once");
+        // Paid afterwards: recorded (to be refunded), the order stays cancelled.
+        let late = OrderAction::CardPaid {
+            intent_id: "pi_1".into(),
+            amount: 3000,
+        };
+        o.apply(&late, "stripe", now()).expect("late payment");
+        assert_eq!(o.status, Cancelled);
+        assert_eq!(o.payment.refundable(), 3000);
+    }
+
+    #[test]
+    fn refunds_never_exceed_what_was_paid_even_when_held_back() {
+        let mut o = card_order();
+        let paid = OrderAction::CardPaid {
+            intent_id: "pi_1".into(),
+            amount: 3000,
+        };
+        o.apply(&paid, "stripe", now()).expect("paid");
+        let hold = |key: &str, amount| OrderAction::ReserveRefund {
+            key: key.into(),
+            amount,
+        };
+        o.apply(&hold("k1", 2000), "boss", now()).expect("held");
+        assert_eq!(o.payment.refundable(), 1000);
+        assert!(matches!(
+            o.apply(&hold("k2", 2000), "boss", now()),
+            Err(StoreError::RefundTooLarge { refundable: 1000, .. })
+        ));
+        o.apply(&OrderAction::Refund(refund("re_1", "k1", 2000)), "boss", now())
+            .expect("refund");
+        assert_eq!(o.payment.status, PaymentStatus::PartiallyRefunded);
+        assert_eq!((o.payment.refunded, o.payment.refundable()), (2000, 1000));
+        assert_eq!(o.status, Paid);
+        let replay = o
+            .apply(&OrderAction::Refund(refund("re_1", "k1", 2000)), "boss", now())
+            .expect("replay");
+        assert!(!replay.changed);
+        o.apply(&hold("k3", 1000), "boss", now()).expect("held");
+        o.apply(&OrderAction::ReleaseRefund { key: "k3".into() }, "boss", now())
+            .expect("released");
+        assert_eq!(o.payment.refundable(), 1000);
+        o.apply(&OrderAction::Refund(refund("re_2", "", 1000)), "boss", now())
+            .expect("the rest");
+        assert_eq!(o.status, Refunded);
+        assert_eq!(o.payment.status, PaymentStatus::Refunded);
+        assert!(o
+            .apply(&OrderAction::Refund(refund("re_3", "", 1)), "boss", now())
+            .is_err());
+    }
+}
