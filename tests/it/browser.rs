@@ -151,26 +151,37 @@ impl Browser {
         self.wait_url("/products").await;
     }
 
-    /// On the cart page: saves `address`, waits for the page to come back
-    /// with it and checkout enabled, and places the order.
-    pub(crate) async fn check_out_to(&self, address: &str) {
-        self.fill("#delivery-address", address).await;
+    /// On the cart page: fills the address form (`street` in Madrid) and
+    /// saves it, then waits for the page to come back showing it.
+    pub(crate) async fn save_address(&self, street: &str) {
+        self.fill("#address-name", "Marta García").await;
+        self.fill("#address-line1", street).await;
+        self.fill("#address-postal-code", "28014").await;
+        self.fill("#address-city", "Madrid").await;
+        self.fill("#address-country", "ES").await;
         self.click("#address-form button[type=submit]").await;
-        let ready = format!(
-            "const c = document.getElementById('checkout'); const a = document.getElementById('delivery-address');
-             return !!c && !c.disabled && !!a && a.value === {} && document.readyState === 'complete';",
-            json!(address)
-        );
-        let mut saved = false;
+        self.wait_text("#saved-address", street).await;
+    }
+
+    /// True once `script` (a function body) returns true, within 10 seconds.
+    pub(crate) async fn wait_for(&self, script: &str) -> bool {
         for _ in 0..100 {
-            let state = self.client.execute(&ready, vec![]).await;
+            let state = self.client.execute(script, vec![]).await;
             if matches!(state, Ok(serde_json::Value::Bool(true))) {
-                saved = true;
-                break;
+                return true;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        assert!(saved, "address saved and checkout enabled");
+        false
+    }
+
+    /// On the cart page: saves an address at `street`, waits for checkout
+    /// to open, and places the order.
+    pub(crate) async fn check_out_to(&self, street: &str) {
+        self.save_address(street).await;
+        let ready = "const c = document.getElementById('checkout');
+             return !!c && !c.disabled && document.readyState === 'complete';";
+        assert!(self.wait_for(ready).await, "address saved and checkout enabled");
         self.click("#checkout").await;
     }
 
@@ -245,7 +256,7 @@ async fn a_guest_fills_a_cart_registers_finds_it_merged_and_checks_out() {
     let url = b.wait_url("/orders/").await;
     let number = b.text("#order-number").await;
     assert!(url.ends_with(&number), "{url} vs {number}");
-    assert_eq!(b.text("#order-status").await, "placed");
+    assert_eq!(b.text("#order-status").await, "awaiting payment");
     let expected_total =
         tienda::templates::format_money(product["price"].as_i64().unwrap_or_default() * 2);
     assert!(b.text("#order-total").await.contains(&expected_total));
@@ -424,17 +435,14 @@ async fn a_guest_checks_out_without_an_account_and_lands_on_the_order() {
     b.goto(&app.url(&format!("/products/{id}"))).await;
     b.click("#add-to-cart button[type=submit]").await;
     b.wait_url("/cart").await;
-    b.fill("#delivery-address", "Calle del Prado 5, Madrid")
-        .await;
-    b.click("#address-form button[type=submit]").await;
     // The page reloads with the address kept and the guest's checkout open.
-    b.wait_text("#delivery-address", "Calle del Prado").await;
+    b.save_address("Calle del Prado 5").await;
     b.fill("#guest-email", "guest@example.com").await;
     b.click("#checkout").await;
     let url = b.wait_url("token=").await;
     let number = b.text("#order-number").await;
     assert!(url.contains(&format!("/orders/{number}?token=")), "{url}");
-    assert_eq!(b.text("#order-status").await, "placed");
+    assert_eq!(b.text("#order-status").await, "awaiting payment");
     b.close().await;
 }
 

@@ -288,7 +288,11 @@ pub async fn get(
         (None, None) => return Err(AppError::unauthorized(HttpText::OrderNeedsLogin)),
     };
     if html {
-        return state.pages.render(
+        // A card order still unpaid gets its PaymentIntent now if making it
+        // at checkout failed (Stripe was unreachable then).
+        let order = state.orders.with_card_payment(order).await?;
+        let card = card_form(&state, &order);
+        let page = state.pages.render(
             locale,
             "order",
             state
@@ -298,13 +302,30 @@ pub async fn get(
             json!({
                 "order": order,
                 "next": order.status.next_statuses(order.payment.method),
-                "card": card_form(&state, &order),
+                "card": card,
                 "bank": (order.payment.method == PaymentMethod::BankTransfer)
                     .then_some(&state.settings.payment.bank),
+                "refundable": order.payment.refundable(),
             }),
-        );
+        )?;
+        return Ok(match card {
+            // Stripe.js comes from Stripe and talks to it.
+            Some(_) => with_stripe_policy(&state, page),
+            None => page,
+        });
     }
     Ok(Json(order).into_response())
+}
+
+/// The page, allowed to load Stripe.js and let it reach Stripe.
+fn with_stripe_policy(state: &AppState, mut page: Response) -> Response {
+    let stripe = &state.settings.payment.stripe;
+    let policy = crate::http::middleware::policy_allowing(&[&stripe.js_url, &stripe.api_base]);
+    if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
+        page.headers_mut()
+            .insert(axum::http::header::CONTENT_SECURITY_POLICY, value);
+    }
+    page
 }
 
 /// What the order page needs to take a card payment with Stripe.js: only

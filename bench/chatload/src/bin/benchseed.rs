@@ -188,6 +188,8 @@ async fn main() -> anyhow::Result<()> {
             currency: None,
             photo_url: PHOTOS[i % PHOTOS.len()].to_owned(),
             stock: Some(args.stock),
+            tax_class: None,
+            weight: None,
             options: Vec::new(),
             variants: Vec::new(),
         };
