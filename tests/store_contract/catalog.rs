@@ -260,7 +260,7 @@ pub async fn catalog_reads_see_every_write(store: Arc<dyn Store>) {
         .await
         .expect("add");
     store
-        .set_delivery_address("ana@example.com", "1 Calle Mayor, Madrid", t(3))
+        .set_delivery_address("ana@example.com", &crate::support::home(), t(3))
         .await
         .expect("address");
     let order = store
@@ -279,15 +279,15 @@ pub async fn catalog_reads_see_every_write(store: Arc<dyn Store>) {
         "a checkout, in the list"
     );
 
-    store
-        .set_order_status(
-            order.number,
-            tienda::domain::orders::OrderStatus::Cancelled,
-            "admin@example.com",
-            t(5),
-        )
-        .await
-        .expect("cancel");
+    crate::support::set_status(
+        &store,
+        order.number,
+        tienda::domain::orders::OrderStatus::Cancelled,
+        "admin@example.com",
+        t(5),
+    )
+    .await
+    .expect("cancel");
     assert_eq!(
         read_product(&store, &lamp.id).await.map(|p| p.stock),
         Some(5),

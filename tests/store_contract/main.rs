@@ -13,13 +13,16 @@ mod accounts;
 mod cart;
 mod catalog;
 mod chat;
+mod legacy_orders;
 mod limits;
 mod mongo_schema;
 mod orders;
 mod outbox;
+mod payments;
 mod photos;
 mod privacy;
 mod search;
+mod shipping;
 mod support;
 mod variants;
 
@@ -85,4 +88,13 @@ contract! {
     variants::removed_variants_are_archived_not_deleted => variants_archived_sqlite, variants_archived_mongo;
     variants::skus_are_unique_across_the_shop => skus_unique_sqlite, skus_unique_mongo;
     variants::product_photos_are_stored_in_order => product_photos_sqlite, product_photos_mongo;
+    shipping::shipping_methods_crud => shipping_methods_crud_sqlite, shipping_methods_crud_mongo;
+    shipping::checkout_snapshots_shipping_taxes_and_payment => checkout_snapshots_sqlite, checkout_snapshots_mongo;
+    shipping::no_shipping_method_refuses_and_changes_nothing => no_shipping_sqlite, no_shipping_mongo;
+    shipping::weight_and_tax_class_from_the_catalog => weight_and_tax_class_sqlite, weight_and_tax_class_mongo;
+    payments::stock_hold_and_release => stock_hold_and_release_sqlite, stock_hold_and_release_mongo;
+    payments::payment_records_are_idempotent => payment_records_idempotent_sqlite, payment_records_idempotent_mongo;
+    payments::concurrent_webhooks_pay_once => concurrent_webhooks_sqlite, concurrent_webhooks_mongo;
+    payments::refund_holds => refund_holds_sqlite, refund_holds_mongo;
+    payments::expiry_racing_the_payment => expiry_racing_the_payment_sqlite, expiry_racing_the_payment_mongo;
 }
