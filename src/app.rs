@@ -12,14 +12,14 @@ use tokio::task::JoinHandle;
 
 use crate::config::Settings;
 use crate::domain::accounts::{AccountRules, Accounts};
+use crate::domain::card_payments::CardPayments;
 use crate::domain::cart::Carts;
 use crate::domain::catalog::Catalog;
-use crate::domain::card_payments::CardPayments;
 use crate::domain::checkout::CheckoutRules;
 use crate::domain::orders::{OrderSettings, Orders};
 use crate::domain::payments::PaymentMethod;
-use crate::domain::shipping::{ShippingMethod, ShippingZone};
 use crate::domain::ports::ShopEvents;
+use crate::domain::shipping::{ShippingMethod, ShippingZone};
 use crate::domain::{demo, from_millis, now, to_millis};
 use crate::http::pages::Pages;
 use crate::http::state::Shop;
@@ -368,8 +368,7 @@ fn checkout_rules(settings: &Settings) -> CheckoutRules {
         taxes: settings.tax.rates.clone(),
         prices_include_tax: settings.shop.prices_include_tax,
         default_country: settings.shop.country.clone(),
-        default_shipping: Some(settings.shipping.default_method.clone())
-            .filter(|m| !m.is_empty()),
+        default_shipping: Some(settings.shipping.default_method.clone()).filter(|m| !m.is_empty()),
     }
 }
 
@@ -380,10 +379,8 @@ fn card_gateway(settings: &Settings) -> anyhow::Result<Option<Arc<dyn CardPaymen
     }
     let stripe = &settings.payment.stripe;
     // The shop mails its own receipts (in the customer's language).
-    let client = crate::services::stripe::StripeClient::new(
-        &stripe.api_base,
-        stripe.secret_key.expose(),
-    )?
-    .with_receipt_email(false);
+    let client =
+        crate::services::stripe::StripeClient::new(&stripe.api_base, stripe.secret_key.expose())?
+            .with_receipt_email(false);
     Ok(Some(Arc::new(client)))
 }

@@ -679,9 +679,15 @@ impl Settings {
             return Err(("payment.methods", "must name at least one method".into()));
         }
         if !payment.methods.contains(&payment.default_method) {
-            return Err(("payment.default_method", "must be one of payment.methods".into()));
+            return Err((
+                "payment.default_method",
+                "must be one of payment.methods".into(),
+            ));
         }
-        if payment.methods.contains(&crate::domain::payments::PaymentMethod::Stripe) {
+        if payment
+            .methods
+            .contains(&crate::domain::payments::PaymentMethod::Stripe)
+        {
             let stripe = &payment.stripe;
             if stripe.secret_key.expose().is_empty() {
                 return Err((

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Secret, Seconds};
+use super::{Seconds, Secret};
 use crate::domain::payments::{BankDetails, PaymentMethod};
 use crate::domain::tax::{CountryRates, TaxTable};
 

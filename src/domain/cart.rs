@@ -319,9 +319,13 @@ impl CartView {
             .map(|a| a.country.as_str())
             .filter(|c| !c.is_empty())
             .unwrap_or(rules.default_country.as_str());
-        let lines: Vec<PricedLine> = priced.iter().map(|(l, _)| l.clone()).collect();
-        let subtotal = lines.iter().fold(0i64, |sum, l| sum.saturating_add(l.amount));
-        let weight = priced.iter().fold(0i64, |sum, (_, w)| sum.saturating_add(*w));
+        let lines: Vec<PricedLine> = priced.iter().map(|(l, _)| *l).collect();
+        let subtotal = lines
+            .iter()
+            .fold(0i64, |sum, l| sum.saturating_add(l.amount));
+        let weight = priced
+            .iter()
+            .fold(0i64, |sum, (_, w)| sum.saturating_add(*w));
         let shipping_options = quotes(methods, country, subtotal, weight);
         let shipping = choose_shipping(
             methods,

@@ -10,9 +10,7 @@ use super::catalog::Product;
 use super::mail::OutboxMail;
 use super::orders::{Order, OrderItem, OrderStatus, StatusChange};
 use super::payments::Payment;
-use super::ports::{
-    Checkout, LineRef, OrderUpdate, Placed, StoreError, StoreResult, Updated,
-};
+use super::ports::{Checkout, LineRef, OrderUpdate, Placed, StoreError, StoreResult, Updated};
 use super::pricing::{totals, PricedLine};
 use super::shipping::{ShippingMethod, ShippingQuote};
 use super::tax::TaxTable;
@@ -96,11 +94,7 @@ pub async fn place_order(tx: &mut impl CheckoutTx, checkout: &Checkout) -> Store
     let order = Order {
         number,
         email: checkout.email.clone(),
-        payment: Payment::new(
-            checkout.payment_method,
-            number,
-            Some(checkout.hold_until),
-        ),
+        payment: Payment::new(checkout.payment_method, number, Some(checkout.hold_until)),
         ..draft
     };
     tx.insert_order(&order, checkout.idempotency_key.as_deref())
@@ -257,8 +251,12 @@ fn overflow() -> StoreError {
 #[allow(async_fn_in_trait)] // used generically, never as `dyn`
 pub trait StatusTx {
     /// Records a webhook event as handled; false when it was before.
-    async fn record_event(&mut self, event_id: &str, number: i64, at: Timestamp)
-        -> StoreResult<bool>;
+    async fn record_event(
+        &mut self,
+        event_id: &str,
+        number: i64,
+        at: Timestamp,
+    ) -> StoreResult<bool>;
     /// The order as it is now.
     async fn order(&mut self, number: i64) -> StoreResult<Option<Order>>;
     /// Gives `quantity` units back to a variant and its product (a deleted

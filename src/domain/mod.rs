@@ -19,8 +19,8 @@ pub mod ports;
 pub mod pricing;
 pub mod search;
 pub mod shared;
-pub mod shipping_methods;
 pub mod shipping;
+pub mod shipping_methods;
 pub mod tax;
 pub mod validation;
 

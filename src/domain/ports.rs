@@ -8,17 +8,17 @@ use async_trait::async_trait;
 use futures_util::stream::BoxStream;
 
 use super::accounts::{Erasure, PasswordReset, Role, Session, User};
+use super::address::Address;
 use super::cart::Cart;
 use super::catalog::{Product, ProductFields};
 use super::chat::{Message, MessageFilter};
-use super::mail::{MailStatus, OutboxMail};
-use super::address::Address;
 use super::checkout::CheckoutRules;
+use super::mail::{MailStatus, OutboxMail};
 use super::orders::{Order, OrderAction, OrderFilter, OrderMailKind, OrderStatus};
 use super::payments::PaymentMethod;
-use super::shipping::ShippingMethod;
 use super::photos::{PhotoSize, ProductPhoto};
 use super::shared::Shared;
+use super::shipping::ShippingMethod;
 use super::{Page, Timestamp};
 
 /// The result of a store operation.

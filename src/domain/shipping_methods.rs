@@ -35,7 +35,11 @@ impl ShippingMethods {
 
     /// Creates or replaces the method `id` (a slug the caller checked with
     /// [`is_method_id`]); true when it is new.
-    pub async fn put(&self, id: &str, input: ShippingMethodInput) -> ShopResult<(ShippingMethod, bool)> {
+    pub async fn put(
+        &self,
+        id: &str,
+        input: ShippingMethodInput,
+    ) -> ShopResult<(ShippingMethod, bool)> {
         let method = input.validate(id.to_owned())?;
         let existed = self.list().await?.iter().any(|m| m.id == id);
         self.store.put_shipping_method(&method).await?;

@@ -181,7 +181,10 @@ impl Browser {
         self.save_address(street).await;
         let ready = "const c = document.getElementById('checkout');
              return !!c && !c.disabled && document.readyState === 'complete';";
-        assert!(self.wait_for(ready).await, "address saved and checkout enabled");
+        assert!(
+            self.wait_for(ready).await,
+            "address saved and checkout enabled"
+        );
         self.click("#checkout").await;
     }
 

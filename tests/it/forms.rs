@@ -254,7 +254,11 @@ async fn a_guest_buys_with_plain_forms_and_refusals_keep_the_cart_page() {
     assert!(short.page.contains("value=\"Calle Mayor 1\""));
     assert!(short.page.contains("value=\"XX\""));
     assert!(short.page.contains("id=\"address-error\""));
-    assert!(short.page.contains("delivery_address.city"), "{}", short.page);
+    assert!(
+        short.page.contains("delivery_address.city"),
+        "{}",
+        short.page
+    );
     assert!(short.page.contains("delivery_address.country"));
     parts[3] = ("city", "Madrid");
     parts[4] = ("country", "es");

@@ -237,7 +237,10 @@ async fn checkout_creates_the_order_and_empties_the_cart() {
     assert_eq!(o["email"], "c@example.com");
     // The shop's defaults: prices include 21% tax, the starter method ships free.
     assert_eq!(o["subtotal"], 2 * 1999);
-    assert_eq!(o["shipping"], json!({"method": "standard", "name": "Standard delivery", "price": 0}));
+    assert_eq!(
+        o["shipping"],
+        json!({"method": "standard", "name": "Standard delivery", "price": 0})
+    );
     assert_eq!(o["taxes"], json!([{"rate": 2100, "amount": 694}]));
     assert_eq!(o["total"], 2 * 1999);
     assert_eq!(o["payment"]["method"], "bank_transfer");

@@ -377,8 +377,9 @@ pub async fn export_gathers_an_accounts_data(store: Arc<dyn Store>) {
         "their orders only, newest first"
     );
     assert_eq!(export.orders[1], first, "whole orders");
+    let addresses: Vec<String> = export.addresses.iter().map(|a| a.one_line()).collect();
     assert_eq!(
-        export.addresses,
+        addresses,
         vec!["1 Calle Mayor, Madrid, ES", "9 Rue de la Paix, Paris, FR"],
         "the cart's, then the orders' (once each)"
     );

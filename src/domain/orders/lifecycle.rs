@@ -155,7 +155,15 @@ pub struct Effects {
 
 /// The mails that follow an order through its lifecycle.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumString,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -480,8 +488,14 @@ mod tests {
     #[test]
     fn each_method_has_its_own_road() {
         use PaymentMethod::*;
-        assert_eq!(AwaitingPayment.next_statuses(BankTransfer), vec![Paid, Cancelled]);
-        assert_eq!(AwaitingPayment.next_statuses(CashOnDelivery), vec![Shipped, Cancelled]);
+        assert_eq!(
+            AwaitingPayment.next_statuses(BankTransfer),
+            vec![Paid, Cancelled]
+        );
+        assert_eq!(
+            AwaitingPayment.next_statuses(CashOnDelivery),
+            vec![Shipped, Cancelled]
+        );
         assert_eq!(AwaitingPayment.next_statuses(Stripe), vec![Cancelled]);
         assert_eq!(Paid.next_statuses(Stripe), vec![Shipped, Cancelled]);
         assert!(Shipped.next_statuses(BankTransfer) == vec![Delivered]);
@@ -507,7 +521,10 @@ mod tests {
         let effects = o.apply(&shipped, "boss", now()).expect("ship");
         assert_eq!(effects.mail, Some(OrderMailKind::Shipped));
         assert_eq!(o.tracking, Some(tracking));
-        assert_eq!(o.history.last().map(|h| h.note.as_str()), Some("Correos PK123"));
+        assert_eq!(
+            o.history.last().map(|h| h.note.as_str()),
+            Some("Correos PK123")
+        );
         o.apply(&set(Delivered), "boss", now()).expect("deliver");
         assert_eq!(o.payment.status, PaymentStatus::Paid);
         assert_eq!(o.payment.paid, 3000);
@@ -588,23 +605,42 @@ mod tests {
         assert_eq!(o.payment.refundable(), 1000);
         assert!(matches!(
             o.apply(&hold("k2", 2000), "boss", now()),
-            Err(StoreError::RefundTooLarge { refundable: 1000, .. })
+            Err(StoreError::RefundTooLarge {
+                refundable: 1000,
+                ..
+            })
         ));
-        o.apply(&OrderAction::Refund(refund("re_1", "k1", 2000)), "boss", now())
-            .expect("refund");
+        o.apply(
+            &OrderAction::Refund(refund("re_1", "k1", 2000)),
+            "boss",
+            now(),
+        )
+        .expect("refund");
         assert_eq!(o.payment.status, PaymentStatus::PartiallyRefunded);
         assert_eq!((o.payment.refunded, o.payment.refundable()), (2000, 1000));
         assert_eq!(o.status, Paid);
         let replay = o
-            .apply(&OrderAction::Refund(refund("re_1", "k1", 2000)), "boss", now())
+            .apply(
+                &OrderAction::Refund(refund("re_1", "k1", 2000)),
+                "boss",
+                now(),
+            )
             .expect("replay");
         assert!(!replay.changed);
         o.apply(&hold("k3", 1000), "boss", now()).expect("held");
-        o.apply(&OrderAction::ReleaseRefund { key: "k3".into() }, "boss", now())
-            .expect("released");
+        o.apply(
+            &OrderAction::ReleaseRefund { key: "k3".into() },
+            "boss",
+            now(),
+        )
+        .expect("released");
         assert_eq!(o.payment.refundable(), 1000);
-        o.apply(&OrderAction::Refund(refund("re_2", "", 1000)), "boss", now())
-            .expect("the rest");
+        o.apply(
+            &OrderAction::Refund(refund("re_2", "", 1000)),
+            "boss",
+            now(),
+        )
+        .expect("the rest");
         assert_eq!(o.status, Refunded);
         assert_eq!(o.payment.status, PaymentStatus::Refunded);
         assert!(o

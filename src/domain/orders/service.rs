@@ -110,8 +110,11 @@ impl Orders {
         let mut errors = FieldErrors::default();
         let address = match &input.delivery_address {
             Some(given) => {
-                match Address::parse(given, &self.settings.rules.default_country, "delivery_address")
-                {
+                match Address::parse(
+                    given,
+                    &self.settings.rules.default_country,
+                    "delivery_address",
+                ) {
                     Ok(a) => Some(a),
                     Err(e) => {
                         errors.0.extend(e.0);
@@ -321,11 +324,9 @@ impl Orders {
         let left = order.payment.refundable();
         let amount = input.amount.unwrap_or(left);
         if amount <= 0 || amount > left {
-            return Err(FieldErrors::single(
-                "amount",
-                ShopText::RefundOutOfRange.arg("max", left),
-            )
-            .into());
+            return Err(
+                FieldErrors::single("amount", ShopText::RefundOutOfRange.arg("max", left)).into(),
+            );
         }
         let refund = if order.payment.method == PaymentMethod::Stripe {
             self.card_refund(&order, amount, by).await?

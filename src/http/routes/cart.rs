@@ -199,9 +199,7 @@ pub async fn address_form(
     // The page's form sends the address's parts; a one-line address (the
     // old form, or a client's) comes as `delivery_address`.
     let input = match (&body.typed, body.value) {
-        (Some(typed), _) if typed.get("delivery_address").is_none() => {
-            Ok(address_from_form(typed))
-        }
+        (Some(typed), _) if typed.get("delivery_address").is_none() => Ok(address_from_form(typed)),
         (_, value) => value.map(|v| v.delivery_address),
     };
     let outcome = match input {
@@ -213,12 +211,15 @@ pub async fn address_form(
         Err(error) => Err(error),
     };
     // The refused form shows every part again, as typed (empty if not sent).
-    let typed = ADDRESS_PARTS.iter().fold(body.typed.unwrap_or_default(), |typed, part| {
-        match typed.get(part) {
-            Some(_) => typed,
-            None => typed.with(part, ""),
-        }
-    });
+    let typed =
+        ADDRESS_PARTS
+            .iter()
+            .fold(body.typed.unwrap_or_default(), |typed, part| {
+                match typed.get(part) {
+                    Some(_) => typed,
+                    None => typed.with(part, ""),
+                }
+            });
     let path = "/cart/address";
     answer_form(&state, locale, &shopper, path, "address", typed, outcome).await
 }

@@ -11,9 +11,9 @@ use tracing::instrument;
 use super::{CachedStore, CatalogEntry, CatalogKey};
 use crate::domain::catalog::{Product, ProductFields};
 use crate::domain::orders::{Order, OrderFilter};
-use crate::domain::shipping::ShippingMethod;
 use crate::domain::photos::ProductPhoto;
 use crate::domain::shared::Shared;
+use crate::domain::shipping::ShippingMethod;
 use crate::domain::{Page, Timestamp};
 use crate::services::metrics::store_call;
 use crate::store::{
@@ -184,7 +184,11 @@ impl OrderStore for CachedStore {
 
     #[instrument(level = "debug", skip_all)]
     async fn put_shipping_method(&self, method: &ShippingMethod) -> StoreResult<()> {
-        store_call("put_shipping_method", self.inner.put_shipping_method(method)).await
+        store_call(
+            "put_shipping_method",
+            self.inner.put_shipping_method(method),
+        )
+        .await
     }
 
     #[instrument(level = "debug", skip_all)]

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use super::{bson_time, limit, time, MongoStore};
 use crate::domain::catalog::{Product, ProductFields, ProductOption, Variant};
 use crate::domain::photos::ProductPhoto;
-use crate::domain::tax::TaxClass;
 use crate::domain::shared::Shared;
+use crate::domain::tax::TaxClass;
 use crate::domain::{Page, Timestamp};
 use crate::store::{CatalogStore, ProductPage, StoreError, StoreResult};
 

@@ -168,7 +168,9 @@ impl MongoStore {
                             IndexOptions::builder()
                                 .name("intent_unique".to_owned())
                                 .unique(true)
-                                .partial_filter_expression(doc! { "intent_id": { "$exists": true } })
+                                .partial_filter_expression(
+                                    doc! { "intent_id": { "$exists": true } },
+                                )
                                 .build(),
                         )
                         .build(),
@@ -385,5 +387,6 @@ impl Store for MongoStore {
 /// those written before addresses had parts.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(super) struct StoredAddress(
-    #[serde(with = "crate::domain::address::legacy_or_structured")] pub crate::domain::address::Address,
+    #[serde(with = "crate::domain::address::legacy_or_structured")]
+    pub  crate::domain::address::Address,
 );

@@ -462,7 +462,9 @@ impl OrderStore for MongoStore {
 
     async fn update_order(&self, update: OrderUpdate) -> StoreResult<Updated> {
         self.transact(&update, |store, s, update| {
-            Box::pin(async move { checkout::update_order(&mut SessionTx { store, s }, update).await })
+            Box::pin(
+                async move { checkout::update_order(&mut SessionTx { store, s }, update).await },
+            )
         })
         .await
     }

@@ -462,6 +462,21 @@ impl Store for SqliteStore {
     }
 }
 
+/// An address as its column holds it: a JSON object (one line of text for
+/// those written before addresses had parts).
+pub(super) fn address_column(address: &crate::domain::address::Address) -> StoreResult<String> {
+    Ok(serde_json::to_string(address)?)
+}
+
+/// The address in a column [`address_column`] wrote, or an older line of text.
+pub(super) fn address_from_column(text: &str) -> StoreResult<crate::domain::address::Address> {
+    if text.starts_with('{') {
+        Ok(serde_json::from_str(text)?)
+    } else {
+        Ok(crate::domain::address::Address::from_legacy(text, ""))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -567,20 +582,5 @@ mod tests {
         assert_eq!(numbers(&store).await, vec![2, 4]);
         drop(store);
         let _ = std::fs::remove_dir_all(dir);
-    }
-}
-
-/// An address as its column holds it: a JSON object (one line of text for
-/// those written before addresses had parts).
-pub(super) fn address_column(address: &crate::domain::address::Address) -> StoreResult<String> {
-    Ok(serde_json::to_string(address)?)
-}
-
-/// The address in a column [`address_column`] wrote, or an older line of text.
-pub(super) fn address_from_column(text: &str) -> StoreResult<crate::domain::address::Address> {
-    if text.starts_with('{') {
-        Ok(serde_json::from_str(text)?)
-    } else {
-        Ok(crate::domain::address::Address::from_legacy(text, ""))
     }
 }

@@ -8,9 +8,9 @@ use super::{
     SqliteStore,
 };
 use crate::domain::accounts::Erasure;
+use crate::domain::address::Address;
 use crate::domain::cart::Cart;
 use crate::domain::catalog::Product;
-use crate::domain::address::Address;
 use crate::domain::checkout::{self, CheckoutTx, StatusTx, FIRST_ORDER_NUMBER};
 use crate::domain::mail::OutboxMail;
 use crate::domain::orders::{legacy_payment, Order, OrderFilter, StatusChange};
@@ -386,9 +386,11 @@ impl OrderStore for SqliteStore {
     async fn order_for_intent(&self, intent_id: &str) -> StoreResult<Option<i64>> {
         let intent_id = intent_id.to_owned();
         self.run(move |c| {
-            Ok(c.prepare_cached("SELECT number FROM orders WHERE intent_id = ?1")?
-                .query_row([intent_id], |r| r.get(0))
-                .optional()?)
+            Ok(
+                c.prepare_cached("SELECT number FROM orders WHERE intent_id = ?1")?
+                    .query_row([intent_id], |r| r.get(0))
+                    .optional()?,
+            )
         })
         .await
     }
@@ -427,9 +429,11 @@ impl OrderStore for SqliteStore {
     async fn delete_shipping_method(&self, id: &str) -> StoreResult<bool> {
         let id = id.to_owned();
         self.write(move |c| {
-            Ok(c.prepare_cached("DELETE FROM shipping_methods WHERE id = ?1")?
-                .execute([id])?
-                == 1)
+            Ok(
+                c.prepare_cached("DELETE FROM shipping_methods WHERE id = ?1")?
+                    .execute([id])?
+                    == 1,
+            )
         })
         .await
     }
