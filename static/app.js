@@ -56,7 +56,14 @@ async function submitApiForm(event) {
   if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
   const method = (form.dataset.method || form.getAttribute("method") || "POST").toUpperCase();
   let body = formBody(form);
+  let url = form.dataset.api;
   if (form.querySelector("#variants-editor")) addVariants(form, body);
+  if (form.dataset.shippingEditor !== undefined) {
+    // A new method's id goes in the URL, its zones in the body.
+    if (form.dataset.idField) url += encodeURIComponent(body[form.dataset.idField] || "");
+    delete body.id;
+    body.zones = editedZones(form);
+  }
   // A form of parts that the API takes as one object (the address).
   if (form.dataset.wrap) body = { [form.dataset.wrap]: body };
   const init = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
@@ -66,7 +73,7 @@ async function submitApiForm(event) {
   }
   const box = form.querySelector(".form-error");
   if (box) box.hidden = true;
-  let response = await fetch(form.dataset.api, init);
+  let response = await fetch(url, init);
   let data = null;
   try { data = await response.json(); } catch (_) { data = null; }
   if (response.ok && form.dataset.thenLogin) {
@@ -486,3 +493,28 @@ function startCardPayment() {
   });
 }
 document.addEventListener("DOMContentLoaded", startCardPayment);
+
+// The shipping page's zone rows as the API takes them; blank rows (the one
+// left to add a zone) are skipped.
+function editedZones(form) {
+  const zones = [];
+  for (const row of form.querySelectorAll(".zone-row")) {
+    const field = (name) => row.querySelector(`[data-zone=${name}]`).value.trim();
+    const number = (name) => (field(name) === "" ? undefined : Number(field(name)));
+    if (["name", "countries", "price", "free_above", "weight_bands"].every((n) => field(n) === "")) continue;
+    const bands = field("weight_bands")
+      .split(",")
+      .map((pair) => pair.split(":").map((part) => part.trim()))
+      .filter((pair) => pair[0] !== "")
+      .map(([grams, price]) => ({ up_to_grams: Number(grams), price: Number(price) }));
+    const zone = {
+      name: field("name"),
+      countries: field("countries").split(",").map((c) => c.trim()).filter((c) => c !== ""),
+      weight_bands: bands,
+    };
+    if (number("price") !== undefined) zone.price = number("price");
+    if (number("free_above") !== undefined) zone.free_above = number("free_above");
+    zones.push(zone);
+  }
+  return zones;
+}

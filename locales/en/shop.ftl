@@ -313,3 +313,25 @@ order-cancel-confirm = Cancel this order? Its stock goes back, and a card paymen
 order-refund = Refund
 order-refund-amount = Amount to refund, in cents (at most { $max })
 order-refund-confirm = Refund this amount to the customer?
+
+## Admin: shipping methods, tax class and weight
+nav-admin-shipping = Shipping
+title-admin-shipping = Shipping methods
+admin-shipping-heading = Shipping methods
+admin-shipping-hint = Checkout offers every method that ships to the customer's country, in this order. A zone with no countries covers every country the method's other zones leave out. Prices are in cents.
+admin-shipping-new = New shipping method
+admin-shipping-id = Id (lowercase letters, digits, dashes)
+admin-shipping-name = Name
+admin-shipping-position = Position
+admin-shipping-zones = Zones
+admin-shipping-zone = Zone
+admin-shipping-countries = Countries (codes, comma-separated; empty: all others)
+admin-shipping-free-above = Free from subtotal (cents)
+admin-shipping-bands = By weight (grams:cents, …)
+admin-shipping-zones-hint = Fill the empty row to add a zone; empty a row to remove it.
+admin-shipping-save = Save
+admin-shipping-create = Create method
+admin-tax-class = Tax class
+tax-class-standard = Standard rate
+tax-class-reduced = Reduced rate
+admin-weight = Weight in grams (optional)

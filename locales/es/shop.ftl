@@ -318,3 +318,25 @@ order-cancel-confirm = ¿Cancelar este pedido? Su stock vuelve y un pago con tar
 order-refund = Reembolsar
 order-refund-amount = Importe a reembolsar, en céntimos (como mucho { $max })
 order-refund-confirm = ¿Reembolsar este importe al cliente?
+
+## Admin: shipping methods, tax class and weight
+nav-admin-shipping = Envíos
+title-admin-shipping = Métodos de envío
+admin-shipping-heading = Métodos de envío
+admin-shipping-hint = El pago ofrece cada método que envía al país del cliente, en este orden. Una zona sin países cubre todos los que las demás zonas del método no nombran. Los precios van en céntimos.
+admin-shipping-new = Nuevo método de envío
+admin-shipping-id = Identificador (minúsculas, cifras, guiones)
+admin-shipping-name = Nombre
+admin-shipping-position = Posición
+admin-shipping-zones = Zonas
+admin-shipping-zone = Zona
+admin-shipping-countries = Países (códigos separados por comas; vacío: todos los demás)
+admin-shipping-free-above = Gratis desde un subtotal de (céntimos)
+admin-shipping-bands = Por peso (gramos:céntimos, …)
+admin-shipping-zones-hint = Rellena la fila vacía para añadir una zona; vacía una fila para quitarla.
+admin-shipping-save = Guardar
+admin-shipping-create = Crear método
+admin-tax-class = Tipo de IVA
+tax-class-standard = Tipo general
+tax-class-reduced = Tipo reducido
+admin-weight = Peso en gramos (opcional)

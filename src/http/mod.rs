@@ -109,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/products", get(admin::products_page))
         .route("/admin/products/{id}/edit", get(admin::edit_product_page))
         .route("/admin/mail", get(admin::mail))
+        .route("/admin/shipping", get(admin::shipping_page))
         .route("/admin/mail/{id}/retry", post(admin::retry_mail))
         .route("/admin/users/{email}", delete(auth::delete_user))
         .route("/admin/users/{email}/sessions", get(auth::user_sessions))
