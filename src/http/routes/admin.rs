@@ -56,7 +56,8 @@ pub async fn shipping_page(
     Lang(locale): Lang,
     Admin(admin): Admin,
 ) -> AppResult<Response> {
-    let blank_zone = json!({ "name": "", "countries": [], "price": "", "free_above": null, "weight_bands": [] });
+    let blank_zone =
+        json!({ "name": "", "countries": [], "price": "", "free_above": null, "weight_bands": [] });
     let methods: Vec<serde_json::Value> = state
         .shipping
         .list()
