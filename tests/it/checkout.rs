@@ -1197,18 +1197,33 @@ async fn a_client_cannot_set_its_own_prices_status_or_payment() {
         .await
         .iter()
         .all(|m| m["kind"] != "order_confirmation"));
-    // The honest order costs what the catalog says.
-    let placed = app
-        .post(
-            "/orders",
-            Some(&ana),
-            json!({"delivery_address": spain("Ana")}),
-        )
-        .await;
-    assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.text);
-    assert_eq!(placed.body["total"], 2000);
-    assert_eq!(placed.body["status"], "awaiting_payment");
-    assert_eq!(placed.body["payment"]["paid"], 0);
+    // The cart page's form reads only the fields it knows: the same forged
+    // fields there are ignored, and the order costs what the catalog says.
+    app.put(
+        "/cart/address",
+        Some(&ana),
+        json!({"delivery_address": spain("Ana")}),
+    )
+    .await;
+    let r = app
+        .http
+        .post(app.url("/orders"))
+        .bearer_auth(&ana)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("payment_method=bank_transfer&total=1&subtotal=1&shipping=0&taxes=0&status=paid&paid=2000")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let orders = app.get("/orders", Some(&ana)).await.body;
+    assert_eq!(orders["total"], 1);
+    let order = &orders["items"][0];
+    assert_eq!(order["subtotal"], 2000);
+    assert_eq!(order["total"], 2000);
+    assert_eq!(order["status"], "awaiting_payment");
+    assert_eq!(order["payment"]["paid"], 0);
+    assert_eq!(order["payment"]["status"], "pending");
+    assert_eq!(stock(&app, &mug).await, 3);
 }
 
 #[tokio::test]

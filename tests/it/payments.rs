@@ -386,6 +386,21 @@ async fn a_declined_card_leaves_the_order_waiting_with_its_payment_failed() {
     )
     .await
     .assert_problem(409, "invalid_transition");
+    // The admin calls it off: Stripe's intent is cancelled, the stock back.
+    let r = app
+        .put(
+            &format!("/orders/{n}/status"),
+            Some(&shop.admin),
+            json!({"status": "cancelled"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["payment"]["status"], "voided");
+    assert_eq!(r.body["payment"]["refunded"], 0);
+    assert_eq!(emulator.intent(&intent).await["status"], "canceled");
+    assert_eq!(stock(app, &shop.product).await, 5);
+    assert_eq!(update_mails(app, &shop.admin, n, "cancelled").await, 1);
+    assert!(stripe_refunds(&intent).await.is_empty());
 }
 
 #[tokio::test]
