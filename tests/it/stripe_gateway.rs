@@ -19,9 +19,9 @@ use tienda::domain::card_payments::{
 use tienda::services::stripe::{verify_event, StripeClient, WebhookError};
 use tokio::sync::mpsc;
 
-const SECRET_KEY: &str = "sk_test_tienda";
+pub(crate) const SECRET_KEY: &str = "sk_test_tienda";
 
-fn stripe_url() -> String {
+pub(crate) fn stripe_url() -> String {
     std::env::var("TIENDA_TEST_STRIPE_URL")
         .expect("the Stripe tests need TIENDA_TEST_STRIPE_URL (scripts/test.sh starts localstripe)")
 }
@@ -32,7 +32,7 @@ fn gateway() -> StripeClient {
         .with_receipt_email(false)
 }
 
-fn unique(prefix: &str) -> String {
+pub(crate) fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", tienda::domain::new_id())
 }
 
@@ -46,26 +46,26 @@ fn intent_request(amount: i64, order_number: i64) -> IntentRequest {
     }
 }
 
-fn now_unix() -> i64 {
+pub(crate) fn now_unix() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 /// What a test does on the emulator that only a browser or Stripe itself
 /// would do: card payment methods, confirmation, reading an intent back.
-struct Emulator {
+pub(crate) struct Emulator {
     base: String,
     http: reqwest::Client,
 }
 
 impl Emulator {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             base: stripe_url(),
             http: reqwest::Client::new(),
         }
     }
 
-    async fn call(&self, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
+    pub(crate) async fn call(&self, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
         let r = self
             .http
             .post(format!("{}{path}", self.base))
@@ -77,7 +77,7 @@ impl Emulator {
         (r.status().as_u16(), r.json().await.unwrap())
     }
 
-    async fn intent(&self, id: &str) -> Value {
+    pub(crate) async fn intent(&self, id: &str) -> Value {
         self.http
             .get(format!("{}/v1/payment_intents/{id}", self.base))
             .bearer_auth(SECRET_KEY)
@@ -92,7 +92,11 @@ impl Emulator {
     /// Attaches a card to the intent and confirms it server-side: the
     /// intent then needs 3-D Secure (`requires_action`) for the 3DS test
     /// card, or fails at once (402) for a declining one.
-    async fn attach_and_confirm(&self, intent_id: &str, payment_method: &str) -> (u16, Value) {
+    pub(crate) async fn attach_and_confirm(
+        &self,
+        intent_id: &str,
+        payment_method: &str,
+    ) -> (u16, Value) {
         let (status, _) = self
             .call(
                 &format!("/v1/payment_intents/{intent_id}"),
@@ -105,7 +109,7 @@ impl Emulator {
     }
 
     /// A card payment method from a test card number.
-    async fn card(&self, number: &str) -> String {
+    pub(crate) async fn card(&self, number: &str) -> String {
         let (status, pm) = self
             .call(
                 "/v1/payment_methods",
@@ -125,7 +129,11 @@ impl Emulator {
     /// What the Stripe.js stand-in's `confirmCardPayment` sends when the
     /// customer clicks "Complete authentication": the publishable key and
     /// the client secret, no secret key.
-    async fn authenticate_like_stripe_js(&self, intent_id: &str, client_secret: &str) -> Value {
+    pub(crate) async fn authenticate_like_stripe_js(
+        &self,
+        intent_id: &str,
+        client_secret: &str,
+    ) -> Value {
         let r = self
             .http
             .post(format!(
@@ -142,7 +150,7 @@ impl Emulator {
 
     /// A local listener registered as a webhook endpoint for `events` with
     /// `secret`; yields each delivery's signature header and raw body.
-    async fn webhook(
+    pub(crate) async fn webhook(
         &self,
         secret: &str,
         events: &[&str],
@@ -182,7 +190,7 @@ impl Emulator {
 
 /// The next verified delivery about `intent_id` (the emulator sends every
 /// test's events to every registered endpoint).
-async fn next_event(
+pub(crate) async fn next_event(
     rx: &mut mpsc::UnboundedReceiver<(String, Bytes)>,
     secret: &str,
     intent_id: &str,
