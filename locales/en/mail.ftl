@@ -54,6 +54,6 @@ mail-update-subject-cancelled = { $shop }: order { $number } is cancelled
 mail-update-payment_received = We received the payment for your order { $number }. We are preparing it now.
 mail-update-shipped = Your order { $number } has left our warehouse.
 mail-update-refunded = We refunded money on your order { $number }.
-mail-update-cancelled = Your order { $number } is cancelled. If you paid, the money is refunded to you.
+mail-update-cancelled = Your order { $number } is cancelled. If you already paid, we are returning the money to you.
 mail-update-tracking = Carrier: { $carrier }, tracking number: { $number }
 mail-update-refunded-amount = Refunded so far: { $amount } of { $total }.

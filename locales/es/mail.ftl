@@ -54,6 +54,6 @@ mail-update-subject-cancelled = { $shop }: el pedido { $number } está cancelado
 mail-update-payment_received = Hemos recibido el pago de tu pedido { $number }. Ya lo estamos preparando.
 mail-update-shipped = Tu pedido { $number } ha salido de nuestro almacén.
 mail-update-refunded = Hemos reembolsado dinero de tu pedido { $number }.
-mail-update-cancelled = Tu pedido { $number } está cancelado. Si pagaste, se te devuelve el dinero.
+mail-update-cancelled = Tu pedido { $number } está cancelado. Si ya pagaste, te devolvemos el dinero.
 mail-update-tracking = Transportista: { $carrier }, número de seguimiento: { $number }
 mail-update-refunded-amount = Reembolsado hasta ahora: { $amount } de { $total }.

@@ -56,7 +56,8 @@ pub struct Order {
     /// How the parcel can be followed, once shipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking: Option<Tracking>,
-    /// The language the customer checked out in: their mails speak it.
+    /// The language of the customer's mails: their account's if they chose
+    /// one, else the one they checked out in.
     #[serde(default)]
     #[schema(value_type = String, example = "es")]
     pub locale: Locale,

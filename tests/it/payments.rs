@@ -47,33 +47,12 @@ async fn card_shop(price: i64, hold_for: u64, registered: bool) -> CardShop {
     let secret = unique("whsec");
     let webhook_secret = secret.clone();
     let app = spawn_app_with(move |s| {
-        s.payment.methods = vec![PaymentMethod::BankTransfer, PaymentMethod::Stripe];
-        s.payment.stripe.api_base = stripe_url();
-        s.payment.stripe.secret_key = Secret::new(SECRET_KEY);
-        s.payment.stripe.webhook_secret = Secret::new(webhook_secret);
-        s.payment.stripe.publishable_key = "pk_test_tienda".into();
+        take_cards(s, &webhook_secret);
         s.payment.hold_for = Seconds(hold_for);
     })
     .await;
     if registered {
-        let form = [
-            ("url", app.url(WEBHOOK)),
-            ("secret", secret.clone()),
-            ("events[]", "payment_intent.succeeded".into()),
-            ("events[]", "payment_intent.payment_failed".into()),
-            ("events[]", "payment_intent.canceled".into()),
-        ];
-        let r = reqwest::Client::new()
-            .post(format!(
-                "{}/_config/webhooks/{}",
-                stripe_url(),
-                unique("tienda")
-            ))
-            .form(&form)
-            .send()
-            .await
-            .expect("register the webhook");
-        assert_eq!(r.status(), 200);
+        register_webhook(&app, &secret).await;
     }
     let admin = app.admin().await;
     let product = crate::checkout::id(&app.product(&admin, "Lamp", "home", price, 5).await);
@@ -83,6 +62,39 @@ async fn card_shop(price: i64, hold_for: u64, registered: bool) -> CardShop {
         admin,
         product,
     }
+}
+
+/// Settings that take cards through the emulator, signing webhooks with `secret`.
+pub(crate) fn take_cards(s: &mut tienda::config::Settings, secret: &str) {
+    s.payment.methods = vec![PaymentMethod::BankTransfer, PaymentMethod::Stripe];
+    s.payment.stripe.api_base = stripe_url();
+    s.payment.stripe.secret_key = Secret::new(SECRET_KEY);
+    s.payment.stripe.webhook_secret = Secret::new(secret);
+    s.payment.stripe.publishable_key = "pk_test_tienda".into();
+    // The emulator's stand-in for Stripe.js.
+    s.payment.stripe.js_url = format!("{}/js.stripe.com/v3/", stripe_url());
+}
+
+/// Has the emulator deliver its payment events to `app`, signed with `secret`.
+pub(crate) async fn register_webhook(app: &TestApp, secret: &str) {
+    let form = [
+        ("url", app.url(WEBHOOK)),
+        ("secret", secret.to_owned()),
+        ("events[]", "payment_intent.succeeded".into()),
+        ("events[]", "payment_intent.payment_failed".into()),
+        ("events[]", "payment_intent.canceled".into()),
+    ];
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{}/_config/webhooks/{}",
+            stripe_url(),
+            unique("tienda")
+        ))
+        .form(&form)
+        .send()
+        .await
+        .expect("register the webhook");
+    assert_eq!(r.status(), 200);
 }
 
 /// A customer's card checkout of `quantity` units: their token and the order.
@@ -196,7 +208,7 @@ async fn wait_order(
 }
 
 /// The refunds the emulator holds for an intent, newest first.
-async fn stripe_refunds(intent: &str) -> Vec<Value> {
+pub(crate) async fn stripe_refunds(intent: &str) -> Vec<Value> {
     let r = reqwest::Client::new()
         .get(format!("{}/v1/refunds", stripe_url()))
         .query(&[("payment_intent", intent), ("limit", "100")])
@@ -209,7 +221,7 @@ async fn stripe_refunds(intent: &str) -> Vec<Value> {
     list["data"].as_array().expect("data").clone()
 }
 
-fn refunded_at_stripe(refunds: &[Value]) -> i64 {
+pub(crate) fn refunded_at_stripe(refunds: &[Value]) -> i64 {
     refunds.iter().map(|r| r["amount"].as_i64().unwrap()).sum()
 }
 

@@ -25,7 +25,7 @@ fn method_id(id: &str) -> AppResult<&str> {
     if is_method_id(id) {
         Ok(id)
     } else {
-        Err(AppError::bad_param("id", HttpText::ShippingIdInvalid).with("id", truncate(id, 40)))
+        Err(AppError::bad_param("id", HttpText::ShippingIdInvalid).with("value", truncate(id, 40)))
     }
 }
 
