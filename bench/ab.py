@@ -3,7 +3,7 @@
 and checkout.
 
     python3 bench/ab.py OLD_BINARY NEW_BINARY [--rounds 6] [--duration 4] [--old-config PATH]
-                        [--old-checkout-body full|legacy]
+                        [--old-checkout-body full|legacy] [--paths checkout,list,...]
 
 Both servers run side by side on the demo catalog, each with its own data
 directory. Each round measures, for one binary and then the other (the order
@@ -93,6 +93,8 @@ def main():
     ap.add_argument("--old-checkout-body", choices=("full", "legacy"), default="full",
                     help="legacy: OLD gets the one-line address only (a binary from before structured "
                          "addresses, shipping and payment methods)")
+    ap.add_argument("--paths", help="only these paths, comma-separated (list, product_json, product_html, "
+                                    "category, cart_get, checkout)")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="tienda-ab-"))
@@ -107,6 +109,9 @@ def main():
             server.start()
             legacy = name == "old" and args.old_checkout_body == "legacy"
             paths[name] = prepare(server, work, bench.LEGACY_CHECKOUT_BODY if legacy else None)
+            if args.paths:
+                wanted = set(args.paths.split(","))
+                paths[name] = [p for p in paths[name] if p[0] in wanted]
         ratios = {name: {p[0]: [] for p in paths[name]} for name in servers}
         cpu = {name: {p[0]: [] for p in paths[name]} for name in servers}
         for k in range(args.rounds):
