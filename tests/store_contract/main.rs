@@ -51,6 +51,7 @@ contract! {
     catalog::list_order_paging_and_category => list_order_paging_and_category_sqlite, list_order_paging_and_category_mongo;
     catalog::seed_only_when_empty => seed_only_when_empty_sqlite, seed_only_when_empty_mongo;
     catalog::catalog_reads_see_every_write => catalog_reads_see_every_write_sqlite, catalog_reads_see_every_write_mongo;
+    catalog::a_checkout_abandoned_by_its_caller_still_refreshes_the_catalog => a_checkout_abandoned_by_its_caller_still_refreshes_the_catalog_sqlite, a_checkout_abandoned_by_its_caller_still_refreshes_the_catalog_mongo;
     accounts::users_unique_email_roles_delete => users_unique_email_roles_delete_sqlite, users_unique_email_roles_delete_mongo;
     accounts::sessions_lifecycle => sessions_lifecycle_sqlite, sessions_lifecycle_mongo;
     accounts::the_language_a_customer_picked_is_remembered => the_language_a_customer_picked_is_remembered_sqlite, the_language_a_customer_picked_is_remembered_mongo;

@@ -75,10 +75,10 @@ impl CatalogStore for CachedStore {
 
     #[instrument(level = "debug", skip_all)]
     async fn insert_product(&self, product: &Product) -> StoreResult<()> {
-        self.catalog_write(store_call(
-            "insert_product",
-            self.inner.insert_product(product),
-        ))
+        let (inner, product) = (self.inner.clone(), product.clone());
+        self.catalog_write(async move {
+            store_call("insert_product", inner.insert_product(&product)).await
+        })
         .await
     }
 
@@ -89,10 +89,10 @@ impl CatalogStore for CachedStore {
         fields: &ProductFields,
         at: Timestamp,
     ) -> StoreResult<Option<Product>> {
-        self.catalog_write(store_call(
-            "replace_product",
-            self.inner.replace_product(id, fields, at),
-        ))
+        let (inner, id, fields) = (self.inner.clone(), id.to_owned(), fields.clone());
+        self.catalog_write(async move {
+            store_call("replace_product", inner.replace_product(&id, &fields, at)).await
+        })
         .await
     }
 
@@ -104,25 +104,30 @@ impl CatalogStore for CachedStore {
         photo_url: &str,
         at: Timestamp,
     ) -> StoreResult<Option<Product>> {
-        self.catalog_write(store_call(
-            "set_product_photos",
-            self.inner.set_product_photos(id, photos, photo_url, at),
-        ))
+        let inner = self.inner.clone();
+        let (id, photos, photo_url) = (id.to_owned(), photos.to_vec(), photo_url.to_owned());
+        self.catalog_write(async move {
+            let write = inner.set_product_photos(&id, &photos, &photo_url, at);
+            store_call("set_product_photos", write).await
+        })
         .await
     }
 
     #[instrument(level = "debug", skip_all)]
     async fn delete_product(&self, id: &str) -> StoreResult<bool> {
-        self.catalog_write(store_call("delete_product", self.inner.delete_product(id)))
-            .await
+        let (inner, id) = (self.inner.clone(), id.to_owned());
+        self.catalog_write(
+            async move { store_call("delete_product", inner.delete_product(&id)).await },
+        )
+        .await
     }
 
     #[instrument(level = "debug", skip_all)]
     async fn seed_products(&self, products: &[Product]) -> StoreResult<bool> {
-        self.catalog_write(store_call(
-            "seed_products",
-            self.inner.seed_products(products),
-        ))
+        let (inner, products) = (self.inner.clone(), products.to_vec());
+        self.catalog_write(async move {
+            store_call("seed_products", inner.seed_products(&products)).await
+        })
         .await
     }
 
@@ -142,8 +147,11 @@ impl OrderStore for CachedStore {
     /// Takes stock, which the catalog shows.
     #[instrument(level = "debug", skip_all)]
     async fn place_order(&self, checkout: Checkout) -> StoreResult<Placed> {
-        self.catalog_write(store_call("place_order", self.inner.place_order(checkout)))
-            .await
+        let inner = self.inner.clone();
+        self.catalog_write(
+            async move { store_call("place_order", inner.place_order(checkout)).await },
+        )
+        .await
     }
 
     #[instrument(level = "debug", skip_all)]
@@ -163,8 +171,11 @@ impl OrderStore for CachedStore {
     /// A cancellation puts stock back.
     #[instrument(level = "debug", skip_all)]
     async fn update_order(&self, update: OrderUpdate) -> StoreResult<Updated> {
-        self.catalog_write(store_call("update_order", self.inner.update_order(update)))
-            .await
+        let inner = self.inner.clone();
+        self.catalog_write(
+            async move { store_call("update_order", inner.update_order(update)).await },
+        )
+        .await
     }
 
     #[instrument(level = "debug", skip_all)]
