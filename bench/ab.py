@@ -3,6 +3,7 @@
 and checkout.
 
     python3 bench/ab.py OLD_BINARY NEW_BINARY [--rounds 6] [--duration 4] [--old-config PATH]
+                        [--old-checkout-body full|legacy] [--paths checkout,list,...]
 
 Both servers run side by side on the demo catalog, each with its own data
 directory. Each round measures, for one binary and then the other (the order
@@ -12,6 +13,13 @@ Two full bench/run.sh sittings drift by more than the 5% this has to resolve;
 interleaving the two binaries round by round puts the drift on both sides.
 Prints, per path, the median over rounds of (path req/s / floor req/s) for
 each binary and their ratio, and the server CPU per request.
+
+Checkout sends bench.py's body (bench.CHECKOUT_BODY: a structured address
+in ES, `shipping_method: "standard"`, `payment_method: "bank_transfer"`) to
+both binaries; `--old-checkout-body legacy` sends OLD the one-line address
+instead, for a binary from before addresses had parts, shipping and payment
+(it would refuse the new body), so the comparison shows what the complete
+checkout costs over the old one.
 """
 
 import argparse
@@ -38,7 +46,7 @@ class BinaryServer(bench.Server):
 CHECKOUT_CUSTOMERS = 16
 
 
-def prepare(server, work):
+def prepare(server, work, body=None):
     """Demo catalog, one customer with three cart lines, and checkout
     customers with products of ample stock (as bench.py's checkout run);
     returns the paths to measure as (label, path, wrk keyword arguments)."""
@@ -61,8 +69,9 @@ def prepare(server, work):
     tokens_file.write_text("\n".join(tokens) + "\n")
     stock_file = work / f"{server.name}-stock-products.txt"
     stock_file.write_text("\n".join(stock) + "\n")
+    body_file = bench.write_checkout_body(work / f"{server.name}-checkout-body.json", body)
     checkout = dict(conns=CHECKOUT_CUSTOMERS, threads=CHECKOUT_CUSTOMERS,
-                    dyn=["checkout", str(tokens_file), str(stock_file)])
+                    dyn=["checkout", str(tokens_file), str(stock_file), body_file])
     return [
         ("list", "/products", {}),
         ("product_json", f"/products/{mid['id']}", {}),
@@ -81,6 +90,11 @@ def main():
     ap.add_argument("--duration", type=int, default=4, help="seconds per wrk run")
     ap.add_argument("--old-config", default=str(bench.CONFIG),
                     help="config file for OLD, when it predates keys the current file has")
+    ap.add_argument("--old-checkout-body", choices=("full", "legacy"), default="full",
+                    help="legacy: OLD gets the one-line address only (a binary from before structured "
+                         "addresses, shipping and payment methods)")
+    ap.add_argument("--paths", help="only these paths, comma-separated (list, product_json, product_html, "
+                                    "category, cart_get, checkout)")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="tienda-ab-"))
@@ -93,7 +107,11 @@ def main():
         paths = {}
         for name, server in servers.items():
             server.start()
-            paths[name] = prepare(server, work)
+            legacy = name == "old" and args.old_checkout_body == "legacy"
+            paths[name] = prepare(server, work, bench.LEGACY_CHECKOUT_BODY if legacy else None)
+            if args.paths:
+                wanted = set(args.paths.split(","))
+                paths[name] = [p for p in paths[name] if p[0] in wanted]
         ratios = {name: {p[0]: [] for p in paths[name]} for name in servers}
         cpu = {name: {p[0]: [] for p in paths[name]} for name in servers}
         for k in range(args.rounds):

@@ -2,8 +2,9 @@
 # tienda's load benchmark: release build, loopback only, every run bounded.
 #
 #   bench/run.sh            full run (~10-15 min): writes bench/RESULTS.md, bench/results.svg
-#   bench/run.sh --smoke    ~2 s per path on small data, results in a temp dir; exits
-#                           non-zero only if a path answered errors or the server died
+#   bench/run.sh --smoke    ~2 s per path on small data, results in a temp dir, then
+#                           bench/payments.py --smoke; exits non-zero only if a path
+#                           answered errors, a check failed or a server died
 #
 # Extra arguments go to bench/bench.py (--out DIR, --keep).
 set -euo pipefail
@@ -25,4 +26,16 @@ fi
 # The server, the chat load client (chatload) and the data-set seeder (benchseed).
 cargo build --release --workspace --bins
 
+# Smoke mode also runs the payments benchmark briefly (checkout with shipping,
+# tax and payment; Stripe webhooks against localstripe), when a Python with
+# localstripe is at hand (scripts/test.sh installs one); the full one is run
+# on its own: python3 bench/payments.py (it writes its section of RESULTS.md).
+for arg in "$@"; do
+    if [ "$arg" = --smoke ]; then
+        rc=0
+        python3 bench/bench.py "$@" || rc=$?
+        python3 bench/payments.py --smoke --if-stripe || rc=$?
+        exit "$rc"
+    fi
+done
 exec python3 bench/bench.py "$@"

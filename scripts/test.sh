@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs tienda's whole test suite on a fresh machine: checks formatting and
 # lints, installs what the tests
-# need (Chromium + ChromeDriver and systemd-analyze from Debian; SecantusDB, aiosmtpd and
-# Schemathesis from PyPI in a virtual environment; axe-core from npm), starts the MongoDB-wire server and ChromeDriver on
-# free loopback ports, runs every test on SQLite and the HTTP suite again on
-# MongoDB, checks the systemd unit, fuzzes the live API with Schemathesis, runs the benchmark smoke
-# mode, and stops everything it started.
+# need (Chromium + ChromeDriver and systemd-analyze from Debian; SecantusDB, aiosmtpd,
+# Schemathesis and localstripe from PyPI in a virtual environment; axe-core from npm),
+# starts the MongoDB-wire server, the Stripe emulator and ChromeDriver on free
+# loopback ports, runs every test on SQLite and the HTTP suite again on MongoDB,
+# checks the systemd unit, fuzzes the live API with Schemathesis, runs the
+# benchmark smoke mode, and stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -57,10 +58,10 @@ fi
 
 # 2. Python test servers.
 VENV=${TIENDA_TEST_VENV:-$ROOT/target/test-venv}
-if ! "$VENV/bin/python" -c 'import secantus, aiosmtpd, schemathesis' >/dev/null 2>&1; then
-  log "installing secantusdb, aiosmtpd and schemathesis into $VENV"
+if ! "$VENV/bin/python" -c 'import secantus, aiosmtpd, schemathesis, localstripe' >/dev/null 2>&1; then
+  log "installing secantusdb, aiosmtpd, schemathesis and localstripe into $VENV"
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check secantusdb aiosmtpd schemathesis
+  "$VENV/bin/pip" install -q --disable-pip-version-check secantusdb aiosmtpd schemathesis localstripe
 fi
 
 # 2b. axe-core (npm) for the accessibility checks the browser tests inject.
@@ -77,6 +78,21 @@ MONGO_PORT=$(free_port)
 PIDS+=($!)
 wait_port "$MONGO_PORT" SecantusDB "$WORK/secantus.log"
 
+# 3b. The Stripe emulator (localstripe). Its own `localstripe` command binds every
+# interface and saves its state to /tmp/localstripe.pickle on each write (shared by
+# every run on the machine): serve its app on loopback instead, state in memory only.
+STRIPE_PORT=$(free_port)
+"$VENV/bin/python" -c '
+import sys
+from aiohttp import web
+from localstripe import resources
+from localstripe.server import app
+resources.Store.dump_to_disk = lambda self: None
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None)
+' "$STRIPE_PORT" >"$WORK/localstripe.log" 2>&1 &
+PIDS+=($!)
+wait_port "$STRIPE_PORT" localstripe "$WORK/localstripe.log"
+
 # 4. ChromeDriver.
 DRIVER_PORT=$(free_port)
 chromedriver --port="$DRIVER_PORT" >"$WORK/chromedriver.log" 2>&1 &
@@ -85,6 +101,7 @@ wait_port "$DRIVER_PORT" ChromeDriver "$WORK/chromedriver.log"
 
 export TIENDA_TEST_MONGO_URL="mongodb://127.0.0.1:$MONGO_PORT/?directConnection=true"
 export TIENDA_TEST_CHROMEDRIVER="http://127.0.0.1:$DRIVER_PORT"
+export TIENDA_TEST_STRIPE_URL="http://127.0.0.1:$STRIPE_PORT"
 export TIENDA_TEST_PYTHON="$VENV/bin/python"
 export TIENDA_TEST_AXE="$AXE"
 export RUST_BACKTRACE=1

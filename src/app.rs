@@ -12,10 +12,14 @@ use tokio::task::JoinHandle;
 
 use crate::config::Settings;
 use crate::domain::accounts::{AccountRules, Accounts};
+use crate::domain::card_payments::CardPayments;
 use crate::domain::cart::Carts;
 use crate::domain::catalog::Catalog;
-use crate::domain::orders::Orders;
+use crate::domain::checkout::CheckoutRules;
+use crate::domain::orders::{OrderSettings, Orders};
+use crate::domain::payments::PaymentMethod;
 use crate::domain::ports::ShopEvents;
+use crate::domain::shipping::{ShippingMethod, ShippingZone};
 use crate::domain::{demo, from_millis, now, to_millis};
 use crate::http::pages::Pages;
 use crate::http::state::Shop;
@@ -60,6 +64,9 @@ impl Application {
         {
             tracing::info!("seeded the demo catalog");
         }
+        ensure_a_shipping_method(&*store, &settings).await?;
+        let rules = Arc::new(checkout_rules(&settings));
+        let cards = card_gateway(&settings)?;
         let i18n = Arc::new(crate::i18n::I18n::load()?);
         let theme = Arc::new(load_theme(&settings)?);
         let registry = Arc::new(crate::templates::registry(i18n.clone(), &theme)?);
@@ -89,7 +96,11 @@ impl Application {
                     jwt_secret: settings.auth.jwt_secret.expose().to_owned(),
                 },
             )),
-            carts: Arc::new(Carts::new(store.clone(), &settings.shop.currency)),
+            carts: Arc::new(Carts::new(
+                store.clone(),
+                &settings.shop.currency,
+                rules.clone(),
+            )),
             catalog: Arc::new(Catalog::new(store.clone(), &settings.shop.currency)),
             photos: Arc::new(crate::domain::photos::Photos::new(
                 store.clone(),
@@ -99,12 +110,25 @@ impl Application {
             orders: Arc::new(Orders::new(
                 store.clone(),
                 events.clone(),
-                &settings.shop.currency,
-                &settings.mail.notify,
+                OrderSettings {
+                    currency: settings.shop.currency.clone(),
+                    notify: settings.mail.notify.clone(),
+                    rules,
+                    methods: settings.payment.methods.clone(),
+                    default_method: settings.payment.default_method,
+                    hold_for: time::Duration::seconds(
+                        i64::try_from(settings.payment.hold_for.0).unwrap_or(i64::MAX),
+                    ),
+                    bank: settings.payment.bank.clone(),
+                },
                 crate::domain::order_links::OrderLinks::new(
                     settings.auth.jwt_secret.expose(),
                     &settings.server.public_url,
                 ),
+                cards,
+            )),
+            shipping: Arc::new(crate::domain::shipping_methods::ShippingMethods::new(
+                store.clone(),
             )),
             search: index,
             chat,
@@ -122,6 +146,11 @@ impl Application {
         tasks.push(tokio::spawn(sender.run(mail_wake, stopped.clone())));
         tasks.push(tokio::spawn(indexer.run(stopped.clone())));
         tasks.push(tokio::spawn(stock_follower.run(stopped.clone())));
+        tasks.push(tokio::spawn(crate::services::payment_holds::run(
+            state.orders.clone(),
+            settings.payment.hold_for.as_duration(),
+            stopped.clone(),
+        )));
         tasks.push(tokio::spawn(purge_loop(
             store.clone(),
             settings.clone(),
@@ -306,4 +335,52 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutdown signal received");
+}
+
+/// A shop with no shipping method gets the starter one (a flat rate to
+/// every country), so that a fresh shop checks out at once. Two instances
+/// starting together write the same method.
+async fn ensure_a_shipping_method(store: &dyn Store, settings: &Settings) -> anyhow::Result<()> {
+    if !store.shipping_methods().await?.is_empty() {
+        return Ok(());
+    }
+    let shipping = &settings.shipping;
+    let method = ShippingMethod {
+        id: shipping.default_method.clone(),
+        name: shipping.starter_name.clone(),
+        zones: vec![ShippingZone {
+            name: shipping.starter_name.clone(),
+            countries: Vec::new(),
+            price: shipping.starter_price,
+            free_above: shipping.starter_free_above,
+            weight_bands: Vec::new(),
+        }],
+        position: 0,
+    };
+    store.put_shipping_method(&method).await?;
+    tracing::info!(method = %method.id, "created the starter shipping method");
+    Ok(())
+}
+
+/// The checkout rules the settings give.
+fn checkout_rules(settings: &Settings) -> CheckoutRules {
+    CheckoutRules {
+        taxes: settings.tax.rates.clone(),
+        prices_include_tax: settings.shop.prices_include_tax,
+        default_country: settings.shop.country.clone(),
+        default_shipping: Some(settings.shipping.default_method.clone()).filter(|m| !m.is_empty()),
+    }
+}
+
+/// Stripe, when the shop takes cards.
+fn card_gateway(settings: &Settings) -> anyhow::Result<Option<Arc<dyn CardPayments>>> {
+    if !settings.payment.methods.contains(&PaymentMethod::Stripe) {
+        return Ok(None);
+    }
+    let stripe = &settings.payment.stripe;
+    // The shop mails its own receipts (in the customer's language).
+    let client =
+        crate::services::stripe::StripeClient::new(&stripe.api_base, stripe.secret_key.expose())?
+            .with_receipt_email(false);
+    Ok(Some(Arc::new(client)))
 }

@@ -1,6 +1,7 @@
 //! Settings loaded from one TOML file with profiles, overridden by `TIENDA_*`
 //! environment variables. Key names are an operator contract: see design.md.
 
+mod checkout;
 mod duration;
 mod secret;
 
@@ -10,6 +11,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::{Figment, Profile};
 use serde::{Deserialize, Serialize};
 
+pub use checkout::{PaymentSettings, ShippingSettings, StripeSettings, TaxSettings};
 pub use duration::Seconds;
 pub use secret::Secret;
 
@@ -48,6 +50,12 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     /// `[photos]`: limits on product photo uploads.
     pub photos: PhotoSettings,
+    /// `[payment]`: the payment methods and their accounts.
+    pub payment: PaymentSettings,
+    /// `[shipping]`: the default shipping method.
+    pub shipping: ShippingSettings,
+    /// `[tax]`: tax rates by country.
+    pub tax: TaxSettings,
     /// Filled in by the loader: the profile in force. Not read from the file.
     #[serde(skip)]
     pub profile: String,
@@ -274,6 +282,10 @@ pub struct ShopSettings {
     /// the embedded ones by name (see `crate::theme`); relative to the
     /// working folder; read and checked whole at start.
     pub theme_dir: Option<std::path::PathBuf>,
+    /// The shop's country (ISO 3166 alpha-2): where one-line addresses are.
+    pub country: String,
+    /// Catalog prices include tax (EU shops) rather than having it added.
+    pub prices_include_tax: bool,
 }
 
 impl Default for ShopSettings {
@@ -286,6 +298,8 @@ impl Default for ShopSettings {
             logo: "/static/logo.svg".into(),
             primary_color: "#2b6cb0".into(),
             theme_dir: None,
+            country: "ES".into(),
+            prices_include_tax: true,
         }
     }
 }
@@ -653,6 +667,47 @@ impl Settings {
                 Some(_) => {}
             }
         }
+        if !crate::domain::address::is_country(&self.shop.country) {
+            return Err((
+                "shop.country",
+                "must be an ISO 3166 alpha-2 code such as ES".into(),
+            ));
+        }
+        self.tax.rates.validate().map_err(|m| ("tax.rates", m))?;
+        let payment = &self.payment;
+        if payment.methods.is_empty() {
+            return Err(("payment.methods", "must name at least one method".into()));
+        }
+        if !payment.methods.contains(&payment.default_method) {
+            return Err((
+                "payment.default_method",
+                "must be one of payment.methods".into(),
+            ));
+        }
+        if payment
+            .methods
+            .contains(&crate::domain::payments::PaymentMethod::Stripe)
+        {
+            let stripe = &payment.stripe;
+            if stripe.secret_key.expose().is_empty() {
+                return Err((
+                    "payment.stripe.secret_key",
+                    "the stripe method needs the secret key".into(),
+                ));
+            }
+            if stripe.webhook_secret.expose().is_empty() {
+                return Err((
+                    "payment.stripe.webhook_secret",
+                    "the stripe method needs the webhook signing secret".into(),
+                ));
+            }
+            if stripe.publishable_key.is_empty() {
+                return Err((
+                    "payment.stripe.publishable_key",
+                    "the stripe method needs the publishable key".into(),
+                ));
+            }
+        }
         for email in &self.admin.emails {
             if !email.contains('@') {
                 return Err(("admin.emails", format!("`{email}` is not an email address")));
@@ -687,6 +742,12 @@ impl Settings {
         };
         if self.metrics.token.is_some() {
             value["metrics"]["token"] = "***".into();
+        }
+        for key in ["secret_key", "webhook_secret"] {
+            let stripe = &mut value["payment"]["stripe"][key];
+            if stripe.as_str().is_some_and(|s| !s.is_empty()) {
+                *stripe = "***".into();
+            }
         }
         value["store"]["url"] = mask_url_credentials(self.store.url.expose()).into();
         value

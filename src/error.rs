@@ -87,6 +87,14 @@ error_codes! {
     InsufficientStock = "insufficient_stock", CONFLICT, "Not enough stock";
     /// The order cannot move to that status.
     InvalidTransition = "invalid_transition", CONFLICT, "Status change not allowed";
+    /// A card payment event that does not match its order.
+    PaymentMismatch = "payment_mismatch", CONFLICT, "Payment does not match the order";
+    /// A webhook delivery without a valid signature, or too old.
+    WebhookRefused = "webhook_refused", BAD_REQUEST, "Webhook refused";
+    /// The payment provider said no (e.g. a refund it will not make).
+    PaymentRefused = "payment_refused", UNPROCESSABLE_ENTITY, "Payment refused";
+    /// The payment provider could not be reached; retry later.
+    PaymentUnavailable = "payment_unavailable", BAD_GATEWAY, "Payment provider unavailable";
     /// The body exceeds `server.body_limit`.
     PayloadTooLarge = "payload_too_large", PAYLOAD_TOO_LARGE, "Request too large";
     /// The body is not `application/json` (or a form, where accepted).
@@ -313,6 +321,32 @@ impl From<StoreError> for AppError {
             )
             .with("from", from.as_str())
             .with("to", to.as_str()),
+            StoreError::PaymentMismatch { number } => AppError::new(
+                ErrorCode::PaymentMismatch,
+                HttpText::PaymentMismatch.arg("number", number),
+            )
+            .with("number", number),
+            StoreError::RefundTooLarge { number, refundable } => {
+                AppError::field("amount", ShopText::RefundOutOfRange.arg("max", refundable))
+                    .with("number", number)
+                    .with("refundable", refundable)
+            }
+            StoreError::NoShipping { method, country } => {
+                let field = if method.is_some() {
+                    "shipping_method"
+                } else {
+                    "delivery_address.country"
+                };
+                AppError::field(
+                    field,
+                    ShopText::NoShippingThere.arg("country", country.as_str()),
+                )
+                .with("country", country)
+            }
+            StoreError::EventSeen { event_id } => AppError::new(
+                ErrorCode::AlreadyExists,
+                HttpText::EventSeen.arg("event_id", event_id.as_str()),
+            ),
             StoreError::Backend(source) => {
                 let mut e = AppError::internal(source);
                 e.code = ErrorCode::Unavailable;
@@ -334,6 +368,14 @@ impl From<ShopError> for AppError {
             ShopError::Forbidden(detail) => AppError::forbidden(detail),
             ShopError::NotFound(detail) => AppError::new(ErrorCode::NotFound, detail),
             ShopError::Store(err) => err.into(),
+            ShopError::PaymentRefused(detail) => {
+                AppError::new(ErrorCode::PaymentRefused, HttpText::PaymentRefused)
+                    .with("provider_message", detail)
+            }
+            ShopError::PaymentUnavailable(detail) => {
+                tracing::warn!(detail = %detail, "the payment provider is unavailable");
+                AppError::new(ErrorCode::PaymentUnavailable, HttpText::PaymentUnavailable)
+            }
             ShopError::Internal(source) => AppError::internal(source),
         }
     }

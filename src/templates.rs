@@ -33,6 +33,26 @@ mod helpers {
     use super::{handlebars_helper, Value};
 
     handlebars_helper!(eq: |a: Value, b: Value| a == b);
+
+    // An address's lines (a one-line address from before addresses had
+    // parts is one line).
+    handlebars_helper!(address_lines: |a: Value| {
+        let address = match a {
+            Value::String(text) => crate::domain::address::Address::from_legacy(&text, ""),
+            other => serde_json::from_value(other).unwrap_or_default(),
+        };
+        Value::from(address.lines())
+    });
+
+    // A tax rate in basis points as a percentage: 2100 → "21%", 550 → "5.5%".
+    handlebars_helper!(percent: |bp: u64| {
+        let whole = bp / 100;
+        match bp % 100 {
+            0 => format!("{whole}%"),
+            part if part % 10 == 0 => format!("{whole}.{}%", part / 10),
+            part => format!("{whole}.{part:02}%"),
+        }
+    });
 }
 
 /// The language of the page or email being rendered.
@@ -209,6 +229,8 @@ pub fn registry(i18n: Arc<I18n>, theme: &Theme) -> anyhow::Result<Handlebars<'st
     registry.register_helper("product_price", Box::new(ProductPrice(i18n.clone())));
     registry.register_helper("date", Box::new(Date(i18n.clone())));
     registry.register_helper("eq", Box::new(helpers::eq));
+    registry.register_helper("address_lines", Box::new(helpers::address_lines));
+    registry.register_helper("percent", Box::new(helpers::percent));
     let names = embedded_names();
     for name in &names {
         let embedded;

@@ -55,8 +55,17 @@ async function submitApiForm(event) {
   event.preventDefault();
   if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
   const method = (form.dataset.method || form.getAttribute("method") || "POST").toUpperCase();
-  const body = formBody(form);
+  let body = formBody(form);
+  let url = form.dataset.api;
   if (form.querySelector("#variants-editor")) addVariants(form, body);
+  if (form.dataset.shippingEditor !== undefined) {
+    // A new method's id goes in the URL, its zones in the body.
+    if (form.dataset.idField) url += encodeURIComponent(body[form.dataset.idField] || "");
+    delete body.id;
+    body.zones = editedZones(form);
+  }
+  // A form of parts that the API takes as one object (the address).
+  if (form.dataset.wrap) body = { [form.dataset.wrap]: body };
   const init = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
   if (method !== "DELETE" && Object.keys(body).length > 0) {
     init.headers["Content-Type"] = "application/json";
@@ -64,7 +73,7 @@ async function submitApiForm(event) {
   }
   const box = form.querySelector(".form-error");
   if (box) box.hidden = true;
-  let response = await fetch(form.dataset.api, init);
+  let response = await fetch(url, init);
   let data = null;
   try { data = await response.json(); } catch (_) { data = null; }
   if (response.ok && form.dataset.thenLogin) {
@@ -436,3 +445,76 @@ function startVariantEditor() {
   });
 }
 document.addEventListener("DOMContentLoaded", startVariantEditor);
+
+// The order page's card payment: Stripe.js confirms the PaymentIntent in
+// the browser; the order turns paid when Stripe's webhook reaches the shop,
+// so the page asks for the order until it has (or a minute has passed).
+async function waitForPayment() {
+  for (let i = 0; i < 60; i++) {
+    await new Promise((done) => setTimeout(done, 1000));
+    const answer = await fetch(location.pathname + location.search, {
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    if (!answer.ok) continue;
+    const order = await answer.json();
+    if (order.status !== "awaiting_payment") {
+      location.reload();
+      return;
+    }
+  }
+}
+
+function startCardPayment() {
+  const form = document.getElementById("card-form");
+  if (!form || typeof Stripe !== "function") return;
+  const stripe = Stripe(form.dataset.publishableKey);
+  const card = stripe.elements().create("card");
+  card.mount("#card-element");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = form.querySelector("#pay");
+    const result = document.getElementById("card-result");
+    const box = form.querySelector(".form-error");
+    button.disabled = true;
+    box.hidden = true;
+    const answer = await stripe.confirmCardPayment(form.dataset.clientSecret, {
+      payment_method: { card },
+    });
+    const intent = answer && answer.paymentIntent;
+    if (answer.error || !intent || intent.status !== "succeeded") {
+      box.textContent = (answer.error && answer.error.message) || form.dataset.failedText;
+      box.hidden = false;
+      button.disabled = false;
+      return;
+    }
+    result.textContent = form.dataset.paidText;
+    await waitForPayment();
+  });
+}
+document.addEventListener("DOMContentLoaded", startCardPayment);
+
+// The shipping page's zone rows as the API takes them; blank rows (the one
+// left to add a zone) are skipped.
+function editedZones(form) {
+  const zones = [];
+  for (const row of form.querySelectorAll(".zone-row")) {
+    const field = (name) => row.querySelector(`[data-zone=${name}]`).value.trim();
+    const number = (name) => (field(name) === "" ? undefined : Number(field(name)));
+    if (["name", "countries", "price", "free_above", "weight_bands"].every((n) => field(n) === "")) continue;
+    const bands = field("weight_bands")
+      .split(",")
+      .map((pair) => pair.split(":").map((part) => part.trim()))
+      .filter((pair) => pair[0] !== "")
+      .map(([grams, price]) => ({ up_to_grams: Number(grams), price: Number(price) }));
+    const zone = {
+      name: field("name"),
+      countries: field("countries").split(",").map((c) => c.trim()).filter((c) => c !== ""),
+      weight_bands: bands,
+    };
+    if (number("price") !== undefined) zone.price = number("price");
+    if (number("free_above") !== undefined) zone.free_above = number("free_above");
+    zones.push(zone);
+  }
+  return zones;
+}

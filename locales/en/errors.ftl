@@ -1,5 +1,13 @@
 ## Error titles, by error code (the codes stay English identifiers)
 
+payment-method-not-offered = This shop does not take { $text } payments.
+refund-out-of-range = Refund between 0.01 and what is left to refund ({ $max } minor units).
+tracking-url-invalid = Give the tracking link as an https:// address.
+tracking-only-when-shipping = Tracking goes with the shipped status only.
+weight-out-of-range = Give a weight from 0 to { $max } grams.
+last-shipping-method = A shop needs at least one shipping method: add another before deleting this one.
+no-shipping-there = No shipping method delivers this order to { $country }.
+
 error-malformed_json = Malformed JSON
 error-invalid_parameter = Invalid parameter
 error-bad_request = Bad request
@@ -152,3 +160,26 @@ photo-missing = send one or more photos as multipart/form-data parts named `phot
 photo-order-not-permutation = must list each of the product's photos exactly once
 photo-not-found = no photo { $id }
 photo-used-by-variants = is the photo shown for { $skus }: choose another photo for them first
+error-payment_mismatch = Payment does not match the order
+error-payment_refused = Payment refused
+error-payment_unavailable = Payment provider unavailable
+detail-payment-mismatch = The payment does not match order { $number }.
+detail-payment-refused = The payment provider refused; its message is in provider_message.
+detail-payment-unavailable = The payment provider did not answer. Try again in a moment.
+detail-event-seen = Event { $event_id } was handled before.
+error-webhook_refused = Webhook refused
+detail-stripe-off = This shop takes no card payments.
+detail-webhook-refused = The webhook delivery was refused: { $reason }.
+detail-shipping-id-invalid = A shipping method id is 1 to 40 lowercase letters, digits and dashes.
+detail-shipping-method-missing = No shipping method has the id { $id }.
+
+## Addresses and shipping methods
+
+field-country-invalid = `{ $text }` is not an ISO 3166-1 alpha-2 country code such as ES or US
+field-postal-code-invalid = must be letters, digits, spaces and dashes only
+field-address-phone-invalid = must be digits, spaces and + - ( ) . only, e.g. +34 600 123 456
+field-country-in-two-zones = { $text } is already in the zone “{ $zone }”
+field-catch-all-zone-repeated = only one zone may leave its countries empty; “{ $zone }” already does (it covers every country no other zone lists)
+field-not-positive = must be greater than 0
+field-not-ascending = must be greater than the one before ({ $previous })
+field-zone-price-missing = give a price, or weight bands that price by weight

@@ -1,5 +1,13 @@
 ## Error titles, by error code (the codes stay English identifiers)
 
+payment-method-not-offered = Esta tienda no acepta pagos por { $text }.
+refund-out-of-range = Reembolsa entre 0,01 y lo que queda por reembolsar ({ $max } céntimos).
+tracking-url-invalid = Indica el enlace de seguimiento como una dirección https://.
+tracking-only-when-shipping = El seguimiento solo acompaña al estado enviado.
+weight-out-of-range = Indica un peso entre 0 y { $max } gramos.
+last-shipping-method = Una tienda necesita al menos un método de envío: añade otro antes de borrar este.
+no-shipping-there = Ningún método de envío entrega este pedido en { $country }.
+
 error-malformed_json = JSON mal formado
 error-invalid_parameter = Parámetro no válido
 error-bad_request = Petición incorrecta
@@ -161,3 +169,26 @@ photo-missing = envía una o más fotos como partes multipart/form-data llamadas
 photo-order-not-permutation = debe nombrar cada foto del producto exactamente una vez
 photo-not-found = no existe la foto { $id }
 photo-used-by-variants = es la foto que se muestra para { $skus }: elige antes otra foto para ellas
+error-payment_mismatch = El pago no corresponde al pedido
+error-payment_refused = Pago rechazado
+error-payment_unavailable = Proveedor de pagos no disponible
+detail-payment-mismatch = El pago no corresponde al pedido { $number }.
+detail-payment-refused = El proveedor de pagos lo rechazó; su mensaje está en provider_message.
+detail-payment-unavailable = El proveedor de pagos no respondió. Inténtalo de nuevo en un momento.
+detail-event-seen = El evento { $event_id } ya se procesó.
+error-webhook_refused = Webhook rechazado
+detail-stripe-off = Esta tienda no acepta pagos con tarjeta.
+detail-webhook-refused = Se rechazó la entrega del webhook: { $reason }.
+detail-shipping-id-invalid = El identificador de un método de envío tiene de 1 a 40 minúsculas, cifras y guiones.
+detail-shipping-method-missing = Ningún método de envío tiene el identificador { $id }.
+
+## Direcciones y métodos de envío
+
+field-country-invalid = `{ $text }` no es un código de país ISO 3166-1 alfa-2, como ES o US
+field-postal-code-invalid = solo puede tener letras, cifras, espacios y guiones
+field-address-phone-invalid = solo puede tener cifras, espacios y + - ( ) ., p. ej. +34 600 123 456
+field-country-in-two-zones = { $text } ya está en la zona «{ $zone }»
+field-catch-all-zone-repeated = solo una zona puede dejar vacía su lista de países; «{ $zone }» ya lo hace (cubre todos los que no nombra otra zona)
+field-not-positive = debe ser mayor que 0
+field-not-ascending = debe ser mayor que el anterior ({ $previous })
+field-zone-price-missing = indica un precio, o tramos de peso que ponen el precio según el peso

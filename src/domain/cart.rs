@@ -3,10 +3,14 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::address::{Address, AddressInput};
 use super::catalog::Product;
+use super::checkout::{choose_shipping, CheckoutRules};
 use super::message::{MessageId, ShopText};
 use super::ports::{StoreError, StoreResult};
-use super::validation::{text_field, FieldErrors};
+use super::pricing::{totals, PricedLine, TaxLine, Totals};
+use super::shipping::{quotes, ShippingMethod, ShippingQuote};
+use super::validation::FieldErrors;
 use super::Timestamp;
 
 pub mod lines;
@@ -56,7 +60,7 @@ pub struct Cart {
     /// The lines, in the order they were added.
     pub items: Vec<CartLine>,
     /// Where checkout delivers, unless it names another address.
-    pub delivery_address: Option<String>,
+    pub delivery_address: Option<Address>,
     /// When the cart was first written.
     pub created_at: Timestamp,
     /// When it last changed.
@@ -155,9 +159,9 @@ pub struct SetQuantity {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetAddress {
-    /// Where to deliver the order; surrounding spaces are trimmed.
-    #[schema(min_length = 5, max_length = 500, pattern = r"\S")]
-    pub delivery_address: String,
+    /// Where to deliver the order: an address object, or (in the shop's
+    /// own country) one line of text.
+    pub delivery_address: AddressInput,
 }
 
 /// `quantity` if it is from 1 (0 when `allow_zero`) to [`MAX_LINE_QUANTITY`];
@@ -175,15 +179,6 @@ pub fn check_quantity(quantity: i64, allow_zero: bool) -> Result<i64, FieldError
     Ok(quantity)
 }
 
-/// The address trimmed, if it is 5 to 500 characters without control
-/// characters other than line breaks and tabs; otherwise an error naming
-/// `delivery_address`.
-pub fn check_address(text: &str) -> Result<String, FieldErrors> {
-    let mut errors = FieldErrors::default();
-    let address = text_field(&mut errors, "delivery_address", text, 5, 500, true);
-    errors.into_result(address)
-}
-
 /// The cart as shown to its owner, priced from the current catalog.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CartView {
@@ -192,11 +187,24 @@ pub struct CartView {
     /// One per line, in the order they were added.
     pub items: Vec<CartLineView>,
     /// Sum of the available lines, minor units.
+    pub subtotal: i64,
+    /// The shipping a checkout now would get (the default method, or the
+    /// first that ships to the address); null when none ships there.
+    pub shipping: Option<ShippingQuote>,
+    /// Every shipping method that ships this cart to its address (or within
+    /// the shop's country while there is none), with its price.
+    pub shipping_options: Vec<ShippingQuote>,
+    /// The tax in the cart, one line per rate.
+    pub taxes: Vec<TaxLine>,
+    /// Whether the prices include the taxes.
+    pub prices_include_tax: bool,
+    /// What checkout would charge: subtotal and shipping, plus the taxes
+    /// unless prices include them.
     pub total: i64,
     /// ISO 4217 code of every amount.
     pub currency: String,
     /// Where checkout delivers unless it is sent another address; null when unset.
-    pub delivery_address: Option<String>,
+    pub delivery_address: Option<Address>,
     /// True when every line can be bought as it is.
     pub ready: bool,
     /// When the cart was first written; null when there is no cart yet.
@@ -244,10 +252,18 @@ impl CartView {
         units(self.items.iter().map(|l| l.quantity))
     }
 
-    /// Prices `cart` with `products` (looked up by id; missing ones were deleted).
-    pub fn build(email: &str, cart: Option<&Cart>, products: &[Product], currency: &str) -> Self {
+    /// Prices `cart` with `products` (looked up by id; missing ones were
+    /// deleted), its shipping with `methods` and its taxes by `rules`.
+    pub fn build(
+        email: &str,
+        cart: Option<&Cart>,
+        products: &[Product],
+        currency: &str,
+        methods: &[ShippingMethod],
+        rules: &CheckoutRules,
+    ) -> Self {
         let mut items = Vec::new();
-        let mut total: i64 = 0;
+        let mut priced = Vec::new();
         if let Some(cart) = cart {
             for line in &cart.items {
                 let product = products.iter().find(|p| p.id == line.product_id);
@@ -257,7 +273,13 @@ impl CartView {
                         let line_total = v.price.saturating_mul(line.quantity);
                         let available = v.is_active() && v.stock >= line.quantity;
                         if available {
-                            total = total.saturating_add(line_total);
+                            priced.push((
+                                PricedLine {
+                                    amount: line_total,
+                                    tax_class: p.tax_class,
+                                },
+                                p.weight_of(v).saturating_mul(line.quantity),
+                            ));
                         }
                         CartLineView {
                             product_id: p.id.clone(),
@@ -291,12 +313,56 @@ impl CartView {
             }
         }
         let ready = !items.is_empty() && items.iter().all(|l| l.available);
+        let address = cart.and_then(|c| c.delivery_address.clone());
+        let country = address
+            .as_ref()
+            .map(|a| a.country.as_str())
+            .filter(|c| !c.is_empty())
+            .unwrap_or(rules.default_country.as_str());
+        let lines: Vec<PricedLine> = priced.iter().map(|(l, _)| *l).collect();
+        let subtotal = lines
+            .iter()
+            .fold(0i64, |sum, l| sum.saturating_add(l.amount));
+        let weight = priced
+            .iter()
+            .fold(0i64, |sum, (_, w)| sum.saturating_add(*w));
+        let shipping_options = quotes(methods, country, subtotal, weight);
+        let shipping = choose_shipping(
+            methods,
+            None,
+            rules.default_shipping.as_deref(),
+            country,
+            subtotal,
+            weight,
+        )
+        .ok();
+        let shipping_price = shipping.as_ref().map_or(0, |s| s.price);
+        // Amounts a cart can hold never overflow (see the property below);
+        // should they, the cart shows its lines' sum untaxed.
+        let sums = totals(
+            &lines,
+            shipping_price,
+            &rules.taxes,
+            country,
+            rules.prices_include_tax,
+        )
+        .unwrap_or(Totals {
+            subtotal,
+            shipping: shipping_price,
+            taxes: Vec::new(),
+            total: subtotal.saturating_add(shipping_price),
+        });
         Self {
             email: email.to_owned(),
             items,
-            total,
+            subtotal: sums.subtotal,
+            shipping,
+            shipping_options,
+            taxes: sums.taxes,
+            prices_include_tax: rules.prices_include_tax,
+            total: sums.total,
             currency: currency.to_owned(),
-            delivery_address: cart.and_then(|c| c.delivery_address.clone()),
+            delivery_address: address,
             ready,
             created_at: cart.map(|c| c.created_at),
             updated_at: cart.map(|c| c.updated_at),
@@ -340,8 +406,10 @@ mod properties {
                 created_at: at,
                 updated_at: at,
             };
-            let view = CartView::build("a@b.co", Some(&cart), &products, "EUR");
+            let rules = CheckoutRules { prices_include_tax: true, ..CheckoutRules::default() };
+            let view = CartView::build("a@b.co", Some(&cart), &products, "EUR", &[], &rules);
             let exact: i128 = lines.iter().map(|(p, q)| i128::from(*p) * i128::from(*q)).sum();
+            prop_assert_eq!(i128::from(view.subtotal), exact);
             prop_assert_eq!(i128::from(view.total), exact);
             prop_assert!(view.items.iter().all(|l| l.available));
         }

@@ -9,6 +9,7 @@ use super::error::ShopResult;
 use super::message::{MessageId, ShopText};
 use super::photos::ProductPhoto;
 use super::ports::{Store, StoreError};
+use super::tax::TaxClass;
 use super::validation::{text_field, FieldErrors};
 use super::{new_id, now, Timestamp};
 
@@ -20,6 +21,8 @@ pub use variants::{ProductOption, Variant, VariantInput};
 pub const MAX_PRICE: i64 = 10_000_000_000;
 /// Highest accepted stock for one product.
 pub const MAX_STOCK: i64 = 1_000_000;
+/// Heaviest product or variant, in grams (a tonne).
+pub const MAX_WEIGHT: i64 = 1_000_000;
 /// At or below this many units (and above none) the shop tells shoppers
 /// "only N left" instead of "N in stock".
 pub const LOW_STOCK: i64 = 5;
@@ -100,6 +103,12 @@ pub struct Product {
     pub photo_url: String,
     /// Units in stock: the sum over the variants that are sold.
     pub stock: i64,
+    /// The tax rate it pays: `standard` or `reduced` (food, books…).
+    #[serde(default)]
+    pub tax_class: TaxClass,
+    /// Grams, for shipping priced by weight; a variant may weigh its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<i64>,
     /// Up to three options (e.g. Size, Colour); none for a product sold one way.
     #[serde(default)]
     pub options: Vec<ProductOption>,
@@ -149,6 +158,13 @@ pub struct ProductInput {
     #[serde(default)]
     #[schema(minimum = 0, maximum = 1_000_000)]
     pub stock: Option<i64>,
+    /// `standard` (the default) or `reduced`.
+    #[serde(default)]
+    pub tax_class: Option<TaxClass>,
+    /// Grams (0 to 1,000,000), for shipping priced by weight.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 1_000_000)]
+    pub weight: Option<i64>,
     /// Up to three options with their values.
     #[serde(default)]
     pub options: Vec<ProductOption>,
@@ -175,6 +191,10 @@ pub struct ProductFields {
     pub photo_url: String,
     /// Units in stock over the sold variants.
     pub stock: i64,
+    /// Its tax class.
+    pub tax_class: TaxClass,
+    /// Grams, if known.
+    pub weight: Option<i64>,
     /// The options.
     pub options: Vec<ProductOption>,
     /// Every variant, archived ones included.
@@ -219,6 +239,11 @@ impl ProductInput {
         if !photo_url.is_empty() && !is_photo_url(&photo_url) {
             errors.add("photo_url", ShopText::PhotoUrlInvalid);
         }
+        if let Some(weight) = self.weight {
+            if !(0..=MAX_WEIGHT).contains(&weight) {
+                errors.add("weight", ShopText::WeightOutOfRange.arg("max", MAX_WEIGHT));
+            }
+        }
         let options = variants::validate_options(&mut errors, self.options);
         let variants = variants::resolve_variants(
             &mut errors,
@@ -237,6 +262,8 @@ impl ProductInput {
             currency,
             photo_url,
             stock: sold_stock(&variants),
+            tax_class: self.tax_class.unwrap_or_default(),
+            weight: self.weight,
             options,
             variants,
         })
@@ -309,6 +336,11 @@ impl Product {
             .unwrap_or((self.price, self.price))
     }
 
+    /// What one unit of `variant` weighs, in grams (0 when nobody said).
+    pub fn weight_of(&self, variant: &Variant) -> i64 {
+        variant.weight.or(self.weight).unwrap_or(0)
+    }
+
     /// `M / blue`: a variant's values in the product's option order; empty
     /// for a product without options.
     pub fn variant_title(&self, variant: &Variant) -> String {
@@ -330,6 +362,8 @@ impl Product {
             currency: fields.currency,
             photo_url: fields.photo_url,
             stock: fields.stock,
+            tax_class: fields.tax_class,
+            weight: fields.weight,
             options: fields.options,
             variants: fields.variants,
             photos: Vec::new(),
@@ -411,6 +445,8 @@ pub(crate) fn test_product(id: &str, price: i64, stock: i64) -> Product {
         currency: "EUR".into(),
         photo_url: String::new(),
         stock,
+        tax_class: TaxClass::Standard,
+        weight: None,
         options: Vec::new(),
         variants: vec![Variant {
             id: id.into(),
@@ -418,6 +454,7 @@ pub(crate) fn test_product(id: &str, price: i64, stock: i64) -> Product {
             options: Default::default(),
             price,
             stock,
+            weight: None,
             photo_id: None,
             archived: false,
         }],
@@ -474,6 +511,8 @@ mod tests {
             currency: None,
             photo_url: "/static/photos/lamp.svg".into(),
             stock: Some(3),
+            tax_class: None,
+            weight: None,
             options: Vec::new(),
             variants: Vec::new(),
         }
@@ -526,7 +565,7 @@ mod properties {
 
     use super::*;
 
-    const FIELDS: [&str; 7] = [
+    const FIELDS: [&str; 8] = [
         "name",
         "description",
         "category",
@@ -534,6 +573,7 @@ mod properties {
         "stock",
         "currency",
         "photo_url",
+        "weight",
     ];
 
     proptest! {
@@ -548,12 +588,14 @@ mod properties {
             stock in proptest::option::of(any::<i64>()),
             currency in proptest::option::of("[A-Z]{2,4}"),
             photo_url in prop_oneof![Just(String::new()), "/static/[a-z/.]{0,20}", "https?://[a-z.]{1,20}/[a-z]{0,10}", ".{0,30}"],
+            weight in proptest::option::of(any::<i64>()),
         ) {
-            let input = ProductInput { name, description, category, price, currency, photo_url, stock, options: Vec::new(), variants: Vec::new() };
+            let input = ProductInput { name, description, category, price, currency, photo_url, stock, tax_class: None, weight, options: Vec::new(), variants: Vec::new() };
             match input.validate("EUR", None) {
                 Ok(f) => {
                     prop_assert!((0..=MAX_PRICE).contains(&f.price));
                     prop_assert!((0..=MAX_STOCK).contains(&f.stock));
+                    prop_assert!(f.weight.is_none_or(|w| (0..=MAX_WEIGHT).contains(&w)));
                     prop_assert_eq!(f.variants.len(), 1);
                     prop_assert!(is_category(&f.category));
                     prop_assert!(!f.name.is_empty());

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::catalog::{Product, ProductInput, ProductOption, VariantInput};
+use super::tax::TaxClass;
 use super::{from_millis, new_id, to_millis, Timestamp};
 
 /// (category, name, description, price in minor units, stock, photo slug)
@@ -316,6 +317,9 @@ pub fn catalog(currency: &str, at: Timestamp) -> Vec<Product> {
                 currency: Some(currency.to_owned()),
                 photo_url: format!("/static/photos/{photo}.svg"),
                 stock: Some(*stock),
+                // Books pay the reduced rate (as in Spain, 4-10%).
+                tax_class: (*category == "books").then_some(TaxClass::Reduced),
+                weight: None,
                 options,
                 variants,
             };
@@ -354,6 +358,7 @@ fn sizes_and_colours(price: i64, stock: i64) -> (Vec<ProductOption>, Vec<Variant
                 ]),
                 price: (size == "XL").then_some(price + 500),
                 stock: if first { stock - each * 7 } else { each },
+                weight: None,
                 photo_id: None,
             });
         }

@@ -26,6 +26,12 @@ pub enum ShopError {
     /// What the store refused (stock, cart, order…) or its failure.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The payment provider refused (its message, safe to show staff).
+    #[error("the payment provider refused: {0}")]
+    PaymentRefused(String),
+    /// The payment provider could not be reached, or answered nonsense.
+    #[error("the payment provider is unavailable: {0}")]
+    PaymentUnavailable(String),
     /// Our fault (a template, a serializer): logged, never shown in production.
     #[error("internal failure")]
     Internal(#[source] anyhow::Error),

@@ -32,6 +32,8 @@ pub enum MailKind {
     OrderConfirmation,
     /// To `mail.notify`, for each order.
     OrderNotice,
+    /// To the customer, when their order is paid, shipped, refunded or cancelled.
+    OrderUpdate,
     /// A single-use password reset link.
     PasswordReset,
 }

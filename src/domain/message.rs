@@ -139,6 +139,20 @@ message_ids! {
     /// The shop's own refusals: broken rules, sessions, roles, missing
     /// things.
     ShopText {
+        /// Checkout names a payment method (`text`) the shop does not offer.
+        PaymentMethodNotOffered = "payment-method-not-offered";
+        /// A refund of 0 or of more than the `max` left to give back.
+        RefundOutOfRange = "refund-out-of-range";
+        /// A tracking link that is not an https:// URL.
+        TrackingUrlInvalid = "tracking-url-invalid";
+        /// Tracking sent with a status other than shipped.
+        TrackingOnlyWhenShipping = "tracking-only-when-shipping";
+        /// No shipping method (or not the one named) ships to `country`.
+        NoShippingThere = "no-shipping-there";
+        /// Deleting the shop's only shipping method.
+        LastShippingMethod = "last-shipping-method";
+        /// A weight below 0 or above `max` grams.
+        WeightOutOfRange = "weight-out-of-range";
         /// A required text is empty.
         TextEmpty = "field-empty";
         /// A text is shorter than `min` characters.
@@ -219,5 +233,24 @@ message_ids! {
         PasswordWrong = "password-wrong";
         /// An admin asked to erase their own account.
         AdminCannotErase = "admin-cannot-erase";
+        /// `text` is not an ISO 3166-1 alpha-2 country code.
+        CountryInvalid = "field-country-invalid";
+        /// A postal code with characters other than letters, digits, spaces
+        /// and dashes.
+        PostalCodeInvalid = "field-postal-code-invalid";
+        /// An address's phone with characters other than digits, spaces and
+        /// `+ - ( ) .`.
+        AddressPhoneInvalid = "field-address-phone-invalid";
+        /// The country `text` is already in the zone `zone` of this method.
+        CountryInTwoZones = "field-country-in-two-zones";
+        /// A second zone without countries; `zone` already covers every
+        /// country no other zone lists.
+        CatchAllZoneRepeated = "field-catch-all-zone-repeated";
+        /// A number that must be above zero.
+        NotPositive = "field-not-positive";
+        /// A number not above the one before it, `previous`.
+        NotAscending = "field-not-ascending";
+        /// A shipping zone with neither a price nor weight bands.
+        ZonePriceMissing = "field-zone-price-missing";
     }
 }

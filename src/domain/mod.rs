@@ -1,6 +1,8 @@
 //! Shop concepts and rules, independent of HTTP and of the store backend.
 
 pub mod accounts;
+pub mod address;
+pub mod card_payments;
 pub mod cart;
 pub mod catalog;
 pub mod chat;
@@ -11,10 +13,15 @@ pub mod mail;
 pub mod message;
 pub mod order_links;
 pub mod orders;
+pub mod payments;
 pub mod photos;
 pub mod ports;
+pub mod pricing;
 pub mod search;
 pub mod shared;
+pub mod shipping;
+pub mod shipping_methods;
+pub mod tax;
 pub mod validation;
 
 use time::OffsetDateTime;
@@ -111,6 +118,7 @@ mod tests {
         check::<chat::MessageType>();
         check::<mail::MailKind>();
         check::<mail::MailStatus>();
+        check::<tax::TaxClass>();
     }
 
     #[test]

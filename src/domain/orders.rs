@@ -1,83 +1,22 @@
 //! Orders: what was bought, at which price, and where it is in its lifecycle.
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::accounts::Identity;
-use super::cart::{check_address, CartOwner};
-use super::error::ShopResult;
-use super::mail::compose;
-use super::message::ShopText;
-use super::order_links::OrderLinks;
-use super::ports::{Checkout, Placed, ShopEvents, Store, StoreError};
-use super::validation::{email_field, FieldErrors};
-use super::{now, Page, Timestamp};
+use super::address::{Address, AddressInput};
+use super::cart::CartOwner;
+use super::payments::{Payment, PaymentMethod, Tracking};
+use super::pricing::TaxLine;
+use super::shipping::ShippingQuote;
+use super::Timestamp;
 use crate::i18n::Locale;
 
-/// Where an order is in its lifecycle (see [`OrderStatus::can_become`]).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "lowercase")]
-#[strum(serialize_all = "lowercase")]
-pub enum OrderStatus {
-    /// Checked out: its stock is taken, it is not paid yet.
-    Placed,
-    /// Payment received.
-    Paid,
-    /// Handed over for delivery.
-    Shipped,
-    /// Received by the customer; final.
-    Delivered,
-    /// Called off before shipping, its stock put back; final.
-    Cancelled,
-}
+mod lifecycle;
+mod service;
 
-impl OrderStatus {
-    /// The name used in JSON and in the store.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// The status with this name (as [`OrderStatus::as_str`] spells it), if any.
-    pub fn parse(text: &str) -> Option<Self> {
-        text.parse().ok()
-    }
-
-    /// The lifecycle: placed → paid → shipped → delivered; placed|paid → cancelled.
-    pub fn can_become(self, next: OrderStatus) -> bool {
-        use OrderStatus::*;
-        matches!(
-            (self, next),
-            (Placed, Paid)
-                | (Paid, Shipped)
-                | (Shipped, Delivered)
-                | (Placed, Cancelled)
-                | (Paid, Cancelled)
-        )
-    }
-
-    /// Statuses reachable from this one.
-    pub fn next_statuses(self) -> Vec<OrderStatus> {
-        <Self as strum::VariantArray>::VARIANTS
-            .iter()
-            .copied()
-            .filter(|s| self.can_become(*s))
-            .collect()
-    }
-}
+pub use lifecycle::{Effects, OrderAction, OrderMailKind, OrderStatus};
+pub use service::{EventOutcome, OrderSettings, Orders};
 
 /// The seed's `orders` collection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -90,12 +29,38 @@ pub struct Order {
     pub status: OrderStatus,
     /// What was bought, one item per cart line.
     pub items: Vec<OrderItem>,
-    /// Sum of the line totals, minor units.
+    /// Sum of the line totals, minor units, as the catalog prices them
+    /// (tax included when `prices_include_tax`).
+    #[serde(default)]
+    pub subtotal: i64,
+    /// How the parcel goes, and its price.
+    #[serde(default)]
+    pub shipping: ShippingQuote,
+    /// The tax in the order, one line per rate.
+    #[serde(default)]
+    pub taxes: Vec<TaxLine>,
+    /// Whether `subtotal` and `shipping` include the taxes; if not, `total`
+    /// adds them.
+    #[serde(default)]
+    pub prices_include_tax: bool,
+    /// What the customer pays, minor units.
     pub total: i64,
     /// ISO 4217 code of every amount in the order.
     pub currency: String,
     /// Where the order goes.
-    pub delivery_address: String,
+    #[serde(deserialize_with = "super::address::legacy_or_structured::deserialize")]
+    pub delivery_address: Address,
+    /// How it is paid, and what was paid and refunded.
+    #[serde(default)]
+    pub payment: Payment,
+    /// How the parcel can be followed, once shipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<Tracking>,
+    /// The language of the customer's mails: their account's if they chose
+    /// one, else the one they checked out in.
+    #[serde(default)]
+    #[schema(value_type = String, example = "es")]
+    pub locale: Locale,
     /// When it was placed.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -153,17 +118,28 @@ pub struct StatusChange {
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
-    /// Email of who made the change.
+    /// Email of who made the change (`stripe` or `shop` for the webhook and
+    /// the shop's own timers).
     pub by: String,
+    /// What came with it: tracking, a refund's amount, why it was cancelled.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
 }
 
 /// The optional body of `POST /orders`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutInput {
-    /// Overrides the cart's delivery address.
+    /// Overrides the cart's delivery address: an address object, or (for
+    /// the shop's own country) one line of text.
     #[serde(default)]
-    pub delivery_address: Option<String>,
+    pub delivery_address: Option<AddressInput>,
+    /// The id of a shipping method that ships there; the shop's default when absent.
+    #[serde(default)]
+    pub shipping_method: Option<String>,
+    /// How the customer pays; the shop's default when absent.
+    #[serde(default)]
+    pub payment_method: Option<PaymentMethod>,
     /// Guests only (no session): where the confirmation, with a link to the
     /// order, goes. Required without an account; refused with one.
     #[serde(default)]
@@ -191,6 +167,24 @@ pub enum Buyer<'a> {
 pub struct StatusInput {
     /// The status to move the order to.
     pub status: OrderStatus,
+    /// Shipping: the carrier.
+    #[serde(default)]
+    pub carrier: Option<String>,
+    /// Shipping: the carrier's tracking number.
+    #[serde(default)]
+    pub tracking_number: Option<String>,
+    /// Shipping: where to follow the parcel (`https://…`).
+    #[serde(default)]
+    pub tracking_url: Option<String>,
+}
+
+/// The body of `POST /orders/{number}/refunds`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundInput {
+    /// Minor units to give back; everything still refundable when absent.
+    #[serde(default)]
+    pub amount: Option<i64>,
 }
 
 /// Which orders a listing shows.
@@ -230,181 +224,17 @@ pub struct OrderQuery {
     pub email: Option<String>,
 }
 
-/// Checkout and the order lifecycle over the store.
-pub struct Orders {
-    store: Arc<dyn Store>,
-    events: Arc<dyn ShopEvents>,
-    currency: String,
-    notify: String,
-    links: Arc<OrderLinks>,
-}
-
-impl Orders {
-    /// Order operations on `store` in `currency`; order mails are copied to
-    /// `notify`; guests' orders open with `links`.
-    pub fn new(
-        store: Arc<dyn Store>,
-        events: Arc<dyn ShopEvents>,
-        currency: &str,
-        notify: &str,
-        links: OrderLinks,
-    ) -> Self {
-        Self {
-            store,
-            events,
-            currency: currency.to_owned(),
-            notify: notify.to_owned(),
-            links: Arc::new(links),
+/// The payment record of an order stored before payments existed: a bank
+/// transfer marked paid by hand, as every order was then.
+pub fn legacy_payment(number: i64, status: OrderStatus, total: i64) -> Payment {
+    let mut payment = Payment::new(PaymentMethod::BankTransfer, number, None);
+    match status {
+        OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Delivered => {
+            payment.status = super::payments::PaymentStatus::Paid;
+            payment.paid = total;
         }
+        OrderStatus::Cancelled => payment.status = super::payments::PaymentStatus::Voided,
+        OrderStatus::AwaitingPayment | OrderStatus::Refunded => {}
     }
-
-    /// The path, signed, that opens `order` without a session.
-    pub fn link_path(&self, order: &Order) -> String {
-        self.links.path(order)
-    }
-
-    /// Turns the caller's cart into an order, in one store transaction, with
-    /// its mails queued; a replayed key answers the first order.
-    /// The confirmation speaks `locale`, the language the order was placed in.
-    pub async fn checkout(
-        &self,
-        buyer: Buyer<'_>,
-        delivery_address: Option<String>,
-        key: Option<IdempotencyKey>,
-        locale: Locale,
-    ) -> ShopResult<Placed> {
-        let address = delivery_address.as_deref().map(check_address).transpose()?;
-        let notify = self.notify.clone();
-        let (cart, email, name, links, locale) = match buyer {
-            Buyer::Customer(who) => (
-                who.user.email.clone(),
-                who.user.email.clone(),
-                who.user.name.clone(),
-                None,
-                // The account's language if they picked one.
-                who.user.locale.unwrap_or(locale),
-            ),
-            Buyer::Guest { cart, email } => {
-                let mut errors = FieldErrors::default();
-                let email = match email {
-                    Some(text) => email_field(&mut errors, "email", text),
-                    None => {
-                        errors.add("email", ShopText::GuestEmailMissing);
-                        String::new()
-                    }
-                };
-                let email = errors.into_result(email)?;
-                (
-                    cart.key(),
-                    email.clone(),
-                    email,
-                    Some(self.links.clone()),
-                    locale,
-                )
-            }
-        };
-        // A guest's key is theirs alone: scoped by their cart, so it can never
-        // replay a customer's order that used the same key and email.
-        let idempotency_key = key.map(|k| match buyer {
-            Buyer::Customer(_) => k.0,
-            Buyer::Guest { .. } => format!("{cart} {}", k.0),
-        });
-        let placed = self
-            .store
-            .place_order(Checkout {
-                cart,
-                email,
-                delivery_address: address,
-                idempotency_key,
-                currency: self.currency.clone(),
-                at: now(),
-                mails: Arc::new(move |order| {
-                    let link = links.as_ref().map(|l| l.link(order));
-                    compose::order(order, &name, &notify, link.as_deref(), locale)
-                }),
-            })
-            .await?;
-        if !placed.replayed {
-            self.events.mail_queued();
-            tracing::info!(
-                order = placed.order.number,
-                total = placed.order.total,
-                "order placed"
-            );
-        }
-        Ok(placed)
-    }
-
-    /// The caller's orders, newest first; an admin sees everyone's. Returns
-    /// the page, the total, and the filter that applied.
-    pub async fn list(
-        &self,
-        who: &Identity,
-        query: OrderQuery,
-        page: Page,
-    ) -> ShopResult<(Vec<Order>, u64, OrderFilter)> {
-        let email = if who.is_admin() {
-            query
-                .email
-                .filter(|e| !e.is_empty())
-                .map(|e| e.trim().to_ascii_lowercase())
-        } else {
-            Some(who.user.email.clone())
-        };
-        let filter = OrderFilter {
-            email,
-            status: query.status,
-        };
-        let (orders, total) = self.store.list_orders(&filter, page).await?;
-        Ok((orders, total, filter))
-    }
-
-    /// One order: the caller's own, or any for an admin; anyone else's is
-    /// "not found", so order numbers cannot be probed.
-    pub async fn get(&self, who: &Identity, number: i64) -> ShopResult<Order> {
-        Ok(self
-            .store
-            .get_order(number)
-            .await?
-            .filter(|o| who.is_admin() || o.email == who.user.email)
-            .ok_or(StoreError::OrderNotFound { number })?)
-    }
-
-    /// The order a signed link opens; a wrong token is as good as no order.
-    pub async fn get_by_link(&self, number: i64, token: &str) -> ShopResult<Order> {
-        Ok(self
-            .store
-            .get_order(number)
-            .await?
-            .filter(|o| self.links.opens(o, token))
-            .ok_or(StoreError::OrderNotFound { number })?)
-    }
-
-    /// Moves an order along its lifecycle, recording the admin who did.
-    pub async fn set_status(
-        &self,
-        admin: &Identity,
-        number: i64,
-        status: OrderStatus,
-    ) -> ShopResult<Order> {
-        Ok(self
-            .store
-            .set_order_status(number, status, &admin.user.email, now())
-            .await?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::OrderStatus::*;
-
-    #[test]
-    fn lifecycle() {
-        assert!(Placed.can_become(Paid));
-        assert!(Paid.can_become(Cancelled));
-        assert!(!Shipped.can_become(Cancelled));
-        assert!(!Delivered.can_become(Placed));
-        assert!(!Placed.can_become(Shipped));
-        assert_eq!(Placed.next_statuses(), vec![Paid, Cancelled]);
-    }
+    payment
 }

@@ -8,13 +8,17 @@ use async_trait::async_trait;
 use futures_util::stream::BoxStream;
 
 use super::accounts::{Erasure, PasswordReset, Role, Session, User};
+use super::address::Address;
 use super::cart::Cart;
 use super::catalog::{Product, ProductFields};
 use super::chat::{Message, MessageFilter};
+use super::checkout::CheckoutRules;
 use super::mail::{MailStatus, OutboxMail};
-use super::orders::{Order, OrderFilter, OrderStatus};
+use super::orders::{Order, OrderAction, OrderFilter, OrderMailKind, OrderStatus};
+use super::payments::PaymentMethod;
 use super::photos::{PhotoSize, ProductPhoto};
 use super::shared::Shared;
+use super::shipping::ShippingMethod;
 use super::{Page, Timestamp};
 
 /// The result of a store operation.
@@ -104,6 +108,35 @@ pub enum StoreError {
         /// The status asked for.
         to: OrderStatus,
     },
+    /// A card payment event that does not match its order (another
+    /// PaymentIntent, another amount, or an order not paid by card).
+    #[error("the payment does not match order {number}")]
+    PaymentMismatch {
+        /// The order named.
+        number: i64,
+    },
+    /// A refund of more than what is left to give back.
+    #[error("order {number} has {refundable} left to refund")]
+    RefundTooLarge {
+        /// The order.
+        number: i64,
+        /// What can still be refunded, minor units.
+        refundable: i64,
+    },
+    /// No shipping method (or not the one asked for) ships this cart there.
+    #[error("no shipping method ships to {country}")]
+    NoShipping {
+        /// The method asked for, if one was.
+        method: Option<String>,
+        /// The destination country.
+        country: String,
+    },
+    /// A webhook event seen before: its effect happened once already.
+    #[error("event {event_id} was handled before")]
+    EventSeen {
+        /// The event.
+        event_id: String,
+    },
     /// The backend failed (I/O, a transaction that kept conflicting, a
     /// missing referenced row) or a stored value did not decode.
     #[error("store backend failed")]
@@ -184,7 +217,18 @@ pub struct Checkout {
     /// Whose order it is: the customer's email, or the one a guest gave.
     pub email: String,
     /// Overrides the cart's delivery address (already validated).
-    pub delivery_address: Option<String>,
+    pub delivery_address: Option<Address>,
+    /// The shipping method asked for; the default (or the first that ships
+    /// there) when `None`.
+    pub shipping_method: Option<String>,
+    /// How the customer pays (one the shop offers).
+    pub payment_method: PaymentMethod,
+    /// The shop's prices, taxes and shipping methods.
+    pub rules: Arc<CheckoutRules>,
+    /// Until when a card order holds its stock unpaid.
+    pub hold_until: Timestamp,
+    /// The language of the customer's mails.
+    pub locale: crate::i18n::Locale,
     /// The client's key: one this customer used before replays that order.
     pub idempotency_key: Option<String>,
     /// The shop's currency, recorded on the order.
@@ -193,6 +237,37 @@ pub struct Checkout {
     pub at: Timestamp,
     /// The order's mails, queued in the same transaction.
     pub mails: OrderMails,
+}
+
+/// A change to one order (see [`Order::apply`]), applied in one
+/// transaction with its stock, its mails and, for a webhook, its event id.
+pub struct OrderUpdate {
+    /// The order.
+    pub number: i64,
+    /// What happens to it.
+    pub action: OrderAction,
+    /// Who does it (an email, `stripe`, or `shop`).
+    pub by: String,
+    /// When.
+    pub at: Timestamp,
+    /// The webhook event that causes it: recorded in the same transaction,
+    /// so a replay of the event changes nothing ([`StoreError::EventSeen`]).
+    pub event_id: Option<String>,
+    /// The mails of the change.
+    pub mails: OrderMailer,
+}
+
+/// Builds the outbox rows that follow an order's change.
+pub type OrderMailer =
+    Arc<dyn Fn(&Order, OrderMailKind) -> serde_json::Result<Vec<OutboxMail>> + Send + Sync>;
+
+/// What an order update did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Updated {
+    /// The order as saved (or as it was, when nothing changed).
+    pub order: Order,
+    /// False when the action changed nothing.
+    pub changed: bool,
 }
 
 /// One page of the catalog, as `GET /products` answers it.
@@ -387,7 +462,7 @@ pub trait CartStore: Send + Sync {
     async fn set_delivery_address(
         &self,
         email: &str,
-        address: &str,
+        address: &Address,
         at: Timestamp,
     ) -> StoreResult<Cart>;
     /// Moves the cart filed under `guest` into the one under `into` by
@@ -418,17 +493,22 @@ pub trait OrderStore: Send + Sync {
     /// first, and how many match in all.
     async fn list_orders(&self, filter: &OrderFilter, page: Page)
         -> StoreResult<(Vec<Order>, u64)>;
-    /// Moves an order along its lifecycle, appending a history entry by `by`
-    /// at `at`; cancelling puts the stock back, in the same transaction.
-    /// Returns the order as saved; refuses `OrderNotFound`, or
-    /// `InvalidTransition` when [`OrderStatus::can_become`] says no.
-    async fn set_order_status(
-        &self,
-        number: i64,
-        status: OrderStatus,
-        by: &str,
-        at: Timestamp,
-    ) -> StoreResult<Order>;
+    /// Applies one change to an order ([`Order::apply`]) in one transaction:
+    /// the order saved, its stock put back when it asks, its mails queued,
+    /// and the event that caused it recorded (a seen event refuses
+    /// `EventSeen`, changing nothing). Refuses `OrderNotFound` and what the
+    /// lifecycle forbids.
+    async fn update_order(&self, update: OrderUpdate) -> StoreResult<Updated>;
+    /// The order whose card payment is this Stripe PaymentIntent.
+    async fn order_for_intent(&self, intent_id: &str) -> StoreResult<Option<i64>>;
+    /// Up to `limit` unpaid card orders whose hold ran out at `now`, oldest first.
+    async fn orders_to_expire(&self, now: Timestamp, limit: u64) -> StoreResult<Vec<i64>>;
+    /// The shop's shipping methods, in their order.
+    async fn shipping_methods(&self) -> StoreResult<Vec<ShippingMethod>>;
+    /// Stores a shipping method (new, or replacing the one with its id).
+    async fn put_shipping_method(&self, method: &ShippingMethod) -> StoreResult<()>;
+    /// Deletes a shipping method; false when there was none.
+    async fn delete_shipping_method(&self, id: &str) -> StoreResult<bool>;
 }
 
 /// The support chat's messages.

@@ -132,6 +132,23 @@ pub async fn canonical_path(req: Request, next: Next) -> Response {
 /// no inline script, nothing from other origins but images.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
+/// The content security policy with the origins of `urls` (Stripe's)
+/// allowed to serve scripts and frames and to be reached by them.
+pub fn policy_allowing(urls: &[&str]) -> String {
+    let origins: Vec<String> = urls
+        .iter()
+        .filter_map(|u| url::Url::parse(u).ok())
+        .map(|u| u.origin().ascii_serialization())
+        .filter(|o| o != "null")
+        .collect();
+    let list = origins.join(" ");
+    format!(
+        "default-src 'self'; img-src 'self' data: https:; style-src 'self' {list}; \
+         script-src 'self' {list}; connect-src 'self' {list}; frame-src {list}; \
+         frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    )
+}
+
 /// Refuses state-changing browser requests from another origin. Requests
 /// that carry a bearer token are API calls, not forms, and pass.
 pub async fn csrf_guard(req: Request, next: Next) -> Response {

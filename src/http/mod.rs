@@ -92,6 +92,16 @@ pub fn router(state: AppState) -> Router {
         .route("/orders", get(orders::list).post(orders::checkout))
         .route("/orders/{number}", get(orders::get))
         .route("/orders/{number}/status", put(orders::set_status))
+        .route("/orders/{number}/refunds", post(orders::refund))
+        .route("/shipping-methods", get(routes::shipping::list))
+        .route(
+            "/shipping-methods/{id}",
+            put(routes::shipping::put).delete(routes::shipping::delete),
+        )
+        .route(
+            "/payments/stripe/webhook",
+            post(routes::payments::stripe_webhook),
+        )
         .route("/messages", get(chat::messages))
         .route("/chat", get(chat::general_page))
         .route("/chat/ws", get(chat::socket))
@@ -99,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/products", get(admin::products_page))
         .route("/admin/products/{id}/edit", get(admin::edit_product_page))
         .route("/admin/mail", get(admin::mail))
+        .route("/admin/shipping", get(admin::shipping_page))
         .route("/admin/mail/{id}/retry", post(admin::retry_mail))
         .route("/admin/users/{email}", delete(auth::delete_user))
         .route("/admin/users/{email}/sessions", get(auth::user_sessions))

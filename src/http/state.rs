@@ -54,6 +54,8 @@ pub struct Shop {
     pub photos: Arc<crate::domain::photos::Photos>,
     /// Checkout and the order lifecycle.
     pub orders: Arc<Orders>,
+    /// The shipping methods admins manage.
+    pub shipping: Arc<crate::domain::shipping_methods::ShippingMethods>,
     /// Product search and filtered lists (this instance's index).
     pub search: Arc<dyn ProductSearch>,
     /// Open chat sockets and their fan-out.

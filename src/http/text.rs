@@ -39,6 +39,22 @@ message_ids! {
         OrderNotFound = "detail-order-not-found";
         /// An order that is `from` cannot become `to` (status names).
         TransitionRefused = "detail-transition-refused";
+        /// A card event that does not match order `number`.
+        PaymentMismatch = "detail-payment-mismatch";
+        /// The payment provider refused; its words are in `provider_message`.
+        PaymentRefused = "detail-payment-refused";
+        /// The payment provider did not answer.
+        PaymentUnavailable = "detail-payment-unavailable";
+        /// Stripe's webhook while the shop takes no cards.
+        StripeOff = "detail-stripe-off";
+        /// A webhook delivery refused; `reason` says why.
+        WebhookRefused = "detail-webhook-refused";
+        /// No shipping method has the id `id`.
+        ShippingMethodMissing = "detail-shipping-method-missing";
+        /// A shipping method id is not a slug.
+        ShippingIdInvalid = "detail-shipping-id-invalid";
+        /// A webhook event (`event_id`) handled before.
+        EventSeen = "detail-event-seen";
         /// Wrong email or password.
         CredentialsWrong = "detail-credentials-wrong";
         /// No route `path`.

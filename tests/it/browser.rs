@@ -151,26 +151,40 @@ impl Browser {
         self.wait_url("/products").await;
     }
 
-    /// On the cart page: saves `address`, waits for the page to come back
-    /// with it and checkout enabled, and places the order.
-    pub(crate) async fn check_out_to(&self, address: &str) {
-        self.fill("#delivery-address", address).await;
+    /// On the cart page: fills the address form (`street` in Madrid) and
+    /// saves it, then waits for the page to come back showing it.
+    pub(crate) async fn save_address(&self, street: &str) {
+        self.fill("#address-name", "Marta García").await;
+        self.fill("#address-line1", street).await;
+        self.fill("#address-postal-code", "28014").await;
+        self.fill("#address-city", "Madrid").await;
+        self.fill("#address-country", "ES").await;
         self.click("#address-form button[type=submit]").await;
-        let ready = format!(
-            "const c = document.getElementById('checkout'); const a = document.getElementById('delivery-address');
-             return !!c && !c.disabled && !!a && a.value === {} && document.readyState === 'complete';",
-            json!(address)
-        );
-        let mut saved = false;
+        self.wait_text("#saved-address", street).await;
+    }
+
+    /// True once `script` (a function body) returns true, within 10 seconds.
+    pub(crate) async fn wait_for(&self, script: &str) -> bool {
         for _ in 0..100 {
-            let state = self.client.execute(&ready, vec![]).await;
+            let state = self.client.execute(script, vec![]).await;
             if matches!(state, Ok(serde_json::Value::Bool(true))) {
-                saved = true;
-                break;
+                return true;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        assert!(saved, "address saved and checkout enabled");
+        false
+    }
+
+    /// On the cart page: saves an address at `street`, waits for checkout
+    /// to open, and places the order.
+    pub(crate) async fn check_out_to(&self, street: &str) {
+        self.save_address(street).await;
+        let ready = "const c = document.getElementById('checkout');
+             return !!c && !c.disabled && document.readyState === 'complete';";
+        assert!(
+            self.wait_for(ready).await,
+            "address saved and checkout enabled"
+        );
         self.click("#checkout").await;
     }
 
@@ -245,7 +259,7 @@ async fn a_guest_fills_a_cart_registers_finds_it_merged_and_checks_out() {
     let url = b.wait_url("/orders/").await;
     let number = b.text("#order-number").await;
     assert!(url.ends_with(&number), "{url} vs {number}");
-    assert_eq!(b.text("#order-status").await, "placed");
+    assert_eq!(b.text("#order-status").await, "awaiting payment");
     let expected_total =
         tienda::templates::format_money(product["price"].as_i64().unwrap_or_default() * 2);
     assert!(b.text("#order-total").await.contains(&expected_total));
@@ -424,17 +438,14 @@ async fn a_guest_checks_out_without_an_account_and_lands_on_the_order() {
     b.goto(&app.url(&format!("/products/{id}"))).await;
     b.click("#add-to-cart button[type=submit]").await;
     b.wait_url("/cart").await;
-    b.fill("#delivery-address", "Calle del Prado 5, Madrid")
-        .await;
-    b.click("#address-form button[type=submit]").await;
     // The page reloads with the address kept and the guest's checkout open.
-    b.wait_text("#delivery-address", "Calle del Prado").await;
+    b.save_address("Calle del Prado 5").await;
     b.fill("#guest-email", "guest@example.com").await;
     b.click("#checkout").await;
     let url = b.wait_url("token=").await;
     let number = b.text("#order-number").await;
     assert!(url.contains(&format!("/orders/{number}?token=")), "{url}");
-    assert_eq!(b.text("#order-status").await, "placed");
+    assert_eq!(b.text("#order-status").await, "awaiting payment");
     b.close().await;
 }
 
@@ -697,4 +708,143 @@ async fn an_admin_sells_sizes_and_colours_and_a_customer_buys_m_blue() {
         assert_eq!(v["stock"], expected, "{v}");
     }
     b.close().await;
+}
+
+/// The whole card road in a browser: a customer pays through the Stripe.js
+/// stand-in, the order turns paid when Stripe's webhook lands, and the admin
+/// ships it with a tracking number and refunds part of it; the customer got
+/// a mail over SMTP at each step.
+#[tokio::test]
+async fn a_customer_pays_by_card_and_the_admin_ships_and_refunds_part_of_it() {
+    use crate::mail::{body, free_port, smtp_settings, to, SmtpSink};
+    use crate::stripe_gateway::{unique, Emulator};
+
+    let mail_dir = tempfile::tempdir().expect("mail dir");
+    let smtp_port = free_port();
+    let sink = SmtpSink::start(smtp_port, mail_dir.path().to_path_buf());
+    let secret = unique("whsec");
+    let card_secret = secret.clone();
+    let app = spawn_app_with(move |s| {
+        crate::payments::take_cards(s, &card_secret);
+        smtp_settings(s, smtp_port);
+    })
+    .await;
+    crate::payments::register_webhook(&app, &secret).await;
+    let admin = app.admin().await;
+    let lamp = app.product(&admin, "Paper Lamp", "home", 3000, 5).await;
+    let lamp_id = lamp["id"].as_str().expect("id").to_owned();
+
+    // The customer checks out choosing the card.
+    let b = browser().await;
+    b.register(&app, "Marta", "marta@example.com").await;
+    b.goto(&app.url(&format!("/products/{lamp_id}"))).await;
+    b.click("#add-to-cart button[type=submit]").await;
+    b.wait_url("/cart").await;
+    b.save_address("Calle del Prado 5").await;
+    b.click("#payment-choice input[value=stripe]").await;
+    b.click("#checkout").await;
+    b.wait_url("/orders/").await;
+    b.find("#card-form #card-element input").await;
+    let number: i64 = b.text("#order-number").await.parse().expect("number");
+    assert_eq!(b.text("#order-status").await, "awaiting payment");
+
+    // The card needs 3-D Secure: Stripe.js asks, the customer completes it.
+    let order = app
+        .get(&format!("/orders/{number}"), Some(&admin))
+        .await
+        .body;
+    let intent = order["payment"]["intent_id"].as_str().expect("intent");
+    let emulator = Emulator::new();
+    let card = emulator.card("4000002500003155").await;
+    let (_, confirmed) = emulator.attach_and_confirm(intent, &card).await;
+    assert_eq!(confirmed["status"], "requires_action", "{confirmed}");
+    b.click("#pay").await;
+    b.client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath("//button[text()='Complete authentication']"))
+        .await
+        .expect("Stripe.js asks for authentication")
+        .click()
+        .await
+        .expect("complete it");
+    // The page waits for Stripe's webhook, then shows the order paid.
+    for _ in 0..150 {
+        if b.client
+            .find(Locator::Id("order-status"))
+            .await
+            .ok()
+            .is_some()
+            && b.text("#order-status").await == "paid"
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(b.text("#order-status").await, "paid");
+    assert!(
+        b.client.find(Locator::Id("card-form")).await.is_err(),
+        "no card form once paid"
+    );
+    b.click("#logout").await;
+    b.find("#login-form").await;
+
+    // The admin ships it with its tracking, then refunds €10.00 of it.
+    b.fill("#login-email", ADMIN_EMAIL).await;
+    b.fill("#login-password", PASSWORD).await;
+    b.click("#login-form button[type=submit]").await;
+    b.wait_url("/products").await;
+    b.goto(&app.url(&format!("/orders/{number}"))).await;
+    b.fill("#ship-carrier", "Correos").await;
+    b.fill("#ship-number", "PK123456ES").await;
+    b.fill("#ship-url", "https://www.correos.es/track?n=PK123456ES")
+        .await;
+    b.click("#ship-form button[type=submit]").await;
+    b.wait_text("#order-status", "shipped").await;
+    assert!(b.text("#order-tracking").await.contains("PK123456ES"));
+    b.client
+        .execute("window.confirm = () => true;", vec![])
+        .await
+        .expect("accept the confirmation");
+    b.fill("#refund-amount", "1000").await;
+    b.click("#refund-form button[type=submit]").await;
+    b.wait_text("#payment-status", "partly refunded").await;
+    let after = app
+        .get(&format!("/orders/{number}"), Some(&admin))
+        .await
+        .body;
+    assert_eq!(after["payment"]["refunded"], 1000, "{after}");
+    assert_eq!(after["payment"]["paid"], after["total"]);
+    let at_stripe = crate::payments::stripe_refunds(intent).await;
+    assert_eq!(
+        crate::payments::refunded_at_stripe(&at_stripe),
+        1000,
+        "the refund went to Stripe"
+    );
+    b.close().await;
+
+    // Marta got each mail: the order, its payment, its parcel, her refund.
+    let expected = [
+        "Thank you for your order",
+        "We received the payment",
+        "PK123456ES",
+        "We refunded money",
+    ];
+    for _ in 0..100 {
+        let hers: Vec<String> = sink
+            .messages()
+            .iter()
+            .filter(|m| to(m) == "marta@example.com")
+            .map(body)
+            .collect();
+        if expected
+            .iter()
+            .all(|text| hers.iter().any(|m| m.contains(text)))
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let hers: Vec<String> = sink.messages().iter().map(body).collect();
+    panic!("marta's mails are missing one of {expected:?}: {hers:#?}");
 }

@@ -235,25 +235,49 @@ async fn a_guest_buys_with_plain_forms_and_refusals_keep_the_cart_page() {
     let changed = browser.post(&line, &[("quantity", "3")], "en").await;
     assert_eq!(changed.status, StatusCode::SEE_OTHER);
 
-    // An address too short: the cart again, with what was typed.
-    let short = browser
-        .post("/cart/address", &[("delivery_address", "x")], "en")
-        .await;
+    // An address without a city and in no country: the cart again, with
+    // what was typed and each bad part named.
+    let mut parts = vec![
+        ("name", "Ana Guest"),
+        ("line1", "Calle Mayor 1"),
+        ("postal_code", "28013"),
+        ("city", ""),
+        ("country", "XX"),
+    ];
+    let short = browser.post("/cart/address", &parts, "en").await;
     assert_eq!(
         short.status,
         StatusCode::UNPROCESSABLE_ENTITY,
         "{}",
         short.page
     );
-    assert!(short.page.contains(">x</textarea>"));
+    assert!(short.page.contains("value=\"Calle Mayor 1\""));
+    assert!(short.page.contains("value=\"XX\""));
     assert!(short.page.contains("id=\"address-error\""));
-    let saved = browser
+    assert!(
+        short.page.contains("delivery_address.city"),
+        "{}",
+        short.page
+    );
+    assert!(short.page.contains("delivery_address.country"));
+    parts[3] = ("city", "Madrid");
+    parts[4] = ("country", "es");
+    let saved = browser.post("/cart/address", &parts, "en").await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.page);
+    // A client's one line of text is still an address, in the shop's country.
+    let one_line = browser
         .post(
             "/cart/address",
             &[("delivery_address", "Calle Mayor 1, Madrid")],
             "en",
         )
         .await;
+    assert_eq!(one_line.status, StatusCode::SEE_OTHER);
+    let one_line = browser
+        .post("/cart/address", &[("delivery_address", "x")], "en")
+        .await;
+    assert_eq!(one_line.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let saved = browser.post("/cart/address", &parts, "en").await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
 
     // A guest checkout with a bad email: the cart again, the email as typed.

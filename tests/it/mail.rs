@@ -11,13 +11,13 @@ use tienda::config::{MailTransportKind, Seconds, Settings};
 use crate::helpers::*;
 
 /// A real SMTP server process; received messages land as JSON files.
-struct SmtpSink {
+pub(crate) struct SmtpSink {
     child: Child,
     dir: PathBuf,
 }
 
 impl SmtpSink {
-    fn start(port: u16, dir: PathBuf) -> Self {
+    pub(crate) fn start(port: u16, dir: PathBuf) -> Self {
         let python = std::env::var("TIENDA_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
         let mut child = Command::new(python)
             .arg("tests/support/smtp_sink.py")
@@ -35,7 +35,7 @@ impl SmtpSink {
         Self { child, dir }
     }
 
-    fn messages(&self) -> Vec<Value> {
+    pub(crate) fn messages(&self) -> Vec<Value> {
         let mut out = Vec::new();
         if let Ok(entries) = std::fs::read_dir(&self.dir) {
             let mut paths: Vec<_> = entries
@@ -55,7 +55,7 @@ impl SmtpSink {
         out
     }
 
-    async fn wait_for(&self, n: usize) -> Vec<Value> {
+    pub(crate) async fn wait_for(&self, n: usize) -> Vec<Value> {
         for _ in 0..150 {
             let m = self.messages();
             if m.len() >= n {
@@ -74,14 +74,14 @@ impl Drop for SmtpSink {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("port")
 }
 
-fn smtp_settings(s: &mut Settings, port: u16) {
+pub(crate) fn smtp_settings(s: &mut Settings, port: u16) {
     s.mail.transport = MailTransportKind::Smtp;
     s.mail.smtp.host = "127.0.0.1".into();
     s.mail.smtp.port = port;
@@ -92,11 +92,11 @@ fn smtp_settings(s: &mut Settings, port: u16) {
     s.mail.retry_max_delay = Seconds(1);
 }
 
-fn to(m: &Value) -> String {
+pub(crate) fn to(m: &Value) -> String {
     m["rcpt_tos"][0].as_str().unwrap_or_default().to_owned()
 }
 
-fn body(m: &Value) -> String {
+pub(crate) fn body(m: &Value) -> String {
     crate::auth::decode_quoted_printable(m["data"].as_str().unwrap_or_default())
 }
 

@@ -226,21 +226,33 @@ async fn checkout_creates_the_order_and_empties_the_cart() {
             json!({"delivery_address": "Calle Mayor 1, Madrid"}),
         )
         .await;
-    assert_eq!(r.body["delivery_address"], "Calle Mayor 1, Madrid");
+    // One line of text is still an address, in the shop's country.
+    assert_eq!(r.body["delivery_address"]["line1"], "Calle Mayor 1, Madrid");
+    assert_eq!(r.body["delivery_address"]["country"], "ES");
     let order = app.post("/orders", Some(&t), json!({})).await;
     assert_eq!(order.status, StatusCode::CREATED, "{}", order.text);
     let o = &order.body;
     assert_eq!(o["number"], 1001);
-    assert_eq!(o["status"], "placed");
+    assert_eq!(o["status"], "awaiting_payment");
     assert_eq!(o["email"], "c@example.com");
+    // The shop's defaults: prices include 21% tax, the starter method ships free.
+    assert_eq!(o["subtotal"], 2 * 1999);
+    assert_eq!(
+        o["shipping"],
+        json!({"method": "standard", "name": "Standard delivery", "price": 0})
+    );
+    assert_eq!(o["taxes"], json!([{"rate": 2100, "amount": 694}]));
     assert_eq!(o["total"], 2 * 1999);
+    assert_eq!(o["payment"]["method"], "bank_transfer");
+    assert_eq!(o["payment"]["status"], "pending");
+    assert_eq!(o["payment"]["reference"], "ORDER-1001");
     assert_eq!(o["currency"], "EUR");
-    assert_eq!(o["delivery_address"], "Calle Mayor 1, Madrid");
+    assert_eq!(o["delivery_address"]["line1"], "Calle Mayor 1, Madrid");
     assert_eq!(o["items"][0]["name"], "Lamp");
     assert_eq!(o["items"][0]["description"], "Lamp description");
     assert_eq!(o["items"][0]["unit_price"], 1999);
     assert_eq!(o["items"][0]["quantity"], 2);
-    assert_eq!(o["history"][0]["status"], "placed");
+    assert_eq!(o["history"][0]["status"], "awaiting_payment");
     assert_eq!(app.get("/cart", Some(&t)).await.body["items"], json!([]));
     assert_eq!(
         app.get(&format!("/products/{lamp}"), None).await.body["stock"],
@@ -273,7 +285,7 @@ async fn checkout_creates_the_order_and_empties_the_cart() {
         )
         .await;
     assert_eq!(second.body["number"], 1002);
-    assert_eq!(second.body["delivery_address"], "Plaza 2, Sevilla");
+    assert_eq!(second.body["delivery_address"]["line1"], "Plaza 2, Sevilla");
 }
 
 #[tokio::test]
@@ -384,7 +396,7 @@ async fn orders_are_private_and_admins_move_them_through_the_lifecycle() {
     assert_eq!(
         statuses,
         [
-            json!("placed"),
+            json!("awaiting_payment"),
             json!("paid"),
             json!("shipped"),
             json!("delivered")

@@ -463,7 +463,7 @@ async fn kill_9_in_the_middle_of_traffic_loses_nothing_acknowledged() {
             Some(1),
             "order {n} whole"
         );
-        assert_eq!(o["total"], 250);
+        assert_eq!(o["subtotal"], 250);
     }
     let (_, all) = remote
         .send(
@@ -583,6 +583,8 @@ async fn seed_catalog(url: &str, count: usize, categories: usize) -> Vec<String>
                 currency: None,
                 photo_url: "/static/photos/wireless-headphones.svg".into(),
                 stock: Some(10),
+                tax_class: None,
+                weight: None,
                 options: Vec::new(),
                 variants: Vec::new(),
             };

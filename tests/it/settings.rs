@@ -130,3 +130,52 @@ fn production_refuses_weak_secrets() {
     assert_eq!(format!("{:?}", s.auth.jwt_secret), "***");
     assert_eq!(s.masked()["auth"]["jwt_secret"], "***");
 }
+
+#[test]
+fn card_payments_need_every_stripe_key_and_the_keys_are_masked() {
+    let dir = tempfile::tempdir().expect("dir");
+    let secret = "k".repeat(40);
+    let base = format!(
+        "[default.server]\n[production.auth]\njwt_secret = \"{secret}\"\n\
+         [production.payment]\nmethods = [\"bank_transfer\", \"stripe\"]\n"
+    );
+    let path = write(&dir, &base);
+    let err = Settings::load(&path, Some("production")).expect_err("no Stripe key");
+    assert!(
+        err.to_string().contains("payment.stripe.secret_key"),
+        "{err}"
+    );
+    let path = write(
+        &dir,
+        &format!("{base}[production.payment.stripe]\nsecret_key = \"sk_live_abc\"\n"),
+    );
+    let err = Settings::load(&path, Some("production")).expect_err("no webhook secret");
+    assert!(
+        err.to_string().contains("payment.stripe.webhook_secret"),
+        "{err}"
+    );
+    let path = write(
+        &dir,
+        &format!(
+            "{base}[production.payment.stripe]\nsecret_key = \"sk_live_abc\"\n\
+             webhook_secret = \"whsec_abc\"\npublishable_key = \"pk_live_abc\"\n"
+        ),
+    );
+    let s = Settings::load(&path, Some("production")).expect("every key given");
+    let masked = s.masked();
+    assert_eq!(masked["payment"]["stripe"]["secret_key"], "***");
+    assert_eq!(masked["payment"]["stripe"]["webhook_secret"], "***");
+    assert_eq!(
+        masked["payment"]["stripe"]["publishable_key"],
+        "pk_live_abc"
+    );
+    assert!(!masked.to_string().contains("sk_live_abc"));
+    assert!(!masked.to_string().contains("whsec_abc"));
+    // The default method must be one the shop offers.
+    let path = write(
+        &dir,
+        "[default.payment]\nmethods = [\"cash_on_delivery\"]\ndefault_method = \"bank_transfer\"\n",
+    );
+    let err = Settings::load(&path, Some("default")).expect_err("default not offered");
+    assert!(err.to_string().contains("payment.default_method"), "{err}");
+}

@@ -89,10 +89,16 @@ async fn serves_the_fixture_shop(app: &TestApp) {
     let order = app.get("/orders/1001", Some(&ana)).await;
     assert_eq!(order.status, StatusCode::OK, "{}", order.text);
     assert_eq!(order.body["total"], 17998);
-    assert_eq!(order.body["status"], "placed");
+    assert_eq!(order.body["status"], "awaiting_payment");
     assert_eq!(order.body["items"][0]["product_id"], first["id"]);
     assert_eq!(order.body["items"][0]["variant_id"], first["id"]);
-    assert_eq!(order.body["delivery_address"], "1 Calle Mayor, Madrid");
+    assert_eq!(
+        order.body["delivery_address"]["line1"],
+        "1 Calle Mayor, Madrid"
+    );
+    // Its payment reads as the bank transfer it was marked paid by then.
+    assert_eq!(order.body["subtotal"], 17998);
+    assert_eq!(order.body["payment"]["method"], "bank_transfer");
 
     // Carts: her open one, which checks out into the next number.
     let cart = app.get("/cart", Some(&ana)).await;

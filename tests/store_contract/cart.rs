@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use tienda::domain::address::Address;
 use tienda::domain::new_id;
 use tienda::store::{Store, StoreError};
 
@@ -161,23 +162,27 @@ pub async fn set_remove_and_address(store: Arc<dyn Store>) {
     assert_eq!(kept.updated_at, t(8));
 
     // The address makes a cart if there is none, and is kept.
+    let rivoli = Address {
+        name: "Bob Martin".into(),
+        line1: "2 Rue de Rivoli".into(),
+        line2: "Bâtiment B".into(),
+        city: "Paris".into(),
+        postal_code: "75004".into(),
+        region: "Île-de-France".into(),
+        country: "FR".into(),
+        phone: "+33 1 23 45 67 89".into(),
+    };
     let cart = store
-        .set_delivery_address("bob@example.com", "2 Rue de Rivoli, Paris", t(10))
+        .set_delivery_address("bob@example.com", &rivoli, t(10))
         .await
         .expect("address");
-    assert_eq!(
-        cart.delivery_address.as_deref(),
-        Some("2 Rue de Rivoli, Paris")
-    );
+    assert_eq!(cart.delivery_address.as_ref(), Some(&rivoli));
     assert!(cart.items.is_empty());
     let cart = store
         .add_to_cart("bob@example.com", line(&lamp.id), 2, t(11))
         .await
         .expect("add");
-    assert_eq!(
-        cart.delivery_address.as_deref(),
-        Some("2 Rue de Rivoli, Paris")
-    );
+    assert_eq!(cart.delivery_address.as_ref(), Some(&rivoli));
     assert_eq!(cart.created_at, t(10));
     assert_eq!(
         store.get_cart("bob@example.com").await.expect("get"),
@@ -262,7 +267,7 @@ pub async fn guest_cart_merges_into_the_customers_once(store: Arc<dyn Store>) {
         .await
         .expect("guest kite");
     store
-        .set_delivery_address(GUEST, "1 Main Street", t(5))
+        .set_delivery_address(GUEST, &Address::from_legacy("1 Main Street", "US"), t(5))
         .await
         .expect("guest address");
     // The rug sells out to someone else before the guest logs in.
@@ -292,7 +297,10 @@ pub async fn guest_cart_merges_into_the_customers_once(store: Arc<dyn Store>) {
         "lamp 2 + 4 capped at its 5; the sold-out rug kept, shown unavailable"
     );
     assert_eq!(merged.email, ANA);
-    assert_eq!(merged.delivery_address.as_deref(), Some("1 Main Street"));
+    assert_eq!(
+        merged.delivery_address,
+        Some(Address::from_legacy("1 Main Street", "US"))
+    );
     assert_eq!(merged.updated_at, t(10));
     assert_eq!(
         store.get_cart(ANA).await.expect("get").as_ref(),

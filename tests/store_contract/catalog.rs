@@ -260,7 +260,7 @@ pub async fn catalog_reads_see_every_write(store: Arc<dyn Store>) {
         .await
         .expect("add");
     store
-        .set_delivery_address("ana@example.com", "1 Calle Mayor, Madrid", t(3))
+        .set_delivery_address("ana@example.com", &crate::support::home(), t(3))
         .await
         .expect("address");
     let order = store
@@ -279,15 +279,15 @@ pub async fn catalog_reads_see_every_write(store: Arc<dyn Store>) {
         "a checkout, in the list"
     );
 
-    store
-        .set_order_status(
-            order.number,
-            tienda::domain::orders::OrderStatus::Cancelled,
-            "admin@example.com",
-            t(5),
-        )
-        .await
-        .expect("cancel");
+    crate::support::set_status(
+        &store,
+        order.number,
+        tienda::domain::orders::OrderStatus::Cancelled,
+        "admin@example.com",
+        t(5),
+    )
+    .await
+    .expect("cancel");
     assert_eq!(
         read_product(&store, &lamp.id).await.map(|p| p.stock),
         Some(5),
@@ -301,4 +301,44 @@ pub async fn catalog_reads_see_every_write(store: Arc<dyn Store>) {
         1,
         "a delete, in the list"
     );
+}
+
+/// A checkout whose caller stops waiting (a client that hangs up) still
+/// commits in the store, and the catalog then shows the stock it took: no
+/// stale answer outlives the write.
+pub async fn a_checkout_abandoned_by_its_caller_still_refreshes_the_catalog(store: Arc<dyn Store>) {
+    let lamp = support::stocked(&store, "Lamp", 1999, 5).await;
+    let at = t(10);
+    store
+        .add_to_cart("ana@example.com", line(&lamp.id), 2, at)
+        .await
+        .expect("add");
+    // Read twice: the second answer may come from the cache.
+    for _ in 0..2 {
+        assert_eq!(
+            read_product(&store, &lamp.id).await.map(|p| p.stock),
+            Some(5)
+        );
+    }
+    let checkout = store.place_order(tienda::store::Checkout {
+        delivery_address: Some(support::home()),
+        ..support::checkout("ana@example.com", None, at)
+    });
+    // The caller gives up as soon as the checkout has started.
+    let given_up = tokio::time::timeout(std::time::Duration::from_micros(1), checkout).await;
+    let mut stock = None;
+    for _ in 0..100 {
+        stock = read_product(&store, &lamp.id).await.map(|p| p.stock);
+        if stock == Some(3) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let placed = store
+        .list_orders(&Default::default(), Page::default())
+        .await
+        .expect("orders")
+        .1;
+    assert_eq!(placed, 1, "the store committed the checkout ({given_up:?})");
+    assert_eq!(stock, Some(3), "the catalog shows the stock it took");
 }

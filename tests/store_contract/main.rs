@@ -13,13 +13,16 @@ mod accounts;
 mod cart;
 mod catalog;
 mod chat;
+mod legacy_orders;
 mod limits;
 mod mongo_schema;
 mod orders;
 mod outbox;
+mod payments;
 mod photos;
 mod privacy;
 mod search;
+mod shipping;
 mod support;
 mod variants;
 
@@ -48,6 +51,7 @@ contract! {
     catalog::list_order_paging_and_category => list_order_paging_and_category_sqlite, list_order_paging_and_category_mongo;
     catalog::seed_only_when_empty => seed_only_when_empty_sqlite, seed_only_when_empty_mongo;
     catalog::catalog_reads_see_every_write => catalog_reads_see_every_write_sqlite, catalog_reads_see_every_write_mongo;
+    catalog::a_checkout_abandoned_by_its_caller_still_refreshes_the_catalog => a_checkout_abandoned_by_its_caller_still_refreshes_the_catalog_sqlite, a_checkout_abandoned_by_its_caller_still_refreshes_the_catalog_mongo;
     accounts::users_unique_email_roles_delete => users_unique_email_roles_delete_sqlite, users_unique_email_roles_delete_mongo;
     accounts::sessions_lifecycle => sessions_lifecycle_sqlite, sessions_lifecycle_mongo;
     accounts::the_language_a_customer_picked_is_remembered => the_language_a_customer_picked_is_remembered_sqlite, the_language_a_customer_picked_is_remembered_mongo;
@@ -85,4 +89,13 @@ contract! {
     variants::removed_variants_are_archived_not_deleted => variants_archived_sqlite, variants_archived_mongo;
     variants::skus_are_unique_across_the_shop => skus_unique_sqlite, skus_unique_mongo;
     variants::product_photos_are_stored_in_order => product_photos_sqlite, product_photos_mongo;
+    shipping::shipping_methods_crud => shipping_methods_crud_sqlite, shipping_methods_crud_mongo;
+    shipping::checkout_snapshots_shipping_taxes_and_payment => checkout_snapshots_sqlite, checkout_snapshots_mongo;
+    shipping::no_shipping_method_refuses_and_changes_nothing => no_shipping_sqlite, no_shipping_mongo;
+    shipping::weight_and_tax_class_from_the_catalog => weight_and_tax_class_sqlite, weight_and_tax_class_mongo;
+    payments::stock_hold_and_release => stock_hold_and_release_sqlite, stock_hold_and_release_mongo;
+    payments::payment_records_are_idempotent => payment_records_idempotent_sqlite, payment_records_idempotent_mongo;
+    payments::concurrent_webhooks_pay_once => concurrent_webhooks_sqlite, concurrent_webhooks_mongo;
+    payments::refund_holds => refund_holds_sqlite, refund_holds_mongo;
+    payments::expiry_racing_the_payment => expiry_racing_the_payment_sqlite, expiry_racing_the_payment_mongo;
 }

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use tienda::domain::address::Address;
 use tienda::domain::mail::MailKind;
 use tienda::domain::orders::{OrderFilter, OrderStatus};
 use tienda::domain::Page;
@@ -7,7 +8,8 @@ use tienda::store::{Store, StoreError};
 
 use crate::support;
 use crate::support::{
-    checkout, line, outbox_count, payload, read_product, ready_cart, stock_of, stocked, t,
+    checkout, line, outbox_count, payload, read_product, ready_cart, set_status, stock_of, stocked,
+    t,
 };
 
 const ANA: &str = "ana@example.com";
@@ -29,9 +31,9 @@ pub async fn checkout_happy_path(store: Arc<dyn Store>) {
         .order;
     assert_eq!(order.number, 1001, "first order number");
     assert_eq!(order.email, ANA);
-    assert_eq!(order.status, OrderStatus::Placed);
+    assert_eq!(order.status, OrderStatus::AwaitingPayment);
     assert_eq!(order.currency, "EUR");
-    assert_eq!(order.delivery_address, "1 Calle Mayor, Madrid");
+    assert_eq!(order.delivery_address, support::home());
     assert_eq!(order.created_at, t(100));
     assert_eq!(order.total, 2 * 1999 + 3 * 899);
     assert_eq!(order.items.len(), 2);
@@ -47,7 +49,7 @@ pub async fn checkout_happy_path(store: Arc<dyn Store>) {
         (1999, 2, 3998)
     );
     assert_eq!(order.history.len(), 1);
-    assert_eq!(order.history[0].status, OrderStatus::Placed);
+    assert_eq!(order.history[0].status, OrderStatus::AwaitingPayment);
     assert_eq!(order.history[0].by, ANA);
     assert_eq!(order.history[0].at, t(100));
 
@@ -113,7 +115,7 @@ pub async fn checkout_refusals(store: Arc<dyn Store>) {
         .await
         .expect("remove");
     store
-        .set_delivery_address(ANA, "1 Calle Mayor", t(5))
+        .set_delivery_address(ANA, &Address::from_legacy("1 Calle Mayor", "ES"), t(5))
         .await
         .expect("address");
     let err = store
@@ -157,9 +159,12 @@ pub async fn checkout_refusals(store: Arc<dyn Store>) {
         .await
         .expect("add");
     let mut c = checkout(BOB, None, t(11));
-    c.delivery_address = Some("Override 5".into());
+    c.delivery_address = Some(Address::from_legacy("Override 5", "ES"));
     let order = store.place_order(c).await.expect("checkout").order;
-    assert_eq!(order.delivery_address, "Override 5");
+    assert_eq!(
+        order.delivery_address,
+        Address::from_legacy("Override 5", "ES")
+    );
     assert_eq!(order.number, 1001, "refusals burned no number");
 }
 
@@ -326,24 +331,29 @@ pub async fn status_transitions_and_cancel_restock(store: Arc<dyn Store>) {
         .order;
     assert_eq!(stock_of(&store, &lamp.id).await, 3);
 
-    let paid = store
-        .set_order_status(order.number, OrderStatus::Paid, "admin@shop.test", t(20))
-        .await
-        .expect("pay");
+    let paid = set_status(
+        &store,
+        order.number,
+        OrderStatus::Paid,
+        "admin@shop.test",
+        t(20),
+    )
+    .await
+    .expect("pay");
     assert_eq!(paid.status, OrderStatus::Paid);
     assert_eq!(paid.history.len(), 2);
     assert_eq!(paid.history[1].by, "admin@shop.test");
     assert_eq!(paid.history[1].at, t(20));
 
-    let err = store
-        .set_order_status(
-            order.number,
-            OrderStatus::Delivered,
-            "admin@shop.test",
-            t(30),
-        )
-        .await
-        .expect_err("skip shipping");
+    let err = set_status(
+        &store,
+        order.number,
+        OrderStatus::Delivered,
+        "admin@shop.test",
+        t(30),
+    )
+    .await
+    .expect_err("skip shipping");
     assert!(
         matches!(
             err,
@@ -360,33 +370,37 @@ pub async fn status_transitions_and_cancel_restock(store: Arc<dyn Store>) {
         "refused change stores nothing"
     );
 
-    let cancelled = store
-        .set_order_status(
-            order.number,
-            OrderStatus::Cancelled,
-            "admin@shop.test",
-            t(40),
-        )
-        .await
-        .expect("cancel");
+    let cancelled = set_status(
+        &store,
+        order.number,
+        OrderStatus::Cancelled,
+        "admin@shop.test",
+        t(40),
+    )
+    .await
+    .expect("cancel");
     assert_eq!(cancelled.status, OrderStatus::Cancelled);
     assert_eq!(stock_of(&store, &lamp.id).await, 5, "cancel restocks");
     assert_eq!(
         store.get_order(order.number).await.expect("get"),
         Some(cancelled)
     );
-    let err = store
-        .set_order_status(order.number, OrderStatus::Paid, "admin@shop.test", t(50))
-        .await
-        .expect_err("cancelled is final");
+    let err = set_status(
+        &store,
+        order.number,
+        OrderStatus::Paid,
+        "admin@shop.test",
+        t(50),
+    )
+    .await
+    .expect_err("cancelled is final");
     assert!(
         matches!(err, StoreError::InvalidTransition { .. }),
         "got {err:?}"
     );
     assert_eq!(stock_of(&store, &lamp.id).await, 5);
 
-    let err = store
-        .set_order_status(4242, OrderStatus::Paid, "admin@shop.test", t(60))
+    let err = set_status(&store, 4242, OrderStatus::Paid, "admin@shop.test", t(60))
         .await
         .expect_err("unknown order");
     assert!(
@@ -407,8 +421,7 @@ pub async fn status_transitions_and_cancel_restock(store: Arc<dyn Store>) {
         OrderStatus::Shipped,
         OrderStatus::Delivered,
     ] {
-        store
-            .set_order_status(n, status, "admin@shop.test", t(80))
+        set_status(&store, n, status, "admin@shop.test", t(80))
             .await
             .expect("advance");
     }
@@ -424,8 +437,7 @@ pub async fn status_transitions_and_cancel_restock(store: Arc<dyn Store>) {
         .order
         .number;
     assert!(store.delete_product(&lamp.id).await.expect("delete"));
-    store
-        .set_order_status(n, OrderStatus::Cancelled, "admin@shop.test", t(95))
+    set_status(&store, n, OrderStatus::Cancelled, "admin@shop.test", t(95))
         .await
         .expect("cancel with product gone");
     assert_eq!(read_product(&store, &lamp.id).await, None);
@@ -440,12 +452,10 @@ pub async fn list_orders_filters_newest_first(store: Arc<dyn Store>) {
             .await
             .expect("checkout");
     }
-    store
-        .set_order_status(1003, OrderStatus::Paid, "admin@shop.test", t(50))
+    set_status(&store, 1003, OrderStatus::Paid, "admin@shop.test", t(50))
         .await
         .expect("pay");
-    store
-        .set_order_status(1002, OrderStatus::Paid, "admin@shop.test", t(51))
+    set_status(&store, 1002, OrderStatus::Paid, "admin@shop.test", t(51))
         .await
         .expect("pay");
     let numbers = |orders: &[tienda::domain::orders::Order]| {
@@ -494,7 +504,7 @@ pub async fn list_orders_filters_newest_first(store: Arc<dyn Store>) {
 
     let both = OrderFilter {
         email: Some(BOB.into()),
-        status: Some(OrderStatus::Placed),
+        status: Some(OrderStatus::AwaitingPayment),
     };
     let (items, total) = store
         .list_orders(&both, Page::default())

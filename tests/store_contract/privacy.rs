@@ -8,13 +8,15 @@ use std::time::Duration;
 use tienda::domain::accounts::{
     AccountRules, Accounts, Erasure, Identity, PasswordReset, Role, Session, User,
 };
+use tienda::domain::address::Address;
 use tienda::domain::chat::{Message, MessageFilter, MessageType};
 use tienda::domain::mail::MailKind;
 use tienda::domain::orders::{Order, OrderFilter, OrderStatus};
 use tienda::domain::{new_id, Page};
 use tienda::store::{ShopEvents, Store};
 
-use crate::support::{checkout, line, mail, message, ready_cart, stocked, t, user};
+use crate::support;
+use crate::support::{checkout, line, mail, message, ready_cart, set_status, stocked, t, user};
 
 const ANA: &str = "ana@example.com";
 const BOB: &str = "bob@example.com";
@@ -96,8 +98,7 @@ pub async fn erase_anonymises_orders_and_messages_and_deletes_the_rest(store: Ar
         .await
         .expect("ana's second order")
         .order;
-    store
-        .set_order_status(first.number, OrderStatus::Paid, STAFF, t(300))
+    set_status(&store, first.number, OrderStatus::Paid, STAFF, t(300))
         .await
         .expect("paid");
     ready_cart(&store, ANA, &lamp, 3).await;
@@ -107,8 +108,7 @@ pub async fn erase_anonymises_orders_and_messages_and_deletes_the_rest(store: Ar
         .await
         .expect("bob's order")
         .order;
-    let bobs = store
-        .set_order_status(bobs.number, OrderStatus::Paid, STAFF, t(500))
+    let bobs = set_status(&store, bobs.number, OrderStatus::Paid, STAFF, t(500))
         .await
         .expect("bob's paid");
     ready_cart(&store, BOB, &lamp, 4).await;
@@ -176,7 +176,10 @@ pub async fn erase_anonymises_orders_and_messages_and_deletes_the_rest(store: Ar
         .expect("get")
         .expect("kept");
     assert_eq!(first_kept.email, *gone);
-    assert_eq!(first_kept.delivery_address, Erasure::ADDRESS);
+    assert_eq!(
+        first_kept.delivery_address,
+        Address::from_legacy(Erasure::ADDRESS, "")
+    );
     assert_eq!(first_kept.status, OrderStatus::Paid);
     assert_eq!(
         (
@@ -194,7 +197,7 @@ pub async fn erase_anonymises_orders_and_messages_and_deletes_the_rest(store: Ar
     assert_eq!(
         history,
         vec![
-            (OrderStatus::Placed, gone.as_str()),
+            (OrderStatus::AwaitingPayment, gone.as_str()),
             (OrderStatus::Paid, STAFF)
         ]
     );
@@ -312,7 +315,11 @@ pub async fn export_gathers_an_accounts_data(store: Arc<dyn Store>) {
         .await
         .expect("add");
     store
-        .set_delivery_address(ANA, "9 Rue de la Paix, Paris", t(160))
+        .set_delivery_address(
+            ANA,
+            &Address::from_legacy("9 Rue de la Paix, Paris", "FR"),
+            t(160),
+        )
         .await
         .expect("address");
     let second = store
@@ -321,7 +328,7 @@ pub async fn export_gathers_an_accounts_data(store: Arc<dyn Store>) {
         .expect("order")
         .order;
     store
-        .set_delivery_address(ANA, "1 Calle Mayor, Madrid", t(300))
+        .set_delivery_address(ANA, &support::home(), t(300))
         .await
         .expect("cart address");
     ready_cart(&store, BOB, &lamp, 1).await;
@@ -370,9 +377,10 @@ pub async fn export_gathers_an_accounts_data(store: Arc<dyn Store>) {
         "their orders only, newest first"
     );
     assert_eq!(export.orders[1], first, "whole orders");
+    let addresses: Vec<String> = export.addresses.iter().map(|a| a.one_line()).collect();
     assert_eq!(
-        export.addresses,
-        vec!["1 Calle Mayor, Madrid", "9 Rue de la Paix, Paris"],
+        addresses,
+        vec!["1 Calle Mayor, Madrid, ES", "9 Rue de la Paix, Paris, FR"],
         "the cart's, then the orders' (once each)"
     );
     assert_eq!(export.messages, expected, "their channel, oldest first");

@@ -4,12 +4,18 @@ use std::sync::Arc;
 
 use serde_json::json;
 use tienda::domain::accounts::{Role, User};
+use tienda::domain::address::Address;
 use tienda::domain::catalog::{Product, ProductFields, Variant};
 use tienda::domain::chat::{Message, MessageType};
+use tienda::domain::checkout::CheckoutRules;
 use tienda::domain::mail::{MailKind, MailPayload, OutboxMail};
-use tienda::domain::orders::Order;
+use tienda::domain::orders::{Order, OrderAction, OrderMailKind, OrderStatus};
+use tienda::domain::payments::PaymentMethod;
+use tienda::domain::shipping::{ShippingMethod, ShippingZone};
+use tienda::domain::tax::TaxClass;
 use tienda::domain::{from_millis, new_id, Timestamp};
-use tienda::store::{Checkout, LineRef, Store};
+use tienda::i18n::Locale;
+use tienda::store::{Checkout, LineRef, OrderUpdate, Store, StoreResult, Updated};
 
 /// Env var naming the MongoDB-wire server the Mongo variants run against.
 pub const MONGO_URL_VAR: &str = "TIENDA_TEST_MONGO_URL";
@@ -31,6 +37,7 @@ impl Backend {
         let store = tienda::store::open(&url, 4)
             .await
             .expect("open SQLite store");
+        open_shop(&store).await;
         Self {
             store,
             url,
@@ -53,6 +60,7 @@ impl Backend {
         let store = tienda::store::open(&url, 8)
             .await
             .unwrap_or_else(|e| panic!("open MongoDB store at {url}: {e:#}"));
+        open_shop(&store).await;
         Self {
             store,
             url,
@@ -97,6 +105,35 @@ impl Backend {
     }
 }
 
+/// The shipping method every fresh store starts with (as a shop that opens
+/// has one): free, to every country. Checkouts need a method that ships to
+/// the address; a free one leaves the order's total the goods' sum.
+pub const STANDARD: &str = "standard";
+
+/// [`STANDARD`]: one catch-all zone at price 0.
+pub fn standard_shipping() -> ShippingMethod {
+    ShippingMethod {
+        id: STANDARD.to_owned(),
+        name: "Standard".to_owned(),
+        zones: vec![ShippingZone {
+            name: "Everywhere".to_owned(),
+            countries: Vec::new(),
+            price: 0,
+            free_above: None,
+            weight_bands: Vec::new(),
+        }],
+        position: 0,
+    }
+}
+
+/// Makes a fresh store a shop that can take orders: its [`STANDARD`] method.
+async fn open_shop(store: &Arc<dyn Store>) {
+    store
+        .put_shipping_method(&standard_shipping())
+        .await
+        .expect("put the standard shipping method");
+}
+
 /// `base` with its path replaced by `/db`, keeping any `?options`.
 fn with_database(base: &str, db: &str) -> String {
     let (head, query) = match base.split_once('?') {
@@ -129,6 +166,8 @@ pub fn product(name: &str, category: &str, price: i64, stock: i64, at: Timestamp
         currency: "EUR".to_owned(),
         photo_url: "/static/photos/kite.svg".to_owned(),
         stock,
+        tax_class: TaxClass::Standard,
+        weight: None,
         options: Vec::new(),
         variants: vec![Variant {
             sku: format!("SKU-{}", &id[24..]).to_ascii_uppercase(),
@@ -136,6 +175,7 @@ pub fn product(name: &str, category: &str, price: i64, stock: i64, at: Timestamp
             options: Default::default(),
             price,
             stock,
+            weight: None,
             photo_id: None,
             archived: false,
         }],
@@ -158,6 +198,8 @@ pub fn fields(p: &Product, price: i64, stock: i64) -> ProductFields {
         currency: p.currency.clone(),
         photo_url: p.photo_url.clone(),
         stock,
+        tax_class: p.tax_class,
+        weight: p.weight,
         options: p.options.clone(),
         variants,
     }
@@ -205,12 +247,27 @@ pub fn mail(kind: MailKind, to: &str, at: Timestamp) -> OutboxMail {
     )
 }
 
-/// A checkout that writes a confirmation and a notice per order.
+/// The one-line address [`ready_cart`] sets, as the store keeps it.
+pub fn home() -> Address {
+    Address::from_legacy("1 Calle Mayor, Madrid", "ES")
+}
+
+/// A checkout that writes a confirmation and a notice per order: paid by
+/// bank transfer (marked paid by an admin), shipped by the default method,
+/// in a shop without tax rates, so the order's total is its goods' sum.
 pub fn checkout(email: &str, key: Option<&str>, at: Timestamp) -> Checkout {
     Checkout {
         cart: email.to_owned(),
         email: email.to_owned(),
         delivery_address: None,
+        shipping_method: None,
+        payment_method: PaymentMethod::BankTransfer,
+        rules: Arc::new(CheckoutRules {
+            default_country: "ES".to_owned(),
+            ..CheckoutRules::default()
+        }),
+        hold_until: at + time::Duration::minutes(30),
+        locale: Locale::En,
         idempotency_key: key.map(str::to_owned),
         currency: "EUR".to_owned(),
         at,
@@ -242,9 +299,63 @@ pub async fn ready_cart(store: &Arc<dyn Store>, email: &str, product: &Product, 
         .await
         .expect("add to cart");
     store
-        .set_delivery_address(email, "1 Calle Mayor, Madrid", t(2))
+        .set_delivery_address(email, &home(), t(2))
         .await
         .expect("set address");
+}
+
+/// Writes one outbox mail per order change, naming the change and the order.
+pub fn order_mails(at: Timestamp) -> tienda::store::OrderMailer {
+    Arc::new(move |order: &Order, kind: OrderMailKind| {
+        let kind: &'static str = kind.into();
+        Ok(vec![OutboxMail::new(
+            MailKind::OrderUpdate,
+            &order.email,
+            None,
+            payload(json!({ "number": order.number, "kind": kind })),
+            at,
+        )])
+    })
+}
+
+/// Applies `action` to order `number`, by `by` at `at`, for webhook event
+/// `event_id` if one is given, with [`order_mails`].
+pub async fn update(
+    store: &Arc<dyn Store>,
+    number: i64,
+    action: OrderAction,
+    by: &str,
+    at: Timestamp,
+    event_id: Option<&str>,
+) -> StoreResult<Updated> {
+    store
+        .update_order(OrderUpdate {
+            number,
+            action,
+            by: by.to_owned(),
+            at,
+            event_id: event_id.map(str::to_owned),
+            mails: order_mails(at),
+        })
+        .await
+}
+
+/// What `set_order_status` was: an admin moves an order to `status`
+/// (without tracking); the order as saved.
+pub async fn set_status(
+    store: &Arc<dyn Store>,
+    number: i64,
+    status: OrderStatus,
+    by: &str,
+    at: Timestamp,
+) -> StoreResult<Order> {
+    let action = OrderAction::SetStatus {
+        status,
+        tracking: None,
+    };
+    update(store, number, action, by, at, None)
+        .await
+        .map(|u| u.order)
 }
 
 /// A product as the store answers it now.

@@ -11,7 +11,7 @@ use tienda::domain::photos::ProductPhoto;
 use tienda::domain::{new_id, Page};
 use tienda::store::{LineRef, Store, StoreError};
 
-use crate::support::{checkout, read_product, t};
+use crate::support::{checkout, home, read_product, set_status, t};
 
 const ANA: &str = "ana@example.com";
 
@@ -24,6 +24,8 @@ fn tee_input(skus: &str, variants: &[(&str, &str, i64)]) -> ProductInput {
         currency: None,
         photo_url: String::new(),
         stock: None,
+        tax_class: None,
+        weight: None,
         options: vec![
             ProductOption {
                 name: "Size".into(),
@@ -45,6 +47,7 @@ fn tee_input(skus: &str, variants: &[(&str, &str, i64)]) -> ProductInput {
                 ]),
                 price: (*size == "M").then_some(1700),
                 stock: *stock,
+                weight: None,
                 photo_id: None,
             })
             .collect(),
@@ -118,7 +121,7 @@ pub async fn racing_checkouts_take_one_variants_stock_only(store: Arc<dyn Store>
     for c in &customers {
         store.add_to_cart(c, m_blue, 1, t(1)).await.expect("add");
         store
-            .set_delivery_address(c, "1 Calle Mayor, Madrid", t(2))
+            .set_delivery_address(c, &home(), t(2))
             .await
             .expect("address");
     }
@@ -174,7 +177,7 @@ pub async fn removed_variants_are_archived_not_deleted(store: Arc<dyn Store>) {
     // Ana bought an S/red and has another in her cart, with an M/blue.
     store.add_to_cart(ANA, s_red, 1, t(1)).await.expect("add");
     store
-        .set_delivery_address(ANA, "1 Calle Mayor, Madrid", t(2))
+        .set_delivery_address(ANA, &home(), t(2))
         .await
         .expect("address");
     let bought = store
@@ -191,7 +194,7 @@ pub async fn removed_variants_are_archived_not_deleted(store: Arc<dyn Store>) {
         .await
         .expect("add m/blue");
     store
-        .set_delivery_address(ANA, "1 Calle Mayor, Madrid", t(5))
+        .set_delivery_address(ANA, &home(), t(5))
         .await
         .expect("address");
 
@@ -214,7 +217,9 @@ pub async fn removed_variants_are_archived_not_deleted(store: Arc<dyn Store>) {
     assert_eq!(replaced.stock, 10, "archived stock is not for sale");
 
     let (cart, products) = store.get_cart_with_products(ANA).await.expect("cart");
-    let view = CartView::build(ANA, cart.as_ref(), &products, "EUR");
+    let methods = store.shipping_methods().await.expect("shipping methods");
+    let rules = checkout(ANA, None, t(7)).rules;
+    let view = CartView::build(ANA, cart.as_ref(), &products, "EUR", &methods, &rules);
     let line = view
         .items
         .iter()
@@ -240,8 +245,7 @@ pub async fn removed_variants_are_archived_not_deleted(store: Arc<dyn Store>) {
         .expect("get")
         .expect("order");
     assert_eq!(order.items, bought.items);
-    store
-        .set_order_status(bought.number, OrderStatus::Cancelled, ANA, t(9))
+    set_status(&store, bought.number, OrderStatus::Cancelled, ANA, t(9))
         .await
         .expect("cancel");
     let now = read_product(&store, &tee.id).await.expect("tee");

@@ -75,7 +75,7 @@ pub struct AccountExport {
     pub profile: Profile,
     /// Every delivery address in their cart and orders, once each: the
     /// cart's first, then the orders' newest first.
-    pub addresses: Vec<String>,
+    pub addresses: Vec<crate::domain::address::Address>,
     /// Their orders, newest first, as `GET /orders/{number}` answers them.
     pub orders: Vec<Order>,
     /// The chat messages they wrote and the answers addressed to them,
@@ -143,12 +143,14 @@ impl EraseInput {
 }
 
 /// `items` without repeats, in the order they first appear.
-fn distinct(items: impl IntoIterator<Item = String>) -> Vec<String> {
-    let mut seen = std::collections::HashSet::new();
-    items
-        .into_iter()
-        .filter(|item| seen.insert(item.clone()))
-        .collect()
+fn distinct<T: PartialEq>(items: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut kept: Vec<T> = Vec::new();
+    for item in items {
+        if !kept.contains(&item) {
+            kept.push(item);
+        }
+    }
+    kept
 }
 
 impl Accounts {
@@ -163,7 +165,7 @@ impl Accounts {
             cart.and_then(|c| c.delivery_address)
                 .into_iter()
                 .chain(orders.iter().map(|o| o.delivery_address.clone()))
-                .filter(|a| !a.is_empty()),
+                .filter(|a| !a.one_line().is_empty()),
         );
         Ok(AccountExport {
             exported_at: now(),

@@ -2,6 +2,7 @@
 //! transactions, written once.
 
 use super::{Cart, CartLine, MAX_LINES, MAX_LINE_QUANTITY};
+use crate::domain::address::Address;
 use crate::domain::catalog::{Product, Variant};
 use crate::domain::ports::{StoreError, StoreResult};
 use crate::domain::Timestamp;
@@ -111,9 +112,9 @@ pub fn set_line(
 }
 
 /// The cart (a new one when there is none) with its delivery address set.
-pub fn set_address(cart: Option<Cart>, email: &str, address: &str, at: Timestamp) -> Cart {
+pub fn set_address(cart: Option<Cart>, email: &str, address: &Address, at: Timestamp) -> Cart {
     let mut cart = cart.unwrap_or_else(|| empty_cart(email, at));
-    cart.delivery_address = Some(address.to_owned());
+    cart.delivery_address = Some(address.clone());
     cart.updated_at = at;
     cart
 }
@@ -210,10 +211,13 @@ mod tests {
     fn merging_into_no_cart_takes_the_guest_lines_and_address() {
         let products = [product("a", 5)];
         let mut guest = cart("guest:1", &[("a", 7)]);
-        guest.delivery_address = Some("1 Main St".into());
+        guest.delivery_address = Some(Address::from_legacy("1 Main St", "ES"));
         let merged = merge(None, "ana@example.com", guest, &products, now());
         assert_eq!(quantities(&merged), [("a", 5)]);
-        assert_eq!(merged.delivery_address.as_deref(), Some("1 Main St"));
+        assert_eq!(
+            merged.delivery_address.map(|a| a.line1).as_deref(),
+            Some("1 Main St")
+        );
     }
 
     #[test]

@@ -3,8 +3,10 @@
 
 use std::sync::Arc;
 
-use super::{check_address, check_quantity, Cart, CartOwner, CartView};
+use super::{check_quantity, Cart, CartOwner, CartView};
+use crate::domain::address::{Address, AddressInput};
 use crate::domain::catalog::Product;
+use crate::domain::checkout::CheckoutRules;
 use crate::domain::error::{ShopError, ShopResult};
 use crate::domain::message::{MessageId, ShopText};
 use crate::domain::ports::{LineRef, Store, StoreError};
@@ -15,25 +17,40 @@ use crate::domain::{is_id, now};
 pub struct Carts {
     store: Arc<dyn Store>,
     currency: String,
+    rules: Arc<CheckoutRules>,
 }
 
 impl Carts {
-    /// Cart operations on `store`, priced in `currency`.
-    pub fn new(store: Arc<dyn Store>, currency: &str) -> Self {
+    /// Cart operations on `store`, priced in `currency` by `rules`.
+    pub fn new(store: Arc<dyn Store>, currency: &str, rules: Arc<CheckoutRules>) -> Self {
         Self {
             store,
             currency: currency.to_owned(),
+            rules,
         }
     }
 
     /// The caller's cart, priced at today's prices (empty if none yet).
     pub async fn view(&self, owner: &CartOwner) -> ShopResult<CartView> {
         let (cart, products) = self.store.get_cart_with_products(&owner.key()).await?;
+        self.priced(owner, cart.as_ref(), &products).await
+    }
+
+    /// `cart` priced with `products`, today's shipping methods and the taxes.
+    async fn priced(
+        &self,
+        owner: &CartOwner,
+        cart: Option<&Cart>,
+        products: &[Product],
+    ) -> ShopResult<CartView> {
+        let methods = self.store.shipping_methods().await?;
         Ok(CartView::build(
             owner.email(),
-            cart.as_ref(),
-            &products,
+            cart,
+            products,
             &self.currency,
+            &methods,
+            &self.rules,
         ))
     }
 
@@ -46,12 +63,7 @@ impl Carts {
     /// The view of a cart a change just returned.
     async fn view_of(&self, owner: &CartOwner, cart: &Cart) -> ShopResult<CartView> {
         let products = self.store.get_products(&cart.product_ids()).await?;
-        Ok(CartView::build(
-            owner.email(),
-            Some(cart),
-            &products,
-            &self.currency,
-        ))
+        self.priced(owner, Some(cart), &products).await
     }
 
     /// Moves a guest's cart into the customer's, once however many logins
@@ -133,8 +145,13 @@ impl Carts {
     }
 
     /// Sets where checkout delivers.
-    pub async fn set_address(&self, owner: &CartOwner, address: &str) -> ShopResult<CartView> {
-        let address = check_address(address).map_err(ShopError::Invalid)?;
+    pub async fn set_address(
+        &self,
+        owner: &CartOwner,
+        address: &AddressInput,
+    ) -> ShopResult<CartView> {
+        let address = Address::parse(address, &self.rules.default_country, "delivery_address")
+            .map_err(ShopError::Invalid)?;
         let cart = self
             .store
             .set_delivery_address(&owner.key(), &address, now())

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{MAX_PRICE, MAX_STOCK};
+use super::{MAX_PRICE, MAX_STOCK, MAX_WEIGHT};
 use crate::domain::message::{MessageId, ShopText};
 use crate::domain::new_id;
 use crate::domain::photos::ProductPhoto;
@@ -48,6 +48,9 @@ pub struct Variant {
     pub price: i64,
     /// Units in stock.
     pub stock: i64,
+    /// Grams, when it weighs other than its product.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<i64>,
     /// One of the product's photos, shown when this variant is chosen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub photo_id: Option<String>,
@@ -86,6 +89,10 @@ pub struct VariantInput {
     /// Units in stock.
     #[schema(minimum = 0, maximum = 1_000_000)]
     pub stock: i64,
+    /// Grams, when it weighs other than its product.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 1_000_000)]
+    pub weight: Option<i64>,
     /// One of the product's uploaded photos.
     #[serde(default)]
     pub photo_id: Option<String>,
@@ -177,6 +184,7 @@ pub fn resolve_variants(
                 price: Some(price),
                 // Out of range is reported for `stock` itself.
                 stock: stock.clamp(0, MAX_STOCK),
+                weight: None,
                 photo_id: None,
             }],
             None => {
@@ -248,6 +256,14 @@ pub fn resolve_variants(
                 ShopText::StockOutOfRange.arg("max", MAX_STOCK),
             );
         }
+        if let Some(weight) = v.weight {
+            if !(0..=MAX_WEIGHT).contains(&weight) {
+                errors.add(
+                    &field("weight"),
+                    ShopText::WeightOutOfRange.arg("max", MAX_WEIGHT),
+                );
+            }
+        }
         if let Some(photo) = &v.photo_id {
             if !photos.iter().any(|p| &p.id == photo) {
                 errors.add(
@@ -262,6 +278,7 @@ pub fn resolve_variants(
             options: v.options,
             price,
             stock: v.stock,
+            weight: v.weight,
             photo_id: v.photo_id,
             archived: false,
         });
@@ -347,6 +364,7 @@ mod tests {
             .into(),
             price: None,
             stock,
+            weight: None,
             photo_id: None,
         }
     }

@@ -5,7 +5,8 @@ use serde_json::json;
 
 use super::{MailKind, MailPayload, OutboxMail};
 use crate::domain::accounts::User;
-use crate::domain::orders::Order;
+use crate::domain::orders::{Order, OrderMailKind};
+use crate::domain::payments::{BankDetails, PaymentMethod};
 use crate::domain::Timestamp;
 use crate::i18n::Locale;
 
@@ -52,44 +53,66 @@ struct OrderData<'a> {
     link: Option<&'a str>,
     /// The customer's language; none for the shop's own notice.
     locale: Option<Locale>,
+    /// Which change an update mail tells of.
+    event: OrderMailKind,
+    /// Where a bank transfer goes (for orders paid that way).
+    bank: Option<&'a BankDetails>,
 }
 
-/// The confirmation to the customer in their `locale`, and a notice to
-/// `notify` (if set) in the shop's language.
-pub fn order(
+/// What every order mail needs besides the order.
+#[derive(Debug, Clone)]
+pub struct OrderMailContext {
+    /// Whom the mails greet.
+    pub name: String,
+    /// Gets a notice of each new order (none when empty).
+    pub notify: String,
+    /// Where bank transfers go.
+    pub bank: BankDetails,
+}
+
+/// The mails of an order event, in the order's language: for a new order
+/// the confirmation (with how to pay) and a notice to `notify` (if set) in
+/// the shop's language; for later changes one update to the customer.
+pub fn order_mail(
     order: &Order,
-    customer_name: &str,
-    notify: &str,
+    kind: OrderMailKind,
+    context: &OrderMailContext,
     link: Option<&str>,
-    locale: Locale,
 ) -> serde_json::Result<Vec<OutboxMail>> {
+    let bank = (order.payment.method == PaymentMethod::BankTransfer).then_some(&context.bank);
     let data = |locale: Option<Locale>| {
         MailPayload::new(&OrderData {
             order,
             link,
             locale,
-            name: customer_name,
+            name: &context.name,
             created: order
                 .created_at
                 .format(&time::format_description::well_known::Rfc2822)
                 .unwrap_or_default(),
+            event: kind,
+            bank,
         })
     };
-    let payload = data(None)?;
+    let at = order.history.last().map_or(order.created_at, |h| h.at);
+    let mail_kind = match kind {
+        OrderMailKind::Received => MailKind::OrderConfirmation,
+        _ => MailKind::OrderUpdate,
+    };
     let mut mails = vec![OutboxMail::new(
-        MailKind::OrderConfirmation,
+        mail_kind,
         &order.email,
-        Some(customer_name),
-        data(Some(locale))?,
-        order.created_at,
+        Some(&context.name),
+        data(Some(order.locale))?,
+        at,
     )];
-    if !notify.is_empty() {
+    if kind == OrderMailKind::Received && !context.notify.is_empty() {
         mails.push(OutboxMail::new(
             MailKind::OrderNotice,
-            notify,
+            &context.notify,
             None,
-            payload,
-            order.created_at,
+            data(None)?,
+            at,
         ));
     }
     Ok(mails)

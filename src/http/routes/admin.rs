@@ -49,6 +49,40 @@ pub async fn products_page(
     )
 }
 
+/// The shipping methods, each an editable form with a blank zone row to
+/// add one, and a form for a new method.
+pub async fn shipping_page(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    Admin(admin): Admin,
+) -> AppResult<Response> {
+    let blank_zone =
+        json!({ "name": "", "countries": [], "price": "", "free_above": null, "weight_bands": [] });
+    let methods: Vec<serde_json::Value> = state
+        .shipping
+        .list()
+        .await?
+        .into_iter()
+        .map(|m| {
+            let mut method = json!(m);
+            if let Some(zones) = method["zones"].as_array_mut() {
+                zones.push(blank_zone.clone());
+            }
+            method
+        })
+        .collect();
+    state.pages.render(
+        locale,
+        "admin_shipping",
+        state.pages.text(locale, "title-admin-shipping"),
+        &Visitor::signed_in(&state, &admin).await,
+        json!({
+            "methods": methods,
+            "new_method": { "name": "", "position": 0, "zones": [blank_zone] },
+        }),
+    )
+}
+
 /// The edit form for one product.
 pub async fn edit_product_page(
     State(state): State<AppState>,

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
+use crate::domain::address::{AddressFields, AddressInput};
 use crate::domain::cart::{AddToCart, CartView, SetAddress, SetQuantity};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::extract::{ApiJson, JsonOrForm, ProductId, WantsHtml};
@@ -46,6 +47,15 @@ pub async fn page(
     };
     if let Value::Object(fields) = &mut data {
         fields.insert("cart".into(), json!(view));
+        fields.insert(
+            "payment_methods".into(),
+            json!(state.orders.payment_methods()),
+        );
+        fields.insert(
+            "default_payment".into(),
+            json!(state.settings.payment.default_method),
+        );
+        fields.insert("shop_country".into(), json!(state.settings.shop.country));
     }
     let title = state.pages.text(locale, "title-cart");
     state.pages.render(locale, "cart", title, &visitor, data)
@@ -186,15 +196,57 @@ pub async fn address_form(
     shopper: Shopper,
     body: JsonOrForm<SetAddress>,
 ) -> AppResult<Response> {
-    let outcome = match body.value {
+    // The page's form sends the address's parts; a one-line address (the
+    // old form, or a client's) comes as `delivery_address`.
+    let input = match (&body.typed, body.value) {
+        (Some(typed), _) if typed.get("delivery_address").is_none() => Ok(address_from_form(typed)),
+        (_, value) => value.map(|v| v.delivery_address),
+    };
+    let outcome = match input {
         Ok(input) => state
             .carts
-            .set_address(&shopper.owner, &input.delivery_address)
+            .set_address(&shopper.owner, &input)
             .await
             .map_err(AppError::from),
         Err(error) => Err(error),
     };
-    let typed = body.typed.unwrap_or_default();
+    // The refused form shows every part again, as typed (empty if not sent).
+    let typed =
+        ADDRESS_PARTS
+            .iter()
+            .fold(body.typed.unwrap_or_default(), |typed, part| {
+                match typed.get(part) {
+                    Some(_) => typed,
+                    None => typed.with(part, ""),
+                }
+            });
     let path = "/cart/address";
     answer_form(&state, locale, &shopper, path, "address", typed, outcome).await
+}
+
+/// The fields of the cart page's address form.
+const ADDRESS_PARTS: [&str; 8] = [
+    "name",
+    "line1",
+    "line2",
+    "city",
+    "postal_code",
+    "region",
+    "country",
+    "phone",
+];
+
+/// The address a form's fields give, part by part.
+fn address_from_form(typed: &Typed) -> AddressInput {
+    let part = |name: &str| typed.get(name).unwrap_or_default().to_owned();
+    AddressInput::Structured(AddressFields {
+        name: part("name"),
+        line1: part("line1"),
+        line2: part("line2"),
+        city: part("city"),
+        postal_code: part("postal_code"),
+        region: part("region"),
+        country: part("country"),
+        phone: part("phone"),
+    })
 }

@@ -11,8 +11,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::message::MessageId;
 use crate::domain::orders::{
-    Buyer, CheckoutInput, IdempotencyKey, Order, OrderQuery, OrderStatus, StatusInput,
+    Buyer, CheckoutInput, IdempotencyKey, Order, OrderQuery, OrderStatus, RefundInput, StatusInput,
 };
+use crate::domain::payments::PaymentMethod;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::{parse_json, truncate, ApiQuery, PageQuery, WantsHtml};
 use crate::http::forms::{refused, shown, Typed};
@@ -60,10 +61,22 @@ pub async fn checkout(
     }
     // The cart page's checkout form: on to the order, or the cart again.
     let typed = Typed::from_form(&body);
-    let email = typed.get("email").filter(|e| !e.is_empty());
+    let field = |name: &str| typed.get(name).filter(|v| !v.is_empty()).map(str::to_owned);
+    let payment_method = match field("payment_method") {
+        Some(text) => Some(text.parse().map_err(|_| {
+            AppError::field(
+                "payment_method",
+                crate::domain::message::ShopText::PaymentMethodNotOffered
+                    .arg("text", truncate(&text, 40)),
+            )
+        })?),
+        None => None,
+    };
     let input = CheckoutInput {
         delivery_address: None,
-        email: email.map(str::to_owned),
+        shipping_method: field("shipping_method"),
+        payment_method,
+        email: field("email"),
     };
     match place(&state, locale, &shopper, &headers, input).await {
         Ok((_, location, _)) => {
@@ -84,10 +97,7 @@ pub async fn checkout(
 fn checkout_input(content_type: &str, body: &[u8]) -> AppResult<CheckoutInput> {
     let trimmed = body.trim_ascii();
     if trimmed.is_empty() || trimmed == b"null" {
-        return Ok(CheckoutInput {
-            delivery_address: None,
-            email: None,
-        });
+        return Ok(CheckoutInput::default());
     }
     if !content_type.starts_with("application/json") {
         return Err(AppError::new(
@@ -134,10 +144,7 @@ async fn place(
             email: input.email.as_deref(),
         },
     };
-    let placed = state
-        .orders
-        .checkout(buyer, input.delivery_address, key, locale)
-        .await?;
+    let placed = state.orders.checkout(buyer, &input, key, locale).await?;
     let order = placed.order;
     let status = if placed.replayed {
         StatusCode::OK
@@ -223,7 +230,7 @@ pub async fn list(
         let orders: Vec<_> = list
             .items
             .iter()
-            .map(|o| json!({ "order": o, "next": o.status.next_statuses() }))
+            .map(|o| json!({ "order": o, "next": o.status.next_statuses(o.payment.method) }))
             .collect();
         let title = state.pages.text(
             locale,
@@ -281,25 +288,72 @@ pub async fn get(
         (None, None) => return Err(AppError::unauthorized(HttpText::OrderNeedsLogin)),
     };
     if html {
-        return state.pages.render(
+        // A card order still unpaid gets its PaymentIntent now if making it
+        // at checkout failed (Stripe was unreachable then).
+        let order = state.orders.with_card_payment(order).await?;
+        let card = card_form(&state, &order);
+        let page = state.pages.render(
             locale,
             "order",
             state
                 .pages
                 .text_with(locale, "title-order", &[("number", &number.to_string())]),
             &visitor,
-            json!({ "order": order, "next": order.status.next_statuses() }),
-        );
+            json!({
+                "order": order,
+                "next": order.status.next_statuses(order.payment.method),
+                "card": card,
+                "bank": (order.payment.method == PaymentMethod::BankTransfer)
+                    .then_some(&state.settings.payment.bank),
+                "refundable": order.payment.refundable(),
+            }),
+        )?;
+        return Ok(match card {
+            // Stripe.js comes from Stripe and talks to it.
+            Some(_) => with_stripe_policy(&state, page),
+            None => page,
+        });
     }
     Ok(Json(order).into_response())
 }
 
-/// Move an order along placed → paid → shipped → delivered, or cancel a
-/// placed or paid one (its stock goes back). Admin only.
+/// The page, allowed to load Stripe.js and let it reach Stripe.
+fn with_stripe_policy(state: &AppState, mut page: Response) -> Response {
+    let stripe = &state.settings.payment.stripe;
+    let policy = crate::http::middleware::policy_allowing(&[&stripe.js_url, &stripe.api_base]);
+    if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
+        page.headers_mut()
+            .insert(axum::http::header::CONTENT_SECURITY_POLICY, value);
+    }
+    page
+}
+
+/// What the order page needs to take a card payment with Stripe.js: only
+/// for a card order still awaiting payment, with its PaymentIntent made.
+fn card_form(state: &AppState, order: &Order) -> Option<serde_json::Value> {
+    let secret = order.payment.client_secret.as_ref()?;
+    let waiting = order.status == OrderStatus::AwaitingPayment
+        && order.payment.method == PaymentMethod::Stripe;
+    let stripe = &state.settings.payment.stripe;
+    waiting.then(|| {
+        json!({
+            "client_secret": secret,
+            "publishable_key": stripe.publishable_key,
+            "js_url": stripe.js_url,
+        })
+    })
+}
+
+/// Move an order along its lifecycle: a bank transfer's awaiting_payment →
+/// paid, paid (or cash on delivery) → shipped (with the carrier and
+/// tracking) → delivered, or cancel one not shipped yet (its stock goes
+/// back; a card payment is cancelled or refunded at Stripe). A card order
+/// is marked paid only by Stripe's webhook. Admin only.
 #[utoipa::path(put, path = "/orders/{number}/status", tag = "orders", request_body = StatusInput,
     params(("number" = i64, Path)),
     responses((status = 200, body = Order), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem),
+        (status = 502, body = Problem)),
     security(("bearer" = [])))]
 pub async fn set_status(
     State(state): State<AppState>,
@@ -308,9 +362,22 @@ pub async fn set_status(
     crate::http::extract::ApiJson(input): crate::http::extract::ApiJson<StatusInput>,
 ) -> AppResult<Json<Order>> {
     let number = parse_number(&number)?;
-    let order = state
-        .orders
-        .set_status(&admin, number, input.status)
-        .await?;
-    Ok(Json(order))
+    Ok(Json(state.orders.set_status(&admin, number, input).await?))
+}
+
+/// Give money back on an order, whole (no amount) or in part: through
+/// Stripe for a card order, recorded for the others. Admin only.
+#[utoipa::path(post, path = "/orders/{number}/refunds", tag = "orders", request_body = RefundInput,
+    params(("number" = i64, Path)),
+    responses((status = 200, body = Order), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem), (status = 502, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn refund(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(number): Path<String>,
+    crate::http::extract::ApiJson(input): crate::http::extract::ApiJson<RefundInput>,
+) -> AppResult<Json<Order>> {
+    let number = parse_number(&number)?;
+    Ok(Json(state.orders.refund(&admin, number, input).await?))
 }

@@ -37,7 +37,7 @@ use crate::store::ProductPage;
 #[allow(dead_code)]
 pub enum ProductOrList {
     /// `x` was a product id.
-    Product(Product),
+    Product(Box<Product>),
     /// `x` was a category.
     List(ProductPage),
 }

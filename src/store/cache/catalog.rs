@@ -10,12 +10,15 @@ use tracing::instrument;
 
 use super::{CachedStore, CatalogEntry, CatalogKey};
 use crate::domain::catalog::{Product, ProductFields};
-use crate::domain::orders::{Order, OrderFilter, OrderStatus};
+use crate::domain::orders::{Order, OrderFilter};
 use crate::domain::photos::ProductPhoto;
 use crate::domain::shared::Shared;
+use crate::domain::shipping::ShippingMethod;
 use crate::domain::{Page, Timestamp};
 use crate::services::metrics::store_call;
-use crate::store::{CatalogStore, Checkout, OrderStore, Placed, ProductPage, StoreResult};
+use crate::store::{
+    CatalogStore, Checkout, OrderStore, OrderUpdate, Placed, ProductPage, StoreResult, Updated,
+};
 
 #[async_trait]
 impl CatalogStore for CachedStore {
@@ -72,10 +75,10 @@ impl CatalogStore for CachedStore {
 
     #[instrument(level = "debug", skip_all)]
     async fn insert_product(&self, product: &Product) -> StoreResult<()> {
-        self.catalog_write(store_call(
-            "insert_product",
-            self.inner.insert_product(product),
-        ))
+        let (inner, product) = (self.inner.clone(), product.clone());
+        self.catalog_write(async move {
+            store_call("insert_product", inner.insert_product(&product)).await
+        })
         .await
     }
 
@@ -86,10 +89,10 @@ impl CatalogStore for CachedStore {
         fields: &ProductFields,
         at: Timestamp,
     ) -> StoreResult<Option<Product>> {
-        self.catalog_write(store_call(
-            "replace_product",
-            self.inner.replace_product(id, fields, at),
-        ))
+        let (inner, id, fields) = (self.inner.clone(), id.to_owned(), fields.clone());
+        self.catalog_write(async move {
+            store_call("replace_product", inner.replace_product(&id, &fields, at)).await
+        })
         .await
     }
 
@@ -101,25 +104,30 @@ impl CatalogStore for CachedStore {
         photo_url: &str,
         at: Timestamp,
     ) -> StoreResult<Option<Product>> {
-        self.catalog_write(store_call(
-            "set_product_photos",
-            self.inner.set_product_photos(id, photos, photo_url, at),
-        ))
+        let inner = self.inner.clone();
+        let (id, photos, photo_url) = (id.to_owned(), photos.to_vec(), photo_url.to_owned());
+        self.catalog_write(async move {
+            let write = inner.set_product_photos(&id, &photos, &photo_url, at);
+            store_call("set_product_photos", write).await
+        })
         .await
     }
 
     #[instrument(level = "debug", skip_all)]
     async fn delete_product(&self, id: &str) -> StoreResult<bool> {
-        self.catalog_write(store_call("delete_product", self.inner.delete_product(id)))
-            .await
+        let (inner, id) = (self.inner.clone(), id.to_owned());
+        self.catalog_write(
+            async move { store_call("delete_product", inner.delete_product(&id)).await },
+        )
+        .await
     }
 
     #[instrument(level = "debug", skip_all)]
     async fn seed_products(&self, products: &[Product]) -> StoreResult<bool> {
-        self.catalog_write(store_call(
-            "seed_products",
-            self.inner.seed_products(products),
-        ))
+        let (inner, products) = (self.inner.clone(), products.to_vec());
+        self.catalog_write(async move {
+            store_call("seed_products", inner.seed_products(&products)).await
+        })
         .await
     }
 
@@ -139,8 +147,11 @@ impl OrderStore for CachedStore {
     /// Takes stock, which the catalog shows.
     #[instrument(level = "debug", skip_all)]
     async fn place_order(&self, checkout: Checkout) -> StoreResult<Placed> {
-        self.catalog_write(store_call("place_order", self.inner.place_order(checkout)))
-            .await
+        let inner = self.inner.clone();
+        self.catalog_write(
+            async move { store_call("place_order", inner.place_order(checkout)).await },
+        )
+        .await
     }
 
     #[instrument(level = "debug", skip_all)]
@@ -159,17 +170,44 @@ impl OrderStore for CachedStore {
 
     /// A cancellation puts stock back.
     #[instrument(level = "debug", skip_all)]
-    async fn set_order_status(
-        &self,
-        number: i64,
-        status: OrderStatus,
-        by: &str,
-        at: Timestamp,
-    ) -> StoreResult<Order> {
-        self.catalog_write(store_call(
-            "set_order_status",
-            self.inner.set_order_status(number, status, by, at),
-        ))
+    async fn update_order(&self, update: OrderUpdate) -> StoreResult<Updated> {
+        let inner = self.inner.clone();
+        self.catalog_write(
+            async move { store_call("update_order", inner.update_order(update)).await },
+        )
+        .await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn order_for_intent(&self, intent_id: &str) -> StoreResult<Option<i64>> {
+        store_call("order_for_intent", self.inner.order_for_intent(intent_id)).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn orders_to_expire(&self, now: Timestamp, limit: u64) -> StoreResult<Vec<i64>> {
+        store_call("orders_to_expire", self.inner.orders_to_expire(now, limit)).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn shipping_methods(&self) -> StoreResult<Vec<ShippingMethod>> {
+        store_call("shipping_methods", self.inner.shipping_methods()).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn put_shipping_method(&self, method: &ShippingMethod) -> StoreResult<()> {
+        store_call(
+            "put_shipping_method",
+            self.inner.put_shipping_method(method),
+        )
+        .await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn delete_shipping_method(&self, id: &str) -> StoreResult<bool> {
+        store_call(
+            "delete_shipping_method",
+            self.inner.delete_shipping_method(id),
+        )
         .await
     }
 }

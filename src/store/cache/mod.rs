@@ -15,14 +15,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use tracing::instrument;
+use tracing::{instrument, Instrument};
 
 use crate::domain::accounts::{Session, User};
 use crate::domain::cart::Cart;
 use crate::domain::catalog::Product;
 use crate::domain::shared::Shared;
 use crate::services::metrics::store_call;
-use crate::store::{ProductPage, Store, StoreResult};
+use crate::store::{ProductPage, Store, StoreError, StoreResult};
 
 /// Most catalog answers kept (pages and single products together).
 const CATALOG_ENTRIES: u64 = 1024;
@@ -56,24 +56,19 @@ struct Caches {
 /// A store with its caches in front.
 pub struct CachedStore {
     inner: Arc<dyn Store>,
-    caches: Option<Caches>,
+    caches: Option<Arc<Caches>>,
 }
 
 impl CachedStore {
     /// Puts the caches in front of `inner` (none where it is shared).
     pub fn new(inner: Arc<dyn Store>) -> Self {
-        let caches = (!inner.is_shared()).then(|| Caches {
-            catalog: Versioned::new("catalog", CATALOG_ENTRIES, CATALOG_TTL),
-            sessions: Versioned::new("sessions", SESSION_ENTRIES, SESSION_TTL),
+        let caches = (!inner.is_shared()).then(|| {
+            Arc::new(Caches {
+                catalog: Versioned::new("catalog", CATALOG_ENTRIES, CATALOG_TTL),
+                sessions: Versioned::new("sessions", SESSION_ENTRIES, SESSION_TTL),
+            })
         });
         Self { inner, caches }
-    }
-
-    /// After a write that may change what the catalog shows (stock too).
-    fn catalog_changed(&self) {
-        if let Some(c) = &self.caches {
-            c.catalog.invalidate();
-        }
     }
 
     /// After a write to users or sessions.
@@ -83,16 +78,27 @@ impl CachedStore {
         }
     }
 
-    /// Runs `write`, then drops the catalog answers if it succeeded.
-    async fn catalog_write<T>(
+    /// Runs `write` to its end in a task of its own, then drops the catalog
+    /// answers if it succeeded. The task outlives a caller that stops
+    /// waiting (a client that hangs up mid-checkout): the store commits such
+    /// a write all the same, and the answers it made stale must go with it.
+    async fn catalog_write<T: Send + 'static>(
         &self,
-        write: impl std::future::Future<Output = StoreResult<T>>,
+        write: impl std::future::Future<Output = StoreResult<T>> + Send + 'static,
     ) -> StoreResult<T> {
-        let out = write.await;
-        if out.is_ok() {
-            self.catalog_changed();
-        }
-        out
+        let caches = self.caches.clone();
+        let task = tokio::spawn(
+            async move {
+                let out = write.await;
+                if let (Ok(_), Some(c)) = (&out, caches) {
+                    c.catalog.invalidate();
+                }
+                out
+            }
+            .in_current_span(),
+        );
+        task.await
+            .map_err(|e| StoreError::backend(anyhow::anyhow!("a catalog write stopped: {e}")))?
     }
 
     /// Runs `write`, then drops the kept sessions whatever its outcome (a

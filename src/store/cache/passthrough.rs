@@ -73,7 +73,7 @@ impl CartStore for CachedStore {
     async fn set_delivery_address(
         &self,
         email: &str,
-        address: &str,
+        address: &crate::domain::address::Address,
         at: Timestamp,
     ) -> StoreResult<Cart> {
         store_call(

@@ -3,7 +3,8 @@ use mongodb::bson::{doc, DateTime};
 use mongodb::{ClientSession, Collection};
 use serde::{Deserialize, Serialize};
 
-use super::{bson_time, race_on_duplicate, time, MongoStore};
+use super::{bson_time, race_on_duplicate, time, MongoStore, StoredAddress};
+use crate::domain::address::Address;
 use crate::domain::cart::lines;
 use crate::domain::cart::{Cart, CartLine};
 use crate::domain::Timestamp;
@@ -17,7 +18,7 @@ pub(super) struct CartDoc {
     id: String,
     email: String,
     items: Vec<LineDoc>,
-    delivery_address: Option<String>,
+    delivery_address: Option<StoredAddress>,
     created_at: DateTime,
     updated_at: DateTime,
 }
@@ -45,7 +46,7 @@ impl From<&Cart> for CartDoc {
                     added_at: bson_time(l.added_at),
                 })
                 .collect(),
-            delivery_address: c.delivery_address.clone(),
+            delivery_address: c.delivery_address.clone().map(StoredAddress),
             created_at: bson_time(c.created_at),
             updated_at: bson_time(c.updated_at),
         }
@@ -66,7 +67,7 @@ impl From<CartDoc> for Cart {
                     added_at: time(l.added_at),
                 })
                 .collect(),
-            delivery_address: d.delivery_address,
+            delivery_address: d.delivery_address.map(|a| a.0),
             created_at: time(d.created_at),
             updated_at: time(d.updated_at),
         }
@@ -213,7 +214,7 @@ impl CartStore for MongoStore {
     async fn set_delivery_address(
         &self,
         email: &str,
-        address: &str,
+        address: &Address,
         at: Timestamp,
     ) -> StoreResult<Cart> {
         let ctx = (email, address, at);

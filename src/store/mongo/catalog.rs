@@ -14,6 +14,7 @@ use super::{bson_time, limit, time, MongoStore};
 use crate::domain::catalog::{Product, ProductFields, ProductOption, Variant};
 use crate::domain::photos::ProductPhoto;
 use crate::domain::shared::Shared;
+use crate::domain::tax::TaxClass;
 use crate::domain::{Page, Timestamp};
 use crate::store::{CatalogStore, ProductPage, StoreError, StoreResult};
 
@@ -32,6 +33,10 @@ pub(super) struct ProductDoc {
     photo_url: String,
     /// The sum over the sold variants, kept by every change to theirs.
     stock: i64,
+    #[serde(default)]
+    tax_class: TaxClass,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    weight: Option<i64>,
     #[serde(default)]
     options: Vec<ProductOption>,
     #[serde(default)]
@@ -53,6 +58,8 @@ impl From<&Product> for ProductDoc {
             currency: p.currency.clone(),
             photo_url: p.photo_url.clone(),
             stock: p.stock,
+            tax_class: p.tax_class,
+            weight: p.weight,
             options: p.options.clone(),
             variants: p.variants.clone(),
             photos: p.photos.clone(),
@@ -73,6 +80,8 @@ impl From<ProductDoc> for Product {
             currency: d.currency,
             photo_url: d.photo_url,
             stock: d.stock,
+            tax_class: d.tax_class,
+            weight: d.weight,
             options: d.options,
             variants: d.variants,
             photos: d.photos,
@@ -218,6 +227,8 @@ impl CatalogStore for MongoStore {
             "currency": &f.currency,
             "photo_url": &f.photo_url,
             "stock": f.stock,
+            "tax_class": f.tax_class.as_str(),
+            "weight": f.weight,
             "options": mongodb::bson::to_bson(&f.options)?,
             "variants": mongodb::bson::to_bson(&f.variants)?,
             "updated_at": bson_time(at),

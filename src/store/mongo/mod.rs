@@ -65,6 +65,12 @@ impl From<mongodb::bson::ser::Error> for StoreError {
     }
 }
 
+impl From<mongodb::bson::de::Error> for StoreError {
+    fn from(err: mongodb::bson::de::Error) -> Self {
+        StoreError::backend(err)
+    }
+}
+
 /// Raised inside a transaction when a concurrent writer won a race the
 /// server reports as a duplicate key rather than a write conflict (two
 /// upserts creating the same document): the whole transaction is retried.
@@ -156,6 +162,19 @@ impl MongoStore {
                         .build(),
                     index(doc! { "email": 1, "number": -1 }, "by_email"),
                     index(doc! { "status": 1, "number": -1 }, "by_status"),
+                    IndexModel::builder()
+                        .keys(doc! { "intent_id": 1 })
+                        .options(
+                            IndexOptions::builder()
+                                .name("intent_unique".to_owned())
+                                .unique(true)
+                                .partial_filter_expression(
+                                    doc! { "intent_id": { "$exists": true } },
+                                )
+                                .build(),
+                        )
+                        .build(),
+                    index(doc! { "hold_until": 1 }, "by_hold"),
                 ],
             ),
             (
@@ -363,3 +382,11 @@ impl Store for MongoStore {
         self.client.clone().shutdown().immediate(true).await;
     }
 }
+
+/// An address as documents hold it: a sub-document, or one line of text for
+/// those written before addresses had parts.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(super) struct StoredAddress(
+    #[serde(with = "crate::domain::address::legacy_or_structured")]
+    pub  crate::domain::address::Address,
+);

@@ -6,18 +6,30 @@ use mongodb::{ClientSession, Collection};
 use serde::{Deserialize, Serialize};
 
 use super::outbox::MailDoc;
-use super::{bson_time, limit, race_on_duplicate, time, MongoStore, WriteRace};
+use super::{bson_time, limit, race_on_duplicate, time, MongoStore, StoredAddress, WriteRace};
 use crate::domain::accounts::Erasure;
 use crate::domain::cart::Cart;
 use crate::domain::catalog::Product;
 use crate::domain::checkout::{self, CheckoutTx, StatusTx, FIRST_ORDER_NUMBER};
 use crate::domain::mail::OutboxMail;
-use crate::domain::orders::{Order, OrderFilter, OrderItem, OrderStatus, StatusChange};
+use crate::domain::orders::{
+    legacy_payment, Order, OrderFilter, OrderItem, OrderStatus, StatusChange,
+};
+use crate::domain::payments::{Payment, Tracking};
+use crate::domain::pricing::TaxLine;
+use crate::domain::shipping::{ShippingMethod, ShippingQuote};
 use crate::domain::{Page, Timestamp};
+use crate::i18n::Locale;
 use crate::store::{decode_stored, CorruptValue};
-use crate::store::{Checkout, LineRef, OrderStore, Placed, StoreError, StoreResult};
+use crate::store::{
+    Checkout, LineRef, OrderStore, OrderUpdate, Placed, StoreError, StoreResult, Updated,
+};
 
 pub(super) const COUNTERS: &str = "counters";
+/// Webhook events acted on, by id.
+pub(super) const PAYMENT_EVENTS: &str = "payment_events";
+/// The shop's shipping methods, by id.
+pub(super) const SHIPPING_METHODS: &str = "shipping_methods";
 /// The `counters` document numbering orders. Its `value` counts the numbers
 /// handed out, so the n-th order gets `FIRST_ORDER_NUMBER + n - 1`: one
 /// atomic `$inc` with upsert both creates and advances it.
@@ -32,9 +44,31 @@ struct OrderDoc {
     email: String,
     status: String,
     items: Vec<OrderItem>,
+    /// Absent on orders from before shipping and taxes: their total.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    subtotal: Option<i64>,
+    #[serde(default)]
+    shipping: ShippingQuote,
+    #[serde(default)]
+    taxes: Vec<TaxLine>,
+    #[serde(default)]
+    prices_include_tax: bool,
     total: i64,
     currency: String,
-    delivery_address: String,
+    delivery_address: StoredAddress,
+    /// Absent on orders from before payments: see [`legacy_payment`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    payment: Option<Payment>,
+    /// The payment's PaymentIntent and hold, as top-level fields the
+    /// webhook and the expiry search by (indexed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    intent_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    hold_until: Option<DateTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tracking: Option<Tracking>,
+    #[serde(default)]
+    locale: Locale,
     created_at: DateTime,
     history: Vec<ChangeDoc>,
     /// Absent (not null) without a key, so the partial unique index skips it.
@@ -47,6 +81,8 @@ struct ChangeDoc {
     status: String,
     at: DateTime,
     by: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    note: String,
 }
 
 fn status_of(number: i64, text: &str) -> Result<OrderStatus, CorruptValue> {
@@ -60,6 +96,7 @@ fn history_docs(history: &[StatusChange]) -> Vec<ChangeDoc> {
             status: c.status.as_str().to_owned(),
             at: bson_time(c.at),
             by: c.by.clone(),
+            note: c.note.clone(),
         })
         .collect()
 }
@@ -72,9 +109,18 @@ impl OrderDoc {
             email: o.email.clone(),
             status: o.status.as_str().to_owned(),
             items: o.items.clone(),
+            subtotal: Some(o.subtotal),
+            shipping: o.shipping.clone(),
+            taxes: o.taxes.clone(),
+            prices_include_tax: o.prices_include_tax,
             total: o.total,
             currency: o.currency.clone(),
-            delivery_address: o.delivery_address.clone(),
+            delivery_address: StoredAddress(o.delivery_address.clone()),
+            payment: Some(o.payment.clone()),
+            intent_id: o.payment.intent_id.clone(),
+            hold_until: o.payment.hold_until.map(bson_time),
+            tracking: o.tracking.clone(),
+            locale: o.locale,
             created_at: bson_time(o.created_at),
             history: history_docs(&o.history),
             idempotency_key,
@@ -86,14 +132,24 @@ impl TryFrom<OrderDoc> for Order {
     type Error = CorruptValue;
 
     fn try_from(d: OrderDoc) -> Result<Self, CorruptValue> {
+        let status = status_of(d.number, &d.status)?;
         Ok(Self {
             number: d.number,
             email: d.email,
-            status: status_of(d.number, &d.status)?,
+            status,
             items: d.items,
+            subtotal: d.subtotal.unwrap_or(d.total),
+            shipping: d.shipping,
+            taxes: d.taxes,
+            prices_include_tax: d.prices_include_tax,
             total: d.total,
             currency: d.currency,
-            delivery_address: d.delivery_address,
+            delivery_address: d.delivery_address.0,
+            payment: d
+                .payment
+                .unwrap_or_else(|| legacy_payment(d.number, status, d.total)),
+            tracking: d.tracking,
+            locale: d.locale,
             created_at: time(d.created_at),
             history: d
                 .history
@@ -103,6 +159,7 @@ impl TryFrom<OrderDoc> for Order {
                         status: status_of(d.number, &c.status)?,
                         at: time(c.at),
                         by: c.by,
+                        note: c.note,
                     })
                 })
                 .collect::<Result<_, CorruptValue>>()?,
@@ -183,6 +240,10 @@ impl CheckoutTx for SessionTx<'_> {
         self.store.product_in(self.s, id).await
     }
 
+    async fn shipping_methods(&mut self) -> StoreResult<Vec<ShippingMethod>> {
+        self.store.shipping_methods_in(Some(&mut *self.s)).await
+    }
+
     async fn take_stock(&mut self, line: LineRef<'_>, quantity: i64) -> StoreResult<bool> {
         // A concurrent change to the same stock is a write conflict, which
         // retries the whole transaction. The product's own `stock` (the sum
@@ -251,6 +312,37 @@ impl CheckoutTx for SessionTx<'_> {
 }
 
 impl StatusTx for SessionTx<'_> {
+    async fn record_event(
+        &mut self,
+        event_id: &str,
+        number: i64,
+        at: Timestamp,
+    ) -> StoreResult<bool> {
+        let events = self.store.coll::<Document>(PAYMENT_EVENTS);
+        let seen = events
+            .find_one(doc! { "_id": event_id })
+            .session(&mut *self.s)
+            .await?;
+        if seen.is_some() {
+            return Ok(false);
+        }
+        // The event's id is the document's: a transaction racing this one
+        // with the same event makes this insert a duplicate key, and the
+        // retry then finds the event seen.
+        events
+            .insert_one(doc! { "_id": event_id, "order_number": number, "at": bson_time(at) })
+            .session(&mut *self.s)
+            .await
+            .map_err(race_on_duplicate)?;
+        Ok(true)
+    }
+
+    async fn queue_mail(&mut self, mails: &[OutboxMail]) -> StoreResult<()> {
+        self.store
+            .insert_mails(self.s, &MailDoc::many(mails)?)
+            .await
+    }
+
     async fn order(&mut self, number: i64) -> StoreResult<Option<Order>> {
         Ok(self
             .store
@@ -288,14 +380,30 @@ impl StatusTx for SessionTx<'_> {
         Ok(())
     }
 
-    async fn save_status(&mut self, order: &Order) -> StoreResult<()> {
-        let history = mongodb::bson::to_bson(&history_docs(&order.history))?;
+    async fn save_order(&mut self, order: &Order) -> StoreResult<()> {
+        let doc = OrderDoc::new(order, None);
+        let mut set = doc! {
+            "status": &doc.status,
+            "history": mongodb::bson::to_bson(&doc.history)?,
+            "payment": mongodb::bson::to_bson(&doc.payment)?,
+            "tracking": mongodb::bson::to_bson(&doc.tracking)?,
+        };
+        let mut unset = doc! {};
+        match &doc.intent_id {
+            Some(id) => set.insert("intent_id", id),
+            None => unset.insert("intent_id", ""),
+        };
+        match doc.hold_until {
+            Some(until) => set.insert("hold_until", until),
+            None => unset.insert("hold_until", ""),
+        };
+        let mut update = doc! { "$set": set };
+        if !unset.is_empty() {
+            update.insert("$unset", unset);
+        }
         self.store
             .orders()
-            .update_one(
-                doc! { "_id": order.number },
-                doc! { "$set": { "status": order.status.as_str(), "history": history } },
-            )
+            .update_one(doc! { "_id": order.number }, update)
             .session(&mut *self.s)
             .await?;
         Ok(())
@@ -352,20 +460,79 @@ impl OrderStore for MongoStore {
         Ok((orders, total))
     }
 
-    async fn set_order_status(
-        &self,
-        number: i64,
-        status: OrderStatus,
-        by: &str,
-        at: Timestamp,
-    ) -> StoreResult<Order> {
-        let ctx = (number, status, by, at);
-        self.transact(&ctx, |store, s, &(number, status, by, at)| {
-            Box::pin(async move {
-                checkout::change_order_status(&mut SessionTx { store, s }, number, status, by, at)
-                    .await
-            })
+    async fn update_order(&self, update: OrderUpdate) -> StoreResult<Updated> {
+        self.transact(&update, |store, s, update| {
+            Box::pin(
+                async move { checkout::update_order(&mut SessionTx { store, s }, update).await },
+            )
         })
         .await
+    }
+
+    async fn order_for_intent(&self, intent_id: &str) -> StoreResult<Option<i64>> {
+        Ok(self
+            .orders()
+            .find_one(doc! { "intent_id": intent_id })
+            .await?
+            .map(|d| d.number))
+    }
+
+    async fn orders_to_expire(&self, now: Timestamp, limit_to: u64) -> StoreResult<Vec<i64>> {
+        let due: Vec<OrderDoc> = self
+            .orders()
+            .find(doc! {
+                "hold_until": { "$lte": bson_time(now) },
+                "status": OrderStatus::AwaitingPayment.as_str(),
+            })
+            .sort(doc! { "hold_until": 1 })
+            .limit(limit(limit_to))
+            .await?
+            .try_collect()
+            .await?;
+        Ok(due.into_iter().map(|d| d.number).collect())
+    }
+
+    async fn shipping_methods(&self) -> StoreResult<Vec<ShippingMethod>> {
+        self.shipping_methods_in(None).await
+    }
+
+    async fn put_shipping_method(&self, method: &ShippingMethod) -> StoreResult<()> {
+        let mut document = mongodb::bson::to_document(method)?;
+        document.insert("_id", &method.id);
+        self.coll::<Document>(SHIPPING_METHODS)
+            .replace_one(doc! { "_id": &method.id }, document)
+            .upsert(true)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_shipping_method(&self, id: &str) -> StoreResult<bool> {
+        let deleted = self
+            .coll::<Document>(SHIPPING_METHODS)
+            .delete_one(doc! { "_id": id })
+            .await?;
+        Ok(deleted.deleted_count == 1)
+    }
+}
+
+impl MongoStore {
+    /// The shop's shipping methods in their order, inside a transaction's
+    /// session when there is one.
+    async fn shipping_methods_in(
+        &self,
+        s: Option<&mut ClientSession>,
+    ) -> StoreResult<Vec<ShippingMethod>> {
+        let coll = self.coll::<Document>(SHIPPING_METHODS);
+        let find = coll.find(doc! {}).sort(doc! { "position": 1, "_id": 1 });
+        let docs: Vec<Document> = match s {
+            Some(s) => find.session(&mut *s).await?.stream(s).try_collect().await?,
+            None => find.await?.try_collect().await?,
+        };
+        docs.into_iter()
+            .map(|mut d| {
+                d.remove("_id");
+                Ok(mongodb::bson::from_document(d)?)
+            })
+            .collect()
     }
 }

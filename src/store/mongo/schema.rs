@@ -13,7 +13,7 @@ use mongodb::bson::{doc, Bson, Document};
 use mongodb::{Collection, Database};
 
 /// The schema version this tienda writes.
-pub const SCHEMA_VERSION: usize = 3;
+pub const SCHEMA_VERSION: usize = 4;
 
 const META: &str = "meta";
 const SCHEMA_ID: &str = "schema";
@@ -40,6 +40,10 @@ const STEPS: &[Step] = &[
     Step {
         to: 3,
         what: "products get options, photos and their default variant; cart lines and order items name it",
+    },
+    Step {
+        to: 4,
+        what: "orders awaiting payment say `awaiting_payment` rather than `placed`",
     },
 ];
 
@@ -84,6 +88,25 @@ async fn run(step: &Step, db: &Database) -> anyhow::Result<()> {
             for collection in ["cart", "orders"] {
                 name_variants_in_items(&db.collection::<Document>(collection)).await?;
             }
+        }
+        // Amounts, shipping and payment of older orders read from what they
+        // have (see `legacy_payment`); only the renamed status is rewritten,
+        // so that lists filtered by status find them.
+        4 => {
+            let orders = db.collection::<Document>("orders");
+            orders
+                .update_many(
+                    doc! { "status": "placed" },
+                    doc! { "$set": { "status": "awaiting_payment" } },
+                )
+                .await?;
+            orders
+                .update_many(
+                    doc! { "history.status": "placed" },
+                    doc! { "$set": { "history.$[h].status": "awaiting_payment" } },
+                )
+                .array_filters(vec![doc! { "h.status": "placed" }])
+                .await?;
         }
         other => anyhow::bail!("no step is written for version {other}"),
     }

@@ -3,7 +3,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::catalog;
-use super::{ms, ts, SqliteStore};
+use super::{address_column, address_from_column, ms, ts, SqliteStore};
+use crate::domain::address::Address;
 use crate::domain::cart::lines;
 use crate::domain::cart::{Cart, CartLine};
 use crate::domain::Timestamp;
@@ -46,7 +47,10 @@ pub(super) fn load(c: &Connection, email: &str) -> StoreResult<Option<Cart>> {
                 added_at: ts(l.added_at),
             })
             .collect(),
-        delivery_address,
+        delivery_address: delivery_address
+            .as_deref()
+            .map(address_from_column)
+            .transpose()?,
         created_at: ts(created_at),
         updated_at: ts(updated_at),
     }))
@@ -72,7 +76,10 @@ fn save(c: &Connection, cart: &Cart) -> StoreResult<()> {
     .execute(params![
         cart.email,
         serde_json::to_string(&lines)?,
-        cart.delivery_address,
+        cart.delivery_address
+            .as_ref()
+            .map(address_column)
+            .transpose()?,
         ms(cart.created_at),
         ms(cart.updated_at)
     ])?;
@@ -153,10 +160,10 @@ impl CartStore for SqliteStore {
     async fn set_delivery_address(
         &self,
         email: &str,
-        address: &str,
+        address: &Address,
         at: Timestamp,
     ) -> StoreResult<Cart> {
-        let address = address.to_owned();
+        let address = address.clone();
         self.change_cart(email, move |_, email, cart| {
             Ok(lines::set_address(cart, email, &address, at))
         })

@@ -5,7 +5,7 @@ use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
 use rusqlite::{params, Connection, Row};
 
-use super::{ms, ts, SqliteStore};
+use super::{ms, stored_enum, ts, SqliteStore};
 use crate::domain::catalog::{Product, ProductFields, Variant};
 use crate::domain::photos::ProductPhoto;
 use crate::domain::shared::Shared;
@@ -14,14 +14,15 @@ use crate::store::{CatalogStore, ProductPage, StoreError, StoreResult};
 use tokio::sync::broadcast::error::RecvError;
 
 const COLUMNS: &str = "id, name, description, category, price, currency, photo_url, stock, \
-     created_at, updated_at, options, photos";
+     created_at, updated_at, options, photos, tax_class, weight";
 
 /// A product with its variants, read in one query: the product's columns
 /// (`p`, a products row or a page of them) joined to its variants (`v`), one
 /// row per variant in position order. `FROM` and the rest follow.
 const WITH_VARIANTS: &str = "SELECT p.id, p.name, p.description, p.category, p.price, p.currency, \
      p.photo_url, p.stock, p.created_at, p.updated_at, p.options, p.photos, \
-     v.id, v.sku, v.options, v.price, v.stock, v.photo_id, v.archived";
+     v.id, v.sku, v.options, v.price, v.stock, v.photo_id, v.archived, v.weight, \
+     p.tax_class, p.weight";
 
 /// The products in `rows` of a [`WITH_VARIANTS`] query, each with its
 /// variants, in the order the rows name them.
@@ -54,6 +55,8 @@ fn product_columns(id: String, row: &Row) -> StoreResult<Product> {
         options: serde_json::from_str(&row.get::<_, String>(10)?)?,
         photos: serde_json::from_str(&row.get::<_, String>(11)?)?,
         variants: Vec::new(),
+        tax_class: stored_enum(row, 20, 0, "products", "tax_class")?,
+        weight: row.get(21)?,
     })
 }
 
@@ -70,12 +73,13 @@ fn variant_columns(row: &Row) -> StoreResult<Option<Variant>> {
         stock: row.get(16)?,
         photo_id: row.get(17)?,
         archived: row.get(18)?,
+        weight: row.get(19)?,
     }))
 }
 
 pub(super) fn insert(tx: &Connection, p: &Product) -> StoreResult<()> {
     tx.prepare_cached(&format!(
-        "INSERT INTO products ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+        "INSERT INTO products ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
     ))?
     .execute(params![
         p.id,
@@ -90,6 +94,8 @@ pub(super) fn insert(tx: &Connection, p: &Product) -> StoreResult<()> {
         ms(p.updated_at),
         serde_json::to_string(&p.options)?,
         serde_json::to_string(&p.photos)?,
+        p.tax_class.as_str(),
+        p.weight,
     ])?;
     save_variants(tx, &p.id, &p.variants)
 }
@@ -102,11 +108,11 @@ fn save_variants(tx: &Connection, product_id: &str, variants: &[Variant]) -> Sto
     tx.prepare_cached("UPDATE variants SET sku = '~' || id WHERE product_id = ?1")?
         .execute([product_id])?;
     let mut upsert = tx.prepare_cached(
-        "INSERT INTO variants (id, product_id, position, sku, options, price, stock, photo_id, archived)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+        "INSERT INTO variants (id, product_id, position, sku, options, price, stock, photo_id, archived, weight)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT (id) DO UPDATE SET position = excluded.position, sku = excluded.sku,
            options = excluded.options, price = excluded.price, stock = excluded.stock,
-           photo_id = excluded.photo_id, archived = excluded.archived
+           photo_id = excluded.photo_id, archived = excluded.archived, weight = excluded.weight
          WHERE variants.product_id = excluded.product_id",
     )?;
     for (position, v) in variants.iter().enumerate() {
@@ -120,6 +126,7 @@ fn save_variants(tx: &Connection, product_id: &str, variants: &[Variant]) -> Sto
             v.stock,
             v.photo_id,
             v.archived,
+            v.weight,
         ]);
         match saved {
             Ok(1) => {}
@@ -248,7 +255,8 @@ impl CatalogStore for SqliteStore {
                 let changed = tx
                     .prepare_cached(
                         "UPDATE products SET name = ?2, description = ?3, category = ?4, price = ?5,
-                         currency = ?6, photo_url = ?7, stock = ?8, updated_at = ?9, options = ?10
+                         currency = ?6, photo_url = ?7, stock = ?8, updated_at = ?9, options = ?10,
+                         tax_class = ?11, weight = ?12
                          WHERE id = ?1",
                     )?
                     .execute(params![
@@ -262,6 +270,8 @@ impl CatalogStore for SqliteStore {
                         f.stock,
                         ms(at),
                         serde_json::to_string(&f.options)?,
+                        f.tax_class.as_str(),
+                        f.weight,
                     ])?;
                 if changed == 0 {
                     return Ok(None);

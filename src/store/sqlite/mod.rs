@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     // 2: the language each customer shops in (none chosen: NULL).
     "ALTER TABLE users ADD COLUMN locale TEXT;",
     include_str!("variants.sql"),
+    include_str!("payments.sql"),
 ];
 
 /// The schema version this tienda writes: how many migrations it knows.
@@ -458,6 +459,21 @@ impl Store for SqliteStore {
         if let Ok(mut owner) = self.owner.lock() {
             owner.take();
         }
+    }
+}
+
+/// An address as its column holds it: a JSON object (one line of text for
+/// those written before addresses had parts).
+pub(super) fn address_column(address: &crate::domain::address::Address) -> StoreResult<String> {
+    Ok(serde_json::to_string(address)?)
+}
+
+/// The address in a column [`address_column`] wrote, or an older line of text.
+pub(super) fn address_from_column(text: &str) -> StoreResult<crate::domain::address::Address> {
+    if text.starts_with('{') {
+        Ok(serde_json::from_str(text)?)
+    } else {
+        Ok(crate::domain::address::Address::from_legacy(text, ""))
     }
 }
 

@@ -1,43 +1,129 @@
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
 
 use super::outbox::insert_mail;
-use super::{cart, catalog, ms, run_without_waiting, stored_enum, ts, SqliteStore};
+use super::{
+    address_column, address_from_column, cart, catalog, ms, run_without_waiting, stored_enum, ts,
+    SqliteStore,
+};
 use crate::domain::accounts::Erasure;
+use crate::domain::address::Address;
 use crate::domain::cart::Cart;
 use crate::domain::catalog::Product;
 use crate::domain::checkout::{self, CheckoutTx, StatusTx, FIRST_ORDER_NUMBER};
 use crate::domain::mail::OutboxMail;
-use crate::domain::orders::{Order, OrderFilter, OrderStatus, StatusChange};
+use crate::domain::orders::{legacy_payment, Order, OrderFilter, StatusChange};
+use crate::domain::payments::{Payment, Tracking};
+use crate::domain::pricing::TaxLine;
+use crate::domain::shipping::{ShippingMethod, ShippingQuote};
 use crate::domain::{Page, Timestamp};
-use crate::store::{Checkout, LineRef, OrderStore, Placed, StoreResult};
+use crate::i18n::Locale;
+use crate::store::{Checkout, LineRef, OrderStore, OrderUpdate, Placed, StoreResult, Updated};
 
 const COLUMNS: &str =
-    "number, email, status, items, total, currency, delivery_address, created_at, history";
+    "number, email, status, items, total, currency, delivery_address, created_at, history, details";
 
-fn order_from_row(row: &Row) -> rusqlite::Result<(Order, String, String)> {
-    Ok((
-        Order {
+/// The `details` column: what an order holds beyond the first release's
+/// columns. Orders from before it have `{}` and read as they were then.
+#[derive(Serialize, Deserialize)]
+struct Details {
+    #[serde(default)]
+    subtotal: Option<i64>,
+    #[serde(default)]
+    shipping: ShippingQuote,
+    #[serde(default)]
+    taxes: Vec<TaxLine>,
+    #[serde(default)]
+    prices_include_tax: bool,
+    #[serde(default)]
+    payment: Option<Payment>,
+    #[serde(default)]
+    tracking: Option<Tracking>,
+    #[serde(default)]
+    locale: Locale,
+}
+
+impl Details {
+    fn of(o: &Order) -> Self {
+        Self {
+            subtotal: Some(o.subtotal),
+            shipping: o.shipping.clone(),
+            taxes: o.taxes.clone(),
+            prices_include_tax: o.prices_include_tax,
+            payment: Some(o.payment.clone()),
+            tracking: o.tracking.clone(),
+            locale: o.locale,
+        }
+    }
+}
+
+/// An order row's columns that still need decoding.
+struct Encoded {
+    order: Order,
+    items: String,
+    history: String,
+    details: String,
+    address: String,
+}
+
+fn order_from_row(row: &Row) -> rusqlite::Result<Encoded> {
+    Ok(Encoded {
+        order: Order {
             number: row.get(0)?,
             email: row.get(1)?,
             status: stored_enum(row, 2, 0, "orders", "status")?,
             items: Vec::new(),
+            subtotal: 0,
+            shipping: ShippingQuote::default(),
+            taxes: Vec::new(),
+            prices_include_tax: false,
             total: row.get(4)?,
             currency: row.get(5)?,
-            delivery_address: row.get(6)?,
+            delivery_address: Address::default(),
+            payment: Payment::default(),
+            tracking: None,
+            locale: Locale::default(),
             created_at: ts(row.get(7)?),
             history: Vec::new(),
         },
-        row.get(3)?,
-        row.get(8)?,
-    ))
+        items: row.get(3)?,
+        address: row.get(6)?,
+        history: row.get(8)?,
+        details: row.get(9)?,
+    })
 }
 
-fn decode(parts: (Order, String, String)) -> StoreResult<Order> {
-    let (mut order, items, history) = parts;
+fn decode(row: Encoded) -> StoreResult<Order> {
+    let Encoded {
+        mut order,
+        items,
+        history,
+        details,
+        address,
+    } = row;
     order.items = serde_json::from_str(&items)?;
     order.history = serde_json::from_str(&history)?;
+    order.delivery_address = address_from_column(&address)?;
+    let details: Details = serde_json::from_str(&details)?;
+    order.subtotal = details.subtotal.unwrap_or(order.total);
+    order.shipping = details.shipping;
+    order.taxes = details.taxes;
+    order.prices_include_tax = details.prices_include_tax;
+    order.payment = details
+        .payment
+        .unwrap_or_else(|| legacy_payment(order.number, order.status, order.total));
+    order.tracking = details.tracking;
+    order.locale = details.locale;
     Ok(order)
+}
+
+/// The shop's shipping methods, in their order.
+fn shipping_methods(c: &Connection) -> StoreResult<Vec<ShippingMethod>> {
+    c.prepare_cached("SELECT method FROM shipping_methods ORDER BY position, id")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .map(|json| Ok(serde_json::from_str(&json?)?))
+        .collect()
 }
 
 fn get(c: &Connection, number: i64) -> StoreResult<Option<Order>> {
@@ -137,10 +223,15 @@ impl CheckoutTx for WriterTx<'_> {
             .query_row([FIRST_ORDER_NUMBER], |r| r.get(0))?)
     }
 
+    async fn shipping_methods(&mut self) -> StoreResult<Vec<ShippingMethod>> {
+        shipping_methods(self.0)
+    }
+
     async fn insert_order(&mut self, order: &Order, key: Option<&str>) -> StoreResult<()> {
         self.0
             .prepare_cached(&format!(
-                "INSERT INTO orders ({COLUMNS}, idempotency_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                "INSERT INTO orders ({COLUMNS}, idempotency_key, intent_id, hold_until)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
             ))?
             .execute(params![
                 order.number,
@@ -149,10 +240,13 @@ impl CheckoutTx for WriterTx<'_> {
                 serde_json::to_string(&order.items)?,
                 order.total,
                 order.currency,
-                order.delivery_address,
+                address_column(&order.delivery_address)?,
                 ms(order.created_at),
                 serde_json::to_string(&order.history)?,
-                key
+                serde_json::to_string(&Details::of(order))?,
+                key,
+                order.payment.intent_id,
+                order.payment.hold_until.map(ms),
             ])?;
         Ok(())
     }
@@ -170,6 +264,26 @@ impl CheckoutTx for WriterTx<'_> {
 }
 
 impl StatusTx for WriterTx<'_> {
+    async fn record_event(
+        &mut self,
+        event_id: &str,
+        number: i64,
+        at: Timestamp,
+    ) -> StoreResult<bool> {
+        let recorded = self
+            .0
+            .prepare_cached(
+                "INSERT INTO payment_events (id, order_number, at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO NOTHING",
+            )?
+            .execute(params![event_id, number, ms(at)])?;
+        Ok(recorded == 1)
+    }
+
+    async fn queue_mail(&mut self, mails: &[OutboxMail]) -> StoreResult<()> {
+        mails.iter().try_for_each(|mail| insert_mail(self.0, mail))
+    }
+
     async fn order(&mut self, number: i64) -> StoreResult<Option<Order>> {
         get(self.0, number)
     }
@@ -194,15 +308,20 @@ impl StatusTx for WriterTx<'_> {
         Ok(())
     }
 
-    async fn save_status(&mut self, order: &Order) -> StoreResult<()> {
-        self.0.execute(
-            "UPDATE orders SET status = ?2, history = ?3 WHERE number = ?1",
-            params![
+    async fn save_order(&mut self, order: &Order) -> StoreResult<()> {
+        self.0
+            .prepare_cached(
+                "UPDATE orders SET status = ?2, history = ?3, details = ?4, intent_id = ?5,
+                   hold_until = ?6 WHERE number = ?1",
+            )?
+            .execute(params![
                 order.number,
                 order.status.as_str(),
-                serde_json::to_string(&order.history)?
-            ],
-        )?;
+                serde_json::to_string(&order.history)?,
+                serde_json::to_string(&Details::of(order))?,
+                order.payment.intent_id,
+                order.payment.hold_until.map(ms),
+            ])?;
         Ok(())
     }
 }
@@ -253,27 +372,69 @@ impl OrderStore for SqliteStore {
         .await
     }
 
-    async fn set_order_status(
-        &self,
-        number: i64,
-        status: OrderStatus,
-        by: &str,
-        at: Timestamp,
-    ) -> StoreResult<Order> {
-        let by = by.to_owned();
-        let order = self
-            .write(move |c| {
-                run_without_waiting(checkout::change_order_status(
-                    &mut WriterTx(c),
-                    number,
-                    status,
-                    &by,
-                    at,
-                ))
-            })
+    async fn update_order(&self, update: OrderUpdate) -> StoreResult<Updated> {
+        let updated = self
+            .write(move |c| run_without_waiting(checkout::update_order(&mut WriterTx(c), &update)))
             .await?;
-        // A cancellation puts the stock back.
-        self.products_changed(order.items.iter().map(|i| i.product_id.as_str()));
-        Ok(order)
+        if updated.changed {
+            // A cancellation puts the stock back.
+            self.products_changed(updated.order.items.iter().map(|i| i.product_id.as_str()));
+        }
+        Ok(updated)
+    }
+
+    async fn order_for_intent(&self, intent_id: &str) -> StoreResult<Option<i64>> {
+        let intent_id = intent_id.to_owned();
+        self.run(move |c| {
+            Ok(
+                c.prepare_cached("SELECT number FROM orders WHERE intent_id = ?1")?
+                    .query_row([intent_id], |r| r.get(0))
+                    .optional()?,
+            )
+        })
+        .await
+    }
+
+    async fn orders_to_expire(&self, now: Timestamp, limit: u64) -> StoreResult<Vec<i64>> {
+        self.run(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT number FROM orders
+                 WHERE hold_until IS NOT NULL AND hold_until <= ?1 AND status = 'awaiting_payment'
+                 ORDER BY hold_until LIMIT ?2",
+            )?
+            .query_map(params![ms(now), limit as i64], |r| r.get(0))?
+            .collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn shipping_methods(&self) -> StoreResult<Vec<ShippingMethod>> {
+        self.run(shipping_methods).await
+    }
+
+    async fn put_shipping_method(&self, method: &ShippingMethod) -> StoreResult<()> {
+        let json = serde_json::to_string(method)?;
+        let (id, position) = (method.id.clone(), method.position);
+        self.write(move |c| {
+            c.prepare_cached(
+                "INSERT INTO shipping_methods (id, position, method) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET position = ?2, method = ?3",
+            )?
+            .execute(params![id, position, json])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_shipping_method(&self, id: &str) -> StoreResult<bool> {
+        let id = id.to_owned();
+        self.write(move |c| {
+            Ok(
+                c.prepare_cached("DELETE FROM shipping_methods WHERE id = ?1")?
+                    .execute([id])?
+                    == 1,
+            )
+        })
+        .await
     }
 }

@@ -14,7 +14,11 @@ use std::time::Instant;
 use clap::Parser;
 use serde_json::json;
 use tienda::domain::accounts::{hash_password, Role, User};
+use tienda::domain::address::Address;
 use tienda::domain::catalog::{Product, ProductInput};
+use tienda::domain::checkout::CheckoutRules;
+use tienda::domain::payments::PaymentMethod;
+use tienda::domain::shipping::{ShippingMethod, ShippingZone};
 use tienda::domain::{new_id, now};
 use tienda::store::{self, Checkout, LineRef, Store};
 
@@ -188,6 +192,8 @@ async fn main() -> anyhow::Result<()> {
             currency: None,
             photo_url: PHOTOS[i % PHOTOS.len()].to_owned(),
             stock: Some(args.stock),
+            tax_class: None,
+            weight: None,
             options: Vec::new(),
             variants: Vec::new(),
         };
@@ -259,11 +265,32 @@ async fn place_orders(
     products: Arc<Vec<(String, String)>>,
 ) -> anyhow::Result<usize> {
     let workers = args.workers.clamp(1, args.users);
+    // The shop's own starter method (what `tienda` creates on an empty store).
+    store
+        .put_shipping_method(&ShippingMethod {
+            id: "standard".into(),
+            name: "Standard delivery".into(),
+            zones: vec![ShippingZone {
+                name: "Everywhere".into(),
+                countries: Vec::new(),
+                price: 495,
+                free_above: Some(5000),
+                weight_bands: Vec::new(),
+            }],
+            position: 0,
+        })
+        .await?;
+    let rules = Arc::new(CheckoutRules {
+        prices_include_tax: true,
+        default_country: "ES".into(),
+        ..CheckoutRules::default()
+    });
     let mut tasks = tokio::task::JoinSet::new();
     for w in 0..workers {
         let store = store.clone();
         let emails = emails.clone();
         let products = products.clone();
+        let rules = rules.clone();
         let (orders, currency) = (args.orders, args.currency.clone());
         tasks.spawn(async move {
             let mut placed = 0usize;
@@ -284,10 +311,15 @@ async fn place_orders(
                     .place_order(Checkout {
                         cart: email.clone(),
                         email: email.clone(),
-                        delivery_address: Some(format!(
-                            "{} Benchmark Street, 28001 Madrid",
-                            j % 97 + 1
+                        delivery_address: Some(Address::from_legacy(
+                            &format!("{} Benchmark Street, 28001 Madrid", j % 97 + 1),
+                            "ES",
                         )),
+                        shipping_method: None,
+                        payment_method: PaymentMethod::BankTransfer,
+                        rules: rules.clone(),
+                        hold_until: now(),
+                        locale: Default::default(),
                         idempotency_key: None,
                         currency: currency.clone(),
                         at: now(),
