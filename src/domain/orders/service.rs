@@ -231,7 +231,7 @@ impl Orders {
         query: OrderQuery,
         page: Page,
     ) -> ShopResult<(Vec<Order>, u64, OrderFilter)> {
-        let email = if who.is_admin() {
+        let email = if who.may(crate::domain::accounts::Permission::ReadOrders) {
             query
                 .email
                 .filter(|e| !e.is_empty())
@@ -254,7 +254,10 @@ impl Orders {
             .store
             .get_order(number)
             .await?
-            .filter(|o| who.is_admin() || o.email == who.user.email)
+            .filter(|o| {
+                who.may(crate::domain::accounts::Permission::ReadOrders)
+                    || o.email == who.user.email
+            })
             .ok_or(StoreError::OrderNotFound { number })?)
     }
 
