@@ -468,7 +468,10 @@ pub async fn staff_role_round_trips(store: Arc<dyn Store>) {
     }
     let mut cat = user("cat@example.com");
     cat.role = Role::Staff;
-    store.create_user(&cat, &[]).await.expect("cat, created staff");
+    store
+        .create_user(&cat, &[])
+        .await
+        .expect("cat, created staff");
     assert_eq!(
         store.get_user(&cat.id).await.expect("get").map(|u| u.role),
         Some(Role::Staff)

@@ -85,6 +85,21 @@ mod tests {
         );
     }
 
+    /// Both stores decode the role text with `decode_stored`: `staff` reads
+    /// back, anything unknown stays a corrupt value, never a default role.
+    #[test]
+    fn stored_role_text_decodes_or_is_corrupt() {
+        use crate::domain::ports::decode_stored;
+        for role in [Role::Customer, Role::Staff, Role::Admin] {
+            let back: Role = decode_stored("users", "u1", "role", role.as_str()).expect("decodes");
+            assert_eq!(back, role);
+        }
+        for bad in ["owner", "Staff", "", " staff"] {
+            let err = decode_stored::<Role>("users", "u1", "role", bad).expect_err(bad);
+            assert_eq!((err.table, err.field), ("users", "role"));
+        }
+    }
+
     #[test]
     fn names_are_snake_case() {
         assert_eq!(Permission::ReadMailOutbox.as_str(), "read_mail_outbox");

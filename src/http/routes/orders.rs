@@ -358,12 +358,12 @@ fn card_form(state: &AppState, order: &Order) -> Option<serde_json::Value> {
     security(("bearer" = [])))]
 pub async fn set_status(
     State(state): State<AppState>,
-    Allowed(admin, _): Allowed<may::ChangeOrderStatus>,
+    Allowed(who, _): Allowed<may::ChangeOrderStatus>,
     Path(number): Path<String>,
     crate::http::extract::ApiJson(input): crate::http::extract::ApiJson<StatusInput>,
 ) -> AppResult<Json<Order>> {
     let number = parse_number(&number)?;
-    Ok(Json(state.orders.set_status(&admin, number, input).await?))
+    Ok(Json(state.orders.set_status(&who, number, input).await?))
 }
 
 /// Give money back on an order, whole (no amount) or in part: through
