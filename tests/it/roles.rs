@@ -38,8 +38,8 @@ fn tienda_admin(app: &TestApp, args: &[&str]) -> (bool, String, String) {
     )
 }
 
-/// Registers `email`, grants it staff with the command line, logs it in.
-async fn staff(app: &TestApp) -> String {
+/// Registers the staff account, grants it staff with the command line, logs it in.
+pub(crate) async fn staff(app: &TestApp) -> String {
     let token = app.customer(STAFF_EMAIL).await;
     let (ok, out, err) = tienda_admin(app, &["grant", STAFF_EMAIL, "--role", "staff"]);
     assert!(ok, "grant staff: {err}");

@@ -40,6 +40,18 @@ impl Identity {
     pub fn may(&self, permission: Permission) -> bool {
         self.user.may(permission)
     }
+
+    /// Nothing if the caller's role may do `permission`; otherwise forbidden,
+    /// saying which accounts may.
+    pub fn allowed(&self, permission: Permission) -> ShopResult<()> {
+        if self.may(permission) {
+            Ok(())
+        } else if Role::Staff.may(permission) {
+            Err(ShopError::Forbidden(ShopText::StaffOnly.message()))
+        } else {
+            Err(ShopError::Forbidden(ShopText::AdminOnly.message()))
+        }
+    }
 }
 
 /// A session just started: the token to hand to the client.
@@ -236,10 +248,7 @@ impl Accounts {
             .map(|u| self.effective(u));
         match now_user {
             Some(user) if user.may(permission) => Ok(Identity { user, ..who }),
-            _ if Role::Staff.may(permission) => {
-                Err(ShopError::Forbidden(ShopText::StaffOnly.message()))
-            }
-            _ => Err(ShopError::Forbidden(ShopText::AdminOnly.message())),
+            _ => who.allowed(permission).map(|()| who),
         }
     }
 
