@@ -1,5 +1,5 @@
-//! Command line: `tienda [serve]` runs the shop; `tienda admin grant EMAIL`
-//! makes an account an admin on the configured store; `tienda check-config`,
+//! Command line: `tienda [serve]` runs the shop; `tienda admin grant EMAIL
+//! [--role staff]` makes an account an admin (or staff) on the configured store; `tienda check-config`,
 //! `tienda backup PATH` and `tienda restore PATH` are the operator's tools.
 
 mod check;
@@ -68,16 +68,31 @@ pub enum Command {
 /// Role changes `tienda admin` can make.
 #[derive(Subcommand)]
 pub enum AdminAction {
-    /// Make the account with this email an admin.
+    /// Give the account with this email a role: admin unless `--role` says
+    /// otherwise.
     Grant {
         /// Email of the account.
         email: String,
+        /// `admin` (everything) or `staff` (chat, orders, customers).
+        #[arg(long, default_value = "admin", value_parser = parse_granted_role)]
+        role: Role,
     },
-    /// Make an admin a customer again.
+    /// Make a staff member or admin a customer again.
     Revoke {
         /// Email of the account.
         email: String,
     },
+}
+
+/// A role `tienda admin grant` gives: `admin` or `staff` (`revoke` makes a
+/// customer).
+fn parse_granted_role(text: &str) -> Result<Role, String> {
+    match Role::parse(text) {
+        Some(role @ (Role::Admin | Role::Staff)) => Ok(role),
+        _ => Err(format!(
+            "`{text}` is not a role to grant: use `admin` or `staff`"
+        )),
+    }
 }
 
 fn init_logging(settings: &Settings) {
@@ -127,7 +142,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin { action } => {
             let store = crate::store::open_beside_server(url, settings.store.pool_size).await?;
             let (email, role) = match &action {
-                AdminAction::Grant { email } => (email, Role::Admin),
+                AdminAction::Grant { email, role } => (email, *role),
                 AdminAction::Revoke { email } => (email, Role::Customer),
             };
             let email = email.trim().to_ascii_lowercase();

@@ -70,6 +70,7 @@ session-invalid = the session token is invalid or expired
 session-missing = the session does not exist
 session-ended = the session has ended; log in again
 admin-only = this needs an admin account
+staff-only = this needs a staff or admin account
 session-not-found = no live session { $id }
 account-not-found = no account has the email { $email }
 password-wrong = the password is wrong

@@ -20,6 +20,7 @@ nav-admin-products = Products
 nav-admin-mail = Mail
 nav-admin-config = Config
 nav-admin-suffix = (admin)
+nav-staff-suffix = (staff)
 nav-logout = Log out
 nav-login = Log in or register
 footer-prices = Prices in { $currency }

@@ -70,6 +70,7 @@ session-invalid = el token de sesión no es válido o ha caducado
 session-missing = la sesión no existe
 session-ended = la sesión ha terminado; vuelve a iniciar sesión
 admin-only = esto requiere una cuenta de administrador
+staff-only = esto requiere una cuenta de personal o de administrador
 session-not-found = no hay ninguna sesión activa { $id }
 account-not-found = ninguna cuenta tiene el correo { $email }
 password-wrong = la contraseña no es correcta

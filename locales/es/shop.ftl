@@ -19,6 +19,7 @@ nav-admin-products = Productos
 nav-admin-mail = Correo
 nav-admin-config = Configuración
 nav-admin-suffix = (admin)
+nav-staff-suffix = (personal)
 nav-logout = Cerrar sesión
 nav-login = Entrar o registrarse
 footer-prices = Precios en { $currency }

@@ -1,6 +1,7 @@
 //! Customers, admins, their sessions and credentials.
 
 mod password;
+mod permission;
 mod privacy;
 mod service;
 mod token;
@@ -15,6 +16,7 @@ use super::Timestamp;
 pub use password::{
     hash_password, verify_password, waiting_hashes, ARGON2_M_KIB, ARGON2_P, ARGON2_T,
 };
+pub use permission::Permission;
 pub use privacy::{AccountExport, EraseInput, Erasure, Profile};
 pub use service::{AccountRules, Accounts, Identity, Login};
 pub use token::{Claims, TokenKeys};
@@ -45,6 +47,10 @@ pub const MAX_PASSWORD: usize = 128;
 pub enum Role {
     /// Shops: their own cart, orders and support chat.
     Customer,
+    /// Support and fulfilment: answers chat, reads every order and customer,
+    /// changes order status. Not refunds, the catalog, shipping methods,
+    /// mail, accounts or config (see [`Role::may`]).
+    Staff,
     /// Runs the shop: the catalog, every order, accounts, the mail outbox and
     /// every chat channel.
     Admin,
@@ -90,9 +96,9 @@ pub struct User {
 }
 
 impl User {
-    /// Whether the role is admin.
-    pub fn is_admin(&self) -> bool {
-        self.role == Role::Admin
+    /// Whether the account's role may do `permission`.
+    pub fn may(&self, permission: Permission) -> bool {
+        self.role.may(permission)
     }
 }
 

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::accounts::User;
+use super::accounts::{Permission, User};
 use super::Timestamp;
 
 /// Who wrote a message: a customer or staff.
@@ -93,7 +93,7 @@ impl Message {
     /// customer questions and staff broadcasts are public; a staff answer is
     /// seen by staff and by the customer it answers.
     pub fn visible_to(&self, viewer: &User) -> bool {
-        viewer.is_admin()
+        viewer.may(Permission::AnswerChat)
             || self.email == viewer.email
             || match &self.to {
                 None => true,
@@ -114,12 +114,13 @@ impl Message {
         MessageView {
             id: self.id.clone(),
             author: self.author.clone(),
-            email: (viewer.is_admin() || mine).then(|| self.email.clone()),
+            email: (viewer.may(Permission::AnswerChat) || mine).then(|| self.email.clone()),
             kind: self.kind,
             body: self.body.clone(),
-            to: (viewer.is_admin() || self.to.as_deref() == Some(viewer.email.as_str()))
-                .then(|| self.to.clone())
-                .flatten(),
+            to: (viewer.may(Permission::AnswerChat)
+                || self.to.as_deref() == Some(viewer.email.as_str()))
+            .then(|| self.to.clone())
+            .flatten(),
             created_at: self.created_at,
             mine,
         }
@@ -174,12 +175,15 @@ mod tests {
     fn answers_reach_only_their_customer_and_emails_stay_private() {
         let ana = user("ana@x.io", Role::Customer);
         let bob = user("bob@x.io", Role::Customer);
-        let staff = user("staff@x.io", Role::Admin);
+        let staff = user("staff@x.io", Role::Staff);
+        let admin = user("admin@x.io", Role::Admin);
         let question = msg("ana@x.io", MessageType::Customer, None);
         let answer = msg("staff@x.io", MessageType::Staff, Some("ana@x.io"));
         assert!(question.visible_to(&bob));
         assert_eq!(question.view_for(&bob).email, None);
         assert_eq!(question.view_for(&staff).email.as_deref(), Some("ana@x.io"));
+        assert_eq!(question.view_for(&admin).email.as_deref(), Some("ana@x.io"));
+        assert!(answer.visible_to(&staff) && answer.visible_to(&admin));
         assert!(answer.visible_to(&ana));
         assert!(!answer.visible_to(&bob));
         assert!(answer.in_channel_of("ana@x.io"));

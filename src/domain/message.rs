@@ -225,6 +225,8 @@ message_ids! {
         SessionEnded = "session-ended";
         /// An admin-only operation.
         AdminOnly = "admin-only";
+        /// An operation for staff and admins.
+        StaffOnly = "staff-only";
         /// No live session `id`.
         SessionNotFound = "session-not-found";
         /// No account has the email `email`.

@@ -104,7 +104,14 @@ impl Pages {
             "user": visitor.who().map(|i| json!({
                 "name": i.user.name,
                 "email": i.user.email,
-                "is_admin": i.is_admin(),
+                "role": i.user.role.as_str(),
+                "is_admin": i.user.role == crate::domain::accounts::Role::Admin,
+                "is_staff": i.user.role == crate::domain::accounts::Role::Staff,
+                // The links and forms the header and pages show: `may.read_orders`, ….
+                "may": <crate::domain::accounts::Permission as strum::VariantArray>::VARIANTS
+                    .iter()
+                    .map(|&p| (p.as_str().to_owned(), Value::Bool(i.may(p))))
+                    .collect::<serde_json::Map<_, _>>(),
             })),
         }))
     }

@@ -1,6 +1,8 @@
 //! Who is calling: the session token from `Authorization: Bearer` or the
 //! session cookie, resolved by [`crate::domain::accounts::Accounts`].
 
+use std::marker::PhantomData;
+
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -8,6 +10,7 @@ use axum::http::HeaderMap;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 
 pub use crate::domain::accounts::Identity;
+use crate::domain::accounts::Permission;
 use crate::error::AppError;
 use crate::http::text::HttpText;
 use crate::http::AppState;
@@ -15,9 +18,47 @@ use crate::http::AppState;
 /// The cookie a browser carries its session token in.
 pub const SESSION_COOKIE: &str = "tienda_session";
 
-/// An admin caller: 401 without a session, 403 for customers.
+/// A caller whose role may do `P`'s permission (see
+/// [`crate::domain::accounts::Role::may`]): 401 without a session, 403 in the
+/// error model for a role that may not. Handlers take
+/// `Allowed(who, _): Allowed<may::ReadOrders>`.
 #[derive(Debug, Clone)]
-pub struct Admin(pub Identity);
+pub struct Allowed<P>(pub Identity, pub PhantomData<P>);
+
+/// A [`Permission`] named as a type, for [`Allowed`].
+pub trait Needs {
+    /// The permission the extractor checks.
+    const PERMISSION: Permission;
+}
+
+/// One type per [`Permission`], for [`Allowed`].
+pub mod may {
+    use super::{Needs, Permission};
+
+    macro_rules! permissions {
+        ($($name:ident),* $(,)?) => {$(
+            #[doc = concat!("Needs [`Permission::", stringify!($name), "`].")]
+            #[derive(Debug, Clone, Copy)]
+            pub struct $name;
+            impl Needs for $name {
+                const PERMISSION: Permission = Permission::$name;
+            }
+        )*};
+    }
+
+    permissions!(
+        ManageCatalog,
+        ManageShipping,
+        ReadOrders,
+        ChangeOrderStatus,
+        RefundOrders,
+        ReadCustomers,
+        ManageAccounts,
+        ReadMailOutbox,
+        ViewConfig,
+        AnswerChat,
+    );
+}
 
 /// The raw token a request carries, bearer first.
 pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
@@ -81,14 +122,14 @@ impl OptionalFromRequestParts<AppState> for Identity {
     }
 }
 
-impl FromRequestParts<AppState> for Admin {
+impl<P: Needs + Send + Sync> FromRequestParts<AppState> for Allowed<P> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let identity =
             <Identity as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
-        let admin = state.accounts.require_admin(identity).await?;
-        parts.extensions.insert(admin.clone());
-        Ok(Admin(admin))
+        let allowed = state.accounts.require(identity, P::PERMISSION).await?;
+        parts.extensions.insert(allowed.clone());
+        Ok(Allowed(allowed, PhantomData))
     }
 }

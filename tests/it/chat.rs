@@ -43,8 +43,23 @@ async fn next(ws: &mut Socket, ms: u64) -> Option<Value> {
 
 #[tokio::test]
 async fn questions_reach_staff_and_answers_reach_only_their_customer() {
+    questions_and_answers(true).await;
+}
+
+#[tokio::test]
+async fn a_staff_account_answers_as_an_admin_does() {
+    questions_and_answers(false).await;
+}
+
+/// Customers ask, and the one answering (an admin, or a staff account made
+/// with `tienda admin grant --role staff`) sees every email and answers one.
+async fn questions_and_answers(by_admin: bool) {
     let app = spawn_app().await;
-    let staff = app.admin().await;
+    let staff = if by_admin {
+        app.admin().await
+    } else {
+        crate::roles::staff(&app).await
+    };
     let ana = app.customer("ana@example.com").await;
     let bob = app.customer("bob@example.com").await;
     let mut staff_ws = connect(&app, Some(&staff), "").await.expect("staff socket");

@@ -26,6 +26,7 @@ mod payments;
 mod photos;
 mod privacy;
 mod process;
+mod roles;
 mod search;
 mod settings;
 mod stock;

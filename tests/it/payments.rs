@@ -334,6 +334,17 @@ async fn a_card_payment_lands_by_webhook_although_the_customer_never_comes_back(
     assert_eq!(update_mails(app, &shop.admin, n, "refunded").await, 1);
     wait_for_mail(app, "ana@example.com", "Refunded so far: €15.00 of €50.00").await;
 
+    // Staff may cancel orders, but this cancel gives money back: a refund,
+    // the admin's (403 in the error model, nothing refunded).
+    let staff = crate::roles::staff(app).await;
+    app.put(
+        &format!("/orders/{n}/status"),
+        Some(&staff),
+        json!({"status": "cancelled"}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    assert_eq!(stripe_refunds(&intent).await.len(), 1);
     // Cancelled while paid: the rest is refunded at Stripe, the stock is back.
     let r = app
         .put(

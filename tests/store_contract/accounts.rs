@@ -434,3 +434,56 @@ pub async fn the_language_a_customer_picked_is_remembered(store: Arc<dyn Store>)
         .await
         .expect("set"));
 }
+
+/// `staff` is stored as text beside `customer` and `admin` and read back by
+/// every read that carries the user; revoking it is seen at once.
+pub async fn staff_role_round_trips(store: Arc<dyn Store>) {
+    let bea = user("bea@example.com");
+    store.create_user(&bea, &[]).await.expect("bea");
+    let s1 = session(&bea.id, t(0), t(50_000));
+    store.create_session(&s1).await.expect("session");
+    assert!(store
+        .set_role("bea@example.com", Role::Staff)
+        .await
+        .expect("grant staff"));
+    assert_eq!(
+        store.get_user(&bea.id).await.expect("get").map(|u| u.role),
+        Some(Role::Staff)
+    );
+    assert_eq!(
+        store
+            .get_user_by_email("bea@example.com")
+            .await
+            .expect("by email")
+            .map(|u| u.role),
+        Some(Role::Staff)
+    );
+    for _ in 0..2 {
+        let (_, u) = store
+            .get_session_user(&s1.id)
+            .await
+            .expect("read")
+            .expect("found");
+        assert_eq!(u.role, Role::Staff);
+    }
+    let mut cat = user("cat@example.com");
+    cat.role = Role::Staff;
+    store
+        .create_user(&cat, &[])
+        .await
+        .expect("cat, created staff");
+    assert_eq!(
+        store.get_user(&cat.id).await.expect("get").map(|u| u.role),
+        Some(Role::Staff)
+    );
+    assert!(store
+        .set_role("bea@example.com", Role::Customer)
+        .await
+        .expect("revoke"));
+    let (_, u) = store
+        .get_session_user(&s1.id)
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!(u.role, Role::Customer, "a staff role taken away");
+}

@@ -55,6 +55,7 @@ contract! {
     accounts::users_unique_email_roles_delete => users_unique_email_roles_delete_sqlite, users_unique_email_roles_delete_mongo;
     accounts::sessions_lifecycle => sessions_lifecycle_sqlite, sessions_lifecycle_mongo;
     accounts::the_language_a_customer_picked_is_remembered => the_language_a_customer_picked_is_remembered_sqlite, the_language_a_customer_picked_is_remembered_mongo;
+    accounts::staff_role_round_trips => staff_role_round_trips_sqlite, staff_role_round_trips_mongo;
     accounts::session_with_user => session_with_user_sqlite, session_with_user_mongo;
     accounts::session_reads_see_every_account_write => session_reads_see_every_account_write_sqlite, session_reads_see_every_account_write_mongo;
     accounts::password_reset_once_expiry_revokes => password_reset_once_expiry_revokes_sqlite, password_reset_once_expiry_revokes_mongo;

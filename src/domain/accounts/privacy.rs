@@ -227,7 +227,7 @@ impl Accounts {
     /// revoke` made it a customer's, by its owner), so the last admin never
     /// erases themself.
     pub async fn erase_own(&self, who: &Identity, password: String) -> ShopResult<()> {
-        if who.is_admin() {
+        if who.may(super::Permission::ManageAccounts) {
             return Err(ShopError::Forbidden(ShopText::AdminCannotErase.message()));
         }
         let user = self

@@ -8,8 +8,8 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use super::{
-    hash_password, verify_password, Claims, Credentials, PasswordReset, Registration, Role,
-    Session, TokenKeys, User,
+    hash_password, verify_password, Claims, Credentials, PasswordReset, Permission, Registration,
+    Role, Session, TokenKeys, User,
 };
 use crate::domain::error::{ShopError, ShopResult};
 use crate::domain::mail::compose;
@@ -36,9 +36,21 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// Whether the caller is an admin.
-    pub fn is_admin(&self) -> bool {
-        self.user.is_admin()
+    /// Whether the caller's role may do `permission` (see [`Role::may`]).
+    pub fn may(&self, permission: Permission) -> bool {
+        self.user.may(permission)
+    }
+
+    /// Nothing if the caller's role may do `permission`; otherwise forbidden,
+    /// saying which accounts may.
+    pub fn allowed(&self, permission: Permission) -> ShopResult<()> {
+        if self.may(permission) {
+            Ok(())
+        } else if Role::Staff.may(permission) {
+            Err(ShopError::Forbidden(ShopText::StaffOnly.message()))
+        } else {
+            Err(ShopError::Forbidden(ShopText::AdminOnly.message()))
+        }
     }
 }
 
@@ -222,10 +234,11 @@ impl Accounts {
         })
     }
 
-    /// `who`, if they are an admin. A refusal asks the store once more: the
-    /// session read may be a cached one from before `tienda admin grant`.
-    pub async fn require_admin(&self, who: Identity) -> ShopResult<Identity> {
-        if who.is_admin() {
+    /// `who`, if their role may do `permission`; otherwise forbidden. A
+    /// refusal asks the store once more: the session read may be a cached one
+    /// from before `tienda admin grant`.
+    pub async fn require(&self, who: Identity, permission: Permission) -> ShopResult<Identity> {
+        if who.may(permission) {
             return Ok(who);
         }
         let now_user = self
@@ -234,8 +247,8 @@ impl Accounts {
             .await?
             .map(|u| self.effective(u));
         match now_user {
-            Some(user) if user.is_admin() => Ok(Identity { user, ..who }),
-            _ => Err(ShopError::Forbidden(ShopText::AdminOnly.message())),
+            Some(user) if user.may(permission) => Ok(Identity { user, ..who }),
+            _ => who.allowed(permission).map(|()| who),
         }
     }
 
@@ -274,7 +287,7 @@ impl Accounts {
         let not_found =
             || ShopError::NotFound(ShopText::SessionNotFound.arg("id", truncate(id, 64)));
         let session = self.store.get_session(id).await?.ok_or_else(not_found)?;
-        if session.user_id != who.user.id && !who.is_admin() {
+        if session.user_id != who.user.id && !who.may(Permission::ManageAccounts) {
             return Err(not_found());
         }
         if !self.store.revoke_session(id, now()).await? {

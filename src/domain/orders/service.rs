@@ -6,7 +6,7 @@ use super::{
     Buyer, CheckoutInput, IdempotencyKey, Order, OrderAction, OrderFilter, OrderMailKind,
     OrderQuery, OrderStatus, RefundInput, StatusInput,
 };
-use crate::domain::accounts::Identity;
+use crate::domain::accounts::{Identity, Permission};
 use crate::domain::address::Address;
 use crate::domain::card_payments::{
     CardPayments, GatewayError, IntentRequest, PaymentEvent, PaymentEventKind,
@@ -231,7 +231,7 @@ impl Orders {
         query: OrderQuery,
         page: Page,
     ) -> ShopResult<(Vec<Order>, u64, OrderFilter)> {
-        let email = if who.is_admin() {
+        let email = if who.may(crate::domain::accounts::Permission::ReadOrders) {
             query
                 .email
                 .filter(|e| !e.is_empty())
@@ -254,7 +254,10 @@ impl Orders {
             .store
             .get_order(number)
             .await?
-            .filter(|o| who.is_admin() || o.email == who.user.email)
+            .filter(|o| {
+                who.may(crate::domain::accounts::Permission::ReadOrders)
+                    || o.email == who.user.email
+            })
             .ok_or(StoreError::OrderNotFound { number })?)
     }
 
@@ -268,21 +271,24 @@ impl Orders {
             .ok_or(StoreError::OrderNotFound { number })?)
     }
 
-    /// Moves an order along its lifecycle, recording the admin who did. A
-    /// card order called off has its PaymentIntent cancelled, or, when paid,
-    /// everything refunded through Stripe first.
+    /// Moves an order along its lifecycle, recording the staff member or
+    /// admin who did. A card order called off has its PaymentIntent
+    /// cancelled, or, when paid, everything refunded through Stripe first:
+    /// that cancel is a refund, so it needs [`Permission::RefundOrders`].
     pub async fn set_status(
         &self,
-        admin: &Identity,
+        who: &Identity,
         number: i64,
         input: StatusInput,
     ) -> ShopResult<Order> {
-        let by = admin.user.email.as_str();
+        who.allowed(Permission::ChangeOrderStatus)?;
+        let by = who.user.email.as_str();
         let tracking = tracking_of(&input)?;
-        let order = self.get(admin, number).await?;
+        let order = self.get(who, number).await?;
         let card = order.payment.method == PaymentMethod::Stripe;
         if card && input.status == OrderStatus::Cancelled {
             if order.status == OrderStatus::Paid && order.payment.refundable() > 0 {
+                who.allowed(Permission::RefundOrders)?;
                 let refund = self
                     .card_refund(&order, order.payment.refundable(), by)
                     .await?;
@@ -319,6 +325,7 @@ impl Orders {
         number: i64,
         input: RefundInput,
     ) -> ShopResult<Order> {
+        admin.allowed(Permission::RefundOrders)?;
         let by = admin.user.email.as_str();
         let order = self.get(admin, number).await?;
         let left = order.payment.refundable();

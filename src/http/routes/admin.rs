@@ -17,7 +17,7 @@ use crate::domain::{now, Page};
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::{truncate, ApiQuery, PageQuery, ProductId, WantsHtml};
 use crate::http::locale::Lang;
-use crate::http::session::Admin;
+use crate::http::session::{may, Allowed};
 use crate::http::text::HttpText;
 use crate::http::visitor::Visitor;
 use crate::http::AppState;
@@ -26,7 +26,7 @@ use crate::http::AppState;
 pub async fn products_page(
     State(state): State<AppState>,
     Lang(locale): Lang,
-    Admin(admin): Admin,
+    Allowed(admin, _): Allowed<may::ManageCatalog>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> AppResult<Response> {
     let page = q.page()?;
@@ -54,7 +54,7 @@ pub async fn products_page(
 pub async fn shipping_page(
     State(state): State<AppState>,
     Lang(locale): Lang,
-    Admin(admin): Admin,
+    Allowed(admin, _): Allowed<may::ManageShipping>,
 ) -> AppResult<Response> {
     let blank_zone =
         json!({ "name": "", "countries": [], "price": "", "free_above": null, "weight_bands": [] });
@@ -87,7 +87,7 @@ pub async fn shipping_page(
 pub async fn edit_product_page(
     State(state): State<AppState>,
     Lang(locale): Lang,
-    Admin(admin): Admin,
+    Allowed(admin, _): Allowed<may::ManageCatalog>,
     ProductId(id): ProductId,
 ) -> AppResult<Response> {
     let id = id.as_str();
@@ -177,7 +177,7 @@ pub async fn mail(
     State(state): State<AppState>,
     Lang(locale): Lang,
     WantsHtml(html): WantsHtml,
-    Admin(admin): Admin,
+    Allowed(admin, _): Allowed<may::ReadMailOutbox>,
     ApiQuery(q): ApiQuery<MailQuery>,
 ) -> AppResult<Response> {
     let page = PageQuery {
@@ -219,7 +219,7 @@ pub async fn mail(
     security(("bearer" = [])))]
 pub async fn retry_mail(
     State(state): State<AppState>,
-    _admin: Admin,
+    _admin: Allowed<may::ReadMailOutbox>,
     ProductId(id): ProductId,
 ) -> AppResult<StatusCode> {
     if state.store.retry_mail(&id, now()).await? {

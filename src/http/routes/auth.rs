@@ -19,7 +19,7 @@ use crate::http::forms::{refused, shown};
 use crate::http::limits;
 use crate::http::locale::{language_cookie, Lang, LANGUAGE_COOKIE};
 use crate::http::routes::site;
-use crate::http::session::{session_cookie, Admin, Identity};
+use crate::http::session::{may, session_cookie, Allowed, Identity};
 use crate::http::shopper::{guest_cookie, guest_id};
 use crate::http::text::HttpText;
 use crate::http::visitor::Visitor;
@@ -242,7 +242,7 @@ pub struct SessionList {
     security(("bearer" = [])))]
 pub async fn user_sessions(
     State(state): State<AppState>,
-    _admin: Admin,
+    _admin: Allowed<may::ManageAccounts>,
     Path(email): Path<String>,
 ) -> AppResult<Json<SessionList>> {
     let items = state.accounts.user_sessions(&email).await?;
@@ -271,7 +271,7 @@ pub async fn revoke_session(
     security(("bearer" = [])))]
 pub async fn delete_user(
     State(state): State<AppState>,
-    Admin(admin): Admin,
+    Allowed(admin, _): Allowed<may::ManageAccounts>,
     Path(email): Path<String>,
 ) -> AppResult<StatusCode> {
     state.accounts.erase_user(&admin, &email).await?;

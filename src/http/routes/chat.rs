@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::domain::accounts::Permission;
 use crate::domain::chat::{Message, MessageFilter, MessageType, MessageView};
 use crate::domain::message::MessageId;
 use crate::domain::validation::{is_valid_email, text_field, FieldErrors};
@@ -71,7 +72,7 @@ fn channel_for(who: &Identity, email: &str) -> AppResult<String> {
             HttpText::NotAnEmail.arg("text", truncate(&email, 100)),
         ));
     }
-    if !who.is_admin() && email != who.user.email {
+    if !who.may(Permission::AnswerChat) && email != who.user.email {
         return Err(AppError::forbidden(HttpText::ChannelForbidden));
     }
     Ok(email)
@@ -98,7 +99,7 @@ async fn history(
     }
     let filter = MessageFilter {
         channel_of: channel,
-        visible_to: (!who.is_admin()).then(|| who.user.email.clone()),
+        visible_to: (!who.may(Permission::AnswerChat)).then(|| who.user.email.clone()),
         before,
         limit,
     };
@@ -145,7 +146,7 @@ pub async fn general_page(
     if !html {
         return Ok(Json(list).into_response());
     }
-    let customers = if who.is_admin() {
+    let customers = if who.may(Permission::AnswerChat) {
         let mut emails: Vec<String> = list
             .items
             .iter()
@@ -373,7 +374,7 @@ async fn receive(state: &AppState, who: &Identity, voice: &Voice, text: &str) ->
     }
     let to = match incoming.to {
         None => None,
-        Some(_) if !who.is_admin() => {
+        Some(_) if !who.may(Permission::AnswerChat) => {
             return Err(voice.error_frame(ErrorCode::Forbidden, HttpText::RecipientStaffOnly))
         }
         Some(to) => {
@@ -398,7 +399,7 @@ async fn receive(state: &AppState, who: &Identity, voice: &Voice, text: &str) ->
         id: new_id(),
         author: who.user.name.clone(),
         email: who.user.email.clone(),
-        kind: if who.is_admin() {
+        kind: if who.may(Permission::AnswerChat) {
             MessageType::Staff
         } else {
             MessageType::Customer

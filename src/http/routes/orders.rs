@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::domain::accounts::Permission;
 use crate::domain::message::MessageId;
 use crate::domain::orders::{
     Buyer, CheckoutInput, IdempotencyKey, Order, OrderQuery, OrderStatus, RefundInput, StatusInput,
@@ -18,7 +19,7 @@ use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::{parse_json, truncate, ApiQuery, PageQuery, WantsHtml};
 use crate::http::forms::{refused, shown, Typed};
 use crate::http::locale::Lang;
-use crate::http::session::{Admin, Identity};
+use crate::http::session::{may, Allowed, Identity};
 use crate::http::shopper::Shopper;
 use crate::http::text::HttpText;
 use crate::http::visitor::Visitor;
@@ -234,7 +235,7 @@ pub async fn list(
             .collect();
         let title = state.pages.text(
             locale,
-            if who.is_admin() {
+            if who.may(Permission::ReadOrders) {
                 "title-orders-all"
             } else {
                 "title-orders-mine"
@@ -348,7 +349,7 @@ fn card_form(state: &AppState, order: &Order) -> Option<serde_json::Value> {
 /// paid, paid (or cash on delivery) → shipped (with the carrier and
 /// tracking) → delivered, or cancel one not shipped yet (its stock goes
 /// back; a card payment is cancelled or refunded at Stripe). A card order
-/// is marked paid only by Stripe's webhook. Admin only.
+/// is marked paid only by Stripe's webhook. Staff and admins.
 #[utoipa::path(put, path = "/orders/{number}/status", tag = "orders", request_body = StatusInput,
     params(("number" = i64, Path)),
     responses((status = 200, body = Order), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
@@ -357,12 +358,12 @@ fn card_form(state: &AppState, order: &Order) -> Option<serde_json::Value> {
     security(("bearer" = [])))]
 pub async fn set_status(
     State(state): State<AppState>,
-    Admin(admin): Admin,
+    Allowed(who, _): Allowed<may::ChangeOrderStatus>,
     Path(number): Path<String>,
     crate::http::extract::ApiJson(input): crate::http::extract::ApiJson<StatusInput>,
 ) -> AppResult<Json<Order>> {
     let number = parse_number(&number)?;
-    Ok(Json(state.orders.set_status(&admin, number, input).await?))
+    Ok(Json(state.orders.set_status(&who, number, input).await?))
 }
 
 /// Give money back on an order, whole (no amount) or in part: through
@@ -374,7 +375,7 @@ pub async fn set_status(
     security(("bearer" = [])))]
 pub async fn refund(
     State(state): State<AppState>,
-    Admin(admin): Admin,
+    Allowed(admin, _): Allowed<may::RefundOrders>,
     Path(number): Path<String>,
     crate::http::extract::ApiJson(input): crate::http::extract::ApiJson<RefundInput>,
 ) -> AppResult<Json<Order>> {

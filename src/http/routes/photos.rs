@@ -20,7 +20,7 @@ use crate::domain::message::MessageId;
 use crate::domain::photos::{PhotoSize, PhotoText, MAX_PHOTOS, PHOTO_FIELD};
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::{truncate, JsonOrForm, ProductId, WantsHtml};
-use crate::http::session::Admin;
+use crate::http::session::{may, Allowed};
 use crate::http::text::HttpText;
 use crate::http::AppState;
 
@@ -120,7 +120,7 @@ async fn photo_parts(mut multipart: Multipart, max: usize) -> AppResult<Vec<Byte
 pub async fn upload(
     State(state): State<AppState>,
     WantsHtml(html): WantsHtml,
-    _admin: Admin,
+    _admin: Allowed<may::ManageCatalog>,
     ProductId(id): ProductId,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> AppResult<Response> {
@@ -176,7 +176,7 @@ impl OrderList {
     security(("bearer" = [])))]
 pub async fn reorder(
     State(state): State<AppState>,
-    _admin: Admin,
+    _admin: Allowed<may::ManageCatalog>,
     ProductId(id): ProductId,
     body: JsonOrForm<PhotoOrder>,
 ) -> AppResult<Response> {
@@ -198,7 +198,7 @@ pub async fn reorder(
 pub async fn remove(
     State(state): State<AppState>,
     WantsHtml(html): WantsHtml,
-    _admin: Admin,
+    _admin: Allowed<may::ManageCatalog>,
     Path((id, photo_id)): Path<(String, String)>,
 ) -> AppResult<Response> {
     if !is_id(&id) {

@@ -23,7 +23,7 @@ use crate::http::extract::{truncate, ApiJson, ApiQuery, ProductId, WantsHtml};
 use crate::http::head::Head;
 use crate::http::locale::Lang;
 use crate::http::routes::search::SearchQuery;
-use crate::http::session::Admin;
+use crate::http::session::{may, Allowed};
 use crate::http::shopper::Shopper;
 use crate::http::text::HttpText;
 use crate::http::visitor::Visitor;
@@ -401,7 +401,7 @@ fn variant_choices(product: &Product) -> Vec<VariantChoice> {
     security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
-    _admin: Admin,
+    _admin: Allowed<may::ManageCatalog>,
     ApiJson(input): ApiJson<ProductInput>,
 ) -> AppResult<(StatusCode, Json<Product>)> {
     let product = state.catalog.create(input).await?;
@@ -416,7 +416,7 @@ pub async fn create(
     security(("bearer" = [])))]
 pub async fn replace(
     State(state): State<AppState>,
-    _admin: Admin,
+    _admin: Allowed<may::ManageCatalog>,
     ProductId(id): ProductId,
     ApiJson(input): ApiJson<ProductInput>,
 ) -> AppResult<Json<Product>> {
@@ -431,7 +431,7 @@ pub async fn replace(
     security(("bearer" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
-    _admin: Admin,
+    _admin: Allowed<may::ManageCatalog>,
     ProductId(id): ProductId,
 ) -> AppResult<StatusCode> {
     state.catalog.delete(&id).await?;

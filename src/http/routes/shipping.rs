@@ -10,7 +10,7 @@ use crate::domain::shipping::{ShippingMethod, ShippingMethodInput};
 use crate::domain::shipping_methods::is_method_id;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::extract::{truncate, ApiJson};
-use crate::http::session::Admin;
+use crate::http::session::{may, Allowed};
 use crate::http::text::HttpText;
 use crate::http::AppState;
 
@@ -39,7 +39,7 @@ fn method_id(id: &str) -> AppResult<&str> {
     security(("bearer" = [])))]
 pub async fn put(
     State(state): State<AppState>,
-    Admin(_admin): Admin,
+    _admin: Allowed<may::ManageShipping>,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ShippingMethodInput>,
 ) -> AppResult<Response> {
@@ -60,7 +60,7 @@ pub async fn put(
     security(("bearer" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
-    Admin(_admin): Admin,
+    _admin: Allowed<may::ManageShipping>,
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
     if state.shipping.delete(method_id(&id)?).await? {

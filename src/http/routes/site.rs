@@ -21,7 +21,7 @@ use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::WantsHtml;
 use crate::http::extract::{ApiQuery, JsonOrForm};
 use crate::http::locale::{language_cookie, Lang};
-use crate::http::session::{Admin, Identity};
+use crate::http::session::{may, Allowed, Identity};
 use crate::http::text::HttpText;
 use crate::http::visitor::Visitor;
 use crate::http::AppState;
@@ -325,7 +325,7 @@ pub async fn config_view(
     State(state): State<AppState>,
     Lang(locale): Lang,
     WantsHtml(html): WantsHtml,
-    Admin(admin): Admin,
+    Allowed(admin, _): Allowed<may::ViewConfig>,
 ) -> AppResult<Response> {
     let mut masked = state.settings.masked();
     masked["profile"] = state.settings.profile.clone().into();

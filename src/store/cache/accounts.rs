@@ -61,8 +61,8 @@ impl AccountStore for CachedStore {
         store_call("get_session", self.inner.get_session(id)).await
     }
 
-    /// Kept for up to [`SESSION_TTL`]; admins never are, so taking the role
-    /// away from another process is seen at once.
+    /// Kept for up to [`SESSION_TTL`]; staff and admins never are, so taking
+    /// the role away from another process is seen at once.
     #[instrument(level = "debug", skip_all)]
     async fn get_session_user(&self, session_id: &str) -> StoreResult<Option<(Session, User)>> {
         let Some(caches) = &self.caches else {
@@ -74,7 +74,7 @@ impl AccountStore for CachedStore {
         let version = caches.sessions.version();
         let found = store_call("get_session_user", self.inner.get_session_user(session_id)).await?;
         if let Some(found) = &found {
-            if found.1.role != Role::Admin {
+            if found.1.role == Role::Customer {
                 caches
                     .sessions
                     .put(session_id.to_owned(), version, found.clone());

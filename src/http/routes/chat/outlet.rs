@@ -23,7 +23,7 @@ use tokio::sync::Notify;
 
 use super::close_frame;
 use super::voice::Voice;
-use crate::domain::accounts::User;
+use crate::domain::accounts::{Permission, User};
 use crate::domain::chat::Message;
 use crate::domain::message::MessageId;
 use crate::error::ErrorCode;
@@ -283,7 +283,7 @@ fn frame_for(who: &Identity, channel: Option<&str>, published: &Published) -> Op
         message.email == who.user.email || message.to.as_deref() == Some(&who.user.email);
     let text = if involved {
         message_frame(message, &who.user)
-    } else if who.is_admin() {
+    } else if who.may(Permission::AnswerChat) {
         published
             .staff_frame
             .get_or_init(|| message_frame(message, &who.user))
