@@ -430,26 +430,27 @@ async fn the_lifecycle_refuses_moves_it_does_not_allow() {
     assert!(r.assert_problem(422, "validation_failed")["errors"]
         .get("status")
         .is_some());
-    let r = app
-        .put(
-            &path,
-            Some(&admin),
-            json!({"status": "shipped", "tracking_url": "http://correos.es/PK1"}),
-        )
-        .await;
-    assert!(r.assert_problem(422, "validation_failed")["errors"]
-        .get("tracking_url")
-        .is_some());
-    let r = app
-        .put(
-            &path,
-            Some(&admin),
-            json!({"status": "shipped", "tracking_url": "javascript:alert(1)"}),
-        )
-        .await;
-    assert!(r.assert_problem(422, "validation_failed")["errors"]
-        .get("tracking_url")
-        .is_some());
+    let long = "9".repeat(101);
+    for (field, value) in [
+        ("tracking_url", "http://correos.es/PK1"),
+        ("tracking_url", "javascript:alert(1)"),
+        ("carrier", "Correos\u{7}"),
+        ("tracking_number", long.as_str()),
+    ] {
+        let r = app
+            .put(
+                &path,
+                Some(&admin),
+                json!({"status": "shipped", field: value}),
+            )
+            .await;
+        assert!(
+            r.assert_problem(422, "validation_failed")["errors"]
+                .get(field)
+                .is_some(),
+            "{field}: {value}"
+        );
+    }
     let r = app
         .put(
             &path,

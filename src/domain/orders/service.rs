@@ -20,7 +20,7 @@ use crate::domain::payments::{BankDetails, PaymentMethod, Refund, Tracking};
 use crate::domain::ports::{
     Checkout, OrderMailer, OrderUpdate, Placed, ShopEvents, Store, StoreError, Updated,
 };
-use crate::domain::validation::{email_field, FieldErrors};
+use crate::domain::validation::{email_field, text_field, FieldErrors};
 use crate::domain::{new_id, now, Page, Timestamp};
 use crate::i18n::Locale;
 
@@ -515,22 +515,22 @@ impl Orders {
 
 /// The tracking a shipping status change carries, checked.
 fn tracking_of(input: &StatusInput) -> ShopResult<Option<Tracking>> {
-    let text = |t: &Option<String>| t.as_deref().map(str::trim).unwrap_or("").to_owned();
-    let tracking = Tracking {
-        carrier: text(&input.carrier),
-        number: text(&input.tracking_number),
-        url: text(&input.tracking_url),
-    };
     let mut errors = FieldErrors::default();
-    for (field, value, max) in [
-        ("carrier", &tracking.carrier, 100),
-        ("tracking_number", &tracking.number, 100),
-        ("tracking_url", &tracking.url, 500),
-    ] {
-        if value.chars().count() > max || value.chars().any(char::is_control) {
-            errors.add(field, ShopText::TextTooLong.arg("max", max));
-        }
-    }
+    let mut part = |field: &str, value: &Option<String>, max: usize| {
+        text_field(
+            &mut errors,
+            field,
+            value.as_deref().unwrap_or(""),
+            0,
+            max,
+            false,
+        )
+    };
+    let tracking = Tracking {
+        carrier: part("carrier", &input.carrier, 100),
+        number: part("tracking_number", &input.tracking_number, 100),
+        url: part("tracking_url", &input.tracking_url, 500),
+    };
     if !tracking.url.is_empty() && !tracking.url.starts_with("https://") {
         errors.add("tracking_url", ShopText::TrackingUrlInvalid);
     }
