@@ -336,3 +336,16 @@ admin-tax-class = Tax class
 tax-class-standard = Standard rate
 tax-class-reduced = Reduced rate
 admin-weight = Weight in grams (optional)
+
+## Admin product list: search, low stock, quick edits
+admin-products-search = Name or SKU
+admin-low-stock-only = Low stock only
+admin-low-stock-heading = Low stock ({ $count ->
+    [one] one product
+   *[other] { $count } products
+})
+admin-low-stock-hint = Variants at or below their product's low-stock level (the shop's default is { $threshold }), lowest stock first.
+admin-low-stock-badge = low (alert at { $threshold })
+admin-variant-save = Save
+admin-products-showing = Products { $first }–{ $last } of { $total }
+admin-low-stock-threshold = Low-stock alert at (units; empty: the shop's default)

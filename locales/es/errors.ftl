@@ -193,3 +193,4 @@ field-catch-all-zone-repeated = solo una zona puede dejar vacía su lista de pa�
 field-not-positive = debe ser mayor que 0
 field-not-ascending = debe ser mayor que el anterior ({ $previous })
 field-zone-price-missing = indica un precio, o tramos de peso que ponen el precio según el peso
+field-not-a-whole-number = debe ser un número entero (o quedar vacío)

@@ -9,6 +9,7 @@ mod catalog;
 mod chat;
 mod limits;
 pub mod lock;
+mod low_stock;
 mod orders;
 mod outbox;
 mod photos;
@@ -34,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE users ADD COLUMN locale TEXT;",
     include_str!("variants.sql"),
     include_str!("payments.sql"),
+    include_str!("low_stock.sql"),
 ];
 
 /// The schema version this tienda writes: how many migrations it knows.
