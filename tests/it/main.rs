@@ -8,6 +8,7 @@ mod helpers;
 
 mod hostile;
 
+mod admin_products;
 mod auth;
 mod browser;
 mod catalog;
@@ -18,6 +19,7 @@ mod forms;
 mod guest;
 mod instances;
 mod languages;
+mod low_stock;
 mod mail;
 mod metrics;
 mod operations;
