@@ -51,6 +51,16 @@ async fn a_product_has_its_own_level_or_the_shops() {
     let plain = app.product(&admin, "Mug", "home", 100, 3).await;
     assert_eq!(plain["low_stock_threshold"], Value::Null, "the default");
 
+    // The API document names the field and the quick edit.
+    let doc = app.get("/openapi.json", None).await;
+    let schemas = &doc.body["components"]["schemas"];
+    assert!(schemas["ProductInput"]["properties"]
+        .get("low_stock_threshold")
+        .is_some());
+    assert!(doc.body["paths"]["/products/{id}/variants/{variant_id}"]
+        .get("patch")
+        .is_some());
+
     for bad in [json!(-1), json!(1_000_001), json!("five")] {
         let r = app
             .post(
