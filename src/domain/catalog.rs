@@ -27,7 +27,9 @@ pub const MAX_STOCK: i64 = 1_000_000;
 /// Heaviest product or variant, in grams (a tonne).
 pub const MAX_WEIGHT: i64 = 1_000_000;
 /// At or below this many units (and above none) the shop tells shoppers
-/// "only N left" instead of "N in stock".
+/// "only N left" instead of "N in stock". Kept apart from the owner's
+/// low-stock alert level ([`Product::low_stock_threshold`]): warning the owner
+/// at 50 units must not tell shoppers "only 50 left".
 pub const LOW_STOCK: i64 = 5;
 
 /// One product's stock as it is now: what the live stock feed carries to
