@@ -354,3 +354,24 @@ admin-low-stock-badge = bajo (aviso a partir de { $threshold })
 admin-variant-save = Guardar
 admin-products-showing = Productos { $first }–{ $last } de { $total }
 admin-low-stock-threshold = Aviso de existencias bajas a partir de (unidades; vacío: el de la tienda)
+admin-audit-heading = Registro de auditoría
+admin-audit-intro = Cada cambio hecho por un administrador o por el personal: quién, cuándo, sobre qué, y cómo estaba antes y después. Las entradas no se pueden cambiar.
+admin-audit-actor = Quién
+admin-audit-action = Acción
+admin-audit-target = Objeto
+admin-audit-from = Desde
+admin-audit-to = Hasta
+admin-audit-filter = Filtrar
+admin-audit-count = { $count ->
+    [one] Una entrada
+   *[other] { $count } entradas
+}
+admin-audit-when = Cuándo
+admin-audit-before = Antes
+admin-audit-after = Después
+admin-audit-show = Ver
+admin-audit-pages = Páginas del registro de auditoría
+admin-audit-previous = Entradas más recientes
+admin-audit-next = Entradas más antiguas
+title-admin-audit = Registro de auditoría
+nav-admin-audit = Auditoría

@@ -256,5 +256,11 @@ message_ids! {
         ZonePriceMissing = "field-zone-price-missing";
         /// A form box that must hold a whole number (or be left empty).
         NotAWholeNumber = "field-not-a-whole-number";
+        /// `text` is not a day written `YYYY-MM-DD`.
+        DayInvalid = "field-day-invalid";
+        /// A day outside the years `min` to `max`.
+        DayOutOfRange = "field-day-out-of-range";
+        /// A range whose last day `to` is before its first, `from`.
+        DayBeforeFrom = "field-day-before-from";
     }
 }

@@ -67,6 +67,32 @@ async fn the_quick_edit_sets_price_and_stock_for_admins_only() {
     let shown = app.get(&format!("/products/{}", id(&lamp)), None).await;
     assert_eq!(shown.body["stock"], 4, "the catalog shows it at once");
 
+    // Each edit is in the audit log, on the product, with the variant's
+    // price and stock before and after.
+    let log = app
+        .get("/admin/audit?action=product.variant_update", Some(&admin))
+        .await;
+    assert_eq!(log.status, StatusCode::OK, "{}", log.text);
+    let entries = log.body["items"].as_array().expect("items");
+    assert_eq!(entries.len(), 2, "{}", log.text);
+    let last = &entries[0];
+    assert_eq!(last["target"], format!("product:{}", id(&lamp)));
+    assert_eq!(last["actor"], ADMIN_EMAIL);
+    assert_eq!(
+        (
+            last["before"]["price"].clone(),
+            last["before"]["stock"].clone()
+        ),
+        (json!(2500), json!(9))
+    );
+    assert_eq!(
+        (
+            last["after"]["price"].clone(),
+            last["after"]["stock"].clone()
+        ),
+        (json!(2500), json!(4))
+    );
+
     // Roles: staff and customers 403, nobody 401.
     let staff = staff(&app).await;
     let customer = app.customer("ana@example.com").await;

@@ -9,6 +9,7 @@ mod helpers;
 mod hostile;
 
 mod admin_products;
+mod audit;
 mod auth;
 mod browser;
 mod catalog;

@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod accounts;
+mod audit;
 mod cart;
 mod catalog;
 mod chat;
@@ -56,6 +57,8 @@ contract! {
     low_stock::set_variant_writes_one_variant => set_variant_writes_one_variant_sqlite, set_variant_writes_one_variant_mongo;
     low_stock::concurrent_quick_edits_and_checkouts_keep_stock => concurrent_quick_edits_and_checkouts_keep_stock_sqlite, concurrent_quick_edits_and_checkouts_keep_stock_mongo;
     low_stock::find_products_by_name_or_sku => find_products_by_name_or_sku_sqlite, find_products_by_name_or_sku_mongo;
+    audit::audit_log_appends_and_filters => audit_log_appends_and_filters_sqlite, audit_log_appends_and_filters_mongo;
+    audit::audit_values_round_trip => audit_values_round_trip_sqlite, audit_values_round_trip_mongo;
     catalog::products_crud => products_crud_sqlite, products_crud_mongo;
     catalog::list_order_paging_and_category => list_order_paging_and_category_sqlite, list_order_paging_and_category_mongo;
     catalog::seed_only_when_empty => seed_only_when_empty_sqlite, seed_only_when_empty_mongo;
