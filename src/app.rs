@@ -101,7 +101,10 @@ impl Application {
                 &settings.shop.currency,
                 rules.clone(),
             )),
-            catalog: Arc::new(Catalog::new(store.clone(), &settings.shop.currency)),
+            catalog: Arc::new(
+                Catalog::new(store.clone(), &settings.shop.currency)
+                    .with_low_stock_threshold(settings.catalog.low_stock_threshold),
+            ),
             photos: Arc::new(crate::domain::photos::Photos::new(
                 store.clone(),
                 Arc::new(crate::services::photo_processing::PhotoProcessing::new()?),
@@ -120,6 +123,7 @@ impl Application {
                         i64::try_from(settings.payment.hold_for.0).unwrap_or(i64::MAX),
                     ),
                     bank: settings.payment.bank.clone(),
+                    low_stock_threshold: settings.catalog.low_stock_threshold,
                 },
                 crate::domain::order_links::OrderLinks::new(
                     settings.auth.jwt_secret.expose(),

@@ -56,6 +56,8 @@ pub struct Settings {
     pub shipping: ShippingSettings,
     /// `[tax]`: tax rates by country.
     pub tax: TaxSettings,
+    /// `[catalog]`: catalog-wide defaults (the low-stock level).
+    pub catalog: CatalogSettings,
     /// Filled in by the loader: the profile in force. Not read from the file.
     #[serde(skip)]
     pub profile: String,
@@ -439,6 +441,24 @@ impl PhotoSettings {
     }
 }
 
+/// `[catalog]`: what products that say nothing else get.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CatalogSettings {
+    /// At or below this many units a variant is low on stock and a checkout
+    /// taking it there mails `mail.notify` (default 5); a product's own
+    /// `low_stock_threshold` wins.
+    pub low_stock_threshold: i64,
+}
+
+impl Default for CatalogSettings {
+    fn default() -> Self {
+        Self {
+            low_stock_threshold: crate::domain::catalog::low_stock::DEFAULT_THRESHOLD,
+        }
+    }
+}
+
 /// Why the settings could not be loaded; each names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -593,6 +613,15 @@ impl Settings {
             return Err((
                 "photos.max_pixels",
                 "must be between 1 and 200 million".into(),
+            ));
+        }
+        if !(0..=crate::domain::catalog::MAX_STOCK).contains(&self.catalog.low_stock_threshold) {
+            return Err((
+                "catalog.low_stock_threshold",
+                format!(
+                    "must be between 0 and {}",
+                    crate::domain::catalog::MAX_STOCK
+                ),
             ));
         }
         if self.server.body_limit < 1024 {

@@ -57,3 +57,19 @@ mail-update-refunded = We refunded money on your order { $number }.
 mail-update-cancelled = Your order { $number } is cancelled. If you already paid, we are returning the money to you.
 mail-update-tracking = Carrier: { $carrier }, tracking number: { $number }
 mail-update-refunded-amount = Refunded so far: { $amount } of { $total }.
+
+## Low-stock alert to the shop
+mail-low-stock-subject = { $shop }: { $count ->
+    [one] a product is running low
+   *[other] { $count } products are running low
+}
+mail-low-stock-intro = An order at { $shop } took { $count ->
+    [one] this product
+   *[other] these products
+} to its low-stock level:
+mail-low-stock-left = { $stock } left (alert at { $threshold })
+mail-low-stock-edit = Restock:
+mail-low-stock-sku = SKU
+mail-low-stock-stock = In stock
+mail-low-stock-threshold = Alert at
+mail-low-stock-once = You get this once until the stock is back above its level.

@@ -336,6 +336,19 @@ admin-tax-class = Tax class
 tax-class-standard = Standard rate
 tax-class-reduced = Reduced rate
 admin-weight = Weight in grams (optional)
+
+## Admin product list: search, low stock, quick edits
+admin-products-search = Name or SKU
+admin-low-stock-only = Low stock only
+admin-low-stock-heading = Low stock ({ $count ->
+    [one] one product
+   *[other] { $count } products
+})
+admin-low-stock-hint = Variants at or below their product's low-stock level (the shop's default is { $threshold }), lowest stock first.
+admin-low-stock-badge = low (alert at { $threshold })
+admin-variant-save = Save
+admin-products-showing = Products { $first }–{ $last } of { $total }
+admin-low-stock-threshold = Low-stock alert at (units; empty: the shop's default)
 admin-audit-heading = Audit log
 admin-audit-intro = Every change made by an admin or a staff member: who, when, on what, and the thing before and after. Entries cannot be changed.
 admin-audit-actor = Who

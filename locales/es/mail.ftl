@@ -57,3 +57,19 @@ mail-update-refunded = Hemos reembolsado dinero de tu pedido { $number }.
 mail-update-cancelled = Tu pedido { $number } está cancelado. Si ya pagaste, te devolvemos el dinero.
 mail-update-tracking = Transportista: { $carrier }, número de seguimiento: { $number }
 mail-update-refunded-amount = Reembolsado hasta ahora: { $amount } de { $total }.
+
+## Aviso de existencias bajas a la tienda
+mail-low-stock-subject = { $shop }: { $count ->
+    [one] un producto se está agotando
+   *[other] { $count } productos se están agotando
+}
+mail-low-stock-intro = Un pedido en { $shop } dejó { $count ->
+    [one] este producto
+   *[other] estos productos
+} en su nivel de existencias bajas:
+mail-low-stock-left = quedan { $stock } (aviso a partir de { $threshold })
+mail-low-stock-edit = Reponer:
+mail-low-stock-sku = SKU
+mail-low-stock-stock = Existencias
+mail-low-stock-threshold = Aviso a partir de
+mail-low-stock-once = Este aviso llega una sola vez hasta que las existencias vuelvan a superar su nivel.

@@ -341,6 +341,19 @@ admin-tax-class = Tipo de IVA
 tax-class-standard = Tipo general
 tax-class-reduced = Tipo reducido
 admin-weight = Peso en gramos (opcional)
+
+## Lista de productos del administrador: búsqueda, existencias bajas, cambios rápidos
+admin-products-search = Nombre o SKU
+admin-low-stock-only = Solo existencias bajas
+admin-low-stock-heading = Existencias bajas ({ $count ->
+    [one] un producto
+   *[other] { $count } productos
+})
+admin-low-stock-hint = Variantes en su nivel de existencias bajas o por debajo (el de la tienda es { $threshold }), de menos a más existencias.
+admin-low-stock-badge = bajo (aviso a partir de { $threshold })
+admin-variant-save = Guardar
+admin-products-showing = Productos { $first }–{ $last } de { $total }
+admin-low-stock-threshold = Aviso de existencias bajas a partir de (unidades; vacío: el de la tienda)
 admin-audit-heading = Registro de auditoría
 admin-audit-intro = Cada cambio hecho por un administrador o por el personal: quién, cuándo, sobre qué, y cómo estaba antes y después. Las entradas no se pueden cambiar.
 admin-audit-actor = Quién

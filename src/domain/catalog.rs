@@ -5,9 +5,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::accounts::Identity;
+use super::accounts::{Identity, Permission};
 use super::audit::{self, snapshot};
-use super::error::ShopResult;
+use super::error::{ShopError, ShopResult};
 use super::message::{MessageId, ShopText};
 use super::photos::ProductPhoto;
 use super::ports::{Store, StoreError};
@@ -15,8 +15,10 @@ use super::tax::TaxClass;
 use super::validation::{text_field, FieldErrors};
 use super::{new_id, now, Timestamp};
 
+pub mod low_stock;
 pub mod variants;
 
+pub use low_stock::{LowStockAlerts, LowStockVariant, VariantChange};
 pub use variants::{ProductOption, Variant, VariantInput};
 
 /// Highest accepted price in minor units (100 million in major units).
@@ -26,7 +28,9 @@ pub const MAX_STOCK: i64 = 1_000_000;
 /// Heaviest product or variant, in grams (a tonne).
 pub const MAX_WEIGHT: i64 = 1_000_000;
 /// At or below this many units (and above none) the shop tells shoppers
-/// "only N left" instead of "N in stock".
+/// "only N left" instead of "N in stock". Kept apart from the owner's
+/// low-stock alert level ([`Product::low_stock_threshold`]): warning the owner
+/// at 50 units must not tell shoppers "only 50 left".
 pub const LOW_STOCK: i64 = 5;
 
 /// One product's stock as it is now: what the live stock feed carries to
@@ -121,6 +125,10 @@ pub struct Product {
     /// Uploaded photos, in the order shoppers see them.
     #[serde(default)]
     pub photos: Vec<ProductPhoto>,
+    /// At or below this many units a variant is low on stock and the shop
+    /// mails `mail.notify`; `null` means `catalog.low_stock_threshold`.
+    #[serde(default)]
+    pub low_stock_threshold: Option<i64>,
     /// When the product was created.
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -174,6 +182,11 @@ pub struct ProductInput {
     /// archived (carts and orders keep naming them), not deleted.
     #[serde(default)]
     pub variants: Vec<VariantInput>,
+    /// Low-stock alert level for each variant (0 to 1,000,000); left out or
+    /// `null` for `catalog.low_stock_threshold`.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 1_000_000)]
+    pub low_stock_threshold: Option<i64>,
 }
 
 /// A product's fields after validation (no id or timestamps yet).
@@ -201,6 +214,8 @@ pub struct ProductFields {
     pub options: Vec<ProductOption>,
     /// Every variant, archived ones included.
     pub variants: Vec<Variant>,
+    /// Its own low-stock level, if it has one.
+    pub low_stock_threshold: Option<i64>,
 }
 
 impl ProductInput {
@@ -246,6 +261,9 @@ impl ProductInput {
                 errors.add("weight", ShopText::WeightOutOfRange.arg("max", MAX_WEIGHT));
             }
         }
+        if let Some(threshold) = self.low_stock_threshold {
+            low_stock::check_threshold(&mut errors, "low_stock_threshold", threshold);
+        }
         let options = variants::validate_options(&mut errors, self.options);
         let variants = variants::resolve_variants(
             &mut errors,
@@ -268,6 +286,7 @@ impl ProductInput {
             weight: self.weight,
             options,
             variants,
+            low_stock_threshold: self.low_stock_threshold,
         })
     }
 }
@@ -369,6 +388,7 @@ impl Product {
             options: fields.options,
             variants: fields.variants,
             photos: Vec::new(),
+            low_stock_threshold: fields.low_stock_threshold,
             created_at: at,
             updated_at: at,
         }
@@ -381,6 +401,7 @@ impl Product {
 pub struct Catalog {
     store: Arc<dyn Store>,
     currency: String,
+    low_stock_threshold: i64,
 }
 
 impl Catalog {
@@ -389,7 +410,75 @@ impl Catalog {
         Self {
             store,
             currency: currency.to_owned(),
+            low_stock_threshold: low_stock::DEFAULT_THRESHOLD,
         }
+    }
+
+    /// The low-stock level of products that set none
+    /// (`catalog.low_stock_threshold`).
+    pub fn with_low_stock_threshold(self, threshold: i64) -> Self {
+        Self {
+            low_stock_threshold: threshold,
+            ..self
+        }
+    }
+
+    /// The low-stock level of products that set none.
+    pub fn low_stock_threshold(&self) -> i64 {
+        self.low_stock_threshold
+    }
+
+    /// Up to `limit` (at most [`low_stock::MAX_LIST`]) sold variants at or
+    /// below their level, lowest stock first.
+    pub async fn low_stock(&self, limit: u64) -> ShopResult<Vec<LowStockVariant>> {
+        Ok(self
+            .store
+            .low_stock_variants(self.low_stock_threshold, limit.min(low_stock::MAX_LIST))
+            .await?)
+    }
+
+    /// An admin's quick edit of one variant's price and/or stock, checked by
+    /// the catalog's rules and written in one atomic store step that leaves
+    /// the rest of the product as concurrent writers left it. Returns the
+    /// product as stored; the store's cache and change feed (search, live
+    /// stock) follow as for any product write.
+    pub async fn set_variant(
+        &self,
+        who: &Identity,
+        id: &str,
+        variant_id: &str,
+        change: VariantChange,
+    ) -> ShopResult<Product> {
+        who.allowed(Permission::ManageCatalog)?;
+        let change = change.validate()?;
+        let set = match self.store.set_variant(id, variant_id, &change, now()).await {
+            Err(StoreError::VariantNotSold { variant_id, .. }) => {
+                return Err(ShopError::NotFound(
+                    ShopText::VariantUnknown.arg("text", super::truncate(&variant_id, 64)),
+                ))
+            }
+            other => other?,
+        };
+        let (before, product) = set.ok_or_else(|| StoreError::ProductNotFound {
+            product_id: id.to_owned(),
+        })?;
+        let state = |v: &Variant| {
+            serde_json::json!({
+                "variant_id": v.id, "sku": v.sku, "price": v.price, "stock": v.stock,
+            })
+        };
+        // On the product's target, so its history shows quick edits beside
+        // whole edits; the variant is named in before and after.
+        audit::record(
+            &*self.store,
+            who,
+            "product.variant_update",
+            &format!("product:{id}"),
+            Some(state(&before)),
+            product.variant(variant_id).map(state),
+        )
+        .await?;
+        Ok(product)
     }
 
     /// Adds a product.
@@ -497,6 +586,7 @@ pub(crate) fn test_product(id: &str, price: i64, stock: i64) -> Product {
             archived: false,
         }],
         photos: Vec::new(),
+        low_stock_threshold: None,
         created_at: at,
         updated_at: at,
     }
@@ -553,6 +643,7 @@ mod tests {
             weight: None,
             options: Vec::new(),
             variants: Vec::new(),
+            low_stock_threshold: None,
         }
     }
 
@@ -603,7 +694,7 @@ mod properties {
 
     use super::*;
 
-    const FIELDS: [&str; 8] = [
+    const FIELDS: [&str; 9] = [
         "name",
         "description",
         "category",
@@ -612,6 +703,7 @@ mod properties {
         "currency",
         "photo_url",
         "weight",
+        "low_stock_threshold",
     ];
 
     proptest! {
@@ -627,13 +719,15 @@ mod properties {
             currency in proptest::option::of("[A-Z]{2,4}"),
             photo_url in prop_oneof![Just(String::new()), "/static/[a-z/.]{0,20}", "https?://[a-z.]{1,20}/[a-z]{0,10}", ".{0,30}"],
             weight in proptest::option::of(any::<i64>()),
+            low_stock_threshold in proptest::option::of(any::<i64>()),
         ) {
-            let input = ProductInput { name, description, category, price, currency, photo_url, stock, tax_class: None, weight, options: Vec::new(), variants: Vec::new() };
+            let input = ProductInput { name, description, category, price, currency, photo_url, stock, tax_class: None, weight, options: Vec::new(), variants: Vec::new(), low_stock_threshold };
             match input.validate("EUR", None) {
                 Ok(f) => {
                     prop_assert!((0..=MAX_PRICE).contains(&f.price));
                     prop_assert!((0..=MAX_STOCK).contains(&f.stock));
                     prop_assert!(f.weight.is_none_or(|w| (0..=MAX_WEIGHT).contains(&w)));
+                    prop_assert!(f.low_stock_threshold.is_none_or(|t| (0..=MAX_STOCK).contains(&t)));
                     prop_assert_eq!(f.variants.len(), 1);
                     prop_assert!(is_category(&f.category));
                     prop_assert!(!f.name.is_empty());

@@ -322,6 +322,7 @@ pub fn catalog(currency: &str, at: Timestamp) -> Vec<Product> {
                 weight: None,
                 options,
                 variants,
+                low_stock_threshold: None,
             };
             let fields = input.validate(currency, None).ok()?;
             Some(Product::from_fields(new_id(), fields, created))

@@ -39,6 +39,8 @@ pub enum MailKind {
     OrderUpdate,
     /// A single-use password reset link.
     PasswordReset,
+    /// To `mail.notify`, when a checkout takes variants to their low-stock level.
+    LowStock,
 }
 
 impl MailKind {

@@ -254,6 +254,8 @@ message_ids! {
         NotAscending = "field-not-ascending";
         /// A shipping zone with neither a price nor weight bands.
         ZonePriceMissing = "field-zone-price-missing";
+        /// A form box that must hold a whole number (or be left empty).
+        NotAWholeNumber = "field-not-a-whole-number";
         /// `text` is not a day written `YYYY-MM-DD`.
         DayInvalid = "field-day-invalid";
         /// A day outside the years `min` to `max`.

@@ -11,7 +11,9 @@ use super::accounts::{Erasure, PasswordReset, Role, Session, User};
 use super::address::Address;
 use super::audit::{AuditEntry, AuditFilter};
 use super::cart::Cart;
-use super::catalog::{Product, ProductFields};
+use super::catalog::{
+    LowStockAlerts, LowStockVariant, Product, ProductFields, Variant, VariantChange,
+};
 use super::chat::{Message, MessageFilter};
 use super::checkout::CheckoutRules;
 use super::mail::{MailStatus, OutboxMail};
@@ -238,6 +240,10 @@ pub struct Checkout {
     pub at: Timestamp,
     /// The order's mails, queued in the same transaction.
     pub mails: OrderMails,
+    /// The low-stock level of products without their own, and the alert
+    /// mails queued in the same transaction when the order takes variants
+    /// to it.
+    pub low_stock: LowStockAlerts,
 }
 
 /// A change to one order (see [`Order::apply`]), applied in one
@@ -338,6 +344,33 @@ pub trait CatalogStore: Send + Sync {
     /// store is shared. An `Err` item means changes may have been missed:
     /// the listener reads the catalog again.
     async fn watch_products(&self) -> StoreResult<BoxStream<'static, StoreResult<String>>>;
+    /// Up to `limit` sold variants at or below their product's low-stock
+    /// level (`default_threshold` where the product sets none), lowest stock
+    /// first (then product name and SKU). Indexed by stock: it reads only
+    /// variants at or below the highest level in use.
+    async fn low_stock_variants(
+        &self,
+        default_threshold: i64,
+        limit: u64,
+    ) -> StoreResult<Vec<LowStockVariant>>;
+    /// Sets the price and/or stock of one sold variant (and its product's
+    /// stock; a product without options takes the price too), and the
+    /// product's `updated_at`, in one atomic write that leaves every other
+    /// field as another writer left it. A stock back above the level a
+    /// low-stock alert was raised at clears the alert. Returns the variant as
+    /// it was and the product as stored; `None` when the product does not
+    /// exist; `VariantNotSold` when it has no such sold variant.
+    async fn set_variant(
+        &self,
+        product_id: &str,
+        variant_id: &str,
+        change: &VariantChange,
+        at: Timestamp,
+    ) -> StoreResult<Option<(Variant, Product)>>;
+    /// One page of the products whose name or a variant's SKU contains
+    /// `text` (ASCII case-insensitive; every product when empty), oldest
+    /// first, and how many match in all: the admin's product list.
+    async fn find_products(&self, text: &str, page: Page) -> StoreResult<(Vec<Product>, u64)>;
 }
 
 /// Accounts: users, their sessions and password resets.

@@ -106,7 +106,15 @@ pub fn router(state: AppState) -> Router {
         .route("/chat", get(chat::general_page))
         .route("/chat/ws", get(chat::socket))
         .route("/chat/{email}", get(chat::channel_page))
-        .route("/admin/products", get(admin::products_page))
+        .route("/admin/products", get(routes::catalog_admin::products_page))
+        .route(
+            "/admin/products/{id}/variants/{variant_id}",
+            post(routes::catalog_admin::variant_form),
+        )
+        .route(
+            "/products/{id}/variants/{variant_id}",
+            axum::routing::patch(routes::catalog_admin::set_variant),
+        )
         .route("/admin/products/{id}/edit", get(admin::edit_product_page))
         .route("/admin/mail", get(admin::mail))
         .route("/admin/shipping", get(admin::shipping_page))

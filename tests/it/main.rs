@@ -8,6 +8,7 @@ mod helpers;
 
 mod hostile;
 
+mod admin_products;
 mod audit;
 mod auth;
 mod browser;
@@ -19,6 +20,7 @@ mod forms;
 mod guest;
 mod instances;
 mod languages;
+mod low_stock;
 mod mail;
 mod metrics;
 mod operations;

@@ -587,6 +587,7 @@ async fn seed_catalog(url: &str, count: usize, categories: usize) -> Vec<String>
                 weight: None,
                 options: Vec::new(),
                 variants: Vec::new(),
+                low_stock_threshold: None,
             };
             let fields = input.validate("EUR", None).expect("a valid product");
             Product::from_fields(tienda::domain::new_id(), fields, at)

@@ -16,6 +16,7 @@ mod catalog;
 mod chat;
 mod legacy_orders;
 mod limits;
+mod low_stock;
 mod mongo_schema;
 mod orders;
 mod outbox;
@@ -48,6 +49,14 @@ macro_rules! contract {
 }
 
 contract! {
+    low_stock::a_crossing_alerts_once_until_restocked_above => a_crossing_alerts_once_until_restocked_above_sqlite, a_crossing_alerts_once_until_restocked_above_mongo;
+    low_stock::concurrent_crossings_alert_once => concurrent_crossings_alert_once_sqlite, concurrent_crossings_alert_once_mongo;
+    low_stock::a_level_of_zero_alerts_at_zero => a_level_of_zero_alerts_at_zero_sqlite, a_level_of_zero_alerts_at_zero_mongo;
+    low_stock::no_notify_address_no_alert => no_notify_address_no_alert_sqlite, no_notify_address_no_alert_mongo;
+    low_stock::low_stock_variants_lowest_first => low_stock_variants_lowest_first_sqlite, low_stock_variants_lowest_first_mongo;
+    low_stock::set_variant_writes_one_variant => set_variant_writes_one_variant_sqlite, set_variant_writes_one_variant_mongo;
+    low_stock::concurrent_quick_edits_and_checkouts_keep_stock => concurrent_quick_edits_and_checkouts_keep_stock_sqlite, concurrent_quick_edits_and_checkouts_keep_stock_mongo;
+    low_stock::find_products_by_name_or_sku => find_products_by_name_or_sku_sqlite, find_products_by_name_or_sku_mongo;
     audit::audit_log_appends_and_filters => audit_log_appends_and_filters_sqlite, audit_log_appends_and_filters_mongo;
     audit::audit_values_round_trip => audit_values_round_trip_sqlite, audit_values_round_trip_mongo;
     catalog::products_crud => products_crud_sqlite, products_crud_mongo;

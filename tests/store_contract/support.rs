@@ -180,6 +180,7 @@ pub fn product(name: &str, category: &str, price: i64, stock: i64, at: Timestamp
             archived: false,
         }],
         photos: Vec::new(),
+        low_stock_threshold: None,
         created_at: at,
         updated_at: at,
     }
@@ -202,6 +203,7 @@ pub fn fields(p: &Product, price: i64, stock: i64) -> ProductFields {
         weight: p.weight,
         options: p.options.clone(),
         variants,
+        low_stock_threshold: p.low_stock_threshold,
     }
 }
 
@@ -289,6 +291,8 @@ pub fn checkout(email: &str, key: Option<&str>, at: Timestamp) -> Checkout {
                 ),
             ])
         }),
+        // No product crosses 0 by default: cases that test alerts set their own.
+        low_stock: tienda::domain::catalog::LowStockAlerts::new(0, ""),
     }
 }
 

@@ -51,6 +51,7 @@ fn tee_input(skus: &str, variants: &[(&str, &str, i64)]) -> ProductInput {
                 photo_id: None,
             })
             .collect(),
+        low_stock_threshold: None,
     }
 }
 

@@ -12,6 +12,7 @@ use crate::domain::audit;
 use crate::domain::card_payments::{
     CardPayments, GatewayError, IntentRequest, PaymentEvent, PaymentEventKind,
 };
+use crate::domain::catalog::LowStockAlerts;
 use crate::domain::checkout::CheckoutRules;
 use crate::domain::error::{ShopError, ShopResult};
 use crate::domain::mail::compose::{self, OrderMailContext};
@@ -46,6 +47,9 @@ pub struct OrderSettings {
     pub hold_for: time::Duration,
     /// Where bank transfers go (in the order mail).
     pub bank: BankDetails,
+    /// The low-stock level of products that set none
+    /// (`catalog.low_stock_threshold`); alerts go to `notify`.
+    pub low_stock_threshold: i64,
 }
 
 /// What a verified card webhook event did.
@@ -175,6 +179,10 @@ impl Orders {
                 currency: self.settings.currency.clone(),
                 at,
                 mails: Arc::new(move |order| mailer(order, OrderMailKind::Received)),
+                low_stock: LowStockAlerts::new(
+                    self.settings.low_stock_threshold,
+                    &self.settings.notify,
+                ),
             })
             .await?;
         if !placed.replayed {

@@ -1,4 +1,5 @@
-//! Admin pages for the catalog, and the mail outbox (JSON and page).
+//! Admin pages for the catalog, and the mail outbox (JSON and page); the
+//! product list is `catalog_admin`.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -13,7 +14,6 @@ use crate::domain::catalog::Product;
 use crate::domain::mail::{MailStatus, OutboxMail};
 use crate::domain::message::MessageId;
 use crate::domain::photos::{self, MAX_PHOTOS};
-use crate::domain::Page;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::{truncate, ApiQuery, PageQuery, ProductId, WantsHtml};
 use crate::http::locale::Lang;
@@ -21,33 +21,6 @@ use crate::http::session::{may, Allowed};
 use crate::http::text::HttpText;
 use crate::http::visitor::Visitor;
 use crate::http::AppState;
-
-/// Catalog management: every product with edit and delete, and a create form.
-pub async fn products_page(
-    State(state): State<AppState>,
-    Lang(locale): Lang,
-    Allowed(admin, _): Allowed<may::ManageCatalog>,
-    ApiQuery(q): ApiQuery<PageQuery>,
-) -> AppResult<Response> {
-    let page = q.page()?;
-    let list = state
-        .store
-        .list_products(
-            None,
-            Page {
-                limit: Page::MAX_LIMIT,
-                ..page
-            },
-        )
-        .await?;
-    state.pages.render(
-        locale,
-        "admin_products",
-        state.pages.text(locale, "title-admin-products"),
-        &Visitor::signed_in(&state, &admin).await,
-        json!({ "items": list.items, "total": list.total }),
-    )
-}
 
 /// The shipping methods, each an editable form with a blank zone row to
 /// add one, and a form for a new method.
@@ -111,6 +84,7 @@ pub async fn edit_product_page(
             "photo_room": MAX_PHOTOS.saturating_sub(product.photos.len()),
             "photo_max": MAX_PHOTOS,
             "photo_max_mb": state.settings.photos.max_upload.div_ceil(1024 * 1024),
+            "default_threshold": state.catalog.low_stock_threshold(),
         }),
     )
 }

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod cart;
+pub mod catalog_admin;
 pub mod chat;
 pub mod orders;
 pub mod payments;

@@ -9,7 +9,7 @@ use futures_util::stream::BoxStream;
 use tracing::instrument;
 
 use super::{CachedStore, CatalogEntry, CatalogKey};
-use crate::domain::catalog::{Product, ProductFields};
+use crate::domain::catalog::{LowStockVariant, Product, ProductFields, Variant, VariantChange};
 use crate::domain::orders::{Order, OrderFilter};
 use crate::domain::photos::ProductPhoto;
 use crate::domain::shared::Shared;
@@ -139,6 +139,40 @@ impl CatalogStore for CachedStore {
     #[instrument(level = "debug", skip_all)]
     async fn watch_products(&self) -> StoreResult<BoxStream<'static, StoreResult<String>>> {
         store_call("watch_products", self.inner.watch_products()).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn low_stock_variants(
+        &self,
+        default_threshold: i64,
+        limit: u64,
+    ) -> StoreResult<Vec<LowStockVariant>> {
+        let low = self.inner.low_stock_variants(default_threshold, limit);
+        store_call("low_stock_variants", low).await
+    }
+
+    /// Changes a product the cache may hold.
+    #[instrument(level = "debug", skip_all)]
+    async fn set_variant(
+        &self,
+        product_id: &str,
+        variant_id: &str,
+        change: &VariantChange,
+        at: Timestamp,
+    ) -> StoreResult<Option<(Variant, Product)>> {
+        let inner = self.inner.clone();
+        let (product_id, variant_id) = (product_id.to_owned(), variant_id.to_owned());
+        let change = change.clone();
+        self.catalog_write(async move {
+            let set = inner.set_variant(&product_id, &variant_id, &change, at);
+            store_call("set_variant", set).await
+        })
+        .await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn find_products(&self, text: &str, page: Page) -> StoreResult<(Vec<Product>, u64)> {
+        store_call("find_products", self.inner.find_products(text, page)).await
     }
 }
 

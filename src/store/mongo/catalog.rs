@@ -11,7 +11,9 @@ use mongodb::ClientSession;
 use serde::{Deserialize, Serialize};
 
 use super::{bson_time, limit, time, MongoStore};
-use crate::domain::catalog::{Product, ProductFields, ProductOption, Variant};
+use crate::domain::catalog::{
+    LowStockVariant, Product, ProductFields, ProductOption, Variant, VariantChange,
+};
 use crate::domain::photos::ProductPhoto;
 use crate::domain::shared::Shared;
 use crate::domain::tax::TaxClass;
@@ -43,6 +45,8 @@ pub(super) struct ProductDoc {
     variants: Vec<Variant>,
     #[serde(default)]
     photos: Vec<ProductPhoto>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    low_stock_threshold: Option<i64>,
     created_at: DateTime,
     updated_at: DateTime,
 }
@@ -63,6 +67,7 @@ impl From<&Product> for ProductDoc {
             options: p.options.clone(),
             variants: p.variants.clone(),
             photos: p.photos.clone(),
+            low_stock_threshold: p.low_stock_threshold,
             created_at: bson_time(p.created_at),
             updated_at: bson_time(p.updated_at),
         }
@@ -85,6 +90,7 @@ impl From<ProductDoc> for Product {
             options: d.options,
             variants: d.variants,
             photos: d.photos,
+            low_stock_threshold: d.low_stock_threshold,
             created_at: time(d.created_at),
             updated_at: time(d.updated_at),
         }
@@ -231,15 +237,20 @@ impl CatalogStore for MongoStore {
             "weight": f.weight,
             "options": mongodb::bson::to_bson(&f.options)?,
             "variants": mongodb::bson::to_bson(&f.variants)?,
+            "low_stock_threshold": f.low_stock_threshold,
             "updated_at": bson_time(at),
         }};
-        Ok(self
+        let replaced = self
             .products()
             .find_one_and_update(doc! { "_id": id }, update)
             .return_document(ReturnDocument::After)
             .await
             .map_err(|e| sku_taken(e, &f.variants))?
-            .map(Product::from))
+            .map(Product::from);
+        if replaced.is_some() {
+            self.clear_restocked(None, id).await?;
+        }
+        Ok(replaced)
     }
 
     async fn set_product_photos(
@@ -345,5 +356,28 @@ impl CatalogStore for MongoStore {
             }
         });
         Ok(ids.boxed())
+    }
+
+    async fn low_stock_variants(
+        &self,
+        default_threshold: i64,
+        limit: u64,
+    ) -> StoreResult<Vec<LowStockVariant>> {
+        self.low_stock_list(default_threshold, limit).await
+    }
+
+    async fn set_variant(
+        &self,
+        product_id: &str,
+        variant_id: &str,
+        change: &VariantChange,
+        at: Timestamp,
+    ) -> StoreResult<Option<(Variant, Product)>> {
+        self.set_variant_in(product_id, variant_id, change, at)
+            .await
+    }
+
+    async fn find_products(&self, text: &str, page: Page) -> StoreResult<(Vec<Product>, u64)> {
+        self.find_products_by_text(text, page).await
     }
 }

@@ -10,6 +10,7 @@ mod cart;
 mod catalog;
 mod chat;
 mod limits;
+mod low_stock;
 mod orders;
 mod outbox;
 pub mod photos;
@@ -143,6 +144,9 @@ impl MongoStore {
                         "by_category",
                     ),
                     index(doc! { "created_at": 1, "_id": 1 }, "by_creation"),
+                    // The low-stock list: variants up to the highest level in use.
+                    index(doc! { "variants.stock": 1 }, "by_variant_stock"),
+                    index(doc! { "low_stock_threshold": -1 }, "by_low_stock_threshold"),
                 ],
             ),
             (

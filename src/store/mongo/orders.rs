@@ -377,7 +377,9 @@ impl StatusTx for SessionTx<'_> {
                 .session(&mut *self.s)
                 .await?;
         }
-        Ok(())
+        self.store
+            .clear_restocked(Some(&mut *self.s), line.product_id)
+            .await
     }
 
     async fn save_order(&mut self, order: &Order) -> StoreResult<()> {
@@ -414,7 +416,11 @@ impl StatusTx for SessionTx<'_> {
 impl OrderStore for MongoStore {
     async fn place_order(&self, checkout: Checkout) -> StoreResult<Placed> {
         self.transact(&checkout, |store, s, c| {
-            Box::pin(async move { checkout::place_order(&mut SessionTx { store, s }, c).await })
+            Box::pin(async move {
+                let placed = checkout::place_order(&mut SessionTx { store, s: &mut *s }, c).await?;
+                store.low_stock_alert(s, c, &placed).await?;
+                Ok(placed)
+            })
         })
         .await
     }

@@ -5,8 +5,8 @@ use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
 use rusqlite::{params, Connection, Row};
 
-use super::{ms, stored_enum, ts, SqliteStore};
-use crate::domain::catalog::{Product, ProductFields, Variant};
+use super::{low_stock, ms, stored_enum, ts, SqliteStore};
+use crate::domain::catalog::{LowStockVariant, Product, ProductFields, Variant, VariantChange};
 use crate::domain::photos::ProductPhoto;
 use crate::domain::shared::Shared;
 use crate::domain::{Page, Timestamp};
@@ -14,19 +14,20 @@ use crate::store::{CatalogStore, ProductPage, StoreError, StoreResult};
 use tokio::sync::broadcast::error::RecvError;
 
 const COLUMNS: &str = "id, name, description, category, price, currency, photo_url, stock, \
-     created_at, updated_at, options, photos, tax_class, weight";
+     created_at, updated_at, options, photos, tax_class, weight, low_stock_threshold";
 
 /// A product with its variants, read in one query: the product's columns
 /// (`p`, a products row or a page of them) joined to its variants (`v`), one
 /// row per variant in position order. `FROM` and the rest follow.
-const WITH_VARIANTS: &str = "SELECT p.id, p.name, p.description, p.category, p.price, p.currency, \
+pub(super) const WITH_VARIANTS: &str =
+    "SELECT p.id, p.name, p.description, p.category, p.price, p.currency, \
      p.photo_url, p.stock, p.created_at, p.updated_at, p.options, p.photos, \
      v.id, v.sku, v.options, v.price, v.stock, v.photo_id, v.archived, v.weight, \
-     p.tax_class, p.weight";
+     p.tax_class, p.weight, p.low_stock_threshold";
 
 /// The products in `rows` of a [`WITH_VARIANTS`] query, each with its
 /// variants, in the order the rows name them.
-fn products_from(mut rows: rusqlite::Rows<'_>) -> StoreResult<Vec<Product>> {
+pub(super) fn products_from(mut rows: rusqlite::Rows<'_>) -> StoreResult<Vec<Product>> {
     let mut products: Vec<Product> = Vec::new();
     while let Some(row) = rows.next()? {
         let id: String = row.get(0)?;
@@ -57,6 +58,7 @@ fn product_columns(id: String, row: &Row) -> StoreResult<Product> {
         variants: Vec::new(),
         tax_class: stored_enum(row, 20, 0, "products", "tax_class")?,
         weight: row.get(21)?,
+        low_stock_threshold: row.get(22)?,
     })
 }
 
@@ -79,7 +81,7 @@ fn variant_columns(row: &Row) -> StoreResult<Option<Variant>> {
 
 pub(super) fn insert(tx: &Connection, p: &Product) -> StoreResult<()> {
     tx.prepare_cached(&format!(
-        "INSERT INTO products ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+        "INSERT INTO products ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
     ))?
     .execute(params![
         p.id,
@@ -96,6 +98,7 @@ pub(super) fn insert(tx: &Connection, p: &Product) -> StoreResult<()> {
         serde_json::to_string(&p.photos)?,
         p.tax_class.as_str(),
         p.weight,
+        p.low_stock_threshold,
     ])?;
     save_variants(tx, &p.id, &p.variants)
 }
@@ -256,7 +259,7 @@ impl CatalogStore for SqliteStore {
                     .prepare_cached(
                         "UPDATE products SET name = ?2, description = ?3, category = ?4, price = ?5,
                          currency = ?6, photo_url = ?7, stock = ?8, updated_at = ?9, options = ?10,
-                         tax_class = ?11, weight = ?12
+                         tax_class = ?11, weight = ?12, low_stock_threshold = ?13
                          WHERE id = ?1",
                     )?
                     .execute(params![
@@ -272,11 +275,13 @@ impl CatalogStore for SqliteStore {
                         serde_json::to_string(&f.options)?,
                         f.tax_class.as_str(),
                         f.weight,
+                        f.low_stock_threshold,
                     ])?;
                 if changed == 0 {
                     return Ok(None);
                 }
                 save_variants(tx, &id, &f.variants)?;
+                low_stock::clear_restocked(tx, &id)?;
                 get(tx, &id)
             })
             .await?;
@@ -373,5 +378,38 @@ impl CatalogStore for SqliteStore {
             }
         });
         Ok(stream.boxed())
+    }
+
+    async fn low_stock_variants(
+        &self,
+        default_threshold: i64,
+        limit: u64,
+    ) -> StoreResult<Vec<LowStockVariant>> {
+        self.run(move |c| low_stock::low_stock_variants(c, default_threshold, limit))
+            .await
+    }
+
+    async fn set_variant(
+        &self,
+        product_id: &str,
+        variant_id: &str,
+        change: &VariantChange,
+        at: Timestamp,
+    ) -> StoreResult<Option<(Variant, Product)>> {
+        let (product_id, variant_id) = (product_id.to_owned(), variant_id.to_owned());
+        let change = change.clone();
+        let set = self
+            .write(move |tx| low_stock::set_variant(tx, &product_id, &variant_id, &change, at))
+            .await?;
+        if let Some((_, p)) = &set {
+            self.products_changed([p.id.as_str()]);
+        }
+        Ok(set)
+    }
+
+    async fn find_products(&self, text: &str, page: Page) -> StoreResult<(Vec<Product>, u64)> {
+        let text = text.to_owned();
+        self.run(move |c| low_stock::find_products(c, &text, page))
+            .await
     }
 }

@@ -10,6 +10,7 @@ mod catalog;
 mod chat;
 mod limits;
 pub mod lock;
+mod low_stock;
 mod orders;
 mod outbox;
 mod photos;
@@ -36,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("variants.sql"),
     include_str!("payments.sql"),
     include_str!("audit.sql"),
+    include_str!("low_stock.sql"),
 ];
 
 /// The schema version this tienda writes: how many migrations it knows.

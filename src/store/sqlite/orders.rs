@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::outbox::insert_mail;
 use super::{
-    address_column, address_from_column, cart, catalog, ms, run_without_waiting, stored_enum, ts,
-    SqliteStore,
+    address_column, address_from_column, cart, catalog, low_stock, ms, run_without_waiting,
+    stored_enum, ts, SqliteStore,
 };
 use crate::domain::accounts::Erasure;
 use crate::domain::address::Address;
@@ -305,7 +305,7 @@ impl StatusTx for WriterTx<'_> {
                 .prepare_cached("UPDATE products SET stock = stock + ?2 WHERE id = ?1")?
                 .execute(params![line.product_id, quantity])?;
         }
-        Ok(())
+        low_stock::clear_restocked(self.0, line.product_id)
     }
 
     async fn save_order(&mut self, order: &Order) -> StoreResult<()> {
@@ -330,7 +330,12 @@ impl StatusTx for WriterTx<'_> {
 impl OrderStore for SqliteStore {
     async fn place_order(&self, checkout: Checkout) -> StoreResult<Placed> {
         let placed = self
-            .write(move |c| run_without_waiting(checkout::place_order(&mut WriterTx(c), &checkout)))
+            .write(move |c| {
+                let placed =
+                    run_without_waiting(checkout::place_order(&mut WriterTx(c), &checkout))?;
+                low_stock::alert(c, &checkout, &placed)?;
+                Ok(placed)
+            })
             .await?;
         if !placed.replayed {
             self.products_changed(placed.order.items.iter().map(|i| i.product_id.as_str()));

@@ -196,6 +196,7 @@ async fn main() -> anyhow::Result<()> {
             weight: None,
             options: Vec::new(),
             variants: Vec::new(),
+            low_stock_threshold: None,
         };
         let fields = input
             .validate(&args.currency, None)
