@@ -133,7 +133,13 @@ impl MongoStore {
         }
         let d = &self.db;
         let plan: Vec<(&str, Vec<IndexModel>)> = vec![
-            ("users", vec![unique(doc! { "email": 1 }, "email_unique")]),
+            (
+                "users",
+                vec![
+                    unique(doc! { "email": 1 }, "email_unique"),
+                    index(doc! { "created_at": -1, "_id": -1 }, "by_creation"),
+                ],
+            ),
             (
                 "products",
                 vec![
@@ -175,6 +181,7 @@ impl MongoStore {
                         )
                         .build(),
                     index(doc! { "hold_until": 1 }, "by_hold"),
+                    index(doc! { "created_at": -1, "number": -1 }, "by_created"),
                 ],
             ),
             (

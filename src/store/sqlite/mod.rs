@@ -34,6 +34,8 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE users ADD COLUMN locale TEXT;",
     include_str!("variants.sql"),
     include_str!("payments.sql"),
+    include_str!("accounts_disabled.sql"),
+    include_str!("orders_by_date.sql"),
 ];
 
 /// The schema version this tienda writes: how many migrations it knows.
