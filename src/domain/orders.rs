@@ -12,6 +12,7 @@ use super::shipping::ShippingQuote;
 use super::Timestamp;
 use crate::i18n::Locale;
 
+mod actions;
 mod filter;
 mod lifecycle;
 mod service;

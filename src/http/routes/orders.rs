@@ -385,7 +385,7 @@ pub async fn get(
             &visitor,
             json!({
                 "order": order,
-                "next": order.status.next_statuses(order.payment.method),
+                "next": order.next_for(visitor.who()),
                 "card": card,
                 "bank": (order.payment.method == PaymentMethod::BankTransfer)
                     .then_some(&state.settings.payment.bank),
@@ -464,4 +464,64 @@ pub async fn refund(
 ) -> AppResult<Json<Order>> {
     let number = parse_number(&number)?;
     Ok(Json(state.orders.refund(&admin, number, input).await?))
+}
+
+/// The answer of `POST /orders/{number}/resend`.
+#[derive(Serialize, ToSchema)]
+pub struct Resent {
+    /// The outbox mail queued (see `GET /admin/mail`).
+    pub mail_id: String,
+}
+
+/// Send the order's confirmation to its customer again, through the
+/// outbox: the mail checkout sent, as the order stands now. Staff and admins.
+#[utoipa::path(post, path = "/orders/{number}/resend", tag = "orders",
+    params(("number" = i64, Path)),
+    responses((status = 202, body = Resent), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn resend(
+    State(state): State<AppState>,
+    Allowed(who, _): Allowed<may::ChangeOrderStatus>,
+    Path(number): Path<String>,
+) -> AppResult<Response> {
+    let number = parse_number(&number)?;
+    let mail_id = state.orders.resend_confirmation(&who, number).await?;
+    Ok((StatusCode::ACCEPTED, Json(Resent { mail_id })).into_response())
+}
+
+/// A printable packing slip: the shop, the order's number and date, where
+/// it goes and what goes in the parcel (SKU, options, quantity), no prices.
+/// Staff and admins.
+pub async fn packing_slip(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    Allowed(who, _): Allowed<may::ReadOrders>,
+    Path(number): Path<String>,
+) -> AppResult<Response> {
+    let number = parse_number(&number)?;
+    let order = state.orders.get(&who, number).await?;
+    let items: Vec<_> = order
+        .items
+        .iter()
+        .map(|i| json!({ "name": i.name, "sku": i.sku, "variant": i.variant, "quantity": i.quantity }))
+        .collect();
+    let units: i64 = order.items.iter().map(|i| i.quantity).sum();
+    state.pages.render(
+        locale,
+        "packing_slip",
+        state
+            .pages
+            .text_with(locale, "title-packing-slip", &[("number", &number.to_string())]),
+        &Visitor::signed_in(&state, &who).await,
+        json!({
+            "number": order.number,
+            "created_at": order.created_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            "email": order.email,
+            "address": order.delivery_address,
+            "items": items,
+            "units": units,
+            "shipping": order.shipping.name,
+        }),
+    )
 }
