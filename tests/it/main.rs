@@ -9,10 +9,12 @@ mod helpers;
 mod hostile;
 
 mod auth;
+mod backoffice_orders;
 mod browser;
 mod catalog;
 mod chat;
 mod checkout;
+mod customers;
 mod errors;
 mod forms;
 mod guest;
