@@ -99,6 +99,11 @@ fn today() -> String {
     )
 }
 
+/// Attribute text as a browser reads it.
+pub(crate) fn unescape(html: &str) -> String {
+    html.replace("&#x3D;", "=").replace("&amp;", "&")
+}
+
 /// A page as a browser with `token` gets it.
 async fn page(app: &TestApp, path: &str, token: &str) -> (StatusCode, String) {
     let r = app
@@ -188,13 +193,14 @@ async fn filters_narrow_the_list_and_bad_ones_are_named() {
         (format!("?number={}&email={ANA}", s.bobs), vec![]),
         // Unknown parameters (tracking links) are ignored.
         (format!("?utm_source=mail&number={}", s.bobs), vec![s.bobs]),
-        ("?limit=1&offset=1".to_owned(), vec![s.anas]),
     ] {
         let r = app.get(&format!("/orders{query}"), Some(staff)).await;
         assert_eq!(r.status, StatusCode::OK, "{query}: {}", r.text);
         assert_eq!(numbers(&r), expected, "{query}");
         assert_eq!(r.body["total"], json!(expected.len()), "{query}");
     }
+    let second = app.get("/orders?limit=1&offset=1", Some(staff)).await;
+    assert_eq!((numbers(&second), &second.body["total"]), (vec![s.anas], &json!(2)));
     let paged = app.get("/orders?limit=1", Some(staff)).await;
     assert_eq!((numbers(&paged), &paged.body["total"]), (vec![s.bobs], &json!(2)));
 
@@ -236,13 +242,14 @@ async fn filters_narrow_the_list_and_bad_ones_are_named() {
 async fn the_admin_order_page_filters_and_pages() {
     let s = shop().await;
     let (status, html) = page(&s.app, "/admin/orders?limit=1&status=awaiting_payment&utm=x", &s.staff).await;
+    let html = unescape(&html);
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains(&format!("href=\"/orders/{}\"", s.bobs)), "{html}");
     assert!(!html.contains(&format!("href=\"/orders/{}\"", s.anas)));
     assert!(html.contains(BOB));
     // The next page keeps the filter.
     assert!(
-        html.contains("/admin/orders?status=awaiting_payment&amp;offset=1&amp;limit=1"),
+        html.contains("/admin/orders?status=awaiting_payment&offset=1&limit=1"),
         "{html}"
     );
     assert!(html.contains("<option value=\"awaiting_payment\" selected>"));
