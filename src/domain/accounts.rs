@@ -14,10 +14,10 @@ use super::message::{MessageId, ShopText};
 use super::validation::{email_field, text_field, FieldErrors};
 use super::Timestamp;
 
+pub use customers::{CustomerDetail, CustomerSummary};
 pub use password::{
     hash_password, verify_password, waiting_hashes, ARGON2_M_KIB, ARGON2_P, ARGON2_T,
 };
-pub use customers::{CustomerDetail, CustomerSummary};
 pub use permission::Permission;
 pub use privacy::{AccountExport, EraseInput, Erasure, Profile};
 pub use service::{AccountRules, Accounts, Identity, Login};

@@ -412,8 +412,7 @@ pub trait AccountStore: Send + Sync {
     /// unrevoked session of it at `at` in the same transaction, or enables it
     /// (`None`). Returns the account as stored now; `None` (and nothing
     /// changed) when no such user.
-    async fn set_disabled(&self, email: &str, at: Option<Timestamp>)
-        -> StoreResult<Option<User>>;
+    async fn set_disabled(&self, email: &str, at: Option<Timestamp>) -> StoreResult<Option<User>>;
     /// One page of accounts, newest first (then by id), whose email or name
     /// contains `search` with ASCII letters in either case (the caller
     /// lowercases it), and how many match in all.

@@ -144,7 +144,12 @@ async fn new_order_routes_answer_each_role() {
         ] {
             let body = (method == Method::POST).then(|| json!({}));
             let r = s.app.call(method.clone(), &path, token, body).await;
-            assert_eq!(r.status.as_u16(), status, "{who} {method} {path}: {}", r.text);
+            assert_eq!(
+                r.status.as_u16(),
+                status,
+                "{who} {method} {path}: {}",
+                r.text
+            );
             match status {
                 401 => {
                     r.assert_problem(401, "unauthorized");
@@ -160,7 +165,10 @@ async fn new_order_routes_answer_each_role() {
     // email they name; staff and admins see everyone's.
     let mine = s
         .app
-        .get(&format!("/orders?email={BOB}&from={}", today()), Some(&customer))
+        .get(
+            &format!("/orders?email={BOB}&from={}", today()),
+            Some(&customer),
+        )
         .await;
     assert_eq!(numbers(&mine), vec![s.anas]);
     for token in [&s.staff, &s.admin] {
@@ -200,9 +208,15 @@ async fn filters_narrow_the_list_and_bad_ones_are_named() {
         assert_eq!(r.body["total"], json!(expected.len()), "{query}");
     }
     let second = app.get("/orders?limit=1&offset=1", Some(staff)).await;
-    assert_eq!((numbers(&second), &second.body["total"]), (vec![s.anas], &json!(2)));
+    assert_eq!(
+        (numbers(&second), &second.body["total"]),
+        (vec![s.anas], &json!(2))
+    );
     let paged = app.get("/orders?limit=1", Some(staff)).await;
-    assert_eq!((numbers(&paged), &paged.body["total"]), (vec![s.bobs], &json!(2)));
+    assert_eq!(
+        (numbers(&paged), &paged.body["total"]),
+        (vec![s.bobs], &json!(2))
+    );
 
     // Bad filters: 422 naming each field (the API and the page alike).
     for (query, fields) in [
@@ -241,10 +255,18 @@ async fn filters_narrow_the_list_and_bad_ones_are_named() {
 #[tokio::test]
 async fn the_admin_order_page_filters_and_pages() {
     let s = shop().await;
-    let (status, html) = page(&s.app, "/admin/orders?limit=1&status=awaiting_payment&utm=x", &s.staff).await;
+    let (status, html) = page(
+        &s.app,
+        "/admin/orders?limit=1&status=awaiting_payment&utm=x",
+        &s.staff,
+    )
+    .await;
     let html = unescape(&html);
     assert_eq!(status, StatusCode::OK, "{html}");
-    assert!(html.contains(&format!("href=\"/orders/{}\"", s.bobs)), "{html}");
+    assert!(
+        html.contains(&format!("href=\"/orders/{}\"", s.bobs)),
+        "{html}"
+    );
     assert!(!html.contains(&format!("href=\"/orders/{}\"", s.anas)));
     assert!(html.contains(BOB));
     // The next page keeps the filter.
@@ -257,7 +279,12 @@ async fn the_admin_order_page_filters_and_pages() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(&format!("href=\"/orders/{}\"", s.anas)));
     assert!(!html.contains(&format!("href=\"/orders/{}\"", s.bobs)));
-    let (status, _) = page(&s.app, "/admin/orders?from=2026-02-02&to=2026-02-01", &s.admin).await;
+    let (status, _) = page(
+        &s.app,
+        "/admin/orders?from=2026-02-02&to=2026-02-01",
+        &s.admin,
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -266,7 +293,11 @@ async fn resend_queues_the_confirmation_again() {
     let s = shop().await;
     let r = s
         .app
-        .post(&format!("/orders/{}/resend", s.anas), Some(&s.staff), json!({}))
+        .post(
+            &format!("/orders/{}/resend", s.anas),
+            Some(&s.staff),
+            json!({}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
     let id = r.body["mail_id"].as_str().expect("mail id").to_owned();
@@ -313,7 +344,14 @@ async fn the_order_page_shows_what_the_viewer_may_do_and_the_slip_has_no_prices(
 
     let (status, slip) = page(&s.app, &format!("{path}/packing-slip"), &s.staff).await;
     assert_eq!(status, StatusCode::OK, "{slip}");
-    for shown in ["TEE-M", "Tee", ">M<", ">2<", "Calle Mayor", &s.anas.to_string()] {
+    for shown in [
+        "TEE-M",
+        "Tee",
+        ">M<",
+        ">2<",
+        "Calle Mayor",
+        &s.anas.to_string(),
+    ] {
         assert!(slip.contains(shown), "the slip shows {shown}: {slip}");
     }
     for price in ["17.00", "17,00", "34.00", "34,00", "€"] {

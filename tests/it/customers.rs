@@ -62,7 +62,12 @@ async fn customer_routes_answer_each_role() {
         ] {
             let body = (method == Method::POST).then(|| json!({}));
             let r = app.call(method.clone(), &path, token, body).await;
-            assert_eq!(r.status.as_u16(), status, "{who} {method} {path}: {}", r.text);
+            assert_eq!(
+                r.status.as_u16(),
+                status,
+                "{who} {method} {path}: {}",
+                r.text
+            );
             match status {
                 401 => {
                     r.assert_problem(401, "unauthorized");
@@ -78,7 +83,10 @@ async fn customer_routes_answer_each_role() {
     for (token, button) in [(&staff, false), (&admin, true)] {
         let (status, html) = page(&app, "/admin/customers?search=carl", token).await;
         assert_eq!(status, StatusCode::OK, "{html}");
-        assert!(html.contains(&format!("href=\"/admin/customers/{CARL}\"")), "{html}");
+        assert!(
+            html.contains(&format!("href=\"/admin/customers/{CARL}\"")),
+            "{html}"
+        );
         assert!(!html.contains(ANA), "the search narrows the list");
         let (status, html) = page(&app, &format!("/admin/customers/{CARL}"), token).await;
         assert_eq!(status, StatusCode::OK, "{html}");
@@ -94,16 +102,28 @@ async fn the_list_searches_and_pages_and_the_customer_page_adds_up() {
     app.customer(CARL).await;
     let lamp = app.product(&admin, "Lamp", "home", 1500, 10).await["id"].clone();
     for _ in 0..2 {
-        app.post("/cart", Some(&ana), json!({"product_id": lamp, "quantity": 1}))
-            .await;
+        app.post(
+            "/cart",
+            Some(&ana),
+            json!({"product_id": lamp, "quantity": 1}),
+        )
+        .await;
         let placed = app
-            .post("/orders", Some(&ana), json!({"delivery_address": "1 Calle Mayor, Madrid"}))
+            .post(
+                "/orders",
+                Some(&ana),
+                json!({"delivery_address": "1 Calle Mayor, Madrid"}),
+            )
             .await;
         assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.text);
     }
     // One is called off: it no longer counts as spent.
     let cancelled = app
-        .put("/orders/1001/status", Some(&admin), json!({"status": "cancelled"}))
+        .put(
+            "/orders/1001/status",
+            Some(&admin),
+            json!({"status": "cancelled"}),
+        )
         .await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.text);
 
@@ -120,10 +140,17 @@ async fn the_list_searches_and_pages_and_the_customer_page_adds_up() {
     assert_eq!(all.body["total"], 3);
     assert!(all.body["items"][0]["disabled_at"].is_null());
     assert!(all.body["items"][0].get("password_hash").is_none());
-    let found = app.get("/admin/customers?search=ANA&ref=x", Some(&admin)).await;
+    let found = app
+        .get("/admin/customers?search=ANA&ref=x", Some(&admin))
+        .await;
     assert_eq!(emails(&found), vec![ANA]);
-    let paged = app.get("/admin/customers?offset=1&limit=1", Some(&admin)).await;
-    assert_eq!((emails(&paged), &paged.body["total"]), (vec![ANA.to_owned()], &json!(3)));
+    let paged = app
+        .get("/admin/customers?offset=1&limit=1", Some(&admin))
+        .await;
+    assert_eq!(
+        (emails(&paged), &paged.body["total"]),
+        (vec![ANA.to_owned()], &json!(3))
+    );
     let long = "x".repeat(101);
     let problem = app
         .get(&format!("/admin/customers?search={long}"), Some(&admin))
@@ -133,15 +160,23 @@ async fn the_list_searches_and_pages_and_the_customer_page_adds_up() {
         .await
         .assert_problem(400, "invalid_parameter");
 
-    let detail = app.get(&format!("/admin/customers/{ANA}"), Some(&admin)).await;
+    let detail = app
+        .get(&format!("/admin/customers/{ANA}"), Some(&admin))
+        .await;
     assert_eq!(detail.status, StatusCode::OK, "{}", detail.text);
     assert_eq!(detail.body["account"]["email"], ANA);
     assert_eq!(detail.body["order_count"], 2);
-    assert_eq!(detail.body["total_spent"], detail.body["orders"][0]["total"]);
+    assert_eq!(
+        detail.body["total_spent"],
+        detail.body["orders"][0]["total"]
+    );
     assert_eq!(detail.body["orders"][0]["number"], 1002, "newest first");
     assert!(detail.body["messages"].is_array());
     let upper = app
-        .get(&format!("/admin/customers/{}", ANA.to_uppercase()), Some(&admin))
+        .get(
+            &format!("/admin/customers/{}", ANA.to_uppercase()),
+            Some(&admin),
+        )
         .await;
     assert_eq!(upper.status, StatusCode::OK);
     app.get("/admin/customers/nobody@example.com", Some(&admin))
@@ -150,7 +185,10 @@ async fn the_list_searches_and_pages_and_the_customer_page_adds_up() {
     let (status, html) = page(&app, &format!("/admin/customers/{ANA}"), &admin).await;
     assert_eq!(status, StatusCode::OK, "{html}");
     let html = crate::backoffice_orders::unescape(&html);
-    assert!(html.contains("/admin/orders?email=ana%40example.com"), "{html}");
+    assert!(
+        html.contains("/admin/orders?email=ana%40example.com"),
+        "{html}"
+    );
 }
 
 #[tokio::test]
@@ -168,7 +206,11 @@ async fn disabling_ends_every_session_at_once_and_enabling_lets_them_back() {
         .expect("ana's open chat");
 
     let r = app
-        .post(&format!("/admin/customers/{ANA}/disable"), Some(&admin), json!({}))
+        .post(
+            &format!("/admin/customers/{ANA}/disable"),
+            Some(&admin),
+            json!({}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(r.body["disabled_at"].is_string(), "{}", r.text);
@@ -204,15 +246,27 @@ async fn disabling_ends_every_session_at_once_and_enabling_lets_them_back() {
 
     // Nobody disables themself or an admin.
     let own = app
-        .post(&format!("/admin/customers/{ADMIN_EMAIL}/disable"), Some(&admin), json!({}))
+        .post(
+            &format!("/admin/customers/{ADMIN_EMAIL}/disable"),
+            Some(&admin),
+            json!({}),
+        )
         .await;
     assert!(own.assert_problem(422, "validation_failed")["errors"]["email"].is_array());
-    app.post("/admin/customers/nobody@example.com/disable", Some(&admin), json!({}))
-        .await
-        .assert_problem(404, "not_found");
+    app.post(
+        "/admin/customers/nobody@example.com/disable",
+        Some(&admin),
+        json!({}),
+    )
+    .await
+    .assert_problem(404, "not_found");
 
     let r = app
-        .post(&format!("/admin/customers/{ANA}/enable"), Some(&admin), json!({}))
+        .post(
+            &format!("/admin/customers/{ANA}/enable"),
+            Some(&admin),
+            json!({}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(r.body["disabled_at"].is_null());
@@ -222,5 +276,8 @@ async fn disabling_ends_every_session_at_once_and_enabling_lets_them_back() {
     let back = app.login(ANA, PASSWORD).await;
     assert_eq!(back.status, StatusCode::OK, "{}", back.text);
     let token = back.body["token"].as_str().expect("token");
-    assert_eq!(app.get("/auth/me", Some(token)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/auth/me", Some(token)).await.status,
+        StatusCode::OK
+    );
 }

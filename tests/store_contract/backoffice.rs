@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use time::macros::datetime;
 use tienda::domain::accounts::{Session, User};
 use tienda::domain::mail::{MailKind, MailStatus};
 use tienda::domain::orders::{Order, OrderFilter, OrderStatus};
 use tienda::domain::{new_id, Page, Timestamp};
 use tienda::store::Store;
+use time::macros::datetime;
 
 use crate::support::{checkout, mail, ready_cart, set_status, stocked, t, user};
 
@@ -185,13 +185,13 @@ pub async fn customers_search_and_paging(store: Arc<dyn Store>) {
     };
     for (search, expected) in [
         (None, vec!["dan@banana.test", "carla@shop.test", BOB, ANA]),
-        (
-            Some("ana"),
-            vec!["dan@banana.test", "carla@shop.test", ANA],
-        ),
+        (Some("ana"), vec!["dan@banana.test", "carla@shop.test", ANA]),
         (Some("stone"), vec![BOB]),
         (Some("pérez"), vec![ANA]),
-        (Some("."), vec!["dan@banana.test", "carla@shop.test", BOB, ANA]),
+        (
+            Some("."),
+            vec!["dan@banana.test", "carla@shop.test", BOB, ANA],
+        ),
         (Some("a.*"), vec![]),
         (Some("100%_"), vec![]),
         (Some("nobody"), vec![]),
@@ -255,7 +255,10 @@ pub async fn disabling_revokes_sessions_and_enabling_restores(store: Arc<dyn Sto
         .await
         .expect("disable")
         .expect("ana exists");
-    assert_eq!((disabled.id.as_str(), disabled.disabled_at), (ana.id.as_str(), Some(t(50))));
+    assert_eq!(
+        (disabled.id.as_str(), disabled.disabled_at),
+        (ana.id.as_str(), Some(t(50)))
+    );
     for s in [&one, &two] {
         let (session, user) = store
             .get_session_user(&s.id)
@@ -265,11 +268,27 @@ pub async fn disabling_revokes_sessions_and_enabling_restores(store: Arc<dyn Sto
         assert_eq!(session.revoked_at, Some(t(50)), "revoked with the disable");
         assert_eq!(user.disabled_at, Some(t(50)));
     }
-    let ended = store.get_session(&ended.id).await.expect("read").expect("kept");
-    assert_eq!(ended.revoked_at, Some(t(5)), "an ended session keeps its end");
-    let bobs = store.get_session(&bobs.id).await.expect("read").expect("kept");
+    let ended = store
+        .get_session(&ended.id)
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(
+        ended.revoked_at,
+        Some(t(5)),
+        "an ended session keeps its end"
+    );
+    let bobs = store
+        .get_session(&bobs.id)
+        .await
+        .expect("read")
+        .expect("kept");
     assert_eq!(bobs.revoked_at, None, "other accounts untouched");
-    let by_email = store.get_user_by_email(ANA).await.expect("read").expect("ana");
+    let by_email = store
+        .get_user_by_email(ANA)
+        .await
+        .expect("read")
+        .expect("ana");
     assert_eq!(by_email.disabled_at, Some(t(50)));
     let (listed, _) = store
         .list_customers(Some("ana@"), Page::default())
@@ -283,7 +302,11 @@ pub async fn disabling_revokes_sessions_and_enabling_restores(store: Arc<dyn Sto
         .expect("enable")
         .expect("ana exists");
     assert_eq!(enabled.disabled_at, None);
-    let two = store.get_session(&two.id).await.expect("read").expect("kept");
+    let two = store
+        .get_session(&two.id)
+        .await
+        .expect("read")
+        .expect("kept");
     assert_eq!(two.revoked_at, Some(t(50)), "enabling revives no session");
     let fresh = session(&ana.id, 10_000);
     store.create_session(&fresh).await.expect("log in again");
@@ -308,7 +331,10 @@ pub async fn mail_queued_on_its_own_is_pending(store: Arc<dyn Store>) {
         mail(MailKind::OrderConfirmation, ANA, t(10)),
         mail(MailKind::OrderConfirmation, BOB, t(11)),
     );
-    store.queue_mail(&[a.clone(), b.clone()]).await.expect("queue");
+    store
+        .queue_mail(&[a.clone(), b.clone()])
+        .await
+        .expect("queue");
     store.queue_mail(&[]).await.expect("nothing to queue");
     let (pending, total) = store
         .list_mail(Some(MailStatus::Pending), Page::default())

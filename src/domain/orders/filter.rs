@@ -129,7 +129,10 @@ mod tests {
     fn each_bad_field_is_named() {
         for (q, fields) in [
             (query("0", "2026-01-01", "2026-01-02"), vec!["number"]),
-            (query("x", "2026-1-01", "2026-01-02"), vec!["from", "number"]),
+            (
+                query("x", "2026-1-01", "2026-01-02"),
+                vec!["from", "number"],
+            ),
             (query("1", "1999-12-31", "2101-01-01"), vec!["from", "to"]),
             (query("1", "2026-02-30", "tomorrow"), vec!["from", "to"]),
             (query("1", "2026-02-03", "2026-02-02"), vec!["to"]),
@@ -148,7 +151,10 @@ mod tests {
             ..OrderQuery::default()
         };
         let own = q.clone().filter(Some("ana@example.com".into()));
-        assert_eq!(own.expect("valid").email.as_deref(), Some("ana@example.com"));
+        assert_eq!(
+            own.expect("valid").email.as_deref(),
+            Some("ana@example.com")
+        );
         let staff = q.filter(None).expect("valid");
         assert_eq!(staff.email.as_deref(), Some("bob@example.com"));
     }

@@ -146,11 +146,7 @@ impl AccountStore for CachedStore {
     /// Drops the cached sessions, so a disabled account's next request is
     /// checked against the store (whose sessions this write revoked).
     #[instrument(level = "debug", skip_all)]
-    async fn set_disabled(
-        &self,
-        email: &str,
-        at: Option<Timestamp>,
-    ) -> StoreResult<Option<User>> {
+    async fn set_disabled(&self, email: &str, at: Option<Timestamp>) -> StoreResult<Option<User>> {
         self.accounts_write(store_call(
             "set_disabled",
             self.inner.set_disabled(email, at),

@@ -376,11 +376,7 @@ impl AccountStore for MongoStore {
         .await
     }
 
-    async fn set_disabled(
-        &self,
-        email: &str,
-        at: Option<Timestamp>,
-    ) -> StoreResult<Option<User>> {
+    async fn set_disabled(&self, email: &str, at: Option<Timestamp>) -> StoreResult<Option<User>> {
         let ctx = (email.to_owned(), at);
         let stored = self
             .transact(&ctx, |store, s, (email, at)| {

@@ -298,11 +298,7 @@ impl AccountStore for SqliteStore {
         .await
     }
 
-    async fn set_disabled(
-        &self,
-        email: &str,
-        at: Option<Timestamp>,
-    ) -> StoreResult<Option<User>> {
+    async fn set_disabled(&self, email: &str, at: Option<Timestamp>) -> StoreResult<Option<User>> {
         let email = email.to_owned();
         self.write(move |tx| {
             let id: Option<String> = tx
@@ -335,7 +331,8 @@ impl AccountStore for SqliteStore {
         self.run(move |c| {
             // `lower` folds ASCII letters only, as the MongoDB store's
             // pattern does; `instr` needs no escaping of `%` and `_`.
-            let matching = "(?1 IS NULL OR instr(lower(email), ?1) > 0 OR instr(lower(name), ?1) > 0)";
+            let matching =
+                "(?1 IS NULL OR instr(lower(email), ?1) > 0 OR instr(lower(name), ?1) > 0)";
             let users = c
                 .prepare_cached(&format!(
                     "SELECT {USER_COLUMNS} FROM users WHERE {matching}
