@@ -182,6 +182,10 @@ impl MongoStore {
                         .build(),
                     index(doc! { "hold_until": 1 }, "by_hold"),
                     index(doc! { "created_at": -1, "number": -1 }, "by_created"),
+                    index(
+                        doc! { "status": 1, "created_at": -1, "number": -1 },
+                        "by_status_created",
+                    ),
                 ],
             ),
             (
