@@ -184,12 +184,13 @@ field-catch-all-zone-repeated = only one zone may leave its countries empty; “
 field-not-positive = must be greater than 0
 field-not-ascending = must be greater than the one before ({ $previous })
 field-zone-price-missing = give a price, or weight bands that price by weight
+field-day-invalid = `{ $text }` is not a day written YYYY-MM-DD
+field-day-out-of-range = must be a day between the years { $min } and { $max }
+field-day-before-from = must not be before from ({ $to } < { $from })
 
 ## Back office: orders and customers
 
 field-order-number-invalid = `{ $text }` is not an order number (a whole number above 0)
-field-date-invalid = `{ $text }` is not a day written YYYY-MM-DD between 2000 and 2100
-field-date-range-reversed = must not be before from
 account-disabled = This account is disabled. Write to the shop if you think this is a mistake.
 cannot-disable-self = You cannot disable your own account.
 cannot-disable-admin = An admin's account cannot be disabled; make them a customer first (tienda admin revoke).

@@ -193,12 +193,13 @@ field-catch-all-zone-repeated = solo una zona puede dejar vacía su lista de pa�
 field-not-positive = debe ser mayor que 0
 field-not-ascending = debe ser mayor que el anterior ({ $previous })
 field-zone-price-missing = indica un precio, o tramos de peso que ponen el precio según el peso
+field-day-invalid = `{ $text }` no es un día escrito AAAA-MM-DD
+field-day-out-of-range = debe ser un día entre los años { $min } y { $max }
+field-day-before-from = no debe ser anterior a from ({ $to } < { $from })
 
 ## Back office: orders and customers
 
 field-order-number-invalid = `{ $text }` no es un número de pedido (un número entero mayor que 0)
-field-date-invalid = `{ $text }` no es un día escrito AAAA-MM-DD entre 2000 y 2100
-field-date-range-reversed = no debe ser anterior a from
 account-disabled = Esta cuenta está desactivada. Escribe a la tienda si crees que es un error.
 cannot-disable-self = No puedes desactivar tu propia cuenta.
 cannot-disable-admin = La cuenta de un administrador no se puede desactivar; hazlo cliente antes (tienda admin revoke).

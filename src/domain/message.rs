@@ -254,12 +254,14 @@ message_ids! {
         NotAscending = "field-not-ascending";
         /// A shipping zone with neither a price nor weight bands.
         ZonePriceMissing = "field-zone-price-missing";
+        /// `text` is not a day written `YYYY-MM-DD`.
+        DayInvalid = "field-day-invalid";
+        /// A day outside the years `min` to `max`.
+        DayOutOfRange = "field-day-out-of-range";
+        /// A range whose last day `to` is before its first, `from`.
+        DayBeforeFrom = "field-day-before-from";
         /// `text` is not an order number (a whole number above 0).
         OrderNumberInvalid = "field-order-number-invalid";
-        /// `text` is not a day `YYYY-MM-DD` between 2000 and 2100.
-        DateInvalid = "field-date-invalid";
-        /// A date range whose end is before its start.
-        DateRangeReversed = "field-date-range-reversed";
         /// A login to an account an admin disabled.
         AccountDisabled = "account-disabled";
         /// An admin asked to disable their own account.

@@ -318,6 +318,17 @@ async fn resend_queues_the_confirmation_again() {
         .filter(|m| m["kind"] == "order_confirmation" && m["to"] == ANA)
         .count();
     assert_eq!(confirmations, 2, "checkout's and the one sent again");
+    let log = s
+        .app
+        .get(
+            "/admin/audit?action=order.resend_confirmation",
+            Some(&s.admin),
+        )
+        .await;
+    let entry = &log.body["items"][0];
+    assert_eq!(entry["target"], format!("order:{}", s.anas), "{}", log.text);
+    assert_eq!(entry["actor"], "staff@example.com");
+    assert_eq!(entry["after"]["mail_id"], id.as_str());
 
     s.app
         .post("/orders/99999/resend", Some(&s.admin), json!({}))

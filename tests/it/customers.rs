@@ -280,4 +280,15 @@ async fn disabling_ends_every_session_at_once_and_enabling_lets_them_back() {
         app.get("/auth/me", Some(token)).await.status,
         StatusCode::OK
     );
+
+    // Both writes are in the audit log, with who made them.
+    for (action, after) in [("customer.disable", true), ("customer.enable", false)] {
+        let log = app
+            .get(&format!("/admin/audit?action={action}"), Some(&admin))
+            .await;
+        let entry = &log.body["items"][0];
+        assert_eq!(entry["target"], format!("customer:{ANA}"), "{}", log.text);
+        assert_eq!(entry["actor"], ADMIN_EMAIL);
+        assert_eq!(entry["after"]["disabled"], after);
+    }
 }

@@ -8,6 +8,7 @@ mod helpers;
 
 mod hostile;
 
+mod audit;
 mod auth;
 mod backoffice_orders;
 mod browser;

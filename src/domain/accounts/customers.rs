@@ -2,9 +2,11 @@
 //! (orders, money spent, chat), and disabling an account.
 
 use serde::Serialize;
+use serde_json::json;
 use utoipa::ToSchema;
 
 use super::{Accounts, Identity, Permission, Role, User};
+use crate::domain::audit::record;
 use crate::domain::chat::{Message, MessageFilter};
 use crate::domain::error::{ShopError, ShopResult};
 use crate::domain::message::{MessageId, ShopText};
@@ -165,8 +167,17 @@ impl Accounts {
         }
         let at = user.disabled_at.unwrap_or_else(now);
         let stored = self.set_disabled(&user, Some(at)).await?;
-        // audit: customer.disable (before {"disabled": false}, after {"disabled": true})
+        // Its sockets close before anything else can fail.
         self.events.user_ended(&stored.id);
+        record(
+            &*self.store,
+            admin,
+            "customer.disable",
+            &format!("customer:{}", stored.email),
+            Some(json!({ "disabled": user.disabled_at.is_some() })),
+            Some(json!({ "disabled": true })),
+        )
+        .await?;
         tracing::info!(user_id = %stored.id, by = %admin.user.id, "account disabled");
         Ok(stored)
     }
@@ -176,7 +187,15 @@ impl Accounts {
         admin.allowed(Permission::ManageAccounts)?;
         let user = self.find_user(email).await?;
         let stored = self.set_disabled(&user, None).await?;
-        // audit: customer.enable (before {"disabled": true}, after {"disabled": false})
+        record(
+            &*self.store,
+            admin,
+            "customer.enable",
+            &format!("customer:{}", stored.email),
+            Some(json!({ "disabled": user.disabled_at.is_some() })),
+            Some(json!({ "disabled": false })),
+        )
+        .await?;
         tracing::info!(user_id = %stored.id, by = %admin.user.id, "account enabled");
         Ok(stored)
     }

@@ -1,22 +1,18 @@
 //! The back office's order filters: what a caller typed, checked into an
 //! [`OrderFilter`] the stores can run.
 
-use time::{Date, Month};
-
 use super::{OrderFilter, OrderQuery};
+use crate::domain::dates::DayRange;
 use crate::domain::message::{MessageId, ShopText};
 use crate::domain::validation::FieldErrors;
 use crate::domain::{truncate, Timestamp};
 
-/// The years a date filter may name: anything else is a typo (`20025`), and
-/// would only make the stores scan for nothing.
-const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
-
 impl OrderQuery {
     /// The filter this query asks for, every bad field named: a number that
-    /// is not a positive integer, a date that is not `YYYY-MM-DD` within
-    /// 2000-2100, or `to` before `from`. `email` is the caller's own for
-    /// someone who may only see their orders, else the one asked for.
+    /// is not a positive integer, a day that is not `YYYY-MM-DD` within
+    /// 2000-2100, or `to` before `from` (see [`DayRange`]). `own_email` is
+    /// the caller's for someone who may only see their orders; otherwise the
+    /// email asked for, if any, narrows the list.
     pub fn filter(self, own_email: Option<String>) -> Result<OrderFilter, FieldErrors> {
         let mut errors = FieldErrors::default();
         let given = |v: Option<String>| v.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
@@ -30,57 +26,31 @@ impl OrderQuery {
                 None
             }
         });
-        let from = given(self.from).and_then(|text| day(&mut errors, "from", &text));
-        let to = given(self.to).and_then(|text| day(&mut errors, "to", &text));
-        if let (Some(from), Some(to)) = (from, to) {
-            if to < from {
-                errors.add("to", ShopText::DateRangeReversed);
-            }
-        }
+        let (from, to) = (given(self.from), given(self.to));
+        let days = DayRange::parse(from.as_deref(), to.as_deref()).unwrap_or_else(|e| {
+            errors.0.extend(e.0);
+            DayRange::default()
+        });
         let email = own_email.or_else(|| given(self.email).map(|e| e.to_ascii_lowercase()));
         errors.into_result(OrderFilter {
             email,
             status: self.status,
             number,
-            from,
-            to,
+            from: days.from,
+            to: days.to,
         })
     }
 }
 
-/// `text` as a calendar day, or an error on `field`.
-fn day(errors: &mut FieldErrors, field: &str, text: &str) -> Option<Date> {
-    let parsed = parse_day(text).filter(|d| YEARS.contains(&d.year()));
-    if parsed.is_none() {
-        errors.add(field, ShopText::DateInvalid.arg("text", truncate(text, 40)));
-    }
-    parsed
-}
-
-/// Exactly `YYYY-MM-DD`.
-fn parse_day(text: &str) -> Option<Date> {
-    let mut parts = text.split('-');
-    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
-        return None;
-    }
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if !(digits(y) && digits(m) && digits(d)) {
-        return None;
-    }
-    let month = Month::try_from(m.parse::<u8>().ok()?).ok()?;
-    Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()
-}
-
 impl OrderFilter {
-    /// The creation times the date filters allow: from the start of `from`
+    /// The creation times the day filters allow: from the start of `from`
     /// (inclusive) to the start of the day after `to` (exclusive), UTC.
     pub fn created_between(&self) -> (Option<Timestamp>, Option<Timestamp>) {
-        let start = self.from.map(|d| d.midnight().assume_utc());
-        let end = self
-            .to
-            .map(|d| d.next_day().unwrap_or(d).midnight().assume_utc());
-        (start, end)
+        let days = DayRange {
+            from: self.from,
+            to: self.to,
+        };
+        (days.start(), days.end())
     }
 }
 

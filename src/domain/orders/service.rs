@@ -8,6 +8,7 @@ use super::{
 };
 use crate::domain::accounts::{Identity, Permission};
 use crate::domain::address::Address;
+use crate::domain::audit;
 use crate::domain::card_payments::{
     CardPayments, GatewayError, IntentRequest, PaymentEvent, PaymentEventKind,
 };
@@ -286,6 +287,8 @@ impl Orders {
                 let updated = self
                     .update(number, OrderAction::RefundAndCancel(refund), by, None)
                     .await?;
+                self.audit(who, "order.status", &order, &updated.order)
+                    .await?;
                 return Ok(updated.order);
             }
             if let (Some(intent), Some(cards)) = (&order.payment.intent_id, &self.cards) {
@@ -305,7 +308,40 @@ impl Orders {
                 None,
             )
             .await?;
+        if updated.changed {
+            self.audit(who, "order.status", &order, &updated.order)
+                .await?;
+        }
         Ok(updated.order)
+    }
+
+    /// Records an admin's or staff member's change to an order: its status,
+    /// payment and tracking before and after.
+    async fn audit(
+        &self,
+        who: &Identity,
+        action: &str,
+        before: &Order,
+        after: &Order,
+    ) -> ShopResult<()> {
+        fn state(o: &Order) -> serde_json::Value {
+            serde_json::json!({
+                "status": o.status,
+                "payment_status": o.payment.status,
+                "refunded": o.payment.refunded,
+                "tracking": o.tracking,
+            })
+        }
+        let target = format!("order:{}", before.number);
+        audit::record(
+            &*self.store,
+            who,
+            action,
+            &target,
+            Some(state(before)),
+            Some(state(after)),
+        )
+        .await
     }
 
     /// Gives money back: through Stripe for a card order, recorded by hand
@@ -339,6 +375,8 @@ impl Orders {
         };
         let updated = self
             .update(number, OrderAction::Refund(refund), by, None)
+            .await?;
+        self.audit(admin, "order.refund", &order, &updated.order)
             .await?;
         Ok(updated.order)
     }
@@ -480,7 +518,15 @@ impl Orders {
             })
             .ok_or_else(|| ShopError::internal(anyhow::anyhow!("no confirmation for the order")))?;
         self.store.queue_mail(std::slice::from_ref(&mail)).await?;
-        // audit: order.resend_confirmation (target order:{number}, after {"mail": id})
+        audit::record(
+            &*self.store,
+            who,
+            "order.resend_confirmation",
+            &format!("order:{number}"),
+            None,
+            Some(serde_json::json!({ "mail_id": mail.id, "to": mail.to })),
+        )
+        .await?;
         self.events.mail_queued();
         tracing::info!(order = number, mail = %mail.id, "order confirmation queued again");
         Ok(mail.id)
