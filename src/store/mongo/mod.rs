@@ -183,8 +183,11 @@ impl MongoStore {
                         .build(),
                     index(doc! { "hold_until": 1 }, "by_hold"),
                     index(doc! { "created_at": -1, "number": -1 }, "by_created"),
+                    // Ascending, read backwards for newest first: SecantusDB
+                    // answered a `$gte` on the descending form of this
+                    // compound index without its boundary row.
                     index(
-                        doc! { "status": 1, "created_at": -1, "number": -1 },
+                        doc! { "status": 1, "created_at": 1, "number": 1 },
                         "by_status_created",
                     ),
                 ],
