@@ -65,6 +65,8 @@ error_codes! {
     InvalidCredentials = "invalid_credentials", UNAUTHORIZED, "Wrong email or password";
     /// Logged in, but not allowed.
     Forbidden = "forbidden", FORBIDDEN, "Not allowed";
+    /// The right password of an account an admin disabled.
+    AccountDisabled = "account_disabled", FORBIDDEN, "Account disabled";
     /// A cross-site form post was refused.
     CsrfRejected = "csrf_rejected", FORBIDDEN, "Cross-site request refused";
     /// No route here.
@@ -363,6 +365,9 @@ impl From<ShopError> for AppError {
             ShopError::Invalid(errors) => AppError::validation(errors),
             ShopError::InvalidCredentials => {
                 AppError::new(ErrorCode::InvalidCredentials, HttpText::CredentialsWrong)
+            }
+            ShopError::AccountDisabled => {
+                AppError::new(ErrorCode::AccountDisabled, ShopText::AccountDisabled)
             }
             ShopError::Unauthorized(detail) => AppError::unauthorized(detail),
             ShopError::Forbidden(detail) => AppError::forbidden(detail),

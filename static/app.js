@@ -175,8 +175,11 @@ function startChat() {
     socket.onclose = (event) => {
       root.dataset.connected = "false";
       if (event.code === 4401) {
+        // Logged out elsewhere, or the account was disabled: say so, then
+        // show the login, as a reload of this page would.
         error.textContent = said("sessionEnded");
         error.hidden = false;
+        setTimeout(() => location.assign("/"), 1500);
         return;
       }
       setTimeout(connect, 2000);
@@ -518,3 +521,22 @@ function editedZones(form) {
   }
   return zones;
 }
+
+// A signed-in page with no live connection learns its session ended (logout
+// elsewhere, an admin disabling the account) when its tab comes back into
+// view: one light request then, instead of a socket per open page.
+(function watchSession() {
+  let last = 0;
+  async function check() {
+    if (document.visibilityState !== "visible" || !document.getElementById("logout")) return;
+    const now = Date.now();
+    if (now - last < 5000) return;
+    last = now;
+    try {
+      const response = await fetch("/auth/me", { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (response.status === 401) location.assign("/");
+    } catch (_) { /* offline: the next look tries again */ }
+  }
+  document.addEventListener("visibilitychange", check);
+  window.addEventListener("focus", check);
+})();

@@ -188,3 +188,11 @@ field-not-a-whole-number = must be a whole number (or left empty)
 field-day-invalid = `{ $text }` is not a day written YYYY-MM-DD
 field-day-out-of-range = must be a day between the years { $min } and { $max }
 field-day-before-from = must not be before from ({ $to } < { $from })
+
+## Back office: orders and customers
+
+field-order-number-invalid = `{ $text }` is not an order number (a whole number above 0)
+account-disabled = This account is disabled. Write to the shop if you think this is a mistake.
+cannot-disable-self = You cannot disable your own account.
+cannot-disable-admin = An admin's account cannot be disabled; make them a customer first (tienda admin revoke).
+error-account_disabled = Account disabled

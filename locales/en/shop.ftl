@@ -370,3 +370,77 @@ admin-audit-previous = Newer entries
 admin-audit-next = Older entries
 title-admin-audit = Audit log
 nav-admin-audit = Audit log
+
+## Back office: orders and customers
+
+title-admin-orders = Orders
+title-admin-customers = Customers
+title-admin-customer = Customer { $email }
+title-packing-slip = Packing slip, order { $number }
+admin-paging = Pages
+admin-orders-heading = Orders
+admin-orders-status = Status
+admin-orders-any = any
+admin-orders-from = From
+admin-orders-to = To
+admin-orders-email = Customer email
+admin-orders-number = Order number
+admin-orders-filter = Filter
+admin-orders-date = Date
+admin-orders-payment = Payment
+admin-orders-total = Total
+admin-orders-none = No order matches these filters.
+admin-orders-count = { $count ->
+    [one] 1 order
+   *[other] { $count } orders
+}
+admin-customers-heading = Customers
+admin-customers-search = Email or name
+admin-customers-search-button = Search
+admin-customers-email = Email
+admin-customers-name = Name
+admin-customers-role = Role
+admin-customers-created = Registered
+admin-customers-state = Account
+admin-customers-enabled = enabled
+admin-customers-disabled = disabled
+admin-customers-none = No account matches.
+admin-customers-count = { $count ->
+    [one] 1 account
+   *[other] { $count } accounts
+}
+role-customer = customer
+role-staff = staff
+role-admin = admin
+admin-customer-account = Account
+admin-customer-phone = Phone
+admin-customer-spent = Total spent
+admin-customer-disabled-since = disabled since { $date }
+admin-customer-actions = Actions
+admin-customer-disable = Disable the account
+admin-customer-disable-confirm = Disable this account? Every session of it ends now and it cannot log in until enabled.
+admin-customer-enable = Enable the account
+admin-customer-orders = Orders
+admin-customer-orders-all = { $count ->
+    [one] The 1 order in the order list
+   *[other] All { $count } orders in the order list
+}
+admin-customer-no-orders = No orders yet.
+admin-customer-chat = Chat
+admin-customer-chat-open = Open their chat channel
+admin-customer-no-messages = No chat messages.
+order-resend = Send the confirmation email again
+order-resend-done = The confirmation email is queued.
+order-packing-slip = Packing slip
+packing-slip-heading = Packing slip
+packing-slip-order = Order
+packing-slip-date = Placed
+packing-slip-shipping = Shipping
+packing-slip-ship-to = Ship to
+packing-slip-contents = Contents
+packing-slip-item = Item
+packing-slip-sku = SKU
+packing-slip-options = Options
+packing-slip-quantity = Quantity
+packing-slip-units = Units
+packing-slip-back = Back to the order

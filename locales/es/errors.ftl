@@ -197,3 +197,11 @@ field-not-a-whole-number = debe ser un número entero (o quedar vacío)
 field-day-invalid = `{ $text }` no es un día escrito AAAA-MM-DD
 field-day-out-of-range = debe ser un día entre los años { $min } y { $max }
 field-day-before-from = no debe ser anterior a from ({ $to } < { $from })
+
+## Back office: orders and customers
+
+field-order-number-invalid = `{ $text }` no es un número de pedido (un número entero mayor que 0)
+account-disabled = Esta cuenta está desactivada. Escribe a la tienda si crees que es un error.
+cannot-disable-self = No puedes desactivar tu propia cuenta.
+cannot-disable-admin = La cuenta de un administrador no se puede desactivar; hazlo cliente antes (tienda admin revoke).
+error-account_disabled = Cuenta desactivada

@@ -375,3 +375,77 @@ admin-audit-previous = Entradas más recientes
 admin-audit-next = Entradas más antiguas
 title-admin-audit = Registro de auditoría
 nav-admin-audit = Auditoría
+
+## Back office: orders and customers
+
+title-admin-orders = Pedidos
+title-admin-customers = Clientes
+title-admin-customer = Cliente { $email }
+title-packing-slip = Albarán, pedido { $number }
+admin-paging = Páginas
+admin-orders-heading = Pedidos
+admin-orders-status = Estado
+admin-orders-any = cualquiera
+admin-orders-from = Desde
+admin-orders-to = Hasta
+admin-orders-email = Correo del cliente
+admin-orders-number = Número de pedido
+admin-orders-filter = Filtrar
+admin-orders-date = Fecha
+admin-orders-payment = Pago
+admin-orders-total = Total
+admin-orders-none = Ningún pedido cumple estos filtros.
+admin-orders-count = { $count ->
+    [one] 1 pedido
+   *[other] { $count } pedidos
+}
+admin-customers-heading = Clientes
+admin-customers-search = Correo o nombre
+admin-customers-search-button = Buscar
+admin-customers-email = Correo
+admin-customers-name = Nombre
+admin-customers-role = Rol
+admin-customers-created = Alta
+admin-customers-state = Cuenta
+admin-customers-enabled = activa
+admin-customers-disabled = desactivada
+admin-customers-none = Ninguna cuenta coincide.
+admin-customers-count = { $count ->
+    [one] 1 cuenta
+   *[other] { $count } cuentas
+}
+role-customer = cliente
+role-staff = personal
+role-admin = administrador
+admin-customer-account = Cuenta
+admin-customer-phone = Teléfono
+admin-customer-spent = Total gastado
+admin-customer-disabled-since = desactivada desde { $date }
+admin-customer-actions = Acciones
+admin-customer-disable = Desactivar la cuenta
+admin-customer-disable-confirm = ¿Desactivar esta cuenta? Todas sus sesiones terminan ahora y no podrá entrar hasta que se active.
+admin-customer-enable = Activar la cuenta
+admin-customer-orders = Pedidos
+admin-customer-orders-all = { $count ->
+    [one] El único pedido en la lista de pedidos
+   *[other] Los { $count } pedidos en la lista de pedidos
+}
+admin-customer-no-orders = Aún no hay pedidos.
+admin-customer-chat = Chat
+admin-customer-chat-open = Abrir su canal de chat
+admin-customer-no-messages = No hay mensajes de chat.
+order-resend = Enviar de nuevo el correo de confirmación
+order-resend-done = El correo de confirmación está en cola.
+order-packing-slip = Albarán
+packing-slip-heading = Albarán
+packing-slip-order = Pedido
+packing-slip-date = Realizado
+packing-slip-shipping = Envío
+packing-slip-ship-to = Enviar a
+packing-slip-contents = Contenido
+packing-slip-item = Artículo
+packing-slip-sku = SKU
+packing-slip-options = Opciones
+packing-slip-quantity = Cantidad
+packing-slip-units = Unidades
+packing-slip-back = Volver al pedido

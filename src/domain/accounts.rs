@@ -1,5 +1,6 @@
 //! Customers, admins, their sessions and credentials.
 
+mod customers;
 mod password;
 mod permission;
 mod privacy;
@@ -13,6 +14,7 @@ use super::message::{MessageId, ShopText};
 use super::validation::{email_field, text_field, FieldErrors};
 use super::Timestamp;
 
+pub use customers::{CustomerDetail, CustomerSummary};
 pub use password::{
     hash_password, verify_password, waiting_hashes, ARGON2_M_KIB, ARGON2_P, ARGON2_T,
 };
@@ -93,6 +95,11 @@ pub struct User {
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    /// When an admin disabled the account (it cannot log in, its sessions
+    /// ended); null while it is enabled.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub disabled_at: Option<Timestamp>,
 }
 
 impl User {
@@ -278,6 +285,7 @@ pub(crate) fn signed_in(role: Role) -> (Session, User) {
         password_hash: String::new(),
         locale: None,
         created_at: at,
+        disabled_at: None,
     };
     let session = Session {
         id: "s1".into(),

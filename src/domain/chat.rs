@@ -156,6 +156,7 @@ mod tests {
             password_hash: String::new(),
             created_at: crate::domain::now(),
             locale: None,
+            disabled_at: None,
         }
     }
 

@@ -14,6 +14,9 @@ pub enum ShopError {
     /// Wrong email or password (never says which).
     #[error("the email or the password is wrong")]
     InvalidCredentials,
+    /// The right password of an account an admin disabled.
+    #[error("the account is disabled")]
+    AccountDisabled,
     /// No live session: missing, bad, expired or revoked token.
     #[error("unauthorized: {0}")]
     Unauthorized(Message),

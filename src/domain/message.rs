@@ -262,5 +262,13 @@ message_ids! {
         DayOutOfRange = "field-day-out-of-range";
         /// A range whose last day `to` is before its first, `from`.
         DayBeforeFrom = "field-day-before-from";
+        /// `text` is not an order number (a whole number above 0).
+        OrderNumberInvalid = "field-order-number-invalid";
+        /// A login to an account an admin disabled.
+        AccountDisabled = "account-disabled";
+        /// An admin asked to disable their own account.
+        CannotDisableSelf = "cannot-disable-self";
+        /// An admin asked to disable another admin's account.
+        CannotDisableAdmin = "cannot-disable-admin";
     }
 }

@@ -12,6 +12,8 @@ use super::shipping::ShippingQuote;
 use super::Timestamp;
 use crate::i18n::Locale;
 
+mod actions;
+mod filter;
 mod lifecycle;
 mod service;
 
@@ -187,13 +189,19 @@ pub struct RefundInput {
     pub amount: Option<i64>,
 }
 
-/// Which orders a listing shows.
+/// Which orders a listing shows; every filter given must match.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OrderFilter {
     /// Only this customer's orders.
     pub email: Option<String>,
     /// Only orders in this status.
     pub status: Option<OrderStatus>,
+    /// Only the order with this number.
+    pub number: Option<i64>,
+    /// Only orders placed on or after this day (UTC).
+    pub from: Option<time::Date>,
+    /// Only orders placed on or before this day (UTC).
+    pub to: Option<time::Date>,
 }
 
 /// A client's key that makes a retried checkout return the first order
@@ -215,13 +223,20 @@ impl IdempotencyKey {
     }
 }
 
-/// Which orders a caller asked to see (admins may narrow by customer).
+/// Which orders a caller asked to see, as typed (staff and admins may
+/// narrow by customer); [`OrderQuery::filter`] checks it.
 #[derive(Debug, Clone, Default)]
 pub struct OrderQuery {
     /// Only this status.
     pub status: Option<OrderStatus>,
-    /// Only this customer (admins; ignored for customers).
+    /// Only this customer (staff and admins; ignored for customers).
     pub email: Option<String>,
+    /// Only this order number.
+    pub number: Option<String>,
+    /// Placed on or after this day, `YYYY-MM-DD` (UTC).
+    pub from: Option<String>,
+    /// Placed on or before this day, `YYYY-MM-DD` (UTC).
+    pub to: Option<String>,
 }
 
 /// The payment record of an order stored before payments existed: a bank

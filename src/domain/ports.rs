@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use futures_util::stream::BoxStream;
 
-use super::accounts::{Erasure, PasswordReset, Role, Session, User};
+use super::accounts::{CustomerSummary, Erasure, PasswordReset, Role, Session, User};
 use super::address::Address;
 use super::audit::{AuditEntry, AuditFilter};
 use super::cart::Cart;
@@ -441,6 +441,20 @@ pub trait AccountStore: Send + Sync {
         password_hash: &str,
         at: Timestamp,
     ) -> StoreResult<Option<String>>;
+
+    /// Disables the account with this email as of `Some(at)`, revoking every
+    /// unrevoked session of it at `at` in the same transaction, or enables it
+    /// (`None`). Returns the account as stored now; `None` (and nothing
+    /// changed) when no such user.
+    async fn set_disabled(&self, email: &str, at: Option<Timestamp>) -> StoreResult<Option<User>>;
+    /// One page of accounts, newest first (then by id), whose email or name
+    /// contains `search` with ASCII letters in either case (the caller
+    /// lowercases it), and how many match in all.
+    async fn list_customers(
+        &self,
+        search: Option<&str>,
+        page: Page,
+    ) -> StoreResult<(Vec<CustomerSummary>, u64)>;
 }
 
 /// A product's variant, as a cart line names it.
@@ -595,6 +609,9 @@ pub trait OutboxStore: Send + Sync {
     /// Puts a failed mail back to pending, due at `at` (its attempts kept);
     /// `false` if no failed mail has that id.
     async fn retry_mail(&self, id: &str, at: Timestamp) -> StoreResult<bool>;
+    /// Queues mails written on their own, not as part of another write (an
+    /// order's confirmation sent again), in one transaction.
+    async fn queue_mail(&self, mails: &[OutboxMail]) -> StoreResult<()>;
 }
 
 /// Fixed-window hit counters behind the rate limits, shared by every

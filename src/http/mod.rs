@@ -122,6 +122,20 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/audit", get(routes::audit::list))
         .route("/admin/users/{email}", delete(auth::delete_user))
         .route("/admin/users/{email}/sessions", get(auth::user_sessions))
+        // The back office's orders and customers (#22).
+        .route("/admin/orders", get(orders::admin_page))
+        .route("/orders/{number}/resend", post(orders::resend))
+        .route("/orders/{number}/packing-slip", get(orders::packing_slip))
+        .route("/admin/customers", get(routes::customers::list))
+        .route("/admin/customers/{email}", get(routes::customers::get))
+        .route(
+            "/admin/customers/{email}/disable",
+            post(routes::customers::disable),
+        )
+        .route(
+            "/admin/customers/{email}/enable",
+            post(routes::customers::enable),
+        )
         .merge(routes::photos::routes(&state.settings))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi::ApiDoc::openapi()));
     // `/metrics` here only with a token; `metrics.listen` serves it elsewhere.

@@ -345,6 +345,7 @@ async fn a_resent_email_is_the_same_email() {
         password_hash: String::new(),
         created_at: tienda::domain::now(),
         locale: None,
+        disabled_at: None,
     };
     let mail = tienda::domain::mail::compose::registration(
         &user,

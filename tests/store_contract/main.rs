@@ -11,6 +11,7 @@
 
 mod accounts;
 mod audit;
+mod backoffice;
 mod cart;
 mod catalog;
 mod chat;
@@ -111,4 +112,8 @@ contract! {
     payments::concurrent_webhooks_pay_once => concurrent_webhooks_sqlite, concurrent_webhooks_mongo;
     payments::refund_holds => refund_holds_sqlite, refund_holds_mongo;
     payments::expiry_racing_the_payment => expiry_racing_the_payment_sqlite, expiry_racing_the_payment_mongo;
+    backoffice::order_filters_by_number_dates_and_together => order_filters_sqlite, order_filters_mongo;
+    backoffice::customers_search_and_paging => customers_search_sqlite, customers_search_mongo;
+    backoffice::disabling_revokes_sessions_and_enabling_restores => disabling_accounts_sqlite, disabling_accounts_mongo;
+    backoffice::mail_queued_on_its_own_is_pending => mail_queued_alone_sqlite, mail_queued_alone_mongo;
 }

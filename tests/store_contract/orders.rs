@@ -471,7 +471,7 @@ pub async fn list_orders_filters_newest_first(store: Arc<dyn Store>) {
 
     let anas = OrderFilter {
         email: Some(ANA.into()),
-        status: None,
+        ..OrderFilter::default()
     };
     let (items, total) = store
         .list_orders(&anas, Page::default())
@@ -492,8 +492,8 @@ pub async fn list_orders_filters_newest_first(store: Arc<dyn Store>) {
     assert_eq!((numbers(&items), total), (vec![1003], 3));
 
     let paid = OrderFilter {
-        email: None,
         status: Some(OrderStatus::Paid),
+        ..OrderFilter::default()
     };
     let (items, total) = store
         .list_orders(&paid, Page::default())
@@ -505,6 +505,7 @@ pub async fn list_orders_filters_newest_first(store: Arc<dyn Store>) {
     let both = OrderFilter {
         email: Some(BOB.into()),
         status: Some(OrderStatus::AwaitingPayment),
+        ..OrderFilter::default()
     };
     let (items, total) = store
         .list_orders(&both, Page::default())

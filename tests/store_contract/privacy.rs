@@ -35,7 +35,7 @@ fn session(user_id: &str) -> Session {
 async fn orders_of(store: &Arc<dyn Store>, email: &str) -> Vec<Order> {
     let filter = OrderFilter {
         email: Some(email.to_owned()),
-        status: None,
+        ..OrderFilter::default()
     };
     store
         .list_orders(&filter, Page::default())

@@ -232,6 +232,7 @@ pub fn user(email: &str) -> User {
         password_hash: "$argon2id$fake".to_owned(),
         created_at: t(0),
         locale: None,
+        disabled_at: None,
     }
 }
 

@@ -181,7 +181,7 @@ impl Accounts {
     async fn every_order_of(&self, email: &str) -> ShopResult<Vec<Order>> {
         let filter = OrderFilter {
             email: Some(email.to_owned()),
-            status: None,
+            ..OrderFilter::default()
         };
         let mut orders = Vec::new();
         loop {

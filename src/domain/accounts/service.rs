@@ -114,7 +114,7 @@ impl Accounts {
     }
 
     /// The user with the role they have now: stored, or by configuration.
-    fn effective(&self, mut user: User) -> User {
+    pub(super) fn effective(&self, mut user: User) -> User {
         if self.admin_by_config(&user.email) {
             user.role = Role::Admin;
         }
@@ -142,6 +142,7 @@ impl Accounts {
                 .map_err(ShopError::internal)?,
             created_at: at,
             locale: Some(locale),
+            disabled_at: None,
         };
         let mails = compose::registration(&user, &self.rules.notify, at, locale)
             .map_err(ShopError::internal)?;
@@ -162,6 +163,8 @@ impl Accounts {
         .await
         .map_err(ShopError::internal)?;
         match (ok, user) {
+            // Said only to whoever knows the password.
+            (true, Some(user)) if user.disabled_at.is_some() => Err(ShopError::AccountDisabled),
             (true, Some(user)) => {
                 let login = self.start_session(&user).await?;
                 tracing::info!(user_id = %user.id, session_id = %login.session_id, "logged in");
@@ -225,7 +228,9 @@ impl Accounts {
             .await?
             .filter(|(s, _)| s.user_id == claims.sub)
             .ok_or_else(|| ShopError::Unauthorized(ShopText::SessionMissing.message()))?;
-        if !session.is_live(now()) {
+        // Disabling revokes the sessions too; the flag also refuses a
+        // session read before that write landed.
+        if !session.is_live(now()) || user.disabled_at.is_some() {
             return Err(ShopError::Unauthorized(ShopText::SessionEnded.message()));
         }
         Ok(Identity {

@@ -232,26 +232,17 @@ impl Orders {
         Ok(updated.order)
     }
 
-    /// The caller's orders, newest first; an admin sees everyone's. Returns
-    /// the page, the total, and the filter that applied.
+    /// The caller's orders, newest first; staff and admins see everyone's
+    /// and may filter by customer. Returns the page, the total, and the
+    /// filter that applied; a bad filter names each bad field.
     pub async fn list(
         &self,
         who: &Identity,
         query: OrderQuery,
         page: Page,
     ) -> ShopResult<(Vec<Order>, u64, OrderFilter)> {
-        let email = if who.may(crate::domain::accounts::Permission::ReadOrders) {
-            query
-                .email
-                .filter(|e| !e.is_empty())
-                .map(|e| e.trim().to_ascii_lowercase())
-        } else {
-            Some(who.user.email.clone())
-        };
-        let filter = OrderFilter {
-            email,
-            status: query.status,
-        };
+        let own = (!who.may(Permission::ReadOrders)).then(|| who.user.email.clone());
+        let filter = query.filter(own)?;
         let (orders, total) = self.store.list_orders(&filter, page).await?;
         Ok((orders, total, filter))
     }
@@ -508,6 +499,45 @@ impl Orders {
             }
         }
         Ok(expired)
+    }
+
+    /// Queues the order's confirmation to its customer again, through the
+    /// outbox (staff and admins): the mail checkout sent, as the order stands
+    /// now, without the copy to the shop. Returns the queued mail's id.
+    pub async fn resend_confirmation(&self, who: &Identity, number: i64) -> ShopResult<String> {
+        who.allowed(Permission::ChangeOrderStatus)?;
+        let order = self.get(who, number).await?;
+        // An erased customer's orders name a placeholder, not an address.
+        if !crate::domain::validation::is_valid_email(&order.email) {
+            return Err(FieldErrors::single("email", ShopText::EmailInvalid).into());
+        }
+        let account = self.store.get_user_by_email(&order.email).await?;
+        let guest = account.is_none();
+        let name = account.map_or_else(|| order.delivery_address.name.clone(), |u| u.name);
+        let at = now();
+        let mail = (self.mailer(name, guest))(&order, OrderMailKind::Received)
+            .map_err(ShopError::internal)?
+            .into_iter()
+            .find(|m| m.to == order.email)
+            .map(|mut mail| {
+                mail.created_at = at;
+                mail.next_attempt_at = at;
+                mail
+            })
+            .ok_or_else(|| ShopError::internal(anyhow::anyhow!("no confirmation for the order")))?;
+        self.store.queue_mail(std::slice::from_ref(&mail)).await?;
+        audit::record(
+            &*self.store,
+            who,
+            "order.resend_confirmation",
+            &format!("order:{number}"),
+            None,
+            Some(serde_json::json!({ "mail_id": mail.id, "to": mail.to })),
+        )
+        .await?;
+        self.events.mail_queued();
+        tracing::info!(order = number, mail = %mail.id, "order confirmation queued again");
+        Ok(mail.id)
     }
 
     /// Applies one action to an order in the store, with its mails.

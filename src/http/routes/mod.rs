@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cart;
 pub mod catalog_admin;
 pub mod chat;
+pub mod customers;
 pub mod orders;
 pub mod payments;
 pub mod photos;

@@ -15,6 +15,7 @@ use crate::domain::orders::{
     Buyer, CheckoutInput, IdempotencyKey, Order, OrderQuery, OrderStatus, RefundInput, StatusInput,
 };
 use crate::domain::payments::PaymentMethod;
+use crate::domain::Page;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::{parse_json, truncate, ApiQuery, PageQuery, WantsHtml};
 use crate::http::forms::{refused, shown, Typed};
@@ -159,8 +160,9 @@ async fn place(
     Ok((status, location, order))
 }
 
-/// Query parameters of `GET /orders`.
-#[derive(Debug, Deserialize, IntoParams)]
+/// Query parameters of `GET /orders` (and of `/admin/orders`); any other
+/// parameter is ignored.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 pub struct OrdersQuery {
     /// Items to skip.
     pub offset: Option<u64>,
@@ -168,8 +170,42 @@ pub struct OrdersQuery {
     pub limit: Option<u64>,
     /// Only orders in this status.
     pub status: Option<String>,
-    /// Admins: only this customer.
+    /// Staff and admins: only this customer.
     pub email: Option<String>,
+    /// Only the order with this number.
+    pub number: Option<String>,
+    /// Placed on or after this day, `YYYY-MM-DD` (UTC).
+    pub from: Option<String>,
+    /// Placed on or before this day, `YYYY-MM-DD` (UTC).
+    pub to: Option<String>,
+}
+
+impl OrdersQuery {
+    /// The page and the filters asked for; the domain checks the filters.
+    fn parse(&self) -> AppResult<(Page, OrderQuery)> {
+        let page = PageQuery {
+            offset: self.offset,
+            limit: self.limit,
+        }
+        .page()?;
+        let status = match self.status.as_deref() {
+            None | Some("") => None,
+            Some(s) => Some(OrderStatus::parse(s).ok_or_else(|| {
+                AppError::bad_param(
+                    "status",
+                    HttpText::OrderStatusUnknown.arg("text", truncate(s, 40)),
+                )
+            })?),
+        };
+        let query = OrderQuery {
+            status,
+            email: self.email.clone(),
+            number: self.number.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+        };
+        Ok((page, query))
+    }
 }
 
 /// One page of orders, as `GET /orders` answers it.
@@ -185,9 +221,11 @@ pub struct OrderList {
     pub limit: u64,
 }
 
-/// Your orders, newest first; admins see everyone's and may filter.
+/// Your orders, newest first; staff and admins see everyone's and may
+/// filter by customer, number, status and dates (a bad filter is 422
+/// naming it; unknown parameters are ignored).
 #[utoipa::path(get, path = "/orders", tag = "orders", params(OrdersQuery),
-    responses((status = 200, body = OrderList), (status = 400, body = Problem), (status = 401, body = Problem)),
+    responses((status = 200, body = OrderList), (status = 400, body = Problem), (status = 401, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
@@ -196,31 +234,8 @@ pub async fn list(
     who: Identity,
     ApiQuery(q): ApiQuery<OrdersQuery>,
 ) -> AppResult<Response> {
-    let page = PageQuery {
-        offset: q.offset,
-        limit: q.limit,
-    }
-    .page()?;
-    let status = match q.status.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(OrderStatus::parse(s).ok_or_else(|| {
-            AppError::bad_param(
-                "status",
-                HttpText::OrderStatusUnknown.arg("text", truncate(s, 40)),
-            )
-        })?),
-    };
-    let (items, total, filter) = state
-        .orders
-        .list(
-            &who,
-            OrderQuery {
-                status,
-                email: q.email,
-            },
-            page,
-        )
-        .await?;
+    let (page, query) = q.parse()?;
+    let (items, total, filter) = state.orders.list(&who, query, page).await?;
     let list = OrderList {
         items,
         total,
@@ -250,6 +265,74 @@ pub async fn list(
         );
     }
     Ok(Json(list).into_response())
+}
+
+/// The back office's order list (staff and admins): the filter form, a
+/// page of orders and links to the pages before and after, which keep the
+/// filters. A bad filter shows the form again with its message.
+pub async fn admin_page(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    Allowed(who, _): Allowed<may::ReadOrders>,
+    ApiQuery(q): ApiQuery<OrdersQuery>,
+) -> AppResult<Response> {
+    let (page, query) = q.parse()?;
+    let (items, total, _) = state.orders.list(&who, query, page).await?;
+    let rows: Vec<_> = items
+        .iter()
+        .map(|o| {
+            json!({
+                "number": o.number,
+                "created_at": o.created_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                "email": o.email,
+                "status": o.status,
+                "payment_status": o.payment.status,
+                "total": o.total,
+            })
+        })
+        .collect();
+    let link = |offset: u64| admin_orders_url(&q, offset, page.limit);
+    let prev = (page.offset > 0).then(|| link(page.offset.saturating_sub(page.limit)));
+    let next = (page.offset + page.limit < total).then(|| link(page.offset + page.limit));
+    state.pages.render(
+        locale,
+        "admin_orders",
+        state.pages.text(locale, "title-admin-orders"),
+        &Visitor::signed_in(&state, &who).await,
+        json!({
+            "orders": rows,
+            "total": total,
+            "statuses": <OrderStatus as strum::VariantArray>::VARIANTS,
+            "filter": {
+                "status": q.status.clone().unwrap_or_default(),
+                "email": q.email.clone().unwrap_or_default(),
+                "number": q.number.clone().unwrap_or_default(),
+                "from": q.from.clone().unwrap_or_default(),
+                "to": q.to.clone().unwrap_or_default(),
+            },
+            "prev": prev,
+            "next": next,
+        }),
+    )
+}
+
+/// `/admin/orders` with the filters of `q` at `offset`.
+fn admin_orders_url(q: &OrdersQuery, offset: u64, limit: u64) -> String {
+    let (offset, limit) = (offset.to_string(), limit.to_string());
+    let mut pairs: Vec<(&str, &str)> = [
+        ("status", &q.status),
+        ("email", &q.email),
+        ("number", &q.number),
+        ("from", &q.from),
+        ("to", &q.to),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| Some((name, value.as_deref().filter(|v| !v.is_empty())?)))
+    .collect();
+    pairs.push(("offset", &offset));
+    pairs.push(("limit", &limit));
+    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    format!("/admin/orders?{query}")
 }
 
 fn parse_number(text: &str) -> AppResult<i64> {
@@ -302,7 +385,7 @@ pub async fn get(
             &visitor,
             json!({
                 "order": order,
-                "next": order.status.next_statuses(order.payment.method),
+                "next": order.next_for(visitor.who()),
                 "card": card,
                 "bank": (order.payment.method == PaymentMethod::BankTransfer)
                     .then_some(&state.settings.payment.bank),
@@ -381,4 +464,64 @@ pub async fn refund(
 ) -> AppResult<Json<Order>> {
     let number = parse_number(&number)?;
     Ok(Json(state.orders.refund(&admin, number, input).await?))
+}
+
+/// The answer of `POST /orders/{number}/resend`.
+#[derive(Serialize, ToSchema)]
+pub struct Resent {
+    /// The outbox mail queued (see `GET /admin/mail`).
+    pub mail_id: String,
+}
+
+/// Send the order's confirmation to its customer again, through the
+/// outbox: the mail checkout sent, as the order stands now. Staff and admins.
+#[utoipa::path(post, path = "/orders/{number}/resend", tag = "orders",
+    params(("number" = i64, Path)),
+    responses((status = 202, body = Resent), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn resend(
+    State(state): State<AppState>,
+    Allowed(who, _): Allowed<may::ChangeOrderStatus>,
+    Path(number): Path<String>,
+) -> AppResult<Response> {
+    let number = parse_number(&number)?;
+    let mail_id = state.orders.resend_confirmation(&who, number).await?;
+    Ok((StatusCode::ACCEPTED, Json(Resent { mail_id })).into_response())
+}
+
+/// A printable packing slip: the shop, the order's number and date, where
+/// it goes and what goes in the parcel (SKU, options, quantity), no prices.
+/// Staff and admins.
+pub async fn packing_slip(
+    State(state): State<AppState>,
+    Lang(locale): Lang,
+    Allowed(who, _): Allowed<may::ReadOrders>,
+    Path(number): Path<String>,
+) -> AppResult<Response> {
+    let number = parse_number(&number)?;
+    let order = state.orders.get(&who, number).await?;
+    let items: Vec<_> = order
+        .items
+        .iter()
+        .map(|i| json!({ "name": i.name, "sku": i.sku, "variant": i.variant, "quantity": i.quantity }))
+        .collect();
+    let units: i64 = order.items.iter().map(|i| i.quantity).sum();
+    state.pages.render(
+        locale,
+        "packing_slip",
+        state
+            .pages
+            .text_with(locale, "title-packing-slip", &[("number", &number.to_string())]),
+        &Visitor::signed_in(&state, &who).await,
+        json!({
+            "number": order.number,
+            "created_at": order.created_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            "email": order.email,
+            "address": order.delivery_address,
+            "items": items,
+            "units": units,
+            "shipping": order.shipping.name,
+        }),
+    )
 }

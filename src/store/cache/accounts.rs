@@ -4,9 +4,9 @@ use async_trait::async_trait;
 use tracing::instrument;
 
 use super::CachedStore;
-use crate::domain::accounts::{Erasure, PasswordReset, Role, Session, User};
+use crate::domain::accounts::{CustomerSummary, Erasure, PasswordReset, Role, Session, User};
 use crate::domain::mail::OutboxMail;
-use crate::domain::Timestamp;
+use crate::domain::{Page, Timestamp};
 use crate::services::metrics::store_call;
 use crate::store::{AccountStore, StoreResult};
 
@@ -141,5 +141,25 @@ impl AccountStore for CachedStore {
                 .consume_password_reset(token_hash, password_hash, at),
         ))
         .await
+    }
+
+    /// Drops the cached sessions, so a disabled account's next request is
+    /// checked against the store (whose sessions this write revoked).
+    #[instrument(level = "debug", skip_all)]
+    async fn set_disabled(&self, email: &str, at: Option<Timestamp>) -> StoreResult<Option<User>> {
+        self.accounts_write(store_call(
+            "set_disabled",
+            self.inner.set_disabled(email, at),
+        ))
+        .await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn list_customers(
+        &self,
+        search: Option<&str>,
+        page: Page,
+    ) -> StoreResult<(Vec<CustomerSummary>, u64)> {
+        store_call("list_customers", self.inner.list_customers(search, page)).await
     }
 }

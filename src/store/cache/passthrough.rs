@@ -157,6 +157,11 @@ impl OutboxStore for CachedStore {
     async fn retry_mail(&self, id: &str, at: Timestamp) -> StoreResult<bool> {
         store_call("retry_mail", self.inner.retry_mail(id, at)).await
     }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn queue_mail(&self, mails: &[OutboxMail]) -> StoreResult<()> {
+        store_call("queue_mail", self.inner.queue_mail(mails)).await
+    }
 }
 
 #[async_trait]

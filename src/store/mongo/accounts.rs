@@ -5,10 +5,12 @@ use mongodb::{ClientSession, Collection};
 use serde::{Deserialize, Serialize};
 
 use super::outbox::MailDoc;
-use super::{bson_time, is_duplicate_key, time, MongoStore};
-use crate::domain::accounts::{Erasure, PasswordReset, Role, Session, User};
+use mongodb::options::ReturnDocument;
+
+use super::{bson_time, is_duplicate_key, limit, time, MongoStore};
+use crate::domain::accounts::{CustomerSummary, Erasure, PasswordReset, Role, Session, User};
 use crate::domain::mail::OutboxMail;
-use crate::domain::Timestamp;
+use crate::domain::{Page, Timestamp};
 use crate::store::{decode_stored, CorruptValue};
 use crate::store::{AccountStore, StoreError, StoreResult};
 
@@ -26,6 +28,9 @@ struct UserDoc {
     /// Absent in accounts made before languages existed.
     #[serde(default)]
     locale: Option<String>,
+    /// Absent (or null) while the account is enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    disabled_at: Option<DateTime>,
 }
 
 impl From<&User> for UserDoc {
@@ -39,6 +44,7 @@ impl From<&User> for UserDoc {
             password_hash: u.password_hash.clone(),
             created_at: bson_time(u.created_at),
             locale: u.locale.map(|l| l.tag().to_owned()),
+            disabled_at: u.disabled_at.map(bson_time),
         }
     }
 }
@@ -56,6 +62,7 @@ impl TryFrom<UserDoc> for User {
             password_hash: d.password_hash,
             created_at: time(d.created_at),
             locale: d.locale.and_then(|tag| tag.parse().ok()),
+            disabled_at: d.disabled_at.map(time),
         })
     }
 }
@@ -368,4 +375,86 @@ impl AccountStore for MongoStore {
         })
         .await
     }
+
+    async fn set_disabled(&self, email: &str, at: Option<Timestamp>) -> StoreResult<Option<User>> {
+        let ctx = (email.to_owned(), at);
+        let stored = self
+            .transact(&ctx, |store, s, (email, at)| {
+                Box::pin(async move {
+                    let set = match at {
+                        Some(at) => doc! { "$set": { "disabled_at": bson_time(*at) } },
+                        None => doc! { "$unset": { "disabled_at": "" } },
+                    };
+                    let user = store
+                        .users()
+                        .find_one_and_update(doc! { "email": email.as_str() }, set)
+                        .return_document(ReturnDocument::After)
+                        .session(&mut *s)
+                        .await?;
+                    if let (Some(user), Some(at)) = (&user, at) {
+                        store.revoke_sessions_in(s, &user.id, *at).await?;
+                    }
+                    Ok(user)
+                })
+            })
+            .await?;
+        Ok(stored.map(User::try_from).transpose()?)
+    }
+
+    async fn list_customers(
+        &self,
+        search: Option<&str>,
+        page: Page,
+    ) -> StoreResult<(Vec<CustomerSummary>, u64)> {
+        let query = match search {
+            Some(text) => {
+                let pattern = ascii_caseless(text);
+                doc! { "$or": [
+                    { "email": { "$regex": pattern.as_str() } },
+                    { "name": { "$regex": pattern.as_str() } },
+                ] }
+            }
+            None => doc! {},
+        };
+        let total = self.users().count_documents(query.clone()).await?;
+        if page.limit == 0 {
+            return Ok((Vec::new(), total));
+        }
+        let docs: Vec<UserDoc> = self
+            .users()
+            .find(query)
+            .sort(doc! { "created_at": -1, "_id": -1 })
+            .skip(page.offset)
+            .limit(limit(page.limit))
+            .await?
+            .try_collect()
+            .await?;
+        let users = docs
+            .into_iter()
+            .map(|d| User::try_from(d).map(CustomerSummary::from))
+            .collect::<Result<_, _>>()?;
+        Ok((users, total))
+    }
+}
+
+/// A regular expression matching `text` anywhere, ASCII letters in either
+/// case and everything else literally: the SQLite store's `lower` folds
+/// ASCII only, and the `i` option would fold more, so the stores would not
+/// agree.
+fn ascii_caseless(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() * 4);
+    for c in text.chars() {
+        if c.is_ascii_alphabetic() {
+            pattern.push('[');
+            pattern.push(c.to_ascii_lowercase());
+            pattern.push(c.to_ascii_uppercase());
+            pattern.push(']');
+        } else if c.is_ascii_alphanumeric() || !c.is_ascii() || c == ' ' || c == '@' {
+            pattern.push(c);
+        } else {
+            pattern.push('\\');
+            pattern.push(c);
+        }
+    }
+    pattern
 }

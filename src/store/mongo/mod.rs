@@ -135,7 +135,13 @@ impl MongoStore {
         }
         let d = &self.db;
         let plan: Vec<(&str, Vec<IndexModel>)> = vec![
-            ("users", vec![unique(doc! { "email": 1 }, "email_unique")]),
+            (
+                "users",
+                vec![
+                    unique(doc! { "email": 1 }, "email_unique"),
+                    index(doc! { "created_at": -1, "_id": -1 }, "by_creation"),
+                ],
+            ),
             (
                 "products",
                 vec![
@@ -180,6 +186,14 @@ impl MongoStore {
                         )
                         .build(),
                     index(doc! { "hold_until": 1 }, "by_hold"),
+                    index(doc! { "created_at": -1, "number": -1 }, "by_created"),
+                    // Ascending, read backwards for newest first: SecantusDB
+                    // answered a `$gte` on the descending form of this
+                    // compound index without its boundary row.
+                    index(
+                        doc! { "status": 1, "created_at": 1, "number": 1 },
+                        "by_status_created",
+                    ),
                 ],
             ),
             (

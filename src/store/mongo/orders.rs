@@ -167,6 +167,40 @@ impl TryFrom<OrderDoc> for Order {
     }
 }
 
+/// The query of an order listing and its sort: newest first, by the
+/// `by_created` index when a date range (and no customer) is given, as the
+/// SQLite store does, so a page stops after its rows.
+fn list_query(filter: &OrderFilter) -> (Document, Document) {
+    let mut query = doc! {};
+    if let Some(email) = &filter.email {
+        query.insert("email", email);
+    }
+    if let Some(status) = filter.status {
+        query.insert("status", status.as_str());
+    }
+    if let Some(number) = filter.number {
+        query.insert("number", number);
+    }
+    let (start, end) = filter.created_between();
+    let mut created = doc! {};
+    if let Some(start) = start {
+        created.insert("$gte", bson_time(start));
+    }
+    if let Some(end) = end {
+        created.insert("$lt", bson_time(end));
+    }
+    let by_date = !created.is_empty() && filter.email.is_none();
+    if !created.is_empty() {
+        query.insert("created_at", created);
+    }
+    let sort = if by_date {
+        doc! { "created_at": -1, "number": -1 }
+    } else {
+        doc! { "number": -1 }
+    };
+    (query, sort)
+}
+
 impl MongoStore {
     fn orders(&self) -> Collection<OrderDoc> {
         self.coll("orders")
@@ -439,13 +473,7 @@ impl OrderStore for MongoStore {
         filter: &OrderFilter,
         page: Page,
     ) -> StoreResult<(Vec<Order>, u64)> {
-        let mut query = doc! {};
-        if let Some(email) = &filter.email {
-            query.insert("email", email);
-        }
-        if let Some(status) = filter.status {
-            query.insert("status", status.as_str());
-        }
+        let (query, sort) = list_query(filter);
         let total = self.orders().count_documents(query.clone()).await?;
         if page.limit == 0 {
             return Ok((Vec::new(), total));
@@ -453,7 +481,7 @@ impl OrderStore for MongoStore {
         let docs: Vec<OrderDoc> = self
             .orders()
             .find(query)
-            .sort(doc! { "number": -1 })
+            .sort(sort)
             .skip(page.offset)
             .limit(limit(page.limit))
             .await?

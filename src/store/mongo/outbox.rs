@@ -221,4 +221,12 @@ impl OutboxStore for MongoStore {
             .await?;
         Ok(result.matched_count > 0)
     }
+
+    async fn queue_mail(&self, mails: &[OutboxMail]) -> StoreResult<()> {
+        let docs = MailDoc::many(mails)?;
+        if !docs.is_empty() {
+            self.outbox().insert_many(docs).await?;
+        }
+        Ok(())
+    }
 }

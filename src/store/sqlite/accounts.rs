@@ -3,12 +3,13 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::outbox::insert_mail;
 use super::{chat, is_unique_violation, ms, orders, stored_enum, ts, SqliteStore};
-use crate::domain::accounts::{Erasure, PasswordReset, Role, Session, User};
+use crate::domain::accounts::{CustomerSummary, Erasure, PasswordReset, Role, Session, User};
 use crate::domain::mail::OutboxMail;
-use crate::domain::Timestamp;
+use crate::domain::{Page, Timestamp};
 use crate::store::{AccountStore, StoreError, StoreResult};
 
-const USER_COLUMNS: &str = "id, name, phone, email, role, password_hash, created_at, locale";
+const USER_COLUMNS: &str =
+    "id, name, phone, email, role, password_hash, created_at, locale, disabled_at";
 const SESSION_COLUMNS: &str = "id, user_id, created_at, expires_at, revoked_at";
 
 fn user_from_row(row: &Row) -> rusqlite::Result<User> {
@@ -29,6 +30,7 @@ fn user_at(row: &Row, at: usize) -> rusqlite::Result<User> {
         locale: row
             .get::<_, Option<String>>(at + 7)?
             .and_then(|tag| tag.parse().ok()),
+        disabled_at: row.get::<_, Option<i64>>(at + 8)?.map(ts),
     })
 }
 
@@ -77,7 +79,7 @@ impl AccountStore for SqliteStore {
         self.write(move |tx| {
             let inserted = tx.execute(
                 &format!(
-                    "INSERT INTO users ({USER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                    "INSERT INTO users ({USER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
                 ),
                 params![
                     u.id,
@@ -87,7 +89,8 @@ impl AccountStore for SqliteStore {
                     u.role.as_str(),
                     u.password_hash,
                     ms(u.created_at),
-                    u.locale.map(|l| l.tag())
+                    u.locale.map(|l| l.tag()),
+                    u.disabled_at.map(ms)
                 ],
             );
             match inserted {
@@ -291,6 +294,60 @@ impl AccountStore for SqliteStore {
                 params![user_id, ms(at)],
             )?;
             Ok(Some(user_id))
+        })
+        .await
+    }
+
+    async fn set_disabled(&self, email: &str, at: Option<Timestamp>) -> StoreResult<Option<User>> {
+        let email = email.to_owned();
+        self.write(move |tx| {
+            let id: Option<String> = tx
+                .query_row(
+                    "UPDATE users SET disabled_at = ?2 WHERE email = ?1 RETURNING id",
+                    params![email, at.map(ms)],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(id) = id else {
+                return Ok(None);
+            };
+            if let Some(at) = at {
+                tx.execute(
+                    "UPDATE sessions SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL",
+                    params![id, ms(at)],
+                )?;
+            }
+            user_by_id(tx, &id)
+        })
+        .await
+    }
+
+    async fn list_customers(
+        &self,
+        search: Option<&str>,
+        page: Page,
+    ) -> StoreResult<(Vec<CustomerSummary>, u64)> {
+        let search = search.map(str::to_owned);
+        self.run(move |c| {
+            // `lower` folds ASCII letters only, as the MongoDB store's
+            // pattern does; `instr` needs no escaping of `%` and `_`.
+            let matching =
+                "(?1 IS NULL OR instr(lower(email), ?1) > 0 OR instr(lower(name), ?1) > 0)";
+            let users = c
+                .prepare_cached(&format!(
+                    "SELECT {USER_COLUMNS} FROM users WHERE {matching}
+                     ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3"
+                ))?
+                .query_map(
+                    params![search, page.limit as i64, page.offset as i64],
+                    user_from_row,
+                )?
+                .map(|u| u.map(CustomerSummary::from))
+                .collect::<Result<Vec<_>, _>>()?;
+            let total: i64 = c
+                .prepare_cached(&format!("SELECT COUNT(*) FROM users WHERE {matching}"))?
+                .query_row(params![search], |r| r.get(0))?;
+            Ok((users, total as u64))
         })
         .await
     }

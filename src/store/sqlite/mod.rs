@@ -38,6 +38,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("payments.sql"),
     include_str!("audit.sql"),
     include_str!("low_stock.sql"),
+    include_str!("accounts_disabled.sql"),
+    include_str!("orders_by_date.sql"),
 ];
 
 /// The schema version this tienda writes: how many migrations it knows.

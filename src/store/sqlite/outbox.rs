@@ -160,4 +160,10 @@ impl OutboxStore for SqliteStore {
         })
         .await
     }
+
+    async fn queue_mail(&self, mails: &[OutboxMail]) -> StoreResult<()> {
+        let mails = mails.to_vec();
+        self.write(move |tx| mails.iter().try_for_each(|mail| insert_mail(tx, mail)))
+            .await
+    }
 }
