@@ -221,6 +221,7 @@ async fn main() -> anyhow::Result<()> {
             password_hash: hash.clone(),
             created_at: now(),
             locale: None,
+            disabled_at: None,
         };
         store.create_user(&user, &[]).await?;
         emails.push(user.email);
@@ -325,6 +326,8 @@ async fn place_orders(
                         currency: currency.clone(),
                         at: now(),
                         mails: Arc::new(|_| Ok(Vec::new())),
+                        // Seeding mails nobody: no low-stock alerts.
+                        low_stock: tienda::domain::catalog::LowStockAlerts::new(0, ""),
                     })
                     .await?;
                 placed += 1;
