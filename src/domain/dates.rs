@@ -20,12 +20,13 @@ pub struct DayRange {
 }
 
 impl DayRange {
-    /// The range `from`..=`to` as a query gives them (either may be absent);
-    /// a malformed or absurd day, or a `to` before `from`, is named.
+    /// The range `from`..=`to` as a query gives them (either may be absent,
+    /// or blank as a browser's empty date input sends it); a malformed or
+    /// absurd day, or a `to` before `from`, is named.
     pub fn parse(from: Option<&str>, to: Option<&str>) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::default();
-        let from = from.and_then(|text| day(&mut errors, "from", text));
-        let to = to.and_then(|text| day(&mut errors, "to", text));
+        let from = given(from).and_then(|text| day(&mut errors, "from", text));
+        let to = given(to).and_then(|text| day(&mut errors, "to", text));
         if let (Some(f), Some(t)) = (from, to) {
             if t < f {
                 errors.add(
@@ -54,6 +55,11 @@ impl DayRange {
     pub fn contains(&self, at: Timestamp) -> bool {
         self.start().is_none_or(|s| at >= s) && self.end().is_none_or(|e| at < e)
     }
+}
+
+/// `text` unless it is absent or blank.
+fn given(text: Option<&str>) -> Option<&str> {
+    text.map(str::trim).filter(|t| !t.is_empty())
 }
 
 /// The day `text` names, or an error on `field`.

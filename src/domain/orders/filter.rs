@@ -26,8 +26,7 @@ impl OrderQuery {
                 None
             }
         });
-        let (from, to) = (given(self.from), given(self.to));
-        let days = DayRange::parse(from.as_deref(), to.as_deref()).unwrap_or_else(|e| {
+        let days = DayRange::parse(self.from.as_deref(), self.to.as_deref()).unwrap_or_else(|e| {
             errors.0.extend(e.0);
             DayRange::default()
         });

@@ -64,7 +64,7 @@ impl AuditQuery {
             actor: given(&self.actor).map(|a| a.to_ascii_lowercase()),
             action: given(&self.action),
             target: given(&self.target),
-            days: DayRange::parse(given(&self.from).as_deref(), given(&self.to).as_deref())?,
+            days: DayRange::parse(self.from.as_deref(), self.to.as_deref())?,
         })
     }
 }
