@@ -184,3 +184,10 @@ field-catch-all-zone-repeated = only one zone may leave its countries empty; “
 field-not-positive = must be greater than 0
 field-not-ascending = must be greater than the one before ({ $previous })
 field-zone-price-missing = give a price, or weight bands that price by weight
+
+## Sales dashboard
+
+stats-date-invalid = `{ $text }` is not a date written YYYY-MM-DD, e.g. 2026-03-01
+stats-year-out-of-range = must be a date in the years { $min } to { $max }
+stats-range-reversed = must be on or before the last day ({ $to })
+stats-range-too-long = a range covers at most { $max } days

@@ -336,3 +336,32 @@ admin-tax-class = Tax class
 tax-class-standard = Standard rate
 tax-class-reduced = Reduced rate
 admin-weight = Weight in grams (optional)
+
+## Sales dashboard
+
+title-admin-dashboard = Sales dashboard
+dash-heading = Sales dashboard
+dash-range = Days shown (UTC)
+dash-from = From
+dash-to = To
+dash-show = Show
+dash-range-summary = From { $from } to { $to }, UTC days.
+dash-totals = Totals
+dash-revenue = Revenue
+dash-orders = Orders
+dash-aov = Average order value
+dash-new-customers = New customers
+dash-revenue-chart = Revenue per day
+dash-revenue-desc = Bar chart of the revenue of each day from { $from } to { $to }: { $total } in total, { $max } on the best day. The table “Figures per day” lists every day.
+dash-orders-chart = Orders per day
+dash-orders-desc = Bar chart of the orders of each day from { $from } to { $to }: { $total } in total, { $max } on the busiest day. The table “Figures per day” lists every day.
+dash-daily-table = Figures per day
+dash-day = Day
+dash-by-status = Orders by status
+dash-by-status-note = Every order now in each status, whenever it was placed.
+dash-status = Status
+dash-top-products = Top products
+dash-product = Product
+dash-units = Units
+dash-no-sales = No sales on these days.
+dash-definitions = Orders count on the UTC day they were placed. Cancelled orders are left out; refunds lower the revenue of the day their order was placed.

@@ -341,3 +341,32 @@ admin-tax-class = Tipo de IVA
 tax-class-standard = Tipo general
 tax-class-reduced = Tipo reducido
 admin-weight = Peso en gramos (opcional)
+
+## Panel de ventas
+
+title-admin-dashboard = Panel de ventas
+dash-heading = Panel de ventas
+dash-range = Días mostrados (UTC)
+dash-from = Desde
+dash-to = Hasta
+dash-show = Mostrar
+dash-range-summary = Del { $from } al { $to }, días UTC.
+dash-totals = Totales
+dash-revenue = Ingresos
+dash-orders = Pedidos
+dash-aov = Valor medio del pedido
+dash-new-customers = Clientes nuevos
+dash-revenue-chart = Ingresos por día
+dash-revenue-desc = Gráfico de barras de los ingresos de cada día del { $from } al { $to }: { $total } en total, { $max } el mejor día. La tabla «Cifras por día» recoge cada día.
+dash-orders-chart = Pedidos por día
+dash-orders-desc = Gráfico de barras de los pedidos de cada día del { $from } al { $to }: { $total } en total, { $max } el día con más pedidos. La tabla «Cifras por día» recoge cada día.
+dash-daily-table = Cifras por día
+dash-day = Día
+dash-by-status = Pedidos por estado
+dash-by-status-note = Todos los pedidos que están ahora en cada estado, se hicieran cuando se hicieran.
+dash-status = Estado
+dash-top-products = Productos más vendidos
+dash-product = Producto
+dash-units = Unidades
+dash-no-sales = No hubo ventas esos días.
+dash-definitions = Los pedidos cuentan el día UTC en que se hicieron. Los pedidos cancelados no se cuentan; los reembolsos restan de los ingresos del día en que se hizo su pedido.

@@ -254,5 +254,13 @@ message_ids! {
         NotAscending = "field-not-ascending";
         /// A shipping zone with neither a price nor weight bands.
         ZonePriceMissing = "field-zone-price-missing";
+        /// `text` is not a date written YYYY-MM-DD.
+        StatsDateInvalid = "stats-date-invalid";
+        /// A dashboard date outside the years `min` to `max`.
+        StatsYearOutOfRange = "stats-year-out-of-range";
+        /// A dashboard range starting after its last day, `to`.
+        StatsRangeReversed = "stats-range-reversed";
+        /// A dashboard range longer than `max` days.
+        StatsRangeTooLong = "stats-range-too-long";
     }
 }

@@ -19,6 +19,7 @@ use super::payments::PaymentMethod;
 use super::photos::{PhotoSize, ProductPhoto};
 use super::shared::Shared;
 use super::shipping::ShippingMethod;
+use super::stats::{SalesFigures, StatsRange};
 use super::{Page, Timestamp};
 
 /// The result of a store operation.
@@ -598,6 +599,16 @@ pub trait PhotoStore: Send + Sync {
     async fn delete_photo(&self, id: &str) -> StoreResult<bool>;
 }
 
+/// The sales dashboard's rolled-up figures (see [`super::stats`]), which
+/// checkout and status changes keep current in their own transactions
+/// ([`CheckoutTx::record_sales`](super::checkout::CheckoutTx::record_sales)).
+#[async_trait]
+pub trait StatsStore: Send + Sync {
+    /// The sums of the days in `range`, the orders in each status now, the
+    /// range's best sellers and the accounts created in it.
+    async fn sales_figures(&self, range: &StatsRange) -> StoreResult<SalesFigures>;
+}
+
 /// Everything tienda keeps.
 #[async_trait]
 pub trait Store:
@@ -609,6 +620,7 @@ pub trait Store:
     + OutboxStore
     + LimitStore
     + PhotoStore
+    + StatsStore
 {
     /// `sqlite` or `mongodb`, for logs and the config page.
     fn backend(&self) -> &'static str;

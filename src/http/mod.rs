@@ -1,5 +1,6 @@
 //! The HTTP layer: routes, extractors, pages, middleware.
 
+pub mod charts;
 pub mod extract;
 pub mod forms;
 pub mod head;
@@ -106,6 +107,8 @@ pub fn router(state: AppState) -> Router {
         .route("/chat", get(chat::general_page))
         .route("/chat/ws", get(chat::socket))
         .route("/chat/{email}", get(chat::channel_page))
+        .route("/admin", get(routes::dashboard::page))
+        .route("/admin/stats", get(routes::dashboard::stats))
         .route("/admin/products", get(admin::products_page))
         .route("/admin/products/{id}/edit", get(admin::edit_product_page))
         .route("/admin/mail", get(admin::mail))

@@ -29,6 +29,8 @@ pub enum Permission {
     ViewConfig,
     /// Answer customers in chat: every channel, replies to one customer.
     AnswerChat,
+    /// See the sales dashboard and its figures (admin only).
+    ViewStats,
 }
 
 impl Permission {
@@ -103,5 +105,6 @@ mod tests {
     #[test]
     fn names_are_snake_case() {
         assert_eq!(Permission::ReadMailOutbox.as_str(), "read_mail_outbox");
+        assert_eq!(Permission::ViewStats.as_str(), "view_stats");
     }
 }

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod cart;
 pub mod chat;
+pub mod dashboard;
 pub mod orders;
 pub mod payments;
 pub mod photos;

@@ -13,6 +13,7 @@ mod orders;
 mod outbox;
 pub mod photos;
 pub mod schema;
+mod stats;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -133,7 +134,13 @@ impl MongoStore {
         }
         let d = &self.db;
         let plan: Vec<(&str, Vec<IndexModel>)> = vec![
-            ("users", vec![unique(doc! { "email": 1 }, "email_unique")]),
+            (
+                "users",
+                vec![
+                    unique(doc! { "email": 1 }, "email_unique"),
+                    index(doc! { "created_at": 1 }, "by_creation"),
+                ],
+            ),
             (
                 "products",
                 vec![
@@ -205,6 +212,11 @@ impl MongoStore {
                     index(doc! { "status": 1, "next_attempt_at": 1 }, "due"),
                     index(doc! { "created_at": -1, "_id": -1 }, "by_creation"),
                 ],
+            ),
+            (stats::DAYS, vec![index(doc! { "day": 1 }, "by_day")]),
+            (
+                stats::PRODUCTS,
+                vec![index(doc! { "day": 1, "product_id": 1 }, "by_day")],
             ),
             (
                 "rate_limits",

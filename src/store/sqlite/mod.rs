@@ -12,6 +12,7 @@ pub mod lock;
 mod orders;
 mod outbox;
 mod photos;
+mod stats;
 
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
@@ -34,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE users ADD COLUMN locale TEXT;",
     include_str!("variants.sql"),
     include_str!("payments.sql"),
+    include_str!("stats.sql"),
 ];
 
 /// The schema version this tienda writes: how many migrations it knows.
