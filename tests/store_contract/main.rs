@@ -23,6 +23,7 @@ mod photos;
 mod privacy;
 mod search;
 mod shipping;
+mod stats;
 mod support;
 mod variants;
 
@@ -99,4 +100,5 @@ contract! {
     payments::concurrent_webhooks_pay_once => concurrent_webhooks_sqlite, concurrent_webhooks_mongo;
     payments::refund_holds => refund_holds_sqlite, refund_holds_mongo;
     payments::expiry_racing_the_payment => expiry_racing_the_payment_sqlite, expiry_racing_the_payment_mongo;
+    stats::figures_follow_checkout_cancel_and_refund => stats_figures_sqlite, stats_figures_mongo;
 }
