@@ -13,6 +13,7 @@ mod browser;
 mod catalog;
 mod chat;
 mod checkout;
+mod dashboard;
 mod errors;
 mod forms;
 mod guest;
