@@ -304,7 +304,8 @@ pub async fn update_order(tx: &mut impl StatusTx, update: &OrderUpdate) -> Store
         }
     }
     tx.save_order(&order).await?;
-    tx.record_sales(&SalesDelta::updated(&counted, &order)).await?;
+    tx.record_sales(&SalesDelta::updated(&counted, &order))
+        .await?;
     if let Some(kind) = effects.mail {
         tx.queue_mail(&(update.mails)(&order, kind)?).await?;
     }

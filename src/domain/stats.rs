@@ -496,7 +496,10 @@ mod tests {
     #[test]
     fn the_default_is_the_last_30_days_ending_today() {
         let r = range(None, Some("")).expect("default");
-        assert_eq!((r.from(), r.to()), (date!(2026 - 11 - 04), date!(2026 - 12 - 03)));
+        assert_eq!(
+            (r.from(), r.to()),
+            (date!(2026 - 11 - 04), date!(2026 - 12 - 03))
+        );
         assert_eq!(r.last_day() - r.first_day() + 1, DEFAULT_DAYS);
         let r = range(None, Some("2026-01-30")).expect("to only");
         assert_eq!(r.from(), date!(2026 - 01 - 01));
@@ -513,10 +516,7 @@ mod tests {
             named(None, Some("yesterday")),
             [("to".into(), "stats-date-invalid".into())]
         );
-        assert_eq!(
-            named(Some("+02026-01-01"), None)[0].1,
-            "stats-date-invalid"
-        );
+        assert_eq!(named(Some("+02026-01-01"), None)[0].1, "stats-date-invalid");
         assert_eq!(
             named(Some("1999-12-31"), Some("2000-01-10")),
             [("from".into(), "stats-year-out-of-range".into())]
@@ -529,7 +529,10 @@ mod tests {
             named(Some("2024-01-01"), Some("2026-01-02")),
             [("to".into(), "stats-range-too-long".into())]
         );
-        assert!(range(Some("2024-01-01"), Some("2026-01-01")).is_ok(), "732 days");
+        assert!(
+            range(Some("2024-01-01"), Some("2026-01-01")).is_ok(),
+            "732 days"
+        );
     }
 
     #[test]

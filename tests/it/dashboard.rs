@@ -28,11 +28,19 @@ async fn page(app: &TestApp, path: &str, token: &str) -> (StatusCode, String) {
 /// A customer buys `quantity` of `product`; the order's JSON.
 async fn buy(app: &TestApp, token: &str, product: &str, quantity: i64) -> Value {
     let r = app
-        .post("/cart", Some(token), json!({"product_id": product, "quantity": quantity}))
+        .post(
+            "/cart",
+            Some(token),
+            json!({"product_id": product, "quantity": quantity}),
+        )
         .await;
     assert!(r.status.is_success(), "{}", r.text);
     let r = app
-        .put("/cart/address", Some(token), json!({"delivery_address": "Calle Mayor 1, Madrid"}))
+        .put(
+            "/cart/address",
+            Some(token),
+            json!({"delivery_address": "Calle Mayor 1, Madrid"}),
+        )
         .await;
     assert!(r.status.is_success(), "{}", r.text);
     let order = app.post("/orders", Some(token), json!({})).await;
@@ -46,10 +54,20 @@ async fn only_admins_see_the_dashboard() {
     let admin = app.admin().await;
     let staff = crate::roles::staff(&app).await;
     let customer = app.customer("ana@example.com").await;
-    for path in ["/admin/stats", "/admin/stats?from=2026-01-01&to=2026-01-31", "/admin"] {
-        app.get(path, None).await.assert_problem(401, "unauthorized");
-        app.get(path, Some(&staff)).await.assert_problem(403, "forbidden");
-        app.get(path, Some(&customer)).await.assert_problem(403, "forbidden");
+    for path in [
+        "/admin/stats",
+        "/admin/stats?from=2026-01-01&to=2026-01-31",
+        "/admin",
+    ] {
+        app.get(path, None)
+            .await
+            .assert_problem(401, "unauthorized");
+        app.get(path, Some(&staff))
+            .await
+            .assert_problem(403, "forbidden");
+        app.get(path, Some(&customer))
+            .await
+            .assert_problem(403, "forbidden");
         let r = app.get(path, Some(&admin)).await;
         assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
     }
@@ -65,13 +83,27 @@ async fn the_figures_follow_purchases_and_cancellations() {
     assert_eq!(empty.status, StatusCode::OK, "{}", empty.text);
     let s = &empty.body;
     assert_eq!(s["to"], today());
-    assert_eq!(s["days"].as_array().map(Vec::len), Some(30), "the last 30 days");
-    assert_eq!((s["orders"].as_i64(), s["revenue"].as_i64()), (Some(0), Some(0)));
+    assert_eq!(
+        s["days"].as_array().map(Vec::len),
+        Some(30),
+        "the last 30 days"
+    );
+    assert_eq!(
+        (s["orders"].as_i64(), s["revenue"].as_i64()),
+        (Some(0), Some(0))
+    );
     assert_eq!(s["average_order_value"], 0);
     assert_eq!(s["top_products"], json!([]));
     assert_eq!(s["new_customers"], 1, "the admin's own account");
     assert!(s["currency"].is_string());
-    for status in ["awaiting_payment", "paid", "shipped", "delivered", "cancelled", "refunded"] {
+    for status in [
+        "awaiting_payment",
+        "paid",
+        "shipped",
+        "delivered",
+        "cancelled",
+        "refunded",
+    ] {
         assert_eq!(s["by_status"][status], 0, "{status}");
     }
 
@@ -90,14 +122,20 @@ async fn the_figures_follow_purchases_and_cancellations() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 
     let s = app
-        .get(&format!("/admin/stats?to={}&utm_source=mail", today()), Some(&admin))
+        .get(
+            &format!("/admin/stats?to={}&utm_source=mail", today()),
+            Some(&admin),
+        )
         .await
         .body;
     let total = first["total"].as_i64().expect("total");
     assert_eq!(s["orders"], 1, "the cancelled order is not counted");
     assert_eq!(s["revenue"], total);
     assert_eq!(s["average_order_value"], total);
-    assert_eq!(s["days"][29], json!({"date": today(), "orders": 1, "revenue": total}));
+    assert_eq!(
+        s["days"][29],
+        json!({"date": today(), "orders": 1, "revenue": total})
+    );
     assert_eq!(s["by_status"]["awaiting_payment"], 1);
     assert_eq!(s["by_status"]["cancelled"], 1);
     assert_eq!(
@@ -120,14 +158,23 @@ async fn bad_ranges_are_named_and_unknown_parameters_ignored() {
         ("from=2020-01-01&to=2026-01-01", "to"),
         ("from=%00", "from"),
     ] {
-        let r = app.get(&format!("/admin/stats?{query}"), Some(&admin)).await;
+        let r = app
+            .get(&format!("/admin/stats?{query}"), Some(&admin))
+            .await;
         let problem = r.assert_problem(422, "validation_failed");
-        assert!(problem["errors"].get(field).is_some(), "{query}: {}", r.text);
+        assert!(
+            problem["errors"].get(field).is_some(),
+            "{query}: {}",
+            r.text
+        );
         let (status, html) = page(&app, &format!("/admin?{query}"), &admin).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {html}");
     }
     let r = app
-        .get("/admin/stats?from=2026-01-01&to=2026-01-31&page=3&ref=x", Some(&admin))
+        .get(
+            "/admin/stats?from=2026-01-01&to=2026-01-31&page=3&ref=x",
+            Some(&admin),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["days"].as_array().map(Vec::len), Some(31));
@@ -147,17 +194,30 @@ async fn the_page_draws_accessible_charts_in_both_languages() {
     let (status, html) = page(&app, "/admin?from=2026-01-01&to=2026-01-31&x=1", &admin).await;
     assert_eq!(status, StatusCode::OK, "{html}");
     assert_eq!(html.matches("role=\"img\"").count(), 2, "two charts");
-    assert!(html.contains("<title id=\"revenue-chart-title\">Revenue per day</title>"), "{html}");
+    assert!(
+        html.contains("<title id=\"revenue-chart-title\">Revenue per day</title>"),
+        "{html}"
+    );
     assert!(html.contains("<desc id=\"revenue-chart-desc\">"));
     assert!(html.contains("viewBox=\"0 0 360 180\""));
-    assert!(html.contains("<th scope=\"col\">Day</th>"), "the table of figures");
-    assert!(html.contains("value=\"2026-01-01\""), "the range form keeps the range");
+    assert!(
+        html.contains("<th scope=\"col\">Day</th>"),
+        "the table of figures"
+    );
+    assert!(
+        html.contains("value=\"2026-01-01\""),
+        "the range form keeps the range"
+    );
     assert!(html.contains("<label>From <input type=\"date\" name=\"from\""));
 
     let (status, html) = page(&app, &format!("/admin?to={}", today()), &admin).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Lamp"), "top products");
-    assert_eq!(html.matches("<rect ").count(), 60, "a bar per day in each chart");
+    assert_eq!(
+        html.matches("<rect ").count(),
+        60,
+        "a bar per day in each chart"
+    );
 
     let r = app
         .http

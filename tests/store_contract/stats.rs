@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 
-use time::macros::date;
 use tienda::domain::orders::{Order, OrderAction, OrderStatus};
 use tienda::domain::payments::Refund;
 use tienda::domain::stats::{SalesStats, StatsRange};
 use tienda::store::Store;
+use time::macros::date;
 
 use crate::support::{checkout, line, ready_cart, set_status, stocked, t, update, user, Backend};
 
@@ -17,8 +17,12 @@ const ADMIN: &str = "boss@shop.test";
 
 /// `support::t(0)` is 2025-06-15T15:06:40Z: these are its day and the two after.
 fn range() -> StatsRange {
-    StatsRange::parse(Some("2025-06-15"), Some("2025-06-17"), date!(2026 - 01 - 01))
-        .expect("a good range")
+    StatsRange::parse(
+        Some("2025-06-15"),
+        Some("2025-06-17"),
+        date!(2026 - 01 - 01),
+    )
+    .expect("a good range")
 }
 
 async fn stats(store: &Arc<dyn Store>, range: StatsRange) -> SalesStats {
@@ -55,7 +59,11 @@ async fn shop_with_orders(store: &Arc<dyn Store>) -> (Vec<Order>, [String; 3]) {
     let a = stocked(store, "Anvil", 1000, 50).await;
     let b = stocked(store, "Bell", 250, 50).await;
     let c = stocked(store, "Candle", 400, 50).await;
-    for (email, at) in [("old@x.test", -DAY), ("new1@x.test", 5), ("new2@x.test", 2 * DAY)] {
+    for (email, at) in [
+        ("old@x.test", -DAY),
+        ("new1@x.test", 5),
+        ("new2@x.test", 2 * DAY),
+    ] {
         let mut u = user(email);
         u.created_at = t(at);
         store.create_user(&u, &[]).await.expect("user");
@@ -78,9 +86,16 @@ async fn shop_with_orders(store: &Arc<dyn Store>) -> (Vec<Order>, [String; 3]) {
         at: t(3 * DAY),
         by: ADMIN.into(),
     };
-    update(store, o4.number, OrderAction::Refund(refund), ADMIN, t(3 * DAY), None)
-        .await
-        .expect("refund");
+    update(
+        store,
+        o4.number,
+        OrderAction::Refund(refund),
+        ADMIN,
+        t(3 * DAY),
+        None,
+    )
+    .await
+    .expect("refund");
     for status in [OrderStatus::Paid, OrderStatus::Shipped] {
         set_status(store, o5.number, status, ADMIN, t(3 * DAY))
             .await
@@ -92,7 +107,10 @@ async fn shop_with_orders(store: &Arc<dyn Store>) -> (Vec<Order>, [String; 3]) {
 pub async fn figures_follow_checkout_cancel_and_refund(store: Arc<dyn Store>) {
     let (o, [a, b, c]) = shop_with_orders(&store).await;
     let s = stats(&store, range()).await;
-    assert_eq!((s.from.as_str(), s.to.as_str()), ("2025-06-15", "2025-06-17"));
+    assert_eq!(
+        (s.from.as_str(), s.to.as_str()),
+        ("2025-06-15", "2025-06-17")
+    );
     let days: Vec<_> = s
         .days
         .iter()
@@ -102,17 +120,29 @@ pub async fn figures_follow_checkout_cancel_and_refund(store: Arc<dyn Store>) {
     let day2 = o[3].total - 300 + o[4].total;
     assert_eq!(
         days,
-        [("2025-06-15", 2, day0), ("2025-06-16", 0, 0), ("2025-06-17", 2, day2)],
+        [
+            ("2025-06-15", 2, day0),
+            ("2025-06-16", 0, 0),
+            ("2025-06-17", 2, day2)
+        ],
         "the cancelled order leaves its day, the refund lowers its order's day"
     );
     assert_eq!((s.orders, s.revenue), (4, day0 + day2));
-    assert_eq!(day0 + day2, 2000 + 250 + 400 + 1000 - 300 + 800, "free shipping, no tax");
+    assert_eq!(
+        day0 + day2,
+        2000 + 250 + 400 + 1000 - 300 + 800,
+        "free shipping, no tax"
+    );
     assert_eq!(s.average_order_value, (4150 + 2) / 4, "1037.5 rounds up");
     let statuses = s.by_status.all();
     let count = |st| statuses.iter().find(|(s, _)| *s == st).map(|(_, n)| *n);
     assert_eq!(count(OrderStatus::AwaitingPayment), Some(2));
     assert_eq!(count(OrderStatus::Cancelled), Some(1));
-    assert_eq!(count(OrderStatus::Paid), Some(1), "a partial refund stays paid");
+    assert_eq!(
+        count(OrderStatus::Paid),
+        Some(1),
+        "a partial refund stays paid"
+    );
     assert_eq!(count(OrderStatus::Shipped), Some(1));
     assert_eq!(count(OrderStatus::Delivered), Some(0));
     assert_eq!(count(OrderStatus::Refunded), Some(0));
@@ -134,10 +164,17 @@ pub async fn figures_follow_checkout_cancel_and_refund(store: Arc<dyn Store>) {
     assert_eq!(s.currency, "EUR");
 
     // The day that only had the cancelled order.
-    let one = StatsRange::parse(Some("2025-06-16"), Some("2025-06-16"), date!(2026 - 01 - 01))
-        .expect("range");
+    let one = StatsRange::parse(
+        Some("2025-06-16"),
+        Some("2025-06-16"),
+        date!(2026 - 01 - 01),
+    )
+    .expect("range");
     let s = stats(&store, one).await;
-    assert_eq!((s.days.len(), s.orders, s.revenue, s.average_order_value), (1, 0, 0, 0));
+    assert_eq!(
+        (s.days.len(), s.orders, s.revenue, s.average_order_value),
+        (1, 0, 0, 0)
+    );
     assert!(s.top_products.is_empty(), "{:?}", s.top_products);
     assert_eq!(s.by_status.cancelled, 1, "statuses are every order now");
     assert_eq!(s.new_customers, 0);

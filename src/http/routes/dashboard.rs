@@ -54,8 +54,16 @@ pub async fn page(
     ApiQuery(q): ApiQuery<StatsQuery>,
 ) -> AppResult<Response> {
     let stats = figures(&state, &admin, &q).await?;
-    let revenue: Vec<(String, i64)> = stats.days.iter().map(|d| (d.date.clone(), d.revenue)).collect();
-    let orders: Vec<(String, i64)> = stats.days.iter().map(|d| (d.date.clone(), d.orders)).collect();
+    let revenue: Vec<(String, i64)> = stats
+        .days
+        .iter()
+        .map(|d| (d.date.clone(), d.revenue))
+        .collect();
+    let orders: Vec<(String, i64)> = stats
+        .days
+        .iter()
+        .map(|d| (d.date.clone(), d.orders))
+        .collect();
     let by_status: Vec<_> = stats
         .by_status
         .all()

@@ -39,13 +39,22 @@ fn shard() -> u32 {
 }
 
 /// The `$inc` upsert of one product's day, as a filter and an update.
-fn product_update(day: i64, product_id: &str, title: &str, units: i64, revenue: i64) -> (Document, Document) {
+fn product_update(
+    day: i64,
+    product_id: &str,
+    title: &str,
+    units: i64,
+    revenue: i64,
+) -> (Document, Document) {
     let id = format!("{day}:{product_id}");
     let mut update = doc! { "$inc": { "units": units, "revenue": revenue } };
     // A cancellation takes units away and keeps the name the latest sale gave.
     if units > 0 {
         update.insert("$set", doc! { "title": title });
-        update.insert("$setOnInsert", doc! { "day": day, "product_id": product_id });
+        update.insert(
+            "$setOnInsert",
+            doc! { "day": day, "product_id": product_id },
+        );
     } else {
         update.insert(
             "$setOnInsert",
@@ -127,7 +136,12 @@ impl StatsStore for MongoStore {
         let mut found = self.coll::<Document>(STATUSES).find(doc! {}).await?;
         while let Some(d) = found.try_next().await? {
             let id = d.get_str("_id").unwrap_or_default();
-            let status = decode_stored(STATUSES, id, "status", d.get_str("status").unwrap_or_default())?;
+            let status = decode_stored(
+                STATUSES,
+                id,
+                "status",
+                d.get_str("status").unwrap_or_default(),
+            )?;
             statuses.push((status, int(&d, "orders")));
         }
         let pipeline = vec![
@@ -229,7 +243,11 @@ pub(super) async fn backfill(db: &Database) -> anyhow::Result<()> {
             }
         })
         .collect();
-    for (name, docs) in [(DAYS, day_docs), (STATUSES, status_docs), (PRODUCTS, product_docs)] {
+    for (name, docs) in [
+        (DAYS, day_docs),
+        (STATUSES, status_docs),
+        (PRODUCTS, product_docs),
+    ] {
         for chunk in docs.chunks(10_000) {
             db.collection::<Document>(name)
                 .insert_many(chunk.to_vec())

@@ -5,7 +5,9 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection};
 
 use super::{ms, stored_enum, SqliteStore};
-use crate::domain::stats::{DayTotals, SalesDelta, SalesFigures, StatsRange, TopProduct, TOP_PRODUCTS};
+use crate::domain::stats::{
+    DayTotals, SalesDelta, SalesFigures, StatsRange, TopProduct, TOP_PRODUCTS,
+};
 use crate::store::{StatsStore, StoreResult};
 
 /// Adds `delta` to the figures, inside the caller's transaction.
@@ -34,7 +36,13 @@ pub(super) fn record(c: &Connection, delta: &SalesDelta) -> StoreResult<()> {
                revenue = revenue + excluded.revenue,
                title = CASE WHEN excluded.units > 0 THEN excluded.title ELSE title END",
         )?
-        .execute(params![delta.day, p.product_id, p.title, p.units, p.revenue])?;
+        .execute(params![
+            delta.day,
+            p.product_id,
+            p.title,
+            p.units,
+            p.revenue
+        ])?;
     }
     Ok(())
 }
@@ -55,7 +63,9 @@ fn figures(c: &Connection, range: &StatsRange) -> StoreResult<SalesFigures> {
         .collect::<Result<_, _>>()?;
     let by_status = c
         .prepare_cached("SELECT status, orders, rowid FROM stats_statuses")?
-        .query_map([], |r| Ok((stored_enum(r, 0, 2, "stats_statuses", "status")?, r.get(1)?)))?
+        .query_map([], |r| {
+            Ok((stored_enum(r, 0, 2, "stats_statuses", "status")?, r.get(1)?))
+        })?
         .collect::<Result<_, _>>()?;
     // The title comes from the row of max(day): the latest day in the range.
     let top_products = c
