@@ -184,10 +184,10 @@ field-catch-all-zone-repeated = only one zone may leave its countries empty; “
 field-not-positive = must be greater than 0
 field-not-ascending = must be greater than the one before ({ $previous })
 field-zone-price-missing = give a price, or weight bands that price by weight
+field-day-invalid = `{ $text }` is not a day written YYYY-MM-DD
+field-day-out-of-range = must be a day between the years { $min } and { $max }
+field-day-before-from = must not be before from ({ $to } < { $from })
 
 ## Sales dashboard
 
-stats-date-invalid = `{ $text }` is not a date written YYYY-MM-DD, e.g. 2026-03-01
-stats-year-out-of-range = must be a date in the years { $min } to { $max }
-stats-range-reversed = must be on or before the last day ({ $to })
 stats-range-too-long = a range covers at most { $max } days

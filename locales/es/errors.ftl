@@ -193,10 +193,10 @@ field-catch-all-zone-repeated = solo una zona puede dejar vacía su lista de pa�
 field-not-positive = debe ser mayor que 0
 field-not-ascending = debe ser mayor que el anterior ({ $previous })
 field-zone-price-missing = indica un precio, o tramos de peso que ponen el precio según el peso
+field-day-invalid = `{ $text }` no es un día escrito AAAA-MM-DD
+field-day-out-of-range = debe ser un día entre los años { $min } y { $max }
+field-day-before-from = no debe ser anterior a from ({ $to } < { $from })
 
 ## Panel de ventas
 
-stats-date-invalid = `{ $text }` no es una fecha escrita AAAA-MM-DD, p. ej. 2026-03-01
-stats-year-out-of-range = debe ser una fecha de los años { $min } a { $max }
-stats-range-reversed = debe ser igual o anterior al último día ({ $to })
 stats-range-too-long = un intervalo abarca como mucho { $max } días

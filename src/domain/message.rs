@@ -254,12 +254,12 @@ message_ids! {
         NotAscending = "field-not-ascending";
         /// A shipping zone with neither a price nor weight bands.
         ZonePriceMissing = "field-zone-price-missing";
-        /// `text` is not a date written YYYY-MM-DD.
-        StatsDateInvalid = "stats-date-invalid";
-        /// A dashboard date outside the years `min` to `max`.
-        StatsYearOutOfRange = "stats-year-out-of-range";
-        /// A dashboard range starting after its last day, `to`.
-        StatsRangeReversed = "stats-range-reversed";
+        /// `text` is not a day written `YYYY-MM-DD`.
+        DayInvalid = "field-day-invalid";
+        /// A day outside the years `min` to `max`.
+        DayOutOfRange = "field-day-out-of-range";
+        /// A range whose last day `to` is before its first, `from`.
+        DayBeforeFrom = "field-day-before-from";
         /// A dashboard range longer than `max` days.
         StatsRangeTooLong = "stats-range-too-long";
     }

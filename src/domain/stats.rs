@@ -27,6 +27,7 @@ use time::{Date, Duration};
 use utoipa::ToSchema;
 
 use super::accounts::{Identity, Permission};
+use super::dates::DayRange;
 use super::error::ShopResult;
 use super::message::{MessageId, ShopText};
 use super::orders::{Order, OrderStatus};
@@ -38,10 +39,6 @@ use super::{from_millis, to_millis, Timestamp};
 pub const DEFAULT_DAYS: i64 = 30;
 /// Most days one range covers (two years, leap days included).
 pub const MAX_DAYS: i64 = 732;
-/// Earliest year a range may start or end in.
-pub const MIN_YEAR: i32 = 2000;
-/// Latest year a range may start or end in.
-pub const MAX_YEAR: i32 = 2100;
 /// Products in the top list.
 pub const TOP_PRODUCTS: usize = 10;
 
@@ -77,7 +74,7 @@ pub fn date_text(date: Date) -> String {
 }
 
 /// A range of whole UTC days, both ends included, checked: the years
-/// [`MIN_YEAR`]..=[`MAX_YEAR`], `from` not after `to`, at most [`MAX_DAYS`].
+/// 2000..=2100 ([`DayRange`]), `from` not after `to`, at most [`MAX_DAYS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct StatsRange {
     from: Date,
@@ -93,36 +90,34 @@ impl StatsRange {
         }
     }
 
-    /// The range `from`..=`to` as a client writes them (`YYYY-MM-DD`; absent
-    /// or empty means the default): `to` defaults to `today`, `from` to
-    /// [`DEFAULT_DAYS`] days ending at `to`. An unreadable date or a year out
-    /// of range is named by its field; a reversed range by `from`, a range
-    /// too long by `to`.
+    /// The range `from`..=`to` as a client writes them (`YYYY-MM-DD`, read
+    /// by [`DayRange`]; absent or empty means the default): `to` defaults to
+    /// `today`, `from` to [`DEFAULT_DAYS`] days ending at `to`. An unreadable
+    /// date or a year out of range is named by its field; `to` before `from`
+    /// and a range too long by `to`.
     pub fn parse(from: Option<&str>, to: Option<&str>, today: Date) -> Result<Self, FieldErrors> {
         fn given(text: Option<&str>) -> Option<&str> {
             text.map(str::trim).filter(|t| !t.is_empty())
         }
-        let mut errors = FieldErrors::default();
-        let to_date = match given(to) {
-            Some(text) => parse_date(&mut errors, "to", text),
-            None => Some(today),
-        };
-        let from_date = match given(from) {
-            Some(text) => parse_date(&mut errors, "from", text),
-            None => to_date.map(|t| Self::last_days(t).from),
-        };
-        let (Some(from), Some(to)) = (from_date, to_date) else {
-            return Err(errors);
-        };
+        let days = DayRange::parse(given(from), given(to))?;
+        let to = days.to.unwrap_or(today);
+        let from = days.from.unwrap_or_else(|| Self::last_days(to).from);
         if from > to {
-            errors.add(
-                "from",
-                ShopText::StatsRangeReversed.arg("to", date_text(to)),
-            );
-        } else if day_number(to) - day_number(from) + 1 > MAX_DAYS {
-            errors.add("to", ShopText::StatsRangeTooLong.arg("max", MAX_DAYS));
+            // `to` defaulted to today, and `from` is later.
+            return Err(FieldErrors::single(
+                "to",
+                ShopText::DayBeforeFrom
+                    .arg("from", date_text(from))
+                    .arg("to", date_text(to)),
+            ));
         }
-        errors.into_result(Self { from, to })
+        if day_number(to) - day_number(from) + 1 > MAX_DAYS {
+            return Err(FieldErrors::single(
+                "to",
+                ShopText::StatsRangeTooLong.arg("max", MAX_DAYS),
+            ));
+        }
+        Ok(Self { from, to })
     }
 
     /// The first day.
@@ -153,31 +148,6 @@ impl StatsRange {
     /// When the day after the last one starts (excluded).
     pub fn end(&self) -> Timestamp {
         from_millis((self.last_day() + 1) * DAY_MS)
-    }
-}
-
-fn parse_date(errors: &mut FieldErrors, field: &str, text: &str) -> Option<Date> {
-    let format = time::macros::format_description!("[year repr:full]-[month]-[day]");
-    let shown: String = text.chars().take(40).collect();
-    // `time` reads years of up to six digits; a range is four.
-    let date = (text.len() == 10)
-        .then(|| Date::parse(text, &format).ok())
-        .flatten();
-    match date {
-        None => {
-            errors.add(field, ShopText::StatsDateInvalid.arg("text", shown));
-            None
-        }
-        Some(d) if !(MIN_YEAR..=MAX_YEAR).contains(&d.year()) => {
-            errors.add(
-                field,
-                ShopText::StatsYearOutOfRange
-                    .arg("min", i64::from(MIN_YEAR))
-                    .arg("max", i64::from(MAX_YEAR)),
-            );
-            None
-        }
-        Some(d) => Some(d),
     }
 }
 
@@ -510,20 +480,25 @@ mod tests {
         let named = |from, to| range(from, to).expect_err("refused");
         assert_eq!(
             named(Some("2026-13-01"), None),
-            [("from".into(), "stats-date-invalid".into())]
+            [("from".into(), "field-day-invalid".into())]
         );
         assert_eq!(
             named(None, Some("yesterday")),
-            [("to".into(), "stats-date-invalid".into())]
+            [("to".into(), "field-day-invalid".into())]
         );
-        assert_eq!(named(Some("+02026-01-01"), None)[0].1, "stats-date-invalid");
+        assert_eq!(named(Some("+02026-01-01"), None)[0].1, "field-day-invalid");
         assert_eq!(
             named(Some("1999-12-31"), Some("2000-01-10")),
-            [("from".into(), "stats-year-out-of-range".into())]
+            [("from".into(), "field-day-out-of-range".into())]
         );
         assert_eq!(
             named(Some("2026-02-01"), Some("2026-01-01")),
-            [("from".into(), "stats-range-reversed".into())]
+            [("to".into(), "field-day-before-from".into())]
+        );
+        assert_eq!(
+            named(Some("2027-01-01"), None),
+            [("to".into(), "field-day-before-from".into())],
+            "after today"
         );
         assert_eq!(
             named(Some("2024-01-01"), Some("2026-01-02")),

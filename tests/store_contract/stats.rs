@@ -192,9 +192,9 @@ pub async fn upgrade_backfills_the_figures(backend: Backend) -> Backend {
         let c = rusqlite::Connection::open(path).expect("open the file");
         c.execute_batch(
             "DROP TABLE stats_days; DROP TABLE stats_products; DROP TABLE stats_statuses;
-             DROP INDEX users_by_creation; PRAGMA user_version = 4;",
+             DROP INDEX users_by_creation; PRAGMA user_version = 5;",
         )
-        .expect("back to version 4");
+        .expect("back to version 5, before the figures");
     } else {
         let db = backend.raw_mongo().await;
         for name in ["stats_days", "stats_products", "stats_statuses"] {

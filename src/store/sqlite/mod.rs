@@ -3,6 +3,7 @@
 //! must be atomic run in one `BEGIN IMMEDIATE` transaction.
 
 mod accounts;
+mod audit;
 pub mod backup;
 mod cart;
 mod catalog;
@@ -35,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE users ADD COLUMN locale TEXT;",
     include_str!("variants.sql"),
     include_str!("payments.sql"),
+    include_str!("audit.sql"),
     include_str!("stats.sql"),
 ];
 

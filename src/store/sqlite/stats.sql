@@ -1,4 +1,4 @@
--- 5: the sales dashboard's rolled-up figures (see src/domain/stats.rs for
+-- 6: the sales dashboard's rolled-up figures (see src/domain/stats.rs for
 -- what they mean), kept current by checkout and status changes in their own
 -- transactions, and backfilled here from the orders already stored.
 CREATE TABLE stats_days (
