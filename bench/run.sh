@@ -35,6 +35,7 @@ for arg in "$@"; do
         rc=0
         python3 bench/bench.py "$@" || rc=$?
         python3 bench/payments.py --smoke --if-stripe || rc=$?
+        python3 bench/dashboard.py --smoke || rc=$?
         exit "$rc"
     fi
 done

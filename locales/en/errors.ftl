@@ -196,3 +196,6 @@ account-disabled = This account is disabled. Write to the shop if you think this
 cannot-disable-self = You cannot disable your own account.
 cannot-disable-admin = An admin's account cannot be disabled; make them a customer first (tienda admin revoke).
 error-account_disabled = Account disabled
+## Sales dashboard
+
+stats-range-too-long = a range covers at most { $max } days

@@ -205,3 +205,6 @@ account-disabled = Esta cuenta está desactivada. Escribe a la tienda si crees q
 cannot-disable-self = No puedes desactivar tu propia cuenta.
 cannot-disable-admin = La cuenta de un administrador no se puede desactivar; hazlo cliente antes (tienda admin revoke).
 error-account_disabled = Cuenta desactivada
+## Panel de ventas
+
+stats-range-too-long = un intervalo abarca como mucho { $max } días

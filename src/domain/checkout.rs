@@ -13,6 +13,7 @@ use super::payments::Payment;
 use super::ports::{Checkout, LineRef, OrderUpdate, Placed, StoreError, StoreResult, Updated};
 use super::pricing::{totals, PricedLine};
 use super::shipping::{ShippingMethod, ShippingQuote};
+use super::stats::{Counted, SalesDelta};
 use super::tax::TaxTable;
 use super::Timestamp;
 
@@ -56,6 +57,8 @@ pub trait CheckoutTx {
     async fn delete_cart(&mut self, email: &str) -> StoreResult<()>;
     /// Queues mail in the outbox.
     async fn queue_mail(&mut self, mails: &[OutboxMail]) -> StoreResult<()>;
+    /// Adds to the dashboard's rolled-up figures.
+    async fn record_sales(&mut self, delta: &SalesDelta) -> StoreResult<()>;
 }
 
 /// The whole checkout: a replayed key answers its first order; otherwise
@@ -99,6 +102,7 @@ pub async fn place_order(tx: &mut impl CheckoutTx, checkout: &Checkout) -> Store
     };
     tx.insert_order(&order, checkout.idempotency_key.as_deref())
         .await?;
+    tx.record_sales(&SalesDelta::placed(&order)).await?;
     tx.delete_cart(&checkout.cart).await?;
     tx.queue_mail(&(checkout.mails)(&order)?).await?;
     Ok(Placed {
@@ -266,6 +270,8 @@ pub trait StatusTx {
     async fn save_order(&mut self, order: &Order) -> StoreResult<()>;
     /// Queues mail in the outbox.
     async fn queue_mail(&mut self, mails: &[OutboxMail]) -> StoreResult<()>;
+    /// Adds to the dashboard's rolled-up figures.
+    async fn record_sales(&mut self, delta: &SalesDelta) -> StoreResult<()>;
 }
 
 /// Applies one change to an order: the event recorded once, the lifecycle's
@@ -284,6 +290,7 @@ pub async fn update_order(tx: &mut impl StatusTx, update: &OrderUpdate) -> Store
         .order(number)
         .await?
         .ok_or(StoreError::OrderNotFound { number })?;
+    let counted = Counted::of(&order);
     let effects = order.apply(&update.action, &update.by, update.at)?;
     if !effects.changed {
         return Ok(Updated {
@@ -297,6 +304,8 @@ pub async fn update_order(tx: &mut impl StatusTx, update: &OrderUpdate) -> Store
         }
     }
     tx.save_order(&order).await?;
+    tx.record_sales(&SalesDelta::updated(&counted, &order))
+        .await?;
     if let Some(kind) = effects.mail {
         tx.queue_mail(&(update.mails)(&order, kind)?).await?;
     }

@@ -270,5 +270,7 @@ message_ids! {
         CannotDisableSelf = "cannot-disable-self";
         /// An admin asked to disable another admin's account.
         CannotDisableAdmin = "cannot-disable-admin";
+        /// A dashboard range longer than `max` days.
+        StatsRangeTooLong = "stats-range-too-long";
     }
 }

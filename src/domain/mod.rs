@@ -23,6 +23,7 @@ pub mod search;
 pub mod shared;
 pub mod shipping;
 pub mod shipping_methods;
+pub mod stats;
 pub mod tax;
 pub mod validation;
 

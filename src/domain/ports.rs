@@ -22,6 +22,7 @@ use super::payments::PaymentMethod;
 use super::photos::{PhotoSize, ProductPhoto};
 use super::shared::Shared;
 use super::shipping::ShippingMethod;
+use super::stats::{SalesFigures, StatsRange};
 use super::{Page, Timestamp};
 
 /// The result of a store operation.
@@ -663,6 +664,16 @@ pub trait AuditStore: Send + Sync {
     ) -> StoreResult<(Vec<AuditEntry>, u64)>;
 }
 
+/// The sales dashboard's rolled-up figures (see [`super::stats`]), which
+/// checkout and status changes keep current in their own transactions
+/// ([`CheckoutTx::record_sales`](super::checkout::CheckoutTx::record_sales)).
+#[async_trait]
+pub trait StatsStore: Send + Sync {
+    /// The sums of the days in `range`, the orders in each status now, the
+    /// range's best sellers and the accounts created in it.
+    async fn sales_figures(&self, range: &StatsRange) -> StoreResult<SalesFigures>;
+}
+
 /// Everything tienda keeps.
 #[async_trait]
 pub trait Store:
@@ -675,6 +686,7 @@ pub trait Store:
     + LimitStore
     + PhotoStore
     + AuditStore
+    + StatsStore
 {
     /// `sqlite` or `mongodb`, for logs and the config page.
     fn backend(&self) -> &'static str;

@@ -1,5 +1,6 @@
 //! The HTTP layer: routes, extractors, pages, middleware.
 
+pub mod charts;
 pub mod extract;
 pub mod forms;
 pub mod head;
@@ -115,6 +116,8 @@ pub fn router(state: AppState) -> Router {
             "/products/{id}/variants/{variant_id}",
             axum::routing::patch(routes::catalog_admin::set_variant),
         )
+        .route("/admin", get(routes::dashboard::page))
+        .route("/admin/stats", get(routes::dashboard::stats))
         .route("/admin/products/{id}/edit", get(admin::edit_product_page))
         .route("/admin/mail", get(admin::mail))
         .route("/admin/shipping", get(admin::shipping_page))

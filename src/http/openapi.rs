@@ -24,6 +24,7 @@ use super::routes::{admin, auth, cart, chat, orders, products, search, site, sto
         chat::messages, chat::general_page, chat::channel_page, chat::socket,
         admin::mail, admin::retry_mail, crate::http::routes::audit::list,
         super::routes::catalog_admin::set_variant,
+        super::routes::dashboard::stats,
         site::healthz, site::readyz, site::config_view, site::set_locale,
         orders::resend, crate::http::routes::customers::list, crate::http::routes::customers::get,
         crate::http::routes::customers::disable, crate::http::routes::customers::enable,

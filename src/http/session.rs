@@ -58,6 +58,7 @@ pub mod may {
         ViewConfig,
         AnswerChat,
         ReadAuditLog,
+        ViewStats,
     );
 }
 

@@ -17,6 +17,7 @@ mod catalog;
 mod chat;
 mod checkout;
 mod customers;
+mod dashboard;
 mod errors;
 mod forms;
 mod guest;

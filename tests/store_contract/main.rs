@@ -26,6 +26,7 @@ mod photos;
 mod privacy;
 mod search;
 mod shipping;
+mod stats;
 mod support;
 mod variants;
 
@@ -116,4 +117,5 @@ contract! {
     backoffice::customers_search_and_paging => customers_search_sqlite, customers_search_mongo;
     backoffice::disabling_revokes_sessions_and_enabling_restores => disabling_accounts_sqlite, disabling_accounts_mongo;
     backoffice::mail_queued_on_its_own_is_pending => mail_queued_alone_sqlite, mail_queued_alone_mongo;
+    stats::figures_follow_checkout_cancel_and_refund => stats_figures_sqlite, stats_figures_mongo;
 }

@@ -31,6 +31,8 @@ pub enum Permission {
     AnswerChat,
     /// Read the audit log of admin and staff writes.
     ReadAuditLog,
+    /// See the sales dashboard and its figures (admin only).
+    ViewStats,
 }
 
 impl Permission {
@@ -105,5 +107,6 @@ mod tests {
     #[test]
     fn names_are_snake_case() {
         assert_eq!(Permission::ReadMailOutbox.as_str(), "read_mail_outbox");
+        assert_eq!(Permission::ViewStats.as_str(), "view_stats");
     }
 }

@@ -9,6 +9,7 @@ pub mod cart;
 pub mod catalog_admin;
 pub mod chat;
 pub mod customers;
+pub mod dashboard;
 pub mod orders;
 pub mod payments;
 pub mod photos;

@@ -14,7 +14,12 @@ use crate::store::{AccountStore, StoreResult};
 impl AccountStore for CachedStore {
     #[instrument(level = "debug", skip_all)]
     async fn create_user(&self, user: &User, mails: &[OutboxMail]) -> StoreResult<()> {
-        store_call("create_user", self.inner.create_user(user, mails)).await
+        // A new account is a new customer on the dashboard.
+        self.accounts_write(store_call(
+            "create_user",
+            self.inner.create_user(user, mails),
+        ))
+        .await
     }
 
     #[instrument(level = "debug", skip_all)]

@@ -7,6 +7,7 @@
 mod accounts;
 mod catalog;
 mod passthrough;
+mod stats;
 mod versioned;
 
 pub use versioned::Versioned;
@@ -51,6 +52,8 @@ enum CatalogEntry {
 struct Caches {
     catalog: Versioned<CatalogKey, CatalogEntry>,
     sessions: Versioned<String, (Session, User)>,
+    /// The dashboard's figures by range: dropped by every order or account write.
+    stats: Versioned<crate::domain::stats::StatsRange, Arc<crate::domain::stats::SalesFigures>>,
 }
 
 /// A store with its caches in front.
@@ -66,6 +69,7 @@ impl CachedStore {
             Arc::new(Caches {
                 catalog: Versioned::new("catalog", CATALOG_ENTRIES, CATALOG_TTL),
                 sessions: Versioned::new("sessions", SESSION_ENTRIES, SESSION_TTL),
+                stats: Versioned::new("stats", stats::ENTRIES, stats::TTL),
             })
         });
         Self { inner, caches }
@@ -75,6 +79,7 @@ impl CachedStore {
     fn accounts_changed(&self) {
         if let Some(c) = &self.caches {
             c.sessions.invalidate();
+            c.stats.invalidate();
         }
     }
 
@@ -92,6 +97,7 @@ impl CachedStore {
                 let out = write.await;
                 if let (Ok(_), Some(c)) = (&out, caches) {
                     c.catalog.invalidate();
+                    c.stats.invalidate();
                 }
                 out
             }

@@ -15,6 +15,7 @@ mod orders;
 mod outbox;
 pub mod photos;
 pub mod schema;
+mod stats;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -224,6 +225,11 @@ impl MongoStore {
                     index(doc! { "status": 1, "next_attempt_at": 1 }, "due"),
                     index(doc! { "created_at": -1, "_id": -1 }, "by_creation"),
                 ],
+            ),
+            (stats::DAYS, vec![index(doc! { "day": 1 }, "by_day")]),
+            (
+                stats::PRODUCTS,
+                vec![index(doc! { "day": 1, "product_id": 1 }, "by_day")],
             ),
             (
                 "rate_limits",

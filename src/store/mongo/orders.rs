@@ -18,6 +18,7 @@ use crate::domain::orders::{
 use crate::domain::payments::{Payment, Tracking};
 use crate::domain::pricing::TaxLine;
 use crate::domain::shipping::{ShippingMethod, ShippingQuote};
+use crate::domain::stats::SalesDelta;
 use crate::domain::{Page, Timestamp};
 use crate::i18n::Locale;
 use crate::store::{decode_stored, CorruptValue};
@@ -201,6 +202,12 @@ fn list_query(filter: &OrderFilter) -> (Document, Document) {
     (query, sort)
 }
 
+/// An `orders` document read as a raw document (the schema steps).
+pub(super) fn decode_document(d: Document) -> StoreResult<Order> {
+    let doc: OrderDoc = mongodb::bson::from_document(d)?;
+    Ok(Order::try_from(doc)?)
+}
+
 impl MongoStore {
     fn orders(&self) -> Collection<OrderDoc> {
         self.coll("orders")
@@ -343,6 +350,10 @@ impl CheckoutTx for SessionTx<'_> {
             .insert_mails(self.s, &MailDoc::many(mails)?)
             .await
     }
+
+    async fn record_sales(&mut self, delta: &SalesDelta) -> StoreResult<()> {
+        self.store.record_sales_in(self.s, delta).await
+    }
 }
 
 impl StatusTx for SessionTx<'_> {
@@ -375,6 +386,10 @@ impl StatusTx for SessionTx<'_> {
         self.store
             .insert_mails(self.s, &MailDoc::many(mails)?)
             .await
+    }
+
+    async fn record_sales(&mut self, delta: &SalesDelta) -> StoreResult<()> {
+        self.store.record_sales_in(self.s, delta).await
     }
 
     async fn order(&mut self, number: i64) -> StoreResult<Option<Order>> {

@@ -13,7 +13,7 @@ use mongodb::bson::{doc, Bson, Document};
 use mongodb::{Collection, Database};
 
 /// The schema version this tienda writes.
-pub const SCHEMA_VERSION: usize = 4;
+pub const SCHEMA_VERSION: usize = 5;
 
 const META: &str = "meta";
 const SCHEMA_ID: &str = "schema";
@@ -44,6 +44,10 @@ const STEPS: &[Step] = &[
     Step {
         to: 4,
         what: "orders awaiting payment say `awaiting_payment` rather than `placed`",
+    },
+    Step {
+        to: 5,
+        what: "the sales dashboard's rolled-up figures, backfilled from the orders",
     },
 ];
 
@@ -108,6 +112,9 @@ async fn run(step: &Step, db: &Database) -> anyhow::Result<()> {
                 .array_filters(vec![doc! { "h.status": "placed" }])
                 .await?;
         }
+        // Checkout and status changes keep the figures from now on; the
+        // orders already stored are summed once.
+        5 => super::stats::backfill(db).await?,
         other => anyhow::bail!("no step is written for version {other}"),
     }
     Ok(())

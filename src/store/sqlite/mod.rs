@@ -14,6 +14,7 @@ mod low_stock;
 mod orders;
 mod outbox;
 mod photos;
+mod stats;
 
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
@@ -40,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("low_stock.sql"),
     include_str!("accounts_disabled.sql"),
     include_str!("orders_by_date.sql"),
+    include_str!("stats.sql"),
 ];
 
 /// The schema version this tienda writes: how many migrations it knows.

@@ -18,6 +18,7 @@ use crate::domain::orders::{legacy_payment, Order, OrderFilter, StatusChange};
 use crate::domain::payments::{Payment, Tracking};
 use crate::domain::pricing::TaxLine;
 use crate::domain::shipping::{ShippingMethod, ShippingQuote};
+use crate::domain::stats::SalesDelta;
 use crate::domain::{Page, Timestamp};
 use crate::i18n::Locale;
 use crate::store::{Checkout, LineRef, OrderStore, OrderUpdate, Placed, StoreResult, Updated};
@@ -306,6 +307,10 @@ impl CheckoutTx for WriterTx<'_> {
     async fn queue_mail(&mut self, mails: &[OutboxMail]) -> StoreResult<()> {
         mails.iter().try_for_each(|mail| insert_mail(self.0, mail))
     }
+
+    async fn record_sales(&mut self, delta: &SalesDelta) -> StoreResult<()> {
+        super::stats::record(self.0, delta)
+    }
 }
 
 impl StatusTx for WriterTx<'_> {
@@ -327,6 +332,10 @@ impl StatusTx for WriterTx<'_> {
 
     async fn queue_mail(&mut self, mails: &[OutboxMail]) -> StoreResult<()> {
         mails.iter().try_for_each(|mail| insert_mail(self.0, mail))
+    }
+
+    async fn record_sales(&mut self, delta: &SalesDelta) -> StoreResult<()> {
+        super::stats::record(self.0, delta)
     }
 
     async fn order(&mut self, number: i64) -> StoreResult<Option<Order>> {
