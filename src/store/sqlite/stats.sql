@@ -1,4 +1,4 @@
--- 6: the sales dashboard's rolled-up figures (see src/domain/stats.rs for
+-- 9: the sales dashboard's rolled-up figures (see src/domain/stats.rs for
 -- what they mean), kept current by checkout and status changes in their own
 -- transactions, and backfilled here from the orders already stored.
 CREATE TABLE stats_days (
@@ -21,8 +21,7 @@ CREATE TABLE stats_statuses (
     orders INTEGER NOT NULL
 );
 
--- New customers in a range.
-CREATE INDEX users_by_creation ON users (created_at);
+-- New customers in a range read users_by_creation (accounts_disabled.sql).
 
 INSERT INTO stats_statuses (status, orders)
     SELECT status, COUNT(*) FROM orders GROUP BY status;
