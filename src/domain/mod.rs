@@ -5,6 +5,7 @@ pub mod address;
 pub mod card_payments;
 pub mod cart;
 pub mod catalog;
+pub mod catalog_csv;
 pub mod chat;
 pub mod checkout;
 pub mod demo;

@@ -114,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{email}", delete(auth::delete_user))
         .route("/admin/users/{email}/sessions", get(auth::user_sessions))
         .merge(routes::photos::routes(&state.settings))
+        .merge(routes::catalog_csv::routes())
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi::ApiDoc::openapi()));
     // `/metrics` here only with a token; `metrics.listen` serves it elsewhere.
     let metered = state.metrics.is_some();

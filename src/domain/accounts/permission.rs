@@ -29,6 +29,9 @@ pub enum Permission {
     ViewConfig,
     /// Answer customers in chat: every channel, replies to one customer.
     AnswerChat,
+    /// Download every order and every customer as CSV (bulk personal data:
+    /// admins only).
+    ExportData,
 }
 
 impl Permission {

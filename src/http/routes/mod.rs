@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod cart;
+pub mod catalog_csv;
 pub mod chat;
 pub mod orders;
 pub mod payments;

@@ -142,4 +142,9 @@ impl AccountStore for CachedStore {
         ))
         .await
     }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn scan_users(&self, after: Option<&str>, limit: u64) -> StoreResult<Vec<User>> {
+        store_call("scan_users", self.inner.scan_users(after, limit)).await
+    }
 }
