@@ -12,6 +12,7 @@
 mod accounts;
 mod cart;
 mod catalog;
+mod catalog_csv;
 mod chat;
 mod legacy_orders;
 mod limits;
@@ -99,4 +100,6 @@ contract! {
     payments::concurrent_webhooks_pay_once => concurrent_webhooks_sqlite, concurrent_webhooks_mongo;
     payments::refund_holds => refund_holds_sqlite, refund_holds_mongo;
     payments::expiry_racing_the_payment => expiry_racing_the_payment_sqlite, expiry_racing_the_payment_mongo;
+    catalog_csv::import_is_all_or_nothing => csv_import_all_or_nothing_sqlite, csv_import_all_or_nothing_mongo;
+    catalog_csv::scan_orders_and_users_in_pages => csv_scan_orders_and_users_sqlite, csv_scan_orders_and_users_mongo;
 }
