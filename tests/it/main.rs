@@ -11,6 +11,7 @@ mod hostile;
 mod auth;
 mod browser;
 mod catalog;
+mod catalog_csv;
 mod chat;
 mod checkout;
 mod errors;
