@@ -39,7 +39,7 @@ pub const COLUMNS: [&str; 16] = [
 pub const REQUIRED: [&str; 5] = ["sku", "name", "category", "price", "stock"];
 
 /// Largest import file, in bytes (the request body is capped to it).
-pub const MAX_FILE_BYTES: usize = 32 * 1024 * 1024;
+pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
 /// Largest record (one product row, all its fields), in bytes: far above
 /// what the product rules allow (a 5,000-character description), far below
 /// what would hurt memory.

@@ -44,7 +44,11 @@ async fn product_count(app: &TestApp) -> u64 {
     list.body["total"].as_u64().expect("total")
 }
 
-async fn download(app: &TestApp, token: &str, path: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+async fn download(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
     let r = app
         .http
         .get(app.url(path))
@@ -69,7 +73,9 @@ async fn every_role_gets_its_answer() {
         "/admin/export/orders.csv",
         "/admin/export/customers.csv",
     ] {
-        app.get(path, None).await.assert_problem(401, "unauthorized");
+        app.get(path, None)
+            .await
+            .assert_problem(401, "unauthorized");
         for token in [&customer, &staff] {
             app.get(path, Some(token))
                 .await
@@ -105,7 +111,11 @@ async fn a_dry_run_reports_every_bad_line_and_the_apply_writes_all_or_nothing() 
         [(3, "stock".to_owned()), (4, "name".to_owned())]
     );
     assert_eq!(refused.body["dry_run"], true);
-    assert!(refused.body["errors"]["line 3: stock"].is_array(), "{}", refused.text);
+    assert!(
+        refused.body["errors"]["line 3: stock"].is_array(),
+        "{}",
+        refused.text
+    );
     // The apply of the same file refuses the same way and writes nothing.
     let applied = import(&app, &admin, false, bad.as_bytes()).await;
     assert_eq!(problems(&applied), problems(&refused));
@@ -143,18 +153,24 @@ async fn a_dry_run_reports_every_bad_line_and_the_apply_writes_all_or_nothing() 
     assert_eq!(updated.body["products_updated"], 1, "{}", updated.text);
     assert_eq!(updated.body["variants_updated"], 1);
     let tee = app
-        .get(&format!("/products/{}", tee["id"].as_str().expect("id")), None)
+        .get(
+            &format!("/products/{}", tee["id"].as_str().expect("id")),
+            None,
+        )
         .await;
     assert_eq!(tee.body["stock"], 14);
     assert_eq!(product_count(&app).await, 3);
     app.stop().await;
 }
 
+/// What a bad file is, its bytes, and the `(line, field)` pairs it gets.
+type Case = (&'static str, Vec<u8>, Vec<(u64, &'static str)>);
+
 #[tokio::test]
 async fn bad_files_get_a_clear_problem_naming_line_and_column() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let cases: Vec<(&str, Vec<u8>, Vec<(u64, &str)>)> = vec![
+    let cases: Vec<Case> = vec![
         ("empty", b"".to_vec(), vec![(1, "file")]),
         ("header only", HEAD.as_bytes().to_vec(), vec![(1, "file")]),
         (
@@ -187,8 +203,10 @@ async fn bad_files_get_a_clear_problem_naming_line_and_column() {
     ];
     for (what, file, expected) in cases {
         let refused = import(&app, &admin, true, &file).await;
-        let expected: Vec<(u64, String)> =
-            expected.into_iter().map(|(l, f)| (l, f.to_owned())).collect();
+        let expected: Vec<(u64, String)> = expected
+            .into_iter()
+            .map(|(l, f)| (l, f.to_owned()))
+            .collect();
         assert_eq!(problems(&refused), expected, "{what}: {}", refused.text);
     }
 
@@ -205,7 +223,7 @@ async fn bad_files_get_a_clear_problem_naming_line_and_column() {
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
 
     // Over the size limit, not CSV, or a dry_run that is not a boolean.
-    let too_big = vec![b'x'; 33 << 20];
+    let too_big = vec![b'x'; 65 << 20];
     import(&app, &admin, true, &too_big)
         .await
         .assert_problem(413, "payload_too_large");
@@ -261,7 +279,10 @@ async fn exports_stream_csv_with_formulas_neutralised_and_import_back_unchanged(
     let back = import(&app, &admin, false, &first).await;
     assert_eq!(back.status, StatusCode::OK, "{}", back.text);
     assert_eq!(
-        (&back.body["products_updated"], &back.body["products_created"]),
+        (
+            &back.body["products_updated"],
+            &back.body["products_created"]
+        ),
         (&json!(4), &json!(0))
     );
     let list = app.get("/products", None).await;
@@ -327,7 +348,8 @@ async fn exports_stream_csv_with_formulas_neutralised_and_import_back_unchanged(
         "{},buyer@example.com,buyer,customer,",
         me.body["id"].as_str().expect("id")
     )));
-    app.register("=HYPERLINK(\"x\")", "formula@example.com").await;
+    app.register("=HYPERLINK(\"x\")", "formula@example.com")
+        .await;
     let (_, _, customers) = download(&app, &admin, "/admin/export/customers.csv").await;
     let customers = String::from_utf8(customers).expect("UTF-8");
     assert!(
@@ -391,7 +413,10 @@ async fn the_page_form_checks_and_imports_without_javascript() {
     let good = bad.replace(",x,", ",1,").replace(",-1,", ",1,");
     let (status, page) = post_form(&app, &admin, false, good.as_bytes()).await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    assert!(page.contains("<td id=\"csv-products-created\">3</td>"), "{page}");
+    assert!(
+        page.contains("<td id=\"csv-products-created\">3</td>"),
+        "{page}"
+    );
     assert_eq!(product_count(&app).await, 3);
 
     // In Spanish too.

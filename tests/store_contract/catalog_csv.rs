@@ -40,7 +40,10 @@ pub async fn import_is_all_or_nothing(store: Arc<dyn Store>) {
         .import_products(vec![thief.clone()], vec![(lamp.id.clone(), renamed)], t(20))
         .await
         .expect_err("a SKU of another product");
-    assert!(matches!(refused, StoreError::SkuTaken { .. }), "{refused:?}");
+    assert!(
+        matches!(refused, StoreError::SkuTaken { .. }),
+        "{refused:?}"
+    );
     assert_eq!(read_product(&store, &lamp.id).await, Some(now.clone()));
     assert_eq!(read_product(&store, &thief.id).await, None);
 

@@ -337,9 +337,7 @@ mod tests {
 
     #[test]
     fn quoted_newlines_keep_line_numbers_of_record_starts() {
-        let text = format!(
-            "sku,name,category,price,stock,description\nA1,Lamp,home,1,1,\"two\nlines\"\nA2,Mug,home,x,1,\n"
-        );
+        let text = "sku,name,category,price,stock,description\nA1,Lamp,home,1,1,\"two\nlines\"\nA2,Mug,home,x,1,\n";
         let parsed = parse(text.as_bytes());
         assert_eq!(parsed.rows[0].description, "two\nlines");
         assert_eq!(fields(&parsed), vec![(4, "price".into(), "csv-not-amount")]);
