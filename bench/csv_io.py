@@ -2,7 +2,7 @@
 """CSV export and import at back-office scale (issue #22's targets).
 
     python3 bench/csv_io.py [--products 100000] [--customers 50000] [--orders 1000000]
-                            [--data FILE.db] [--keep]
+                            [--data FILE.db] [--keep] [--bin PATH]
 
 1. Data: bench/backoffice_data.py writes a SQLite store with `--products`
    products (30% with three variants), `--customers` and `--orders` orders
@@ -137,7 +137,10 @@ def main():
     ap.add_argument("--orders", type=int, default=1_000_000)
     ap.add_argument("--data", help="a store backoffice_data.py wrote (copied)")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    ap.add_argument("--bin", help="another tienda binary (a debug build: figures not comparable)")
     args = ap.parse_args()
+    if args.bin:
+        bench.BIN = Path(args.bin).resolve()
     if not bench.BIN.exists():
         raise bench.BenchError(f"{bench.BIN} is missing: cargo build --release --bin tienda")
     work = Path(tempfile.mkdtemp(prefix="tienda-csv-"))
