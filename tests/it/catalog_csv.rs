@@ -160,6 +160,16 @@ async fn a_dry_run_reports_every_bad_line_and_the_apply_writes_all_or_nothing() 
         .await;
     assert_eq!(tee.body["stock"], 14);
     assert_eq!(product_count(&app).await, 3);
+
+    // The search index follows the import as it follows any product write.
+    let start = std::time::Instant::now();
+    while app.get("/search?q=mug", None).await.body["total"] != 1 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(5),
+            "the imported mug is not searchable"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     app.stop().await;
 }
 
