@@ -184,6 +184,9 @@ field-catch-all-zone-repeated = only one zone may leave its countries empty; “
 field-not-positive = must be greater than 0
 field-not-ascending = must be greater than the one before ({ $previous })
 field-zone-price-missing = give a price, or weight bands that price by weight
+field-day-invalid = `{ $text }` is not a day written YYYY-MM-DD
+field-day-out-of-range = must be a day between the years { $min } and { $max }
+field-day-before-from = must not be before from ({ $to } < { $from })
 
 ## Catalog CSV import
 

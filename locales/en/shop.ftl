@@ -336,6 +336,27 @@ admin-tax-class = Tax class
 tax-class-standard = Standard rate
 tax-class-reduced = Reduced rate
 admin-weight = Weight in grams (optional)
+admin-audit-heading = Audit log
+admin-audit-intro = Every change made by an admin or a staff member: who, when, on what, and the thing before and after. Entries cannot be changed.
+admin-audit-actor = Who
+admin-audit-action = Action
+admin-audit-target = Target
+admin-audit-from = From
+admin-audit-to = To
+admin-audit-filter = Filter
+admin-audit-count = { $count ->
+    [one] One entry
+   *[other] { $count } entries
+}
+admin-audit-when = When
+admin-audit-before = Before
+admin-audit-after = After
+admin-audit-show = Show
+admin-audit-pages = Pages of the audit log
+admin-audit-previous = Newer entries
+admin-audit-next = Older entries
+title-admin-audit = Audit log
+nav-admin-audit = Audit log
 
 ## Catalog CSV
 

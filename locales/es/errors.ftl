@@ -193,6 +193,9 @@ field-catch-all-zone-repeated = solo una zona puede dejar vacía su lista de pa�
 field-not-positive = debe ser mayor que 0
 field-not-ascending = debe ser mayor que el anterior ({ $previous })
 field-zone-price-missing = indica un precio, o tramos de peso que ponen el precio según el peso
+field-day-invalid = `{ $text }` no es un día escrito AAAA-MM-DD
+field-day-out-of-range = debe ser un día entre los años { $min } y { $max }
+field-day-before-from = no debe ser anterior a from ({ $to } < { $from })
 
 ## Importación CSV del catálogo
 

@@ -341,6 +341,27 @@ admin-tax-class = Tipo de IVA
 tax-class-standard = Tipo general
 tax-class-reduced = Tipo reducido
 admin-weight = Peso en gramos (opcional)
+admin-audit-heading = Registro de auditoría
+admin-audit-intro = Cada cambio hecho por un administrador o por el personal: quién, cuándo, sobre qué, y cómo estaba antes y después. Las entradas no se pueden cambiar.
+admin-audit-actor = Quién
+admin-audit-action = Acción
+admin-audit-target = Objeto
+admin-audit-from = Desde
+admin-audit-to = Hasta
+admin-audit-filter = Filtrar
+admin-audit-count = { $count ->
+    [one] Una entrada
+   *[other] { $count } entradas
+}
+admin-audit-when = Cuándo
+admin-audit-before = Antes
+admin-audit-after = Después
+admin-audit-show = Ver
+admin-audit-pages = Páginas del registro de auditoría
+admin-audit-previous = Entradas más recientes
+admin-audit-next = Entradas más antiguas
+title-admin-audit = Registro de auditoría
+nav-admin-audit = Auditoría
 
 ## CSV del catálogo
 

@@ -5,6 +5,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::accounts::Identity;
+use super::audit::{self, snapshot};
 use super::error::ShopResult;
 use super::message::{MessageId, ShopText};
 use super::photos::ProductPhoto;
@@ -373,8 +375,9 @@ impl Product {
     }
 }
 
-/// Catalog writes over the store (admins only: the caller checks the role).
-/// The store's cache drops what a write changes, so readers see it at once.
+/// Catalog writes over the store (admins only: the caller checks the role),
+/// each recorded in the audit log. The store's cache drops what a write
+/// changes, so readers see it at once.
 pub struct Catalog {
     store: Arc<dyn Store>,
     currency: String,
@@ -390,15 +393,30 @@ impl Catalog {
     }
 
     /// Adds a product.
-    pub async fn create(&self, input: ProductInput) -> ShopResult<Product> {
+    pub async fn create(&self, who: &Identity, input: ProductInput) -> ShopResult<Product> {
         let fields = input.validate(&self.currency, None)?;
         let product = Product::from_fields(new_id(), fields, now());
         self.store.insert_product(&product).await?;
+        let target = format!("product:{}", product.id);
+        audit::record(
+            &*self.store,
+            who,
+            "product.create",
+            &target,
+            None,
+            snapshot(&product),
+        )
+        .await?;
         Ok(product)
     }
 
     /// Replaces every field of product `id`.
-    pub async fn replace(&self, id: &str, input: ProductInput) -> ShopResult<Product> {
+    pub async fn replace(
+        &self,
+        who: &Identity,
+        id: &str,
+        input: ProductInput,
+    ) -> ShopResult<Product> {
         let not_found = || StoreError::ProductNotFound {
             product_id: id.to_owned(),
         };
@@ -409,25 +427,45 @@ impl Catalog {
             // Uploaded photos lead; an external link waits until they are gone.
             fields.photo_url = current.photo_url.clone();
         }
-        Ok(self
+        let before = snapshot(current);
+        let saved = self
             .store
             .replace_product(id, &fields, now())
             .await?
-            .ok_or_else(|| StoreError::ProductNotFound {
-                product_id: id.to_owned(),
-            })?)
+            .ok_or_else(not_found)?;
+        let target = format!("product:{id}");
+        audit::record(
+            &*self.store,
+            who,
+            "product.update",
+            &target,
+            before,
+            snapshot(&saved),
+        )
+        .await?;
+        Ok(saved)
     }
 
     /// Deletes product `id`; carts keep its line, shown as unavailable.
-    pub async fn delete(&self, id: &str) -> ShopResult<()> {
-        if self.store.delete_product(id).await? {
-            Ok(())
-        } else {
-            Err(StoreError::ProductNotFound {
-                product_id: id.to_owned(),
-            }
-            .into())
+    pub async fn delete(&self, who: &Identity, id: &str) -> ShopResult<()> {
+        let not_found = || StoreError::ProductNotFound {
+            product_id: id.to_owned(),
+        };
+        let before = self.store.get_product(id).await?.ok_or_else(not_found)?;
+        if !self.store.delete_product(id).await? {
+            return Err(not_found().into());
         }
+        let target = format!("product:{id}");
+        audit::record(
+            &*self.store,
+            who,
+            "product.delete",
+            &target,
+            snapshot(before.value()),
+            None,
+        )
+        .await?;
+        Ok(())
     }
 }
 

@@ -5,7 +5,10 @@ pub mod compose;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::Timestamp;
+use super::accounts::{Identity, Permission};
+use super::error::ShopResult;
+use super::ports::Store;
+use super::{audit, Timestamp};
 
 /// Which email a mail is; each kind has its own templates.
 #[derive(
@@ -188,4 +191,26 @@ impl OutboxMail {
             sent_at: None,
         }
     }
+}
+
+/// Puts failed mail `id` back in the queue, due now, for those who may read
+/// the outbox; `false` when no failed mail has that id. Recorded in the
+/// audit log.
+pub async fn retry(store: &dyn Store, who: &Identity, id: &str) -> ShopResult<bool> {
+    who.allowed(Permission::ReadMailOutbox)?;
+    if !store.retry_mail(id, super::now()).await? {
+        return Ok(false);
+    }
+    let status = |s: MailStatus| Some(serde_json::json!({ "status": s }));
+    let target = format!("mail:{id}");
+    audit::record(
+        store,
+        who,
+        "mail.retry",
+        &target,
+        status(MailStatus::Failed),
+        status(MailStatus::Pending),
+    )
+    .await?;
+    Ok(true)
 }

@@ -254,5 +254,11 @@ message_ids! {
         NotAscending = "field-not-ascending";
         /// A shipping zone with neither a price nor weight bands.
         ZonePriceMissing = "field-zone-price-missing";
+        /// `text` is not a day written `YYYY-MM-DD`.
+        DayInvalid = "field-day-invalid";
+        /// A day outside the years `min` to `max`.
+        DayOutOfRange = "field-day-out-of-range";
+        /// A range whose last day `to` is before its first, `from`.
+        DayBeforeFrom = "field-day-before-from";
     }
 }

@@ -2,12 +2,14 @@
 
 pub mod accounts;
 pub mod address;
+pub mod audit;
 pub mod card_payments;
 pub mod cart;
 pub mod catalog;
 pub mod catalog_csv;
 pub mod chat;
 pub mod checkout;
+pub mod dates;
 pub mod demo;
 pub mod error;
 pub mod mail;

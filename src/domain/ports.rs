@@ -9,6 +9,7 @@ use futures_util::stream::BoxStream;
 
 use super::accounts::{Erasure, PasswordReset, Role, Session, User};
 use super::address::Address;
+use super::audit::{AuditEntry, AuditFilter};
 use super::cart::Cart;
 use super::catalog::{Product, ProductFields};
 use super::chat::{Message, MessageFilter};
@@ -614,6 +615,20 @@ pub trait PhotoStore: Send + Sync {
     async fn delete_photo(&self, id: &str) -> StoreResult<bool>;
 }
 
+/// The audit log: appended to, listed, never changed.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Appends one entry.
+    async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+    /// One page of the entries matching `filter`, newest first, and how
+    /// many match in all.
+    async fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        page: Page,
+    ) -> StoreResult<(Vec<AuditEntry>, u64)>;
+}
+
 /// Everything tienda keeps.
 #[async_trait]
 pub trait Store:
@@ -625,6 +640,7 @@ pub trait Store:
     + OutboxStore
     + LimitStore
     + PhotoStore
+    + AuditStore
 {
     /// `sqlite` or `mongodb`, for logs and the config page.
     fn backend(&self) -> &'static str;

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use super::accounts::Identity;
+use super::audit::{self, snapshot};
 use super::error::ShopResult;
 use super::message::ShopText;
 use super::ports::Store;
@@ -37,25 +39,50 @@ impl ShippingMethods {
     /// [`is_method_id`]); true when it is new.
     pub async fn put(
         &self,
+        who: &Identity,
         id: &str,
         input: ShippingMethodInput,
     ) -> ShopResult<(ShippingMethod, bool)> {
         let method = input.validate(id.to_owned())?;
-        let existed = self.list().await?.iter().any(|m| m.id == id);
+        let before = self.list().await?.into_iter().find(|m| m.id == id);
         self.store.put_shipping_method(&method).await?;
-        Ok((method, !existed))
+        let target = format!("shipping_method:{id}");
+        let before_json = before.as_ref().and_then(snapshot);
+        audit::record(
+            &*self.store,
+            who,
+            "shipping_method.put",
+            &target,
+            before_json,
+            snapshot(&method),
+        )
+        .await?;
+        Ok((method, before.is_none()))
     }
 
     /// Deletes the method `id`; false when there was none. The last one
     /// stays: a shop with no shipping method could not take an order.
-    pub async fn delete(&self, id: &str) -> ShopResult<bool> {
+    pub async fn delete(&self, who: &Identity, id: &str) -> ShopResult<bool> {
         let methods = self.list().await?;
-        if !methods.iter().any(|m| m.id == id) {
+        let Some(before) = methods.iter().find(|m| m.id == id) else {
             return Ok(false);
-        }
+        };
         if methods.len() == 1 {
             return Err(FieldErrors::single("id", ShopText::LastShippingMethod).into());
         }
-        Ok(self.store.delete_shipping_method(id).await?)
+        let deleted = self.store.delete_shipping_method(id).await?;
+        if deleted {
+            let target = format!("shipping_method:{id}");
+            audit::record(
+                &*self.store,
+                who,
+                "shipping_method.delete",
+                &target,
+                snapshot(before),
+                None,
+            )
+            .await?;
+        }
+        Ok(deleted)
     }
 }

@@ -111,6 +111,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/mail", get(admin::mail))
         .route("/admin/shipping", get(admin::shipping_page))
         .route("/admin/mail/{id}/retry", post(admin::retry_mail))
+        .route("/admin/audit", get(routes::audit::list))
         .route("/admin/users/{email}", delete(auth::delete_user))
         .route("/admin/users/{email}/sessions", get(auth::user_sessions))
         .merge(routes::photos::routes(&state.settings))

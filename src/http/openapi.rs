@@ -22,7 +22,7 @@ use super::routes::{admin, auth, cart, chat, orders, products, search, site, sto
         crate::http::routes::shipping::list, crate::http::routes::shipping::put,
         crate::http::routes::shipping::delete, crate::http::routes::payments::stripe_webhook,
         chat::messages, chat::general_page, chat::channel_page, chat::socket,
-        admin::mail, admin::retry_mail,
+        admin::mail, admin::retry_mail, crate::http::routes::audit::list,
         site::healthz, site::readyz, site::config_view, site::set_locale,
     ),
     components(schemas(crate::error::Problem, chat::Incoming)),

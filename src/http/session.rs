@@ -57,6 +57,7 @@ pub mod may {
         ReadMailOutbox,
         ViewConfig,
         AnswerChat,
+        ReadAuditLog,
         ExportData,
     );
 }

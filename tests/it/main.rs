@@ -8,6 +8,7 @@ mod helpers;
 
 mod hostile;
 
+mod audit;
 mod auth;
 mod browser;
 mod catalog;

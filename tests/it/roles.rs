@@ -139,6 +139,7 @@ async fn every_guarded_route_answers_each_role_as_the_table_says() {
     let table: Vec<(Method, String, Option<Value>, [Gets; 4])> = vec![
         (Method::GET, "/config".into(), None, [U, F, F, S(200)]),
         (Method::GET, "/admin/mail".into(), None, [U, F, F, S(200)]),
+        (Method::GET, "/admin/audit".into(), None, [U, F, F, S(200)]),
         (
             Method::POST,
             format!("/admin/mail/{NO_ID}/retry"),

@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod accounts;
+mod audit;
 mod cart;
 mod catalog;
 mod catalog_csv;
@@ -48,6 +49,8 @@ macro_rules! contract {
 }
 
 contract! {
+    audit::audit_log_appends_and_filters => audit_log_appends_and_filters_sqlite, audit_log_appends_and_filters_mongo;
+    audit::audit_values_round_trip => audit_values_round_trip_sqlite, audit_values_round_trip_mongo;
     catalog::products_crud => products_crud_sqlite, products_crud_mongo;
     catalog::list_order_paging_and_category => list_order_paging_and_category_sqlite, list_order_paging_and_category_mongo;
     catalog::seed_only_when_empty => seed_only_when_empty_sqlite, seed_only_when_empty_mongo;

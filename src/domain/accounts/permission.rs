@@ -29,6 +29,8 @@ pub enum Permission {
     ViewConfig,
     /// Answer customers in chat: every channel, replies to one customer.
     AnswerChat,
+    /// Read the audit log of admin and staff writes.
+    ReadAuditLog,
     /// Download every order and every customer as CSV (bulk personal data:
     /// admins only).
     ExportData,

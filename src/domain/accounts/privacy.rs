@@ -251,7 +251,20 @@ impl Accounts {
         if user.id == admin.user.id {
             return Err(ShopError::Forbidden(ShopText::AdminCannotErase.message()));
         }
-        self.erase(&user).await
+        self.erase(&user).await?;
+        // The entry names the account by id only: an erased customer's
+        // email must not live on in the log.
+        let target = format!("account:{}", user.id);
+        let before = serde_json::json!({ "role": user.role });
+        crate::domain::audit::record(
+            &*self.store,
+            admin,
+            "account.erase",
+            &target,
+            Some(before),
+            None,
+        )
+        .await
     }
 
     /// Erases `user` in one store transaction and closes their chat sockets.

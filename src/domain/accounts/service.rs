@@ -294,6 +294,20 @@ impl Accounts {
             return Err(not_found());
         }
         self.events.session_ended(id);
+        if session.user_id != who.user.id {
+            let before = serde_json::json!({ "user_id": session.user_id, "revoked": false });
+            let after = serde_json::json!({ "user_id": session.user_id, "revoked": true });
+            let target = format!("session:{id}");
+            crate::domain::audit::record(
+                &*self.store,
+                who,
+                "session.revoke",
+                &target,
+                Some(before),
+                Some(after),
+            )
+            .await?;
+        }
         Ok(())
     }
 

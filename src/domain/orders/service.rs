@@ -8,6 +8,7 @@ use super::{
 };
 use crate::domain::accounts::{Identity, Permission};
 use crate::domain::address::Address;
+use crate::domain::audit;
 use crate::domain::card_payments::{
     CardPayments, GatewayError, IntentRequest, PaymentEvent, PaymentEventKind,
 };
@@ -295,6 +296,8 @@ impl Orders {
                 let updated = self
                     .update(number, OrderAction::RefundAndCancel(refund), by, None)
                     .await?;
+                self.audit(who, "order.status", &order, &updated.order)
+                    .await?;
                 return Ok(updated.order);
             }
             if let (Some(intent), Some(cards)) = (&order.payment.intent_id, &self.cards) {
@@ -314,7 +317,40 @@ impl Orders {
                 None,
             )
             .await?;
+        if updated.changed {
+            self.audit(who, "order.status", &order, &updated.order)
+                .await?;
+        }
         Ok(updated.order)
+    }
+
+    /// Records an admin's or staff member's change to an order: its status,
+    /// payment and tracking before and after.
+    async fn audit(
+        &self,
+        who: &Identity,
+        action: &str,
+        before: &Order,
+        after: &Order,
+    ) -> ShopResult<()> {
+        fn state(o: &Order) -> serde_json::Value {
+            serde_json::json!({
+                "status": o.status,
+                "payment_status": o.payment.status,
+                "refunded": o.payment.refunded,
+                "tracking": o.tracking,
+            })
+        }
+        let target = format!("order:{}", before.number);
+        audit::record(
+            &*self.store,
+            who,
+            action,
+            &target,
+            Some(state(before)),
+            Some(state(after)),
+        )
+        .await
     }
 
     /// Gives money back: through Stripe for a card order, recorded by hand
@@ -348,6 +384,8 @@ impl Orders {
         };
         let updated = self
             .update(number, OrderAction::Refund(refund), by, None)
+            .await?;
+        self.audit(admin, "order.refund", &order, &updated.order)
             .await?;
         Ok(updated.order)
     }

@@ -10,11 +10,15 @@ use super::{
     etag, main_photo_url, reordered, with_added, without, PhotoRefusal, PhotoRules, PhotoSize,
     PhotoText, ProcessedPhoto, ProductPhoto, PHOTO_FIELD,
 };
+use serde_json::json;
+
+use crate::domain::accounts::Identity;
+use crate::domain::audit;
 use crate::domain::catalog::Product;
 use crate::domain::error::{ShopError, ShopResult};
 use crate::domain::message::MessageId;
 use crate::domain::now;
-use crate::domain::ports::{Store, StoreError, StoreResult};
+use crate::domain::ports::{Store, StoreError};
 use crate::domain::validation::FieldErrors;
 
 /// Runs [`super::upload::process`] where it cannot hold up requests (its
@@ -70,7 +74,7 @@ impl Photos {
     /// Adds `uploads` to product `id`, after its photos, in order. Every
     /// upload is checked first: if any is refused (naming [`PHOTO_FIELD`]
     /// and which one), nothing is stored.
-    pub async fn add(&self, id: &str, uploads: Vec<Bytes>) -> ShopResult<Product> {
+    pub async fn add(&self, who: &Identity, id: &str, uploads: Vec<Bytes>) -> ShopResult<Product> {
         if uploads.is_empty() {
             return Err(FieldErrors::single(PHOTO_FIELD, PhotoText::Missing).into());
         }
@@ -103,7 +107,8 @@ impl Photos {
             let _edit = self.edits.lock().await;
             let product = self.product(id).await?;
             let photos = with_added(&product.photos, &new)?;
-            Ok(self.save(&product, &photos).await?)
+            self.save(who, "product.photos_add", &product, &photos)
+                .await
         }
         .await;
         if saved.is_err() {
@@ -113,14 +118,15 @@ impl Photos {
     }
 
     /// Removes photo `photo_id` from product `id` and deletes its files.
-    pub async fn remove(&self, id: &str, photo_id: &str) -> ShopResult<Product> {
+    pub async fn remove(&self, who: &Identity, id: &str, photo_id: &str) -> ShopResult<Product> {
         let saved = {
             let _edit = self.edits.lock().await;
             let product = self.product(id).await?;
             let photos =
                 without(&product.photos, photo_id).ok_or_else(|| not_found(id, photo_id))?;
             super::check_unused(&product, photo_id)?;
-            self.save(&product, &photos).await?
+            self.save(who, "product.photo_remove", &product, &photos)
+                .await?
         };
         // The product no longer names it: a failure here leaves unreachable
         // files, never a product showing a missing photo.
@@ -131,11 +137,12 @@ impl Photos {
     }
 
     /// Puts product `id`'s photos in `order` (each of its photo ids once).
-    pub async fn reorder(&self, id: &str, order: &[String]) -> ShopResult<Product> {
+    pub async fn reorder(&self, who: &Identity, id: &str, order: &[String]) -> ShopResult<Product> {
         let _edit = self.edits.lock().await;
         let product = self.product(id).await?;
         let photos = reordered(&product.photos, order)?;
-        Ok(self.save(&product, &photos).await?)
+        self.save(who, "product.photos_reorder", &product, &photos)
+            .await
     }
 
     /// The file of photo `photo_id` in `size`; not found once deleted.
@@ -165,15 +172,36 @@ impl Photos {
         }
     }
 
-    /// Writes `photos` (and the `photo_url` they imply) onto `product`.
-    async fn save(&self, product: &Product, photos: &[ProductPhoto]) -> StoreResult<Product> {
+    /// Writes `photos` (and the `photo_url` they imply) onto `product`,
+    /// and records `action` in the audit log with the photo ids before and
+    /// after.
+    async fn save(
+        &self,
+        who: &Identity,
+        action: &str,
+        product: &Product,
+        photos: &[ProductPhoto],
+    ) -> ShopResult<Product> {
         let url = main_photo_url(photos, &product.photo_url);
-        self.store
+        let saved = self
+            .store
             .set_product_photos(&product.id, photos, &url, now())
             .await?
             .ok_or_else(|| StoreError::ProductNotFound {
                 product_id: product.id.clone(),
-            })
+            })?;
+        let ids = |photos: &[ProductPhoto]| json!({ "photos": photos.iter().map(|p| p.id.as_str()).collect::<Vec<_>>() });
+        let target = format!("product:{}", product.id);
+        audit::record(
+            &*self.store,
+            who,
+            action,
+            &target,
+            Some(ids(&product.photos)),
+            Some(ids(photos)),
+        )
+        .await?;
+        Ok(saved)
     }
 
     /// Deletes the files of photos no product will name.

@@ -13,7 +13,7 @@ use crate::domain::catalog::Product;
 use crate::domain::mail::{MailStatus, OutboxMail};
 use crate::domain::message::MessageId;
 use crate::domain::photos::{self, MAX_PHOTOS};
-use crate::domain::{now, Page};
+use crate::domain::Page;
 use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::{truncate, ApiQuery, PageQuery, ProductId, WantsHtml};
 use crate::http::locale::Lang;
@@ -219,10 +219,10 @@ pub async fn mail(
     security(("bearer" = [])))]
 pub async fn retry_mail(
     State(state): State<AppState>,
-    _admin: Allowed<may::ReadMailOutbox>,
+    Allowed(admin, _): Allowed<may::ReadMailOutbox>,
     ProductId(id): ProductId,
 ) -> AppResult<StatusCode> {
-    if state.store.retry_mail(&id, now()).await? {
+    if crate::domain::mail::retry(&*state.store, &admin, &id).await? {
         state.events.mail_queued();
         Ok(StatusCode::NO_CONTENT)
     } else {

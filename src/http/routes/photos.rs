@@ -120,14 +120,14 @@ async fn photo_parts(mut multipart: Multipart, max: usize) -> AppResult<Vec<Byte
 pub async fn upload(
     State(state): State<AppState>,
     WantsHtml(html): WantsHtml,
-    _admin: Allowed<may::ManageCatalog>,
+    Allowed(admin, _): Allowed<may::ManageCatalog>,
     ProductId(id): ProductId,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> AppResult<Response> {
     let multipart = multipart
         .map_err(|_| AppError::new(ErrorCode::UnsupportedMediaType, PhotoText::Missing))?;
     let uploads = photo_parts(multipart, state.photos.rules().max_upload).await?;
-    let product = state.photos.add(&id, uploads).await?;
+    let product = state.photos.add(&admin, &id, uploads).await?;
     if html {
         return Ok(back_to_edit(&id));
     }
@@ -176,13 +176,13 @@ impl OrderList {
     security(("bearer" = [])))]
 pub async fn reorder(
     State(state): State<AppState>,
-    _admin: Allowed<may::ManageCatalog>,
+    Allowed(admin, _): Allowed<may::ManageCatalog>,
     ProductId(id): ProductId,
     body: JsonOrForm<PhotoOrder>,
 ) -> AppResult<Response> {
     let form = body.from_form();
     let order = body.value?.order.ids();
-    let product = state.photos.reorder(&id, &order).await?;
+    let product = state.photos.reorder(&admin, &id, &order).await?;
     if form {
         return Ok(back_to_edit(&id));
     }
@@ -198,7 +198,7 @@ pub async fn reorder(
 pub async fn remove(
     State(state): State<AppState>,
     WantsHtml(html): WantsHtml,
-    _admin: Allowed<may::ManageCatalog>,
+    Allowed(admin, _): Allowed<may::ManageCatalog>,
     Path((id, photo_id)): Path<(String, String)>,
 ) -> AppResult<Response> {
     if !is_id(&id) {
@@ -207,7 +207,7 @@ pub async fn remove(
             HttpText::IdMalformed.arg("text", truncate(&id, 64)),
         ));
     }
-    let product = state.photos.remove(&id, &photo_id).await?;
+    let product = state.photos.remove(&admin, &id, &photo_id).await?;
     if html {
         return Ok(back_to_edit(&id));
     }

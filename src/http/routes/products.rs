@@ -401,10 +401,10 @@ fn variant_choices(product: &Product) -> Vec<VariantChoice> {
     security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
-    _admin: Allowed<may::ManageCatalog>,
+    Allowed(admin, _): Allowed<may::ManageCatalog>,
     ApiJson(input): ApiJson<ProductInput>,
 ) -> AppResult<(StatusCode, Json<Product>)> {
-    let product = state.catalog.create(input).await?;
+    let product = state.catalog.create(&admin, input).await?;
     Ok((StatusCode::CREATED, Json(product)))
 }
 
@@ -416,11 +416,11 @@ pub async fn create(
     security(("bearer" = [])))]
 pub async fn replace(
     State(state): State<AppState>,
-    _admin: Allowed<may::ManageCatalog>,
+    Allowed(admin, _): Allowed<may::ManageCatalog>,
     ProductId(id): ProductId,
     ApiJson(input): ApiJson<ProductInput>,
 ) -> AppResult<Json<Product>> {
-    Ok(Json(state.catalog.replace(&id, input).await?))
+    Ok(Json(state.catalog.replace(&admin, &id, input).await?))
 }
 
 /// Delete a product (admin). Carts keep the line, shown as unavailable.
@@ -431,9 +431,9 @@ pub async fn replace(
     security(("bearer" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
-    _admin: Allowed<may::ManageCatalog>,
+    Allowed(admin, _): Allowed<may::ManageCatalog>,
     ProductId(id): ProductId,
 ) -> AppResult<StatusCode> {
-    state.catalog.delete(&id).await?;
+    state.catalog.delete(&admin, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

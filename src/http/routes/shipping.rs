@@ -39,11 +39,11 @@ fn method_id(id: &str) -> AppResult<&str> {
     security(("bearer" = [])))]
 pub async fn put(
     State(state): State<AppState>,
-    _admin: Allowed<may::ManageShipping>,
+    Allowed(admin, _): Allowed<may::ManageShipping>,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ShippingMethodInput>,
 ) -> AppResult<Response> {
-    let (method, created) = state.shipping.put(method_id(&id)?, input).await?;
+    let (method, created) = state.shipping.put(&admin, method_id(&id)?, input).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -60,10 +60,10 @@ pub async fn put(
     security(("bearer" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
-    _admin: Allowed<may::ManageShipping>,
+    Allowed(admin, _): Allowed<may::ManageShipping>,
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
-    if state.shipping.delete(method_id(&id)?).await? {
+    if state.shipping.delete(&admin, method_id(&id)?).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(AppError::new(

@@ -1,5 +1,5 @@
 //! What the cache neither keeps nor is changed by: carts, chat, the outbox,
-//! rate limits and photo files go straight to the store.
+//! rate limits, photo files and the audit log go straight to the store.
 
 use futures_util::stream::BoxStream;
 
@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use tracing::instrument;
 
 use super::CachedStore;
+use crate::domain::audit::{AuditEntry, AuditFilter};
 use crate::domain::cart::Cart;
 use crate::domain::chat::{Message, MessageFilter};
 use crate::domain::mail::{MailStatus, OutboxMail};
@@ -14,7 +15,7 @@ use crate::domain::photos::PhotoSize;
 use crate::domain::{Page, Timestamp};
 use crate::services::metrics::store_call;
 use crate::store::{
-    CartStore, ChatStore, LimitStore, LineRef, OutboxStore, PhotoStore, StoreResult,
+    AuditStore, CartStore, ChatStore, LimitStore, LineRef, OutboxStore, PhotoStore, StoreResult,
 };
 
 #[async_trait]
@@ -196,5 +197,22 @@ impl PhotoStore for CachedStore {
     #[instrument(level = "debug", skip_all)]
     async fn delete_photo(&self, id: &str) -> StoreResult<bool> {
         store_call("delete_photo", self.inner.delete_photo(id)).await
+    }
+}
+
+#[async_trait]
+impl AuditStore for CachedStore {
+    #[instrument(level = "debug", skip_all)]
+    async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        store_call("append_audit", self.inner.append_audit(entry)).await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        page: Page,
+    ) -> StoreResult<(Vec<AuditEntry>, u64)> {
+        store_call("list_audit", self.inner.list_audit(filter, page)).await
     }
 }

@@ -5,6 +5,7 @@
 //! transaction, retried as a whole on transient errors.
 
 mod accounts;
+mod audit;
 mod cart;
 mod catalog;
 mod chat;
@@ -209,6 +210,15 @@ impl MongoStore {
             (
                 "rate_limits",
                 vec![index(doc! { "expires_at": 1 }, "by_expiry")],
+            ),
+            (
+                "audit_log",
+                vec![
+                    index(doc! { "at": -1, "_id": -1 }, "by_time"),
+                    index(doc! { "actor": 1, "at": -1 }, "by_actor"),
+                    index(doc! { "action": 1, "at": -1 }, "by_action"),
+                    index(doc! { "target": 1, "at": -1 }, "by_target"),
+                ],
             ),
         ];
         for (collection, models) in plan {

@@ -3,6 +3,7 @@
 //! must be atomic run in one `BEGIN IMMEDIATE` transaction.
 
 mod accounts;
+mod audit;
 pub mod backup;
 mod cart;
 mod catalog;
@@ -34,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE users ADD COLUMN locale TEXT;",
     include_str!("variants.sql"),
     include_str!("payments.sql"),
+    include_str!("audit.sql"),
 ];
 
 /// The schema version this tienda writes: how many migrations it knows.
