@@ -137,14 +137,16 @@ async fn a_dry_run_reports_every_bad_line_and_the_apply_writes_all_or_nothing() 
     assert_eq!(product_count(&app).await, 3);
 
     // One audit entry for the apply (none for the checks and the refusals).
-    let audit = app
-        .get("/admin/audit?action=catalog.", Some(&admin))
-        .await;
+    let audit = app.get("/admin/audit?action=catalog.", Some(&admin)).await;
     assert_eq!(audit.body["total"], 1, "{}", audit.text);
     let entry = &audit.body["items"][0];
     assert_eq!(
         (&entry["action"], &entry["target"], &entry["actor"]),
-        (&json!("catalog.import"), &json!("catalog"), &json!(crate::helpers::ADMIN_EMAIL))
+        (
+            &json!("catalog.import"),
+            &json!("catalog"),
+            &json!(crate::helpers::ADMIN_EMAIL)
+        )
     );
     assert_eq!(entry["after"]["products_created"], 3);
     assert_eq!(
