@@ -229,6 +229,38 @@ mod tests {
     }
 
     #[test]
+    fn a_report_lists_problems_by_line_and_counts_those_past_the_cap() {
+        use crate::domain::message::MessageId;
+        let many = (0..MAX_PROBLEMS as u64 + 5)
+            .rev()
+            .map(|line| LineProblem::new(line + 2, "price", CsvText::NotAmount.message()))
+            .collect();
+        let refused = ImportRefused::of(many);
+        assert_eq!(refused.problems.len(), MAX_PROBLEMS);
+        assert_eq!(refused.more, 5);
+        assert_eq!(refused.problems[0].line, 2);
+        assert!(refused.problems.windows(2).all(|w| w[0].line < w[1].line));
+    }
+
+    #[test]
+    fn exported_product_rows_use_the_import_columns() {
+        let mut p = crate::domain::catalog::test_product("p1", 1999, 4);
+        p.name = "=SUM(A1)".into();
+        p.weight = Some(250);
+        let rows = export::product_rows(&p);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].len(), COLUMNS.len());
+        let cell =
+            |name: &str| rows[0][COLUMNS.iter().position(|c| *c == name).unwrap_or(0)].clone();
+        assert_eq!(cell("name"), "'=SUM(A1)");
+        assert_eq!(cell("price"), "19.99");
+        assert_eq!(cell("stock"), "4");
+        assert_eq!(cell("weight"), "250");
+        assert_eq!(cell("tax_class"), "standard");
+        assert_eq!(cell("sku"), "P1");
+    }
+
+    #[test]
     fn formula_cells_are_neutralised() {
         for cell in [
             "=HYPERLINK(\"x\")",
