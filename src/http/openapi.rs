@@ -23,6 +23,8 @@ use super::routes::{admin, auth, cart, chat, orders, products, search, site, sto
         crate::http::routes::shipping::delete, crate::http::routes::payments::stripe_webhook,
         chat::messages, chat::general_page, chat::channel_page, chat::socket,
         admin::mail, admin::retry_mail, crate::http::routes::audit::list,
+        super::routes::catalog_csv::import, super::routes::catalog_csv::export_products,
+        super::routes::catalog_csv::export_orders, super::routes::catalog_csv::export_customers,
         site::healthz, site::readyz, site::config_view, site::set_locale,
     ),
     components(schemas(crate::error::Problem, chat::Incoming)),

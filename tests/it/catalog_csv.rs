@@ -94,6 +94,13 @@ async fn every_role_gets_its_answer() {
     }
     let checked = import(&app, &admin, true, &file).await;
     assert_eq!(checked.status, StatusCode::OK, "{}", checked.text);
+    let doc = app.get("/openapi.json", None).await;
+    for path in [IMPORT, "/admin/export/orders.csv"] {
+        assert!(
+            doc.body["paths"][path].is_object(),
+            "{path} missing from OpenAPI"
+        );
+    }
     app.stop().await;
 }
 

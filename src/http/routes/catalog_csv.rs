@@ -12,6 +12,7 @@ use axum::{Json, Router};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::domain::accounts::Permission;
 use crate::domain::catalog_csv::export::ExportKind;
@@ -20,7 +21,7 @@ use crate::domain::catalog_csv::{
 };
 use crate::domain::message::{MessageId, ShopText};
 use crate::domain::validation::FieldErrors;
-use crate::error::{AppError, AppResult, ErrorCode};
+use crate::error::{AppError, AppResult, ErrorCode, Problem};
 use crate::http::extract::{truncate, ApiQuery, WantsHtml};
 use crate::http::forms::shown;
 use crate::http::locale::Lang;
@@ -82,14 +83,14 @@ async fn render_page(
 }
 
 /// Query parameters of `POST /admin/catalog/import`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 pub struct ImportQuery {
     /// `true` (the default) checks and reports, `false` imports.
     pub dry_run: Option<String>,
 }
 
 /// What an import that went through answers.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ImportAnswer {
     /// Whether this was only a check.
     pub dry_run: bool,
@@ -123,6 +124,12 @@ impl ImportAnswer {
 /// line and says what would change; `dry_run=false` writes it all in one
 /// transaction, or nothing when any line is bad (422 naming each line and
 /// column in `errors` and `problems`).
+#[utoipa::path(post, path = "/admin/catalog/import", tag = "catalog", params(ImportQuery),
+    request_body(content_type = "text/csv", description = "The CSV file (README: Catalog CSV), or multipart/form-data with a `file` part"),
+    responses((status = 200, body = ImportAnswer), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem),
+        (status = 422, body = Problem)),
+    security(("bearer" = [])))]
 pub async fn import(
     State(state): State<AppState>,
     Lang(locale): Lang,
@@ -291,6 +298,10 @@ async fn file_part(mut multipart: Multipart) -> AppResult<Bytes> {
 }
 
 /// The catalog as CSV, in the import's columns (admin).
+#[utoipa::path(get, path = "/admin/export/products.csv", tag = "catalog",
+    responses((status = 200, content_type = "text/csv", description = "The CSV file, streamed"),
+        (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
 pub async fn export_products(
     State(state): State<AppState>,
     Allowed(admin, _): Allowed<may::ManageCatalog>,
@@ -299,6 +310,10 @@ pub async fn export_products(
 }
 
 /// Every order as CSV, one row per order (admin).
+#[utoipa::path(get, path = "/admin/export/orders.csv", tag = "catalog",
+    responses((status = 200, content_type = "text/csv", description = "The CSV file, streamed"),
+        (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
 pub async fn export_orders(
     State(state): State<AppState>,
     Allowed(admin, _): Allowed<may::ExportData>,
@@ -307,6 +322,10 @@ pub async fn export_orders(
 }
 
 /// Every account as CSV (admin).
+#[utoipa::path(get, path = "/admin/export/customers.csv", tag = "catalog",
+    responses((status = 200, content_type = "text/csv", description = "The CSV file, streamed"),
+        (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
 pub async fn export_customers(
     State(state): State<AppState>,
     Allowed(admin, _): Allowed<may::ExportData>,
