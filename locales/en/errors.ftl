@@ -199,3 +199,23 @@ error-account_disabled = Account disabled
 ## Sales dashboard
 
 stats-range-too-long = a range covers at most { $max } days
+## Catalog CSV import
+
+csv-empty = the file is empty: it needs a header line naming the columns
+csv-no-rows = the file has a header and no rows
+csv-unknown-column = is not a column the import knows; the columns are { $columns }
+csv-missing-column = is a required column and the header does not name it
+csv-repeated-column = is named twice in the header
+csv-not-utf8 = is not UTF-8 text (save the file as CSV UTF-8)
+csv-record-too-long = this row is longer than { $max } bytes
+csv-field-count = this row has { $count } cells; the header has { $expected }
+csv-duplicate-sku = this SKU is on line { $line } already
+csv-not-integer = must be a whole number
+csv-not-amount = must be an amount like 19.99 (at most two decimals, no sign)
+csv-tax-class-unknown = must be standard or reduced
+csv-option-incomplete = an option needs both its name and its value
+csv-differs = differs from line { $line } of the same product
+csv-sku-elsewhere = this SKU belongs to product { $product_id }
+csv-no-file = send the CSV file as the body (text/csv) or as a form part named `file`
+csv-file-too-big = the file is larger than { $max } bytes
+csv-refused = the file has { $count } problems; nothing was imported

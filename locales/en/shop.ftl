@@ -472,3 +472,36 @@ dash-product = Product
 dash-units = Units
 dash-no-sales = No sales on these days.
 dash-definitions = Orders count on the UTC day they were placed. Cancelled orders are left out; refunds lower the revenue of the day their order was placed.
+## Catalog CSV
+
+admin-csv-heading = Catalog CSV import and export
+admin-csv-intro = Import products from a CSV file, one row per variant, matched by SKU: a known SKU updates its variant and product, a new one creates it. Check the file first: nothing changes until you import, and a file with any bad line imports nothing.
+admin-csv-file = CSV file (UTF-8, comma or semicolon separated)
+admin-csv-check = Check (dry run)
+admin-csv-import = Import
+admin-csv-report-check = Check report
+admin-csv-report-import = Import report
+admin-csv-problems = { $count ->
+    [one] The file has one problem; nothing was imported.
+   *[other] The file has { $count } problems; nothing was imported.
+}
+admin-csv-problems-caption = Problems by line
+admin-csv-line = Line
+admin-csv-field = Column
+admin-csv-problem = Problem
+admin-csv-ok-check = The file is good. Import it to make these changes.
+admin-csv-ok-import = The file was imported.
+admin-csv-counts-caption = Changes
+admin-csv-what = What
+admin-csv-count = How many
+admin-csv-rows = Rows read
+admin-csv-products-created = Products created
+admin-csv-products-updated = Products updated
+admin-csv-variants-created = Variants created
+admin-csv-variants-updated = Variants updated
+admin-csv-exports = Exports
+admin-csv-export-products = Products (CSV, the import's columns)
+admin-csv-export-orders = Orders (CSV)
+admin-csv-export-customers = Customers (CSV)
+admin-csv-columns = Columns
+admin-csv-columns-hint = Required: sku, name, category, price, stock. Prices are amounts like 19.99; the other columns may be left out (a product keeps what it has).

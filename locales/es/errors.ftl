@@ -208,3 +208,23 @@ error-account_disabled = Cuenta desactivada
 ## Panel de ventas
 
 stats-range-too-long = un intervalo abarca como mucho { $max } días
+## Importación CSV del catálogo
+
+csv-empty = el archivo está vacío: necesita una línea de cabecera con las columnas
+csv-no-rows = el archivo tiene cabecera y ninguna fila
+csv-unknown-column = no es una columna que la importación conozca; las columnas son { $columns }
+csv-missing-column = es una columna obligatoria y la cabecera no la nombra
+csv-repeated-column = aparece dos veces en la cabecera
+csv-not-utf8 = no es texto UTF-8 (guarda el archivo como CSV UTF-8)
+csv-record-too-long = esta fila ocupa más de { $max } bytes
+csv-field-count = esta fila tiene { $count } celdas; la cabecera tiene { $expected }
+csv-duplicate-sku = este SKU ya está en la línea { $line }
+csv-not-integer = debe ser un número entero
+csv-not-amount = debe ser un importe como 19.99 (dos decimales como mucho, sin signo)
+csv-tax-class-unknown = debe ser standard o reduced
+csv-option-incomplete = una opción necesita su nombre y su valor
+csv-differs = no coincide con la línea { $line } del mismo producto
+csv-sku-elsewhere = este SKU pertenece al producto { $product_id }
+csv-no-file = envía el archivo CSV como cuerpo (text/csv) o como parte de formulario llamada `file`
+csv-file-too-big = el archivo ocupa más de { $max } bytes
+csv-refused = el archivo tiene { $count } problemas; no se importó nada

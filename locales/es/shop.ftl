@@ -477,3 +477,36 @@ dash-product = Producto
 dash-units = Unidades
 dash-no-sales = No hubo ventas esos días.
 dash-definitions = Los pedidos cuentan el día UTC en que se hicieron. Los pedidos cancelados no se cuentan; los reembolsos restan de los ingresos del día en que se hizo su pedido.
+## CSV del catálogo
+
+admin-csv-heading = Importar y exportar el catálogo en CSV
+admin-csv-intro = Importa productos desde un archivo CSV, una fila por variante, identificada por su SKU: un SKU conocido actualiza su variante y su producto, uno nuevo la crea. Comprueba antes el archivo: nada cambia hasta que importas, y un archivo con alguna línea mala no importa nada.
+admin-csv-file = Archivo CSV (UTF-8, separado por comas o por punto y coma)
+admin-csv-check = Comprobar (sin cambios)
+admin-csv-import = Importar
+admin-csv-report-check = Informe de la comprobación
+admin-csv-report-import = Informe de la importación
+admin-csv-problems = { $count ->
+    [one] El archivo tiene un problema; no se importó nada.
+   *[other] El archivo tiene { $count } problemas; no se importó nada.
+}
+admin-csv-problems-caption = Problemas por línea
+admin-csv-line = Línea
+admin-csv-field = Columna
+admin-csv-problem = Problema
+admin-csv-ok-check = El archivo está bien. Impórtalo para hacer estos cambios.
+admin-csv-ok-import = El archivo se importó.
+admin-csv-counts-caption = Cambios
+admin-csv-what = Qué
+admin-csv-count = Cuántos
+admin-csv-rows = Filas leídas
+admin-csv-products-created = Productos creados
+admin-csv-products-updated = Productos actualizados
+admin-csv-variants-created = Variantes creadas
+admin-csv-variants-updated = Variantes actualizadas
+admin-csv-exports = Exportaciones
+admin-csv-export-products = Productos (CSV, las columnas de la importación)
+admin-csv-export-orders = Pedidos (CSV)
+admin-csv-export-customers = Clientes (CSV)
+admin-csv-columns = Columnas
+admin-csv-columns-hint = Obligatorias: sku, name, category, price, stock. Los precios son importes como 19.99; las demás columnas pueden faltar (el producto conserva lo que tiene).

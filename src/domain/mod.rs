@@ -6,6 +6,7 @@ pub mod audit;
 pub mod card_payments;
 pub mod cart;
 pub mod catalog;
+pub mod catalog_csv;
 pub mod chat;
 pub mod checkout;
 pub mod dates;

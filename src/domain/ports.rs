@@ -372,6 +372,16 @@ pub trait CatalogStore: Send + Sync {
     /// `text` (ASCII case-insensitive; every product when empty), oldest
     /// first, and how many match in all: the admin's product list.
     async fn find_products(&self, text: &str, page: Page) -> StoreResult<(Vec<Product>, u64)>;
+    /// A catalog import in one transaction: inserts `creates` and replaces
+    /// each of `updates` (id, whole fields; `updated_at` set to `at`), all or
+    /// nothing. `SkuTaken` when a SKU is another product's; `ProductNotFound`
+    /// when an updated product is gone.
+    async fn import_products(
+        &self,
+        creates: Vec<Product>,
+        updates: Vec<(String, ProductFields)>,
+        at: Timestamp,
+    ) -> StoreResult<()>;
 }
 
 /// Accounts: users, their sessions and password resets.
@@ -456,6 +466,9 @@ pub trait AccountStore: Send + Sync {
         search: Option<&str>,
         page: Page,
     ) -> StoreResult<(Vec<CustomerSummary>, u64)>;
+    /// Up to `limit` users with ids after `after`, in id order: every
+    /// account in bounded pieces (the customers export reads them so).
+    async fn scan_users(&self, after: Option<&str>, limit: u64) -> StoreResult<Vec<User>>;
 }
 
 /// A product's variant, as a cart line names it.
@@ -558,6 +571,9 @@ pub trait OrderStore: Send + Sync {
     async fn put_shipping_method(&self, method: &ShippingMethod) -> StoreResult<()>;
     /// Deletes a shipping method; false when there was none.
     async fn delete_shipping_method(&self, id: &str) -> StoreResult<bool>;
+    /// Up to `limit` orders numbered after `after`, lowest first: every
+    /// order in bounded pieces (the orders export reads them so).
+    async fn scan_orders(&self, after: i64, limit: u64) -> StoreResult<Vec<Order>>;
 }
 
 /// The support chat's messages.

@@ -140,6 +140,7 @@ pub fn router(state: AppState) -> Router {
             post(routes::customers::enable),
         )
         .merge(routes::photos::routes(&state.settings))
+        .merge(routes::catalog_csv::routes())
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi::ApiDoc::openapi()));
     // `/metrics` here only with a token; `metrics.listen` serves it elsewhere.
     let metered = state.metrics.is_some();

@@ -25,6 +25,8 @@ use super::routes::{admin, auth, cart, chat, orders, products, search, site, sto
         admin::mail, admin::retry_mail, crate::http::routes::audit::list,
         super::routes::catalog_admin::set_variant,
         super::routes::dashboard::stats,
+        super::routes::catalog_csv::import, super::routes::catalog_csv::export_products,
+        super::routes::catalog_csv::export_orders, super::routes::catalog_csv::export_customers,
         site::healthz, site::readyz, site::config_view, site::set_locale,
         orders::resend, crate::http::routes::customers::list, crate::http::routes::customers::get,
         crate::http::routes::customers::disable, crate::http::routes::customers::enable,

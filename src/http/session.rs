@@ -59,6 +59,7 @@ pub mod may {
         AnswerChat,
         ReadAuditLog,
         ViewStats,
+        ExportData,
     );
 }
 

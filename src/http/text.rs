@@ -169,7 +169,10 @@ mod tests {
         let photos = crate::domain::photos::PhotoText::ALL
             .iter()
             .map(|t| t.as_str());
-        shop.chain(http).chain(photos).collect()
+        let csv = crate::domain::catalog_csv::CsvText::ALL
+            .iter()
+            .map(|t| t.as_str());
+        shop.chain(http).chain(photos).chain(csv).collect()
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod auth;
 mod backoffice_orders;
 mod browser;
 mod catalog;
+mod catalog_csv;
 mod chat;
 mod checkout;
 mod customers;

@@ -356,6 +356,7 @@ async fn every_page_passes_axe_fits_a_phone_and_is_screenshotted_in_both_languag
         ("admin-edit", format!("/admin/products/{id}/edit")),
         ("admin-mail", "/admin/mail".to_owned()),
         ("admin-dashboard", "/admin".to_owned()),
+        ("admin-catalog-csv", "/admin/catalog".to_owned()),
         ("config", "/config".to_owned()),
         ("account", "/account".to_owned()),
         (

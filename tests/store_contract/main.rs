@@ -14,6 +14,7 @@ mod audit;
 mod backoffice;
 mod cart;
 mod catalog;
+mod catalog_csv;
 mod chat;
 mod legacy_orders;
 mod limits;
@@ -118,4 +119,6 @@ contract! {
     backoffice::disabling_revokes_sessions_and_enabling_restores => disabling_accounts_sqlite, disabling_accounts_mongo;
     backoffice::mail_queued_on_its_own_is_pending => mail_queued_alone_sqlite, mail_queued_alone_mongo;
     stats::figures_follow_checkout_cancel_and_refund => stats_figures_sqlite, stats_figures_mongo;
+    catalog_csv::import_is_all_or_nothing => csv_import_all_or_nothing_sqlite, csv_import_all_or_nothing_mongo;
+    catalog_csv::scan_orders_and_users_in_pages => csv_scan_orders_and_users_sqlite, csv_scan_orders_and_users_mongo;
 }

@@ -33,6 +33,9 @@ pub enum Permission {
     ReadAuditLog,
     /// See the sales dashboard and its figures (admin only).
     ViewStats,
+    /// Download every order and every customer as CSV (bulk personal data:
+    /// admins only).
+    ExportData,
 }
 
 impl Permission {

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod cart;
 pub mod catalog_admin;
+pub mod catalog_csv;
 pub mod chat;
 pub mod customers;
 pub mod dashboard;

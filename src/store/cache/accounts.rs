@@ -167,4 +167,9 @@ impl AccountStore for CachedStore {
     ) -> StoreResult<(Vec<CustomerSummary>, u64)> {
         store_call("list_customers", self.inner.list_customers(search, page)).await
     }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn scan_users(&self, after: Option<&str>, limit: u64) -> StoreResult<Vec<User>> {
+        store_call("scan_users", self.inner.scan_users(after, limit)).await
+    }
 }

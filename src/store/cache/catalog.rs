@@ -174,6 +174,21 @@ impl CatalogStore for CachedStore {
     async fn find_products(&self, text: &str, page: Page) -> StoreResult<(Vec<Product>, u64)> {
         store_call("find_products", self.inner.find_products(text, page)).await
     }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn import_products(
+        &self,
+        creates: Vec<Product>,
+        updates: Vec<(String, ProductFields)>,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        let inner = self.inner.clone();
+        self.catalog_write(async move {
+            let write = inner.import_products(creates, updates, at);
+            store_call("import_products", write).await
+        })
+        .await
+    }
 }
 
 #[async_trait]
@@ -243,5 +258,10 @@ impl OrderStore for CachedStore {
             self.inner.delete_shipping_method(id),
         )
         .await
+    }
+
+    #[instrument(level = "debug", skip_all)]
+    async fn scan_orders(&self, after: i64, limit: u64) -> StoreResult<Vec<Order>> {
+        store_call("scan_orders", self.inner.scan_orders(after, limit)).await
     }
 }

@@ -435,6 +435,25 @@ impl AccountStore for MongoStore {
             .collect::<Result<_, _>>()?;
         Ok((users, total))
     }
+
+    async fn scan_users(&self, after: Option<&str>, limit_to: u64) -> StoreResult<Vec<User>> {
+        let filter = match after {
+            Some(id) => doc! { "_id": { "$gt": id } },
+            None => doc! {},
+        };
+        let found: Vec<UserDoc> = self
+            .users()
+            .find(filter)
+            .sort(doc! { "_id": 1 })
+            .limit(super::limit(limit_to))
+            .await?
+            .try_collect()
+            .await?;
+        Ok(found
+            .into_iter()
+            .map(User::try_from)
+            .collect::<Result<_, _>>()?)
+    }
 }
 
 /// A regular expression matching `text` anywhere, ASCII letters in either

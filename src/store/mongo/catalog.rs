@@ -4,7 +4,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use futures_util::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt};
-use mongodb::bson::{doc, Bson, DateTime};
+use mongodb::bson::{doc, Bson, DateTime, Document};
 use mongodb::change_stream::event::OperationType;
 use mongodb::options::ReturnDocument;
 use mongodb::ClientSession;
@@ -111,6 +111,25 @@ fn sku_taken(err: mongodb::error::Error, variants: &[Variant]) -> StoreError {
         .map(|v| v.sku.clone())
         .unwrap_or_default();
     StoreError::SkuTaken { sku }
+}
+
+/// The update that replaces a product's fields and variants.
+fn fields_update(f: &ProductFields, at: Timestamp) -> StoreResult<Document> {
+    Ok(doc! { "$set": {
+        "name": &f.name,
+        "description": &f.description,
+        "category": &f.category,
+        "price": f.price,
+        "currency": &f.currency,
+        "photo_url": &f.photo_url,
+        "stock": f.stock,
+        "tax_class": f.tax_class.as_str(),
+        "weight": f.weight,
+        "options": mongodb::bson::to_bson(&f.options)?,
+        "variants": mongodb::bson::to_bson(&f.variants)?,
+        "low_stock_threshold": f.low_stock_threshold,
+        "updated_at": bson_time(at),
+    }})
 }
 
 impl MongoStore {
@@ -225,21 +244,7 @@ impl CatalogStore for MongoStore {
         f: &ProductFields,
         at: Timestamp,
     ) -> StoreResult<Option<Product>> {
-        let update = doc! { "$set": {
-            "name": &f.name,
-            "description": &f.description,
-            "category": &f.category,
-            "price": f.price,
-            "currency": &f.currency,
-            "photo_url": &f.photo_url,
-            "stock": f.stock,
-            "tax_class": f.tax_class.as_str(),
-            "weight": f.weight,
-            "options": mongodb::bson::to_bson(&f.options)?,
-            "variants": mongodb::bson::to_bson(&f.variants)?,
-            "low_stock_threshold": f.low_stock_threshold,
-            "updated_at": bson_time(at),
-        }};
+        let update = fields_update(f, at)?;
         let replaced = self
             .products()
             .find_one_and_update(doc! { "_id": id }, update)
@@ -379,5 +384,55 @@ impl CatalogStore for MongoStore {
 
     async fn find_products(&self, text: &str, page: Page) -> StoreResult<(Vec<Product>, u64)> {
         self.find_products_by_text(text, page).await
+    }
+
+    async fn import_products(
+        &self,
+        creates: Vec<Product>,
+        updates: Vec<(String, ProductFields)>,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        let docs: Vec<ProductDoc> = creates.iter().map(ProductDoc::from).collect();
+        let sets = updates
+            .iter()
+            .map(|(id, f)| Ok((id.clone(), fields_update(f, at)?)))
+            .collect::<StoreResult<Vec<(String, Document)>>>()?;
+        let variants: Vec<Variant> = creates
+            .iter()
+            .flat_map(|p| p.variants.iter())
+            .chain(updates.iter().flat_map(|(_, f)| f.variants.iter()))
+            .cloned()
+            .collect();
+        // One transaction: a refused write anywhere leaves the catalog as it was.
+        self.transact(&(docs, sets, variants), |store, s, ctx| {
+            Box::pin(async move {
+                let (docs, sets, variants) = ctx;
+                // Updates first: a SKU an update moves away is free for a create.
+                for (id, set) in sets {
+                    let updated = store
+                        .products()
+                        .update_one(doc! { "_id": id }, set.clone())
+                        .session(&mut *s)
+                        .await
+                        .map_err(|e| sku_taken(e, variants))?;
+                    if updated.matched_count == 0 {
+                        return Err(StoreError::ProductNotFound {
+                            product_id: id.clone(),
+                        });
+                    }
+                    store.clear_restocked(Some(&mut *s), id).await?;
+                }
+                for chunk in docs.chunks(1000) {
+                    store
+                        .products()
+                        .insert_many(chunk)
+                        .session(&mut *s)
+                        .await
+                        .map_err(|e| sku_taken(e, variants))?;
+                }
+                Ok(())
+            })
+        })
+        .await
     }
 }

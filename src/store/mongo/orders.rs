@@ -562,6 +562,21 @@ impl OrderStore for MongoStore {
             .await?;
         Ok(deleted.deleted_count == 1)
     }
+
+    async fn scan_orders(&self, after: i64, limit_to: u64) -> StoreResult<Vec<Order>> {
+        let found: Vec<OrderDoc> = self
+            .orders()
+            .find(doc! { "_id": { "$gt": after } })
+            .sort(doc! { "_id": 1 })
+            .limit(limit(limit_to))
+            .await?
+            .try_collect()
+            .await?;
+        Ok(found
+            .into_iter()
+            .map(Order::try_from)
+            .collect::<Result<_, _>>()?)
+    }
 }
 
 impl MongoStore {

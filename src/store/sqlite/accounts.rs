@@ -351,4 +351,16 @@ impl AccountStore for SqliteStore {
         })
         .await
     }
+
+    async fn scan_users(&self, after: Option<&str>, limit: u64) -> StoreResult<Vec<User>> {
+        let after = after.unwrap_or("").to_owned();
+        self.run(move |c| {
+            Ok(c.prepare_cached(&format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE id > ?1 ORDER BY id LIMIT ?2"
+            ))?
+            .query_map(params![after, limit as i64], user_from_row)?
+            .collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
 }

@@ -151,6 +151,39 @@ fn save_variants(tx: &Connection, product_id: &str, variants: &[Variant]) -> Sto
     Ok(())
 }
 
+/// Replaces product `id`'s fields and variants, clearing the low-stock
+/// alerts a restock ends; `false` when there is none.
+fn replace(tx: &Connection, id: &str, f: &ProductFields, at: Timestamp) -> StoreResult<bool> {
+    let changed = tx
+        .prepare_cached(
+            "UPDATE products SET name = ?2, description = ?3, category = ?4, price = ?5,
+             currency = ?6, photo_url = ?7, stock = ?8, updated_at = ?9, options = ?10,
+             tax_class = ?11, weight = ?12, low_stock_threshold = ?13
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            id,
+            f.name,
+            f.description,
+            f.category,
+            f.price,
+            f.currency,
+            f.photo_url,
+            f.stock,
+            ms(at),
+            serde_json::to_string(&f.options)?,
+            f.tax_class.as_str(),
+            f.weight,
+            f.low_stock_threshold,
+        ])?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    save_variants(tx, id, &f.variants)?;
+    low_stock::clear_restocked(tx, id)?;
+    Ok(true)
+}
+
 /// The products that exist among `ids`, in `ids` order.
 pub(super) fn get_many(conn: &Connection, ids: &[String]) -> StoreResult<Vec<Product>> {
     let mut out = Vec::with_capacity(ids.len());
@@ -255,33 +288,9 @@ impl CatalogStore for SqliteStore {
         let (id, f) = (id.to_owned(), f.clone());
         let replaced = self
             .write(move |tx| {
-                let changed = tx
-                    .prepare_cached(
-                        "UPDATE products SET name = ?2, description = ?3, category = ?4, price = ?5,
-                         currency = ?6, photo_url = ?7, stock = ?8, updated_at = ?9, options = ?10,
-                         tax_class = ?11, weight = ?12, low_stock_threshold = ?13
-                         WHERE id = ?1",
-                    )?
-                    .execute(params![
-                        id,
-                        f.name,
-                        f.description,
-                        f.category,
-                        f.price,
-                        f.currency,
-                        f.photo_url,
-                        f.stock,
-                        ms(at),
-                        serde_json::to_string(&f.options)?,
-                        f.tax_class.as_str(),
-                        f.weight,
-                        f.low_stock_threshold,
-                    ])?;
-                if changed == 0 {
+                if !replace(tx, &id, &f, at)? {
                     return Ok(None);
                 }
-                save_variants(tx, &id, &f.variants)?;
-                low_stock::clear_restocked(tx, &id)?;
                 get(tx, &id)
             })
             .await?;
@@ -411,5 +420,32 @@ impl CatalogStore for SqliteStore {
         let text = text.to_owned();
         self.run(move |c| low_stock::find_products(c, &text, page))
             .await
+    }
+
+    async fn import_products(
+        &self,
+        creates: Vec<Product>,
+        updates: Vec<(String, ProductFields)>,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        let mut ids: Vec<String> = creates.iter().map(|p| p.id.clone()).collect();
+        ids.extend(updates.iter().map(|(id, _)| id.clone()));
+        self.write(move |tx| {
+            // Updates first: a SKU an update moves away is free for a create.
+            for (id, fields) in &updates {
+                if !replace(tx, id, fields, at)? {
+                    return Err(StoreError::ProductNotFound {
+                        product_id: id.clone(),
+                    });
+                }
+            }
+            for p in &creates {
+                insert(tx, p)?;
+            }
+            Ok(())
+        })
+        .await?;
+        self.products_changed(ids.iter().map(String::as_str));
+        Ok(())
     }
 }

@@ -493,4 +493,18 @@ impl OrderStore for SqliteStore {
         })
         .await
     }
+
+    async fn scan_orders(&self, after: i64, limit: u64) -> StoreResult<Vec<Order>> {
+        self.run(move |c| {
+            c.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM orders WHERE number > ?1 ORDER BY number LIMIT ?2"
+            ))?
+            .query_map(params![after, limit as i64], order_from_row)?
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .map(decode)
+            .collect()
+        })
+        .await
+    }
 }
