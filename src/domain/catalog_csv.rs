@@ -16,7 +16,7 @@ pub use service::CatalogCsv;
 
 /// The columns, in the order the export writes them. The import takes them
 /// in any order; [`REQUIRED`] must be there.
-pub const COLUMNS: [&str; 16] = [
+pub const COLUMNS: [&str; 17] = [
     "sku",
     "product_id",
     "name",
@@ -33,6 +33,7 @@ pub const COLUMNS: [&str; 16] = [
     "tax_class",
     "weight",
     "photo_url",
+    "low_stock_threshold",
 ];
 
 /// The columns an import file must have.

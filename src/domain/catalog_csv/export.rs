@@ -195,6 +195,11 @@ pub fn product_rows(p: &Product) -> Vec<Vec<String>> {
             row.push(p.tax_class.as_str().to_owned());
             row.push(p.weight.map(|w| w.to_string()).unwrap_or_default());
             row.push(text(&p.photo_url));
+            row.push(
+                p.low_stock_threshold
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
+            );
             row
         })
         .collect()

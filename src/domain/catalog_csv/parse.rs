@@ -59,6 +59,8 @@ pub struct Row {
     pub weight: Option<i64>,
     /// As written.
     pub photo_url: String,
+    /// Units; `None` when empty (the shop's default level).
+    pub low_stock_threshold: Option<i64>,
 }
 
 /// What a file holds: its header, the rows that read, the problems of the
@@ -257,6 +259,13 @@ fn read_row(
     if weight.is_none() {
         bad("weight", CsvText::NotInteger.message());
     }
+    let low_stock_threshold = match cell("low_stock_threshold").trim() {
+        "" => Some(None),
+        text => text.parse::<i64>().ok().map(Some),
+    };
+    if low_stock_threshold.is_none() {
+        bad("low_stock_threshold", CsvText::NotInteger.message());
+    }
     let tax_class = match cell("tax_class").trim() {
         "" => Some(None),
         text => text.to_ascii_lowercase().parse::<TaxClass>().ok().map(Some),
@@ -276,8 +285,10 @@ fn read_row(
         }
     }
     let product_id = Some(cell("product_id").trim().to_owned()).filter(|id| !id.is_empty());
-    match (price, stock, weight, tax_class) {
-        (Some(price), Some(stock), Some(weight), Some(tax_class)) if problems.len() == before => {
+    match (price, stock, weight, tax_class, low_stock_threshold) {
+        (Some(price), Some(stock), Some(weight), Some(tax_class), Some(low_stock_threshold))
+            if problems.len() == before =>
+        {
             Some(Row {
                 line,
                 sku,
@@ -291,6 +302,7 @@ fn read_row(
                 tax_class,
                 weight,
                 photo_url: cell("photo_url").to_owned(),
+                low_stock_threshold,
             })
         }
         _ => None,

@@ -167,6 +167,10 @@ fn check_repeats(header: &Header, rows: &[&Row], problems: &mut Vec<LineProblem>
         differs("category", row.category.trim() == first.category.trim());
         differs("tax_class", row.tax_class == first.tax_class);
         differs("weight", row.weight == first.weight);
+        differs(
+            "low_stock_threshold",
+            row.low_stock_threshold == first.low_stock_threshold,
+        );
         differs("photo_url", row.photo_url.trim() == first.photo_url.trim());
         differs("option1_name", names(row) == names(first));
     }
@@ -312,6 +316,10 @@ fn product_input(
         weight: match current {
             Some(p) if !header.has("weight") => p.weight,
             _ => first.weight,
+        },
+        low_stock_threshold: match current {
+            Some(p) if !header.has("low_stock_threshold") => p.low_stock_threshold,
+            _ => first.low_stock_threshold,
         },
         options: std::mem::take(&mut options),
         variants,
