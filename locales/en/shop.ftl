@@ -370,6 +370,9 @@ admin-audit-previous = Newer entries
 admin-audit-next = Older entries
 title-admin-audit = Audit log
 nav-admin-audit = Audit log
+nav-admin-dashboard = Dashboard
+nav-admin-customers = Customers
+admin-products-csv-link = Import or export the catalog as CSV
 
 ## Back office: orders and customers
 
@@ -471,6 +474,12 @@ dash-top-products = Top products
 dash-product = Product
 dash-units = Units
 dash-no-sales = No sales on these days.
+dash-low-stock = Low stock now
+dash-sku = SKU
+dash-stock = In stock
+dash-threshold = Alert level
+dash-low-stock-all = Every product low on stock
+dash-no-low-stock = No product is at or below its alert level.
 dash-definitions = Orders count on the UTC day they were placed. Cancelled orders are left out; refunds lower the revenue of the day their order was placed.
 ## Catalog CSV
 

@@ -375,6 +375,9 @@ admin-audit-previous = Entradas más recientes
 admin-audit-next = Entradas más antiguas
 title-admin-audit = Registro de auditoría
 nav-admin-audit = Auditoría
+nav-admin-dashboard = Panel
+nav-admin-customers = Clientes
+admin-products-csv-link = Importar o exportar el catálogo en CSV
 
 ## Back office: orders and customers
 
@@ -476,6 +479,12 @@ dash-top-products = Productos más vendidos
 dash-product = Producto
 dash-units = Unidades
 dash-no-sales = No hubo ventas esos días.
+dash-low-stock = Poco stock ahora
+dash-sku = SKU
+dash-stock = En stock
+dash-threshold = Nivel de aviso
+dash-low-stock-all = Todos los productos con poco stock
+dash-no-low-stock = Ningún producto está en su nivel de aviso o por debajo.
 dash-definitions = Los pedidos cuentan el día UTC en que se hicieron. Los pedidos cancelados no se cuentan; los reembolsos restan de los ingresos del día en que se hizo su pedido.
 ## CSV del catálogo
 

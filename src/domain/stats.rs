@@ -27,6 +27,8 @@ use time::{Date, Duration};
 use utoipa::ToSchema;
 
 use super::accounts::{Identity, Permission};
+use super::catalog::low_stock::LowStockVariant;
+use super::catalog::Catalog;
 use super::dates::DayRange;
 use super::error::ShopResult;
 use super::message::{MessageId, ShopText};
@@ -388,13 +390,25 @@ pub struct SalesStats {
     pub top_products: Vec<TopProduct>,
     /// Accounts created in the range.
     pub new_customers: i64,
+    /// The sold variants at or below their low-stock level now, lowest
+    /// stock first (at most [`LOW_STOCK_ROWS`]; the admin's product list
+    /// filtered to low stock has them all).
+    pub low_stock: Vec<LowStockVariant>,
     /// ISO 4217 code of every amount.
     pub currency: String,
 }
 
+/// How many low-stock variants the dashboard lists.
+pub const LOW_STOCK_ROWS: u64 = 10;
+
 impl SalesStats {
-    /// Assembles what a store read for `range`.
-    pub fn new(range: StatsRange, figures: SalesFigures, currency: &str) -> Self {
+    /// Assembles what a store read for `range`, and the low-stock variants.
+    pub fn new(
+        range: StatsRange,
+        figures: SalesFigures,
+        low_stock: Vec<LowStockVariant>,
+        currency: &str,
+    ) -> Self {
         let by_day: BTreeMap<i64, DayTotals> = figures.days.iter().map(|d| (d.day, *d)).collect();
         let days: Vec<DaySales> = (range.first_day()..=range.last_day())
             .filter_map(|day| {
@@ -422,6 +436,7 @@ impl SalesStats {
             by_status,
             top_products: figures.top_products,
             new_customers: figures.new_customers,
+            low_stock,
             currency: currency.to_owned(),
         }
     }
@@ -441,13 +456,15 @@ pub fn average(total: i64, count: i64) -> i64 {
 /// ([`Permission::ViewStats`]).
 pub async fn sales_stats(
     store: &dyn Store,
+    catalog: &Catalog,
     who: &Identity,
     range: StatsRange,
     currency: &str,
 ) -> ShopResult<SalesStats> {
     who.allowed(Permission::ViewStats)?;
     let figures = store.sales_figures(&range).await?;
-    Ok(SalesStats::new(range, figures, currency))
+    let low_stock = catalog.low_stock(LOW_STOCK_ROWS).await?;
+    Ok(SalesStats::new(range, figures, low_stock, currency))
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ async fn page(app: &TestApp, path: &str, token: &str) -> (StatusCode, String) {
 }
 
 /// A customer buys `quantity` of `product`; the order's JSON.
-async fn buy(app: &TestApp, token: &str, product: &str, quantity: i64) -> Value {
+pub(crate) async fn buy(app: &TestApp, token: &str, product: &str, quantity: i64) -> Value {
     let r = app
         .post(
             "/cart",
@@ -94,6 +94,7 @@ async fn the_figures_follow_purchases_and_cancellations() {
     );
     assert_eq!(s["average_order_value"], 0);
     assert_eq!(s["top_products"], json!([]));
+    assert_eq!(s["low_stock"], json!([]));
     assert_eq!(s["new_customers"], 1, "the admin's own account");
     assert!(s["currency"].is_string());
     for status in [
@@ -143,6 +144,28 @@ async fn the_figures_follow_purchases_and_cancellations() {
         json!([{"product_id": lamp, "title": "Lamp", "units": 2, "revenue": 2 * 1999}])
     );
     assert_eq!(s["new_customers"], 2);
+    assert_eq!(s["low_stock"], json!([]), "8 left: above the level of 5");
+
+    // Four more take the lamp to 4, at or below the shop's default level.
+    buy(&app, &ana, &lamp, 4).await;
+    let s = app.get("/admin/stats", Some(&admin)).await.body;
+    let low = s["low_stock"].as_array().cloned().unwrap_or_default();
+    assert_eq!(low.len(), 1, "{}", s["low_stock"]);
+    assert_eq!(
+        (
+            &low[0]["product_id"],
+            &low[0]["stock"],
+            &low[0]["threshold"]
+        ),
+        (&json!(lamp), &json!(4), &json!(5))
+    );
+    let (status, html) = page(&app, "/admin", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    let sku = low[0]["sku"].as_str().expect("sku");
+    assert!(
+        html.contains(&format!("<tr data-sku=\"{sku}\">")),
+        "the page lists the low-stock variant"
+    );
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ mod hostile;
 mod admin_products;
 mod audit;
 mod auth;
+mod backoffice_journey;
 mod backoffice_orders;
 mod browser;
 mod catalog;

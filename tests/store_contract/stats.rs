@@ -27,7 +27,7 @@ fn range() -> StatsRange {
 
 async fn stats(store: &Arc<dyn Store>, range: StatsRange) -> SalesStats {
     let figures = store.sales_figures(&range).await.expect("figures");
-    SalesStats::new(range, figures, "EUR")
+    SalesStats::new(range, figures, Vec::new(), "EUR")
 }
 
 async fn order(store: &Arc<dyn Store>, email: &str, lines: &[(&str, i64)], at: i64) -> Order {
@@ -181,7 +181,7 @@ pub async fn figures_follow_checkout_cancel_and_refund(store: Arc<dyn Store>) {
 }
 
 /// An upgraded store shows its history: the figures computed from the orders
-/// (SQLite migration 5, MongoDB schema step 5) are the ones checkout kept.
+/// (SQLite's last migration, MongoDB schema step 5) are the ones checkout kept.
 pub async fn upgrade_backfills_the_figures(backend: Backend) -> Backend {
     let store = backend.store();
     shop_with_orders(&store).await;
@@ -190,11 +190,13 @@ pub async fn upgrade_backfills_the_figures(backend: Backend) -> Backend {
     if backend.url().starts_with("sqlite://") {
         let path = backend.url().trim_start_matches("sqlite://").to_owned();
         let c = rusqlite::Connection::open(path).expect("open the file");
-        c.execute_batch(
+        // The figures' migration is the last one.
+        let before = tienda::store::sqlite::SCHEMA_VERSION - 1;
+        c.execute_batch(&format!(
             "DROP TABLE stats_days; DROP TABLE stats_products; DROP TABLE stats_statuses;
-             DROP INDEX users_by_creation; PRAGMA user_version = 5;",
-        )
-        .expect("back to version 5, before the figures");
+             PRAGMA user_version = {before};"
+        ))
+        .expect("back to the version before the figures");
     } else {
         let db = backend.raw_mongo().await;
         for name in ["stats_days", "stats_products", "stats_statuses"] {

@@ -29,7 +29,8 @@ pub struct StatsQuery {
 async fn figures(state: &AppState, who: &Identity, q: &StatsQuery) -> AppResult<SalesStats> {
     let today = crate::domain::now().date();
     let range = StatsRange::parse(q.from.as_deref(), q.to.as_deref(), today)?;
-    Ok(stats::sales_stats(&*state.store, who, range, &state.settings.shop.currency).await?)
+    let currency = &state.settings.shop.currency;
+    Ok(stats::sales_stats(&*state.store, &state.catalog, who, range, currency).await?)
 }
 
 /// Sales figures for a range of days (admin): per day, by status, best
