@@ -38,8 +38,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sections  # noqa: E402  (RESULTS.md sections other scripts write)
 
 ROOT = Path(__file__).resolve().parent.parent
-# Where cargo put the release build (honours CARGO_TARGET_DIR, like cargo).
-RELEASE = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target").resolve() / "release"
+# Where cargo put the build (honours CARGO_TARGET_DIR, like cargo): the release
+# one, or the debug one for `run.sh --smoke`, which only checks that every
+# path still runs (TIENDA_BENCH_PROFILE=debug; figures from it mean nothing).
+PROFILE_DIR = os.environ.get("TIENDA_BENCH_PROFILE", "release")
+RELEASE = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target").resolve() / PROFILE_DIR
 BIN = RELEASE / "tienda"
 CHATLOAD = RELEASE / "chatload"
 SEED = RELEASE / "benchseed"

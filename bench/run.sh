@@ -2,7 +2,8 @@
 # tienda's load benchmark: release build, loopback only, every run bounded.
 #
 #   bench/run.sh            full run (~10-15 min): writes bench/RESULTS.md, bench/results.svg
-#   bench/run.sh --smoke    ~2 s per path on small data, results in a temp dir, then
+#   bench/run.sh --smoke    ~2 s per path on small data with the debug build (it checks
+#                           the instrument, not the speed), results in a temp dir, then
 #                           bench/payments.py --smoke; exits non-zero only if a path
 #                           answered errors, a check failed or a server died
 #
@@ -23,8 +24,17 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 10600 ]; then
     echo "warning: open-file limit $(ulimit -n): the chat run will hold fewer sockets" >&2
 fi
 
-# The server, the chat load client (chatload) and the data-set seeder (benchseed).
-cargo build --release --workspace --bins
+# The server, the chat load client (chatload) and the data-set seeder (benchseed):
+# release binaries to measure; smoke mode only checks that every path still
+# runs, so it takes the debug ones the test suite has just built.
+for arg in "$@"; do
+    if [ "$arg" = --smoke ]; then export TIENDA_BENCH_PROFILE=debug; fi
+done
+if [ "${TIENDA_BENCH_PROFILE:-release}" = debug ]; then
+    cargo build --workspace --bins
+else
+    cargo build --release --workspace --bins
+fi
 
 # Smoke mode also runs the payments benchmark briefly (checkout with shipping,
 # tax and payment; Stripe webhooks against localstripe), when a Python with
