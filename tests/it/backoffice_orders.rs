@@ -104,19 +104,6 @@ pub(crate) fn unescape(html: &str) -> String {
     html.replace("&#x3D;", "=").replace("&amp;", "&")
 }
 
-/// A page as a browser with `token` gets it.
-async fn page(app: &TestApp, path: &str, token: &str) -> (StatusCode, String) {
-    let r = app
-        .http
-        .get(app.url(path))
-        .header("accept", "text/html")
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("page");
-    (r.status(), r.text().await.unwrap_or_default())
-}
-
 #[tokio::test]
 async fn new_order_routes_answer_each_role() {
     let s = shop().await;
@@ -255,12 +242,13 @@ async fn filters_narrow_the_list_and_bad_ones_are_named() {
 #[tokio::test]
 async fn the_admin_order_page_filters_and_pages() {
     let s = shop().await;
-    let (status, html) = page(
-        &s.app,
-        "/admin/orders?limit=1&status=awaiting_payment&utm=x",
-        &s.staff,
-    )
-    .await;
+    let (status, html) = s
+        .app
+        .page_as(
+            "/admin/orders?limit=1&status=awaiting_payment&utm=x",
+            &s.staff,
+        )
+        .await;
     let html = unescape(&html);
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(
@@ -275,16 +263,17 @@ async fn the_admin_order_page_filters_and_pages() {
         "{html}"
     );
     assert!(html.contains("<option value=\"awaiting_payment\" selected>"));
-    let (status, html) = page(&s.app, &format!("/admin/orders?email={ANA}"), &s.admin).await;
+    let (status, html) = s
+        .app
+        .page_as(&format!("/admin/orders?email={ANA}"), &s.admin)
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(&format!("href=\"/orders/{}\"", s.anas)));
     assert!(!html.contains(&format!("href=\"/orders/{}\"", s.bobs)));
-    let (status, _) = page(
-        &s.app,
-        "/admin/orders?from=2026-02-02&to=2026-02-01",
-        &s.admin,
-    )
-    .await;
+    let (status, _) = s
+        .app
+        .page_as("/admin/orders?from=2026-02-02&to=2026-02-01", &s.admin)
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -344,16 +333,19 @@ async fn resend_queues_the_confirmation_again() {
 async fn the_order_page_shows_what_the_viewer_may_do_and_the_slip_has_no_prices() {
     let s = shop().await;
     let path = format!("/orders/{}", s.anas);
-    let (_, staff_page) = page(&s.app, &path, &s.staff).await;
+    let (_, staff_page) = s.app.page_as(&path, &s.staff).await;
     assert!(staff_page.contains("id=\"resend\""), "{staff_page}");
     assert!(staff_page.contains("id=\"packing-slip-link\""));
     assert!(staff_page.contains("id=\"mark-paid\""));
-    let (_, customer_page) = page(&s.app, &path, &s.ana).await;
+    let (_, customer_page) = s.app.page_as(&path, &s.ana).await;
     for action in ["id=\"resend\"", "packing-slip", "id=\"mark-", "refund-form"] {
         assert!(!customer_page.contains(action), "customer sees {action}");
     }
 
-    let (status, slip) = page(&s.app, &format!("{path}/packing-slip"), &s.staff).await;
+    let (status, slip) = s
+        .app
+        .page_as(&format!("{path}/packing-slip"), &s.staff)
+        .await;
     assert_eq!(status, StatusCode::OK, "{slip}");
     for shown in [
         "TEE-M",

@@ -769,19 +769,19 @@ async fn a_customer_pays_by_card_and_the_admin_ships_and_refunds_part_of_it() {
         .await
         .expect("complete it");
     // The page waits for Stripe's webhook, then shows the order paid.
+    // The page reloads under the loop: an element read may go stale.
+    let mut status = String::new();
     for _ in 0..150 {
-        if b.client
-            .find(Locator::Id("order-status"))
-            .await
-            .ok()
-            .is_some()
-            && b.text("#order-status").await == "paid"
-        {
+        status = match b.client.find(Locator::Id("order-status")).await {
+            Ok(el) => el.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if status == "paid" {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(b.text("#order-status").await, "paid");
+    assert_eq!(status, "paid");
     assert!(
         b.client.find(Locator::Id("card-form")).await.is_err(),
         "no card form once paid"

@@ -15,19 +15,6 @@ use crate::roles::staff;
 const ANA: &str = "ana@example.com";
 const CARL: &str = "carl@example.com";
 
-/// A page as a browser with `token` gets it.
-async fn page(app: &TestApp, path: &str, token: &str) -> (StatusCode, String) {
-    let r = app
-        .http
-        .get(app.url(path))
-        .header("accept", "text/html")
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("page");
-    (r.status(), r.text().await.unwrap_or_default())
-}
-
 #[tokio::test]
 async fn customer_routes_answer_each_role() {
     let app = spawn_app().await;
@@ -81,14 +68,16 @@ async fn customer_routes_answer_each_role() {
     }
     // Both pages render for staff; only an admin gets the disable button.
     for (token, button) in [(&staff, false), (&admin, true)] {
-        let (status, html) = page(&app, "/admin/customers?search=carl", token).await;
+        let (status, html) = app.page_as("/admin/customers?search=carl", token).await;
         assert_eq!(status, StatusCode::OK, "{html}");
         assert!(
             html.contains(&format!("href=\"/admin/customers/{CARL}\"")),
             "{html}"
         );
         assert!(!html.contains(ANA), "the search narrows the list");
-        let (status, html) = page(&app, &format!("/admin/customers/{CARL}"), token).await;
+        let (status, html) = app
+            .page_as(&format!("/admin/customers/{CARL}"), token)
+            .await;
         assert_eq!(status, StatusCode::OK, "{html}");
         assert_eq!(html.contains("id=\"customer-disable\""), button, "{html}");
     }
@@ -182,7 +171,9 @@ async fn the_list_searches_and_pages_and_the_customer_page_adds_up() {
     app.get("/admin/customers/nobody@example.com", Some(&admin))
         .await
         .assert_problem(404, "not_found");
-    let (status, html) = page(&app, &format!("/admin/customers/{ANA}"), &admin).await;
+    let (status, html) = app
+        .page_as(&format!("/admin/customers/{ANA}"), &admin)
+        .await;
     assert_eq!(status, StatusCode::OK, "{html}");
     let html = crate::backoffice_orders::unescape(&html);
     assert!(

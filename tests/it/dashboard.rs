@@ -12,19 +12,6 @@ fn today() -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
-/// `path` as a browser with `token` gets it: status and HTML.
-async fn page(app: &TestApp, path: &str, token: &str) -> (StatusCode, String) {
-    let r = app
-        .http
-        .get(app.url(path))
-        .header("accept", "text/html")
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("page");
-    (r.status(), r.text().await.unwrap_or_default())
-}
-
 /// A customer buys `quantity` of `product`; the order's JSON.
 pub(crate) async fn buy(app: &TestApp, token: &str, product: &str, quantity: i64) -> Value {
     let r = app
@@ -71,7 +58,7 @@ async fn only_admins_see_the_dashboard() {
         let r = app.get(path, Some(&admin)).await;
         assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
     }
-    let (status, _) = page(&app, "/admin", &staff).await;
+    let (status, _) = app.page_as("/admin", &staff).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
@@ -159,7 +146,7 @@ async fn the_figures_follow_purchases_and_cancellations() {
         ),
         (&json!(lamp), &json!(4), &json!(5))
     );
-    let (status, html) = page(&app, "/admin", &admin).await;
+    let (status, html) = app.page_as("/admin", &admin).await;
     assert_eq!(status, StatusCode::OK);
     let sku = low[0]["sku"].as_str().expect("sku");
     assert!(
@@ -191,7 +178,7 @@ async fn bad_ranges_are_named_and_unknown_parameters_ignored() {
             "{query}: {}",
             r.text
         );
-        let (status, html) = page(&app, &format!("/admin?{query}"), &admin).await;
+        let (status, html) = app.page_as(&format!("/admin?{query}"), &admin).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {html}");
     }
     let r = app
@@ -215,7 +202,9 @@ async fn the_page_draws_accessible_charts_in_both_languages() {
     let lamp = app.product(&admin, "Lamp", "home", 1999, 10).await;
     let ana = app.customer("ana@example.com").await;
     buy(&app, &ana, lamp["id"].as_str().expect("id"), 1).await;
-    let (status, html) = page(&app, "/admin?from=2026-01-01&to=2026-01-31&x=1", &admin).await;
+    let (status, html) = app
+        .page_as("/admin?from=2026-01-01&to=2026-01-31&x=1", &admin)
+        .await;
     assert_eq!(status, StatusCode::OK, "{html}");
     assert_eq!(html.matches("role=\"img\"").count(), 2, "two charts");
     assert!(
@@ -234,7 +223,7 @@ async fn the_page_draws_accessible_charts_in_both_languages() {
     );
     assert!(html.contains("<label>From <input type=\"date\" name=\"from\""));
 
-    let (status, html) = page(&app, &format!("/admin?to={}", today()), &admin).await;
+    let (status, html) = app.page_as(&format!("/admin?to={}", today()), &admin).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Lamp"), "top products");
     assert_eq!(

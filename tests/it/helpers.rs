@@ -202,6 +202,19 @@ impl TestApp {
         (r.status(), r.text().await.unwrap_or_default())
     }
 
+    /// The page a browser signed in with `token` gets at `path`: status and HTML.
+    pub async fn page_as(&self, path: &str, token: &str) -> (StatusCode, String) {
+        let r = self
+            .http
+            .get(self.url(path))
+            .header("accept", "text/html")
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("page");
+        (r.status(), r.text().await.unwrap_or_default())
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> Answer {
         self.call(Method::GET, path, token, None).await
     }

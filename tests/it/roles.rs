@@ -387,9 +387,14 @@ async fn the_header_shows_each_role_the_links_it_may_use() {
         "href=\"/admin/mail\"",
         "href=\"/admin/shipping\"",
         "href=\"/config\"",
+        "href=\"/admin\"",
     ];
     let staff_page = page_as(&w.app, "/orders", &w.staff).await;
-    assert!(staff_page.contains("href=\"/orders\""));
+    assert!(
+        staff_page.contains("href=\"/admin/orders\""),
+        "the back office's order list"
+    );
+    assert!(staff_page.contains("href=\"/admin/customers\""));
     assert!(staff_page.contains("href=\"/chat\""));
     assert!(staff_page.contains("(staff)"), "the role beside the name");
     for link in admin_only {
@@ -404,6 +409,11 @@ async fn the_header_shows_each_role_the_links_it_may_use() {
         assert!(admin_page.contains(link), "admins see {link}");
     }
     let customer_page = page_as(&w.app, "/orders", &w.customer).await;
+    assert!(
+        customer_page.contains("href=\"/orders\""),
+        "their own orders"
+    );
+    assert!(!customer_page.contains("href=\"/admin/customers\""));
     for link in admin_only {
         assert!(!customer_page.contains(link), "customers see no {link}");
     }
