@@ -125,6 +125,24 @@ def random_range(rng, first, today, days=30):
     return f"from={day(start)}&to={day(start + datetime.timedelta(days=days - 1))}"
 
 
+def wrk_paths_load(port, token, paths, accept, conns, duration, work):
+    """wrk asking 5,000 paths drawn from `paths()` round-robin (bench/wrk/dynamic.lua
+    paths): the random ranges and filters without a Python client on the cores."""
+    listing = Path(work) / f"paths-{time.monotonic_ns()}.txt"
+    listing.write_text("\n".join(paths() for _ in range(5000)) + "\n")
+    argv = ["wrk", "-t2", f"-c{conns}", f"-d{duration}s", "--timeout", "5s", "--latency",
+            "-s", str(bench.LUA_DYN), f"http://127.0.0.1:{port}/", "--", "paths", str(listing), token, accept]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60, check=False)
+    line = next((l for l in p.stdout.splitlines() if l.startswith("BENCH_JSON ")), None)
+    if p.returncode != 0 or line is None:
+        raise bench.BenchError(f"wrk failed: {p.stderr[-400:]} {p.stdout[-400:]}")
+    r = json.loads(line[len("BENCH_JSON "):])
+    secs = r["duration_us"] / 1e6 or 1.0
+    errors = r["non2xx"] + r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"]
+    return dict(rps=r["requests"] / secs, p50=r["p50_us"] / 1000, p99=r["p99_us"] / 1000,
+                max=r["max_us"] / 1000, n=r["requests"], errors=errors, client="wrk")
+
+
 def python_load(port, token, paths, accept, conns, duration):
     """`conns` threads asking `paths()` over keep-alive for `duration` s:
     (requests/s, p50, p99, max, errors)."""
@@ -265,6 +283,8 @@ def measure_size(n, a, work, recorder, rng):
             for name, paths, accept in runs:
                 if use_wrk and name in ("stats", "page"):
                     r = wrk_load(port, token, paths(), accept, CONNECTIONS, a.duration)
+                elif use_wrk:
+                    r = wrk_paths_load(port, token, paths, accept, CONNECTIONS, a.duration, work)
                 else:
                     r = python_load(port, token, paths, accept, CONNECTIONS, a.duration)
                 row["load"][name] = r

@@ -24,7 +24,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-log() { printf '== %s\n' "$*"; }
+log() { printf '== %s %s\n' "$(date +%T)" "$*"; }
 
 # 0. Formatting and lints first: a submission that breaks them fails at once.
 log "cargo fmt --check"

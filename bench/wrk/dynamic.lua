@@ -10,6 +10,8 @@
 --                            lines k, k+THREADS, ... in order, then starts again (counted
 --                            in `wrapped`); outcomes counted from the answers
 --   login FILE PASSWORD      POST /auth/login, emails from FILE round-robin
+--   paths FILE TOKEN ACCEPT  GET each path in FILE round-robin (each thread from its
+--                            own place) with a bearer TOKEN and an Accept header
 -- Every response is classified; done() prints one BENCH_JSON line.
 
 local threads = {}
@@ -84,6 +86,11 @@ function init(args)
     for _, email in ipairs(items) do
       table.insert(reqs, wrk.format("POST", "/auth/login", { ["Content-Type"] = "application/json" },
         '{"email":"' .. email .. '","password":"' .. password .. '"}'))
+    end
+  elseif mode == "paths" then
+    local h = { ["Authorization"] = "Bearer " .. args[3], ["Accept"] = args[4] }
+    for _, path in ipairs(items) do
+      table.insert(reqs, wrk.format("GET", path, h))
     end
   else
     error("unknown mode " .. tostring(mode))
