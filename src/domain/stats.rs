@@ -202,6 +202,9 @@ pub struct SalesDelta {
     pub orders: i64,
     /// Added to the day's revenue.
     pub revenue: i64,
+    /// Added to the orders placed that day, cancelled ones included: what
+    /// the order list counts for a range of days.
+    pub placed: i64,
     /// Added to the count of orders in each status.
     pub statuses: Vec<(OrderStatus, i64)>,
     /// Added to the day's figures of each product.
@@ -258,6 +261,7 @@ impl SalesDelta {
             day: after.day,
             orders: sign,
             revenue: after.revenue.unwrap_or(0) - was.unwrap_or(0),
+            placed: i64::from(before.is_none()),
             statuses,
             products,
         }
@@ -265,7 +269,7 @@ impl SalesDelta {
 
     /// Whether the day's own figures change (not only statuses).
     pub fn changes_day(&self) -> bool {
-        self.orders != 0 || self.revenue != 0
+        self.orders != 0 || self.revenue != 0 || self.placed != 0
     }
 }
 

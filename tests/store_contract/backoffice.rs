@@ -161,6 +161,49 @@ pub async fn order_filters_by_number_dates_and_together(store: Arc<dyn Store>) {
         .await
         .expect("count only");
     assert_eq!((items.len(), total), (0, 4));
+
+    // A cancelled order still lists, and counts, by its day and its status.
+    set_status(
+        &store,
+        1005,
+        OrderStatus::Cancelled,
+        "admin@shop.test",
+        t(60),
+    )
+    .await
+    .expect("cancel");
+    for (filter, expected) in [
+        (
+            OrderFilter {
+                from: day("2026-01-13"),
+                to: day("2026-01-13"),
+                ..OrderFilter::default()
+            },
+            vec![1005],
+        ),
+        (
+            OrderFilter {
+                status: Some(OrderStatus::Cancelled),
+                ..OrderFilter::default()
+            },
+            vec![1005],
+        ),
+        (
+            OrderFilter {
+                status: Some(OrderStatus::AwaitingPayment),
+                ..OrderFilter::default()
+            },
+            vec![1004, 1002, 1001],
+        ),
+        (OrderFilter::default(), vec![1005, 1004, 1003, 1002, 1001]),
+    ] {
+        let (items, total) = store
+            .list_orders(&filter, Page::default())
+            .await
+            .expect("list");
+        assert_eq!(numbers(&items), expected, "{filter:?}");
+        assert_eq!(total, expected.len() as u64, "{filter:?}");
+    }
 }
 
 fn account(email: &str, name: &str, at: i64) -> User {

@@ -77,7 +77,7 @@ impl MongoStore {
                 .update_one(
                     doc! { "_id": id },
                     doc! {
-                        "$inc": { "orders": delta.orders, "revenue": delta.revenue },
+                        "$inc": { "orders": delta.orders, "revenue": delta.revenue, "placed": delta.placed },
                         "$setOnInsert": { "day": delta.day },
                     },
                 )
@@ -190,7 +190,7 @@ impl StatsStore for MongoStore {
 /// Schema step 5: the figures of every order stored so far, summed here and
 /// written over whatever an interrupted run of this step left.
 pub(super) async fn backfill(db: &Database) -> anyhow::Result<()> {
-    let mut days: HashMap<i64, (i64, i64)> = HashMap::new();
+    let mut days: HashMap<i64, (i64, i64, i64)> = HashMap::new();
     let mut statuses: HashMap<&'static str, i64> = HashMap::new();
     let mut products: HashMap<(i64, String), (String, i64, i64)> = HashMap::new();
     let mut orders = db
@@ -201,9 +201,10 @@ pub(super) async fn backfill(db: &Database) -> anyhow::Result<()> {
     while let Some(d) = orders.try_next().await? {
         let order: Order = super::orders::decode_document(d)?;
         let delta = SalesDelta::placed(&order);
-        let day = days.entry(delta.day).or_insert((0, 0));
+        let day = days.entry(delta.day).or_insert((0, 0, 0));
         day.0 += delta.orders;
         day.1 += delta.revenue;
+        day.2 += delta.placed;
         for (status, n) in &delta.statuses {
             *statuses.entry(status.as_str()).or_insert(0) += n;
         }
@@ -223,9 +224,11 @@ pub(super) async fn backfill(db: &Database) -> anyhow::Result<()> {
     }
     let day_docs: Vec<Document> = days
         .into_iter()
-        .filter(|(_, (n, r))| *n != 0 || *r != 0)
-        .map(|(day, (orders, revenue))| {
-            doc! { "_id": format!("{day}:0"), "day": day, "orders": orders, "revenue": revenue }
+        .map(|(day, (orders, revenue, placed))| {
+            doc! {
+                "_id": format!("{day}:0"), "day": day, "orders": orders, "revenue": revenue,
+                "placed": placed,
+            }
         })
         .collect();
     let status_docs: Vec<Document> = statuses

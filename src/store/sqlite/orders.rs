@@ -18,6 +18,7 @@ use crate::domain::orders::{legacy_payment, Order, OrderFilter, OrderStatus, Sta
 use crate::domain::payments::{Payment, Tracking};
 use crate::domain::pricing::TaxLine;
 use crate::domain::shipping::{ShippingMethod, ShippingQuote};
+use crate::domain::stats::day_of;
 use crate::domain::stats::SalesDelta;
 use crate::domain::{Page, Timestamp};
 use crate::i18n::Locale;
@@ -180,13 +181,31 @@ fn list_query(filter: &OrderFilter) -> (String, Vec<Value>, &'static str) {
     (where_clause, values, order_by)
 }
 
-/// `Some(status)` when `filter` asks for orders by status alone (`Some(None)`:
-/// every order), which the rolled-up per-status figures count.
-fn counted_by_status(filter: &OrderFilter) -> Option<Option<OrderStatus>> {
-    let by_status_alone = filter.email.is_none()
-        && filter.number.is_none()
-        && filter.created_between() == (None, None);
-    by_status_alone.then_some(filter.status)
+/// Where an order list's total comes from. The back office's commonest
+/// views (every order, one status, some days) read a few rows of the rolled-up
+/// figures that checkout and status changes keep in their own transactions
+/// (stats.sql), instead of counting up to a million orders.
+enum TotalBy {
+    /// One status, or every order (`None`): the per-status counts.
+    Status(Option<OrderStatus>),
+    /// Whole UTC days, either end open: the orders placed on each day.
+    Days(Option<i64>, Option<i64>),
+    /// Any other filter: the matching orders, counted.
+    Counting,
+}
+
+impl TotalBy {
+    fn of(filter: &OrderFilter) -> Self {
+        if filter.email.is_some() || filter.number.is_some() {
+            return Self::Counting;
+        }
+        match (filter.status, filter.created_between()) {
+            (status, (None, None)) => Self::Status(status),
+            // Day filters start and end at UTC midnight, as stats days do.
+            (None, (start, end)) => Self::Days(start.map(day_of), end.map(|e| day_of(e) - 1)),
+            _ => Self::Counting,
+        }
+    }
 }
 
 /// Takes an erased customer out of the orders (see [`Erasure`]): their own
@@ -416,7 +435,7 @@ impl OrderStore for SqliteStore {
         page: Page,
     ) -> StoreResult<(Vec<Order>, u64)> {
         let (where_clause, values, order_by) = list_query(filter);
-        let counted = counted_by_status(filter);
+        let total_by = TotalBy::of(filter);
         self.run(move |c| {
             let mut page_values = values.clone();
             page_values.push(Value::Integer(page.limit as i64));
@@ -430,17 +449,20 @@ impl OrderStore for SqliteStore {
                 .into_iter()
                 .map(decode)
                 .collect::<StoreResult<Vec<_>>>()?;
-            let total: i64 = match counted {
-                // One row of the per-status figures that checkout and status
-                // changes keep in their transactions (stats.sql), instead of
-                // counting up to every order: the back office's first view.
-                Some(status) => c
+            let total: i64 = match total_by {
+                TotalBy::Status(status) => c
                     .prepare_cached(
                         "SELECT COALESCE(SUM(orders), 0) FROM stats_statuses
                          WHERE ?1 IS NULL OR status = ?1",
                     )?
                     .query_row(params![status.map(OrderStatus::as_str)], |r| r.get(0))?,
-                None => c
+                TotalBy::Days(first, last) => c
+                    .prepare_cached(
+                        "SELECT COALESCE(SUM(placed), 0) FROM stats_days
+                         WHERE (?1 IS NULL OR day >= ?1) AND (?2 IS NULL OR day <= ?2)",
+                    )?
+                    .query_row(params![first, last], |r| r.get(0))?,
+                TotalBy::Counting => c
                     .prepare_cached(&format!("SELECT COUNT(*) FROM orders {where_clause}"))?
                     .query_row(params_from_iter(values), |r| r.get(0))?,
             };

@@ -14,11 +14,16 @@ use crate::store::{StatsStore, StoreResult};
 pub(super) fn record(c: &Connection, delta: &SalesDelta) -> StoreResult<()> {
     if delta.changes_day() {
         c.prepare_cached(
-            "INSERT INTO stats_days (day, orders, revenue) VALUES (?1, ?2, ?3)
+            "INSERT INTO stats_days (day, orders, revenue, placed) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (day) DO UPDATE SET orders = orders + excluded.orders,
-               revenue = revenue + excluded.revenue",
+               revenue = revenue + excluded.revenue, placed = placed + excluded.placed",
         )?
-        .execute(params![delta.day, delta.orders, delta.revenue])?;
+        .execute(params![
+            delta.day,
+            delta.orders,
+            delta.revenue,
+            delta.placed
+        ])?;
     }
     for (status, n) in &delta.statuses {
         c.prepare_cached(

@@ -4,7 +4,8 @@
 CREATE TABLE stats_days (
     day     INTEGER PRIMARY KEY, -- days since 1970-01-01 (UTC)
     orders  INTEGER NOT NULL,
-    revenue INTEGER NOT NULL
+    revenue INTEGER NOT NULL,
+    placed  INTEGER NOT NULL DEFAULT 0 -- every order placed, cancelled ones too (the order list's count by date)
 );
 
 CREATE TABLE stats_products (
@@ -26,10 +27,12 @@ CREATE TABLE stats_statuses (
 INSERT INTO stats_statuses (status, orders)
     SELECT status, COUNT(*) FROM orders GROUP BY status;
 
-INSERT INTO stats_days (day, orders, revenue)
-    SELECT created_at / 86400000, COUNT(*),
-           SUM(total - COALESCE(json_extract(details, '$.payment.refunded'), 0))
-    FROM orders WHERE status <> 'cancelled' GROUP BY 1;
+INSERT INTO stats_days (day, orders, revenue, placed)
+    SELECT created_at / 86400000, SUM(status <> 'cancelled'),
+           SUM(CASE WHEN status <> 'cancelled'
+               THEN total - COALESCE(json_extract(details, '$.payment.refunded'), 0) ELSE 0 END),
+           COUNT(*)
+    FROM orders GROUP BY 1;
 
 -- The title is the product's name on its latest order of the day: SQLite
 -- takes a bare column from the row of the one max() in the query.
