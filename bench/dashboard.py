@@ -130,17 +130,8 @@ def wrk_paths_load(port, token, paths, accept, conns, duration, work):
     paths): the random ranges and filters without a Python client on the cores."""
     listing = Path(work) / f"paths-{time.monotonic_ns()}.txt"
     listing.write_text("\n".join(paths() for _ in range(5000)) + "\n")
-    argv = ["wrk", "-t2", f"-c{conns}", f"-d{duration}s", "--timeout", "5s", "--latency",
-            "-s", str(bench.LUA_DYN), f"http://127.0.0.1:{port}/", "--", "paths", str(listing), token, accept]
-    p = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60, check=False)
-    line = next((l for l in p.stdout.splitlines() if l.startswith("BENCH_JSON ")), None)
-    if p.returncode != 0 or line is None:
-        raise bench.BenchError(f"wrk failed: {p.stderr[-400:]} {p.stdout[-400:]}")
-    r = json.loads(line[len("BENCH_JSON "):])
-    secs = r["duration_us"] / 1e6 or 1.0
-    errors = r["non2xx"] + r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"]
-    return dict(rps=r["requests"] / secs, p50=r["p50_us"] / 1000, p99=r["p99_us"] / 1000,
-                max=r["max_us"] / 1000, n=r["requests"], errors=errors, client="wrk")
+    return run_wrk(["-s", str(bench.LUA_DYN), f"http://127.0.0.1:{port}/", "--", "paths", str(listing),
+                    token, accept], conns, duration)
 
 
 def python_load(port, token, paths, accept, conns, duration):
@@ -178,9 +169,14 @@ def python_load(port, token, paths, accept, conns, duration):
 
 def wrk_load(port, token, path, accept, conns, duration):
     """wrk with bench/wrk/report.lua (its BENCH_JSON line), as bench.py runs it."""
-    argv = ["wrk", "-t2", f"-c{conns}", f"-d{duration}s", "--timeout", "5s", "--latency",
-            "-s", str(bench.LUA_REPORT), "-H", f"Authorization: Bearer {token}", "-H", f"Accept: {accept}",
-            f"http://127.0.0.1:{port}{path}"]
+    return run_wrk(["-s", str(bench.LUA_REPORT), "-H", f"Authorization: Bearer {token}", "-H",
+                    f"Accept: {accept}", f"http://127.0.0.1:{port}{path}"], conns, duration)
+
+
+def run_wrk(script_and_url, conns, duration):
+    """wrk at `conns` connections for `duration` s with a script that prints a
+    BENCH_JSON line (report.lua, dynamic.lua): the load figures."""
+    argv = ["wrk", "-t2", f"-c{conns}", f"-d{duration}s", "--timeout", "5s", "--latency", *script_and_url]
     p = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60, check=False)
     line = next((l for l in p.stdout.splitlines() if l.startswith("BENCH_JSON ")), None)
     if p.returncode != 0 or line is None:
