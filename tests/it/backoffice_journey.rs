@@ -25,8 +25,20 @@ async fn submit_csv(b: &Browser, dir: &std::path::Path, csv: &str, button: &str)
         .send_keys(&path.display().to_string())
         .await
         .expect("pick the file");
+    // The page before may hold a report too: wait for the one the post answers.
+    b.client
+        .execute("document.body.dataset.before = 'yes';", vec![])
+        .await
+        .expect("mark the page");
     b.click(&format!("#csv-import button[name={button}]")).await;
-    b.find("#csv-report").await;
+    assert!(
+        b.wait_for(
+            "return document.readyState === 'complete' && !document.body.dataset.before \
+             && !!document.getElementById('csv-report');"
+        )
+        .await,
+        "the import answered with its report"
+    );
 }
 
 /// The `(line, column)` of each row of the report's problem table.
@@ -138,6 +150,8 @@ async fn an_admin_imports_sells_ships_and_disables_in_the_browser() {
     .await;
     b.click("form[action='/admin/customers'] button[type=submit]")
         .await;
+    // The unfiltered list has her link too: click it on the search's answer.
+    b.wait_url("search=lucia").await;
     b.click("a[href='/admin/customers/lucia@example.com']")
         .await;
     b.wait_url("/admin/customers/lucia").await;
